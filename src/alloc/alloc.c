@@ -1,0 +1,786 @@
+/* alloc.c - Drip's counting allocator: the malloc family over glibc.
+ *
+ * Every function here is a thin layer over glibc's exported __libc_* entry
+ * points.  A block gets a 16-byte header just before the pointer the caller
+ * sees; the header records the requested size, where glibc's block really
+ * starts, and whether the block is counted.  Counters live in per-thread
+ * slots so that the hot path is a header write plus a few thread-local loads
+ * and plain stores (see "Counters" below).
+ *
+ * Rules for this file, because it runs underneath everything:
+ *   - never call malloc and friends (no stdio, no dlsym, no strdup);
+ *   - anything that may allocate (pthread_setspecific) runs with the thread
+ *     marked "registering", so that a nested call takes the global fallback
+ *     instead of recursing into registration;
+ *   - internal callers use the static alloc__* functions, never the public
+ *     names, so nothing goes through the PLT twice.
+ *
+ * docs/ALLOCATOR.md explains the design for users.
+ */
+#define _GNU_SOURCE
+#include "alloc.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <link.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+#define ALLOC_SLOW  __attribute__((noinline, cold))
+#define ALLOC_TLS   __thread __attribute__((tls_model("initial-exec")))
+
+/* glibc's own allocator, exported under these names since 2.2.5.  They are
+ * aliases of glibc's malloc, free, ..., so valgrind's replacements (which it
+ * installs by address in libc.so) take effect underneath us too. */
+#if defined(__has_attribute) && __has_attribute(noplt)
+#define ALLOC_NOPLT __attribute__((noplt))   /* call through the GOT: one jump less */
+#else
+#define ALLOC_NOPLT
+#endif
+extern void *__libc_malloc(size_t size) ALLOC_NOPLT;
+extern void *__libc_calloc(size_t n, size_t size) ALLOC_NOPLT;
+extern void *__libc_realloc(void *ptr, size_t size) ALLOC_NOPLT;
+extern void  __libc_free(void *ptr) ALLOC_NOPLT;
+extern void *__libc_memalign(size_t align, size_t size) ALLOC_NOPLT;
+
+/* ======================================================================
+ * Block header
+ * ====================================================================== */
+
+typedef struct alloc__hdr {
+    uint64_t size;    /* size the caller asked for */
+    uint32_t offset;  /* user pointer - glibc block start: 16 or the alignment */
+    uint32_t magic;   /* ALLOC_COUNTED or ALLOC_UNCOUNTED */
+} alloc__hdr;
+
+_Static_assert(sizeof(alloc__hdr) == 16, "the header is 16 bytes");
+
+#define HDR             ((size_t)sizeof(alloc__hdr))
+#define MALLOC_ALIGN    ((size_t)16)          /* glibc's MALLOC_ALIGNMENT on x86_64 */
+#define MAX_OFFSET      ((size_t)1 << 31)     /* largest alignment the header can hold */
+#define ALLOC_COUNTED   0xd41bc0deu
+#define ALLOC_UNCOUNTED 0xd41bf4eeu
+#define ALLOC_FREED     0xd41bdeadu           /* debug builds only */
+
+static inline alloc__hdr *hdr_of(void *user)
+{
+    return (alloc__hdr *)user - 1;
+}
+
+#ifndef NDEBUG
+/* Say what went wrong without allocating, then abort. */
+ALLOC_SLOW static void alloc__bad_pointer(const char *fn, void *p)
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[160];
+    size_t n = 0;
+    const char *parts[] = { "drip alloc: ", fn, "(): invalid pointer 0x" };
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+        for (const char *c = parts[i]; *c && n < 100; c++)
+            buf[n++] = *c;
+    for (int shift = 60; shift >= 0; shift -= 4)
+        buf[n++] = hex[((uintptr_t)p >> shift) & 0xf];
+    const char tail[] = " (not from this allocator, or freed twice)\n";
+    memcpy(buf + n, tail, sizeof(tail) - 1);
+    n += sizeof(tail) - 1;
+    ssize_t rc = write(STDERR_FILENO, buf, n);
+    (void)rc;
+    abort();
+}
+#define CHECK_MAGIC(fn, p, h)                                                  \
+    do {                                                                       \
+        if (unlikely((h)->magic != ALLOC_COUNTED &&                            \
+                     (h)->magic != ALLOC_UNCOUNTED))                           \
+            alloc__bad_pointer(fn, p);                                         \
+    } while (0)
+#else
+#define CHECK_MAGIC(fn, p, h) ((void)0)
+#endif
+
+/* ======================================================================
+ * Mode: counting or pass-through (DRIP_ALLOC=off), decided once
+ * ====================================================================== */
+
+enum { MODE_UNDECIDED = 0, MODE_COUNT, MODE_OFF };
+
+static _Atomic int g_mode;
+static ALLOC_TLS unsigned char t_probe;   /* see own_functions_run() */
+
+/* true when a call to this file's malloc family really runs this file's
+ * code.  Valgrind (since 3.12) replaces malloc-family functions in every
+ * object, the executable included, unless run with
+ * --soname-synonyms=somalloc=nouserintercepts; then only the functions it
+ * does not know (reallocarray) would reach us, and counting must be off.
+ * The probe calls our malloc_usable_size(NULL) through its address, which is
+ * where valgrind's redirection applies; only our version sets t_probe. */
+ALLOC_SLOW static bool own_functions_run(void)
+{
+    size_t (*volatile fn)(void *) = malloc_usable_size;
+    t_probe = 1;
+    fn(NULL);
+    bool ours = t_probe == 2;
+    t_probe = 0;
+    return ours;
+}
+
+/* Decide on the first call of any function: DRIP_ALLOC=off (getenv does
+ * not allocate) or a malloc replaced underneath us means pass-through.
+ * Racing first calls compute the same answer; the CAS makes everyone keep
+ * the first one stored. */
+ALLOC_SLOW static int mode_decide(void)
+{
+    const char *v = getenv("DRIP_ALLOC");
+    int mode = (v && strcmp(v, "off") == 0) || !own_functions_run() ? MODE_OFF : MODE_COUNT;
+    int expected = MODE_UNDECIDED;
+    if (!atomic_compare_exchange_strong(&g_mode, &expected, mode))
+        mode = expected;
+    return mode;
+}
+
+/* true when every call must go straight to glibc. */
+static inline bool passthrough(void)
+{
+    int mode = atomic_load_explicit(&g_mode, memory_order_relaxed);
+    if (likely(mode == MODE_COUNT))
+        return false;
+    if (mode == MODE_UNDECIDED)
+        mode = mode_decide();
+    return mode == MODE_OFF;
+}
+
+/* ======================================================================
+ * Counters
+ *
+ * Each thread that does a counted operation claims a slot and is then its
+ * only writer: it updates its own counters with a relaxed load, an add and
+ * a relaxed store (plain movs on x86), no lock and no locked instruction.
+ * drip_alloc_read() sums every slot.  A slot holds deltas, not totals, so a
+ * thread can free what another allocated and its slot goes negative: only
+ * the sum means anything.  When a thread exits, a pthread key destructor
+ * gives its slot back without zeroing it; the next owner keeps adding to it,
+ * so nothing needs folding.  live_objects is not stored at all: it is
+ * allocs - frees, which keeps the documented invariant exact in every read.
+ *
+ * Threads that cannot have a slot (all taken, no pthread key, registering,
+ * or already past their slot's destructor) use g_global, with atomic adds.
+ * ====================================================================== */
+
+#define ALLOC_SLOTS 4096
+
+typedef struct alloc__slot {
+    _Atomic uint64_t bytes;   /* live bytes delta (two's complement) */
+    _Atomic uint64_t allocs;
+    _Atomic uint64_t frees;
+    _Atomic int      in_use;  /* claimed by a live thread */
+} __attribute__((aligned(64))) alloc__slot;
+
+static alloc__slot g_slots[ALLOC_SLOTS];
+static alloc__slot g_global;               /* fallback; in_use unused */
+static _Atomic unsigned g_slots_high;      /* slots [0, high) were ever claimed */
+
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t  g_key;
+static bool           g_key_ok;
+
+enum { T_NEW = 0, T_REGISTERING, T_SLOT, T_GLOBAL };
+
+/* Zero-initialised for every new thread: counting on, no slot yet. */
+static ALLOC_TLS struct {
+    alloc__slot  *fast;   /* slot if counting is on, else NULL: the hot path.
+                           * Non-NULL implies counting mode (slots are only
+                           * claimed in counting mode). */
+    alloc__slot  *slot;   /* non-NULL exactly when state == T_SLOT */
+    unsigned char off;    /* counting turned off (zero means on) */
+    unsigned char state;  /* T_* */
+} t_self;
+
+/* Owner-only update: no other thread writes this slot. */
+static inline void slot_add(_Atomic uint64_t *c, uint64_t delta)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + delta,
+                          memory_order_relaxed);
+}
+
+/* pthread key destructor: the thread is exiting.  Later counted operations
+ * of this thread (other destructors, glibc's own teardown) use g_global. */
+static void slot_release(void *arg)
+{
+    alloc__slot *s = arg;
+    t_self.fast = t_self.slot = NULL;
+    t_self.state = T_GLOBAL;
+    atomic_store_explicit(&s->in_use, 0, memory_order_release);
+}
+
+static void key_create(void)
+{
+    g_key_ok = pthread_key_create(&g_key, slot_release) == 0;
+}
+
+/* Claim the lowest free slot for this thread (lowest, so that readers scan
+ * few slots).  Returns NULL when the thread must use the global fallback
+ * from now on. */
+ALLOC_SLOW static alloc__slot *slot_claim(void)
+{
+    t_self.state = T_REGISTERING;   /* nested counted calls go to g_global */
+    pthread_once(&g_key_once, key_create);
+    if (!g_key_ok)
+        goto global;
+
+    for (unsigned i = 0; i < ALLOC_SLOTS; i++) {
+        alloc__slot *s = &g_slots[i];
+        int expected = 0;
+        if (atomic_load_explicit(&s->in_use, memory_order_relaxed) != 0 ||
+            !atomic_compare_exchange_strong_explicit(&s->in_use, &expected, 1,
+                                                     memory_order_acquire,
+                                                     memory_order_relaxed))
+            continue;
+        unsigned high = atomic_load_explicit(&g_slots_high, memory_order_relaxed);
+        while (high < i + 1 &&
+               !atomic_compare_exchange_weak_explicit(&g_slots_high, &high, i + 1,
+                                                      memory_order_release,
+                                                      memory_order_relaxed))
+            ;
+        if (pthread_setspecific(g_key, s) != 0) {   /* may calloc: guarded */
+            atomic_store_explicit(&s->in_use, 0, memory_order_release);
+            goto global;
+        }
+        t_self.slot = s;
+        t_self.fast = t_self.off ? NULL : s;
+        t_self.state = T_SLOT;
+        return s;
+    }
+global:
+    t_self.state = T_GLOBAL;
+    return NULL;
+}
+
+/* Counted operation off the fast path: a thread without a slot yet, one
+ * that must use the fallback, or one with counting off freeing a counted
+ * block. */
+ALLOC_SLOW static void count_slow(uint64_t bytes, uint64_t allocs, uint64_t frees)
+{
+    alloc__slot *s = t_self.slot;
+    if (!s && t_self.state == T_NEW)
+        s = slot_claim();
+    if (s) {
+        slot_add(&s->bytes, bytes);
+        slot_add(&s->allocs, allocs);
+        slot_add(&s->frees, frees);
+        return;
+    }
+    atomic_fetch_add_explicit(&g_global.bytes, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_global.allocs, allocs, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_global.frees, frees, memory_order_relaxed);
+}
+
+/* Add a counted operation.  bytes is a two's-complement delta.  Inlined
+ * with constant allocs/frees, the zero updates disappear. */
+static inline void count(uint64_t bytes, uint64_t allocs, uint64_t frees)
+{
+    alloc__slot *s = t_self.fast;
+    if (unlikely(!s)) {
+        count_slow(bytes, allocs, frees);
+        return;
+    }
+    slot_add(&s->bytes, bytes);
+    if (allocs)
+        slot_add(&s->allocs, allocs);
+    if (frees)
+        slot_add(&s->frees, frees);
+}
+
+/* ======================================================================
+ * Allocation and release (counting mode)
+ * ====================================================================== */
+
+/* Write the header of a fresh glibc block and count it if this thread
+ * counts.  real is glibc's pointer; the user pointer is real + offset. */
+static inline void *block_init(char *real, size_t offset, size_t size)
+{
+    char *user = real + offset;
+    alloc__hdr *h = hdr_of(user);
+    h->size = size;
+    h->offset = (uint32_t)offset;
+    alloc__slot *s = t_self.fast;
+    if (likely(s)) {                   /* counting, slot claimed */
+        h->magic = ALLOC_COUNTED;
+        slot_add(&s->bytes, size);
+        slot_add(&s->allocs, 1);
+    } else if (!t_self.off) {          /* counting, no slot yet */
+        h->magic = ALLOC_COUNTED;
+        count_slow(size, 1, 0);
+    } else {
+        h->magic = ALLOC_UNCOUNTED;
+    }
+    return user;
+}
+
+static inline void *alloc__malloc(size_t size)
+{
+    if (unlikely(size > SIZE_MAX - HDR)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *real = __libc_malloc(size + HDR);
+    if (unlikely(!real))
+        return NULL;
+    return block_init(real, HDR, size);
+}
+
+/* Blocks aligned beyond what malloc gives: glibc's block is aligned to
+ * align, and the user pointer is one alignment further, leaving room for
+ * the header.  align is a power of two. */
+ALLOC_SLOW static void *alloc__aligned(size_t align, size_t size)
+{
+    if (align <= MALLOC_ALIGN)
+        return alloc__malloc(size);
+    if (align > MAX_OFFSET || size > SIZE_MAX - align) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *real = __libc_memalign(align, size + align);
+    if (!real)
+        return NULL;
+    return block_init(real, align, size);
+}
+
+/* Release a block whose header was checked.  Split from alloc__free so
+ * that the hot path makes no call but the final (tail) one. */
+static inline void block_release(void *p, alloc__hdr *h)
+{
+    uint32_t offset = h->offset;
+#ifndef NDEBUG
+    h->magic = ALLOC_FREED;
+#endif
+    __libc_free((char *)p - offset);
+}
+
+/* A counted block freed by a thread without a fast slot. */
+ALLOC_SLOW static void free_counted_slow(void *p, alloc__hdr *h)
+{
+    count_slow(-h->size, 0, 1);
+    block_release(p, h);
+}
+
+static inline void alloc__free(void *p)
+{
+    alloc__hdr *h = hdr_of(p);
+    CHECK_MAGIC("free", p, h);
+    if (h->magic == ALLOC_COUNTED) {
+        alloc__slot *s = t_self.fast;
+        if (unlikely(!s)) {
+            free_counted_slow(p, h);
+            return;
+        }
+        slot_add(&s->bytes, -h->size);
+        slot_add(&s->frees, 1);
+    }
+    block_release(p, h);
+}
+
+/* realloc of a non-NULL block to a non-zero size.  Counted as one free of
+ * the old block (if it was counted) and one allocation of the new one (if
+ * this thread counts). */
+static void *alloc__realloc(void *p, size_t size)
+{
+    alloc__hdr *h = hdr_of(p);
+    CHECK_MAGIC("realloc", p, h);
+    uint64_t old_size = h->size;
+    uint32_t offset = h->offset;
+    bool was_counted = h->magic == ALLOC_COUNTED;
+
+    if (unlikely(size > SIZE_MAX - HDR)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *real;
+    if (likely(offset == HDR)) {
+        real = __libc_realloc((char *)p - HDR, size + HDR);   /* header moves along */
+        if (unlikely(!real))
+            return NULL;
+    } else {
+        real = __libc_malloc(size + HDR);   /* over-aligned: copy, like glibc */
+        if (!real)
+            return NULL;
+        memcpy(real + HDR, p, old_size < size ? old_size : size);
+        __libc_free((char *)p - offset);
+    }
+
+    char *user = real + HDR;
+    h = hdr_of(user);
+    h->size = size;
+    h->offset = (uint32_t)HDR;
+    bool now_counted = !t_self.off;
+    h->magic = now_counted ? ALLOC_COUNTED : ALLOC_UNCOUNTED;
+    if (was_counted || now_counted)
+        count((now_counted ? size : 0) - (was_counted ? old_size : 0),
+              now_counted, was_counted);
+    return user;
+}
+
+/* ======================================================================
+ * The malloc family
+ * ====================================================================== */
+
+static inline bool is_pow2(size_t x)
+{
+    return x != 0 && (x & (x - 1)) == 0;
+}
+
+static size_t page_size(void)
+{
+    static _Atomic size_t cached;
+    size_t p = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (!p) {
+        p = (size_t)sysconf(_SC_PAGESIZE);   /* reads a loader variable; no allocation */
+        atomic_store_explicit(&cached, p, memory_order_relaxed);
+    }
+    return p;
+}
+
+/* malloc and free test one thread-local pointer: a non-NULL fast slot
+ * means counting mode, counting on and a slot claimed.  Everything else
+ * (first call, pass-through, counting off, no slot yet) takes the slow
+ * function, which does it the general way. */
+
+ALLOC_SLOW static void *malloc_slow(size_t size)
+{
+    if (passthrough())
+        return __libc_malloc(size);
+    return alloc__malloc(size);
+}
+
+void *malloc(size_t size)
+{
+    alloc__slot *s = t_self.fast;
+    if (unlikely(!s || size > SIZE_MAX - HDR))
+        return malloc_slow(size);
+    char *real = __libc_malloc(size + HDR);
+    if (unlikely(!real))
+        return NULL;
+    alloc__hdr *h = (alloc__hdr *)real;
+    h->size = size;
+    h->offset = (uint32_t)HDR;
+    h->magic = ALLOC_COUNTED;
+    slot_add(&s->bytes, size);
+    slot_add(&s->allocs, 1);
+    return real + HDR;
+}
+
+ALLOC_SLOW static void free_slow(void *p)
+{
+    if (!p)
+        return;
+    if (passthrough()) {
+        __libc_free(p);
+        return;
+    }
+    alloc__free(p);
+}
+
+void free(void *p)
+{
+    alloc__slot *s = t_self.fast;
+    if (unlikely(!s || !p)) {
+        free_slow(p);
+        return;
+    }
+    alloc__hdr *h = hdr_of(p);
+    CHECK_MAGIC("free", p, h);
+    if (h->magic == ALLOC_COUNTED) {
+        slot_add(&s->bytes, -h->size);
+        slot_add(&s->frees, 1);
+    }
+    block_release(p, h);
+}
+
+void *calloc(size_t n, size_t size)
+{
+    if (unlikely(passthrough()))
+        return __libc_calloc(n, size);
+    size_t total;
+    if (unlikely(__builtin_mul_overflow(n, size, &total) || total > SIZE_MAX - HDR)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *real = __libc_calloc(1, total + HDR);
+    if (unlikely(!real))
+        return NULL;
+    return block_init(real, HDR, total);
+}
+
+/* realloc with glibc's edge cases: NULL means malloc, size 0 means free. */
+static void *alloc__realloc_any(void *p, size_t size)
+{
+    if (unlikely(passthrough()))
+        return __libc_realloc(p, size);
+    if (!p)
+        return alloc__malloc(size);
+    if (size == 0) {               /* glibc: frees and returns NULL */
+        alloc__free(p);
+        return NULL;
+    }
+    return alloc__realloc(p, size);
+}
+
+void *realloc(void *p, size_t size)
+{
+    return alloc__realloc_any(p, size);
+}
+
+void *reallocarray(void *p, size_t n, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(n, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc__realloc_any(p, total);
+}
+
+int posix_memalign(void **memptr, size_t align, size_t size)
+{
+    if (align % sizeof(void *) != 0 || !is_pow2(align))
+        return EINVAL;
+    int saved = errno;             /* POSIX: errno is left alone */
+    void *p = passthrough() ? __libc_memalign(align, size) : alloc__aligned(align, size);
+    errno = saved;
+    if (!p)
+        return ENOMEM;
+    *memptr = p;
+    return 0;
+}
+
+/* memalign with glibc 2.36's semantics: small alignments mean malloc,
+ * absurd ones EINVAL, other non-powers of two are rounded up to the next
+ * power of two. */
+static void *alloc__memalign(size_t align, size_t size)
+{
+    if (passthrough())
+        return __libc_memalign(align, size);
+    if (align <= MALLOC_ALIGN)
+        return alloc__malloc(size);
+    if (align > SIZE_MAX / 2 + 1) {
+        errno = EINVAL;
+        return NULL;
+    }
+    if (!is_pow2(align)) {
+        size_t a = 2 * MALLOC_ALIGN;
+        while (a < align)
+            a <<= 1;
+        align = a;
+    }
+    return alloc__aligned(align, size);
+}
+
+void *memalign(size_t align, size_t size)
+{
+    return alloc__memalign(align, size);
+}
+
+/* C17 (DR 460) and glibc >= 2.38: the alignment must be a power of two.
+ * (glibc 2.36 itself rounds it up, as memalign does.) */
+void *aligned_alloc(size_t align, size_t size)
+{
+    if (!is_pow2(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return alloc__memalign(align, size);
+}
+
+void *valloc(size_t size)
+{
+    return alloc__memalign(page_size(), size);
+}
+
+/* Rounds the size up to whole pages; the rounded size is what is counted. */
+void *pvalloc(size_t size)
+{
+    size_t page = page_size();
+    size_t rounded;
+    if (__builtin_add_overflow(size, page - 1, &rounded)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc__memalign(page, rounded & ~(page - 1));
+}
+
+/* ----------------------------------------------------------------------
+ * malloc_usable_size.  Counting mode answers with the requested size: the
+ * glibc block is always at least that big past the user pointer.  In
+ * pass-through mode the block is glibc's, and only glibc's (or valgrind's)
+ * malloc_usable_size knows; glibc has no __libc_ name for it and dlsym may
+ * allocate, so it is looked up once in libc's ELF symbol table.
+ * ---------------------------------------------------------------------- */
+
+typedef size_t (*usable_fn)(void *);
+
+struct usable_lookup {
+    uintptr_t self;    /* an address inside the object holding this file */
+    usable_fn found;
+};
+
+static uint32_t gnu_hash(const char *s)
+{
+    uint32_t h = 5381;
+    for (; *s; s++)
+        h = h * 33 + (unsigned char)*s;
+    return h;
+}
+
+static uint32_t sysv_hash(const char *s)
+{
+    uint32_t h = 0;
+    for (; *s; s++) {
+        h = (h << 4) + (unsigned char)*s;
+        uint32_t g = h & 0xf0000000u;
+        h ^= g >> 24;
+        h &= ~g;
+    }
+    return h;
+}
+
+static const ElfW(Sym) *elf_lookup(const char *name, const ElfW(Sym) *symtab,
+                                   const char *strtab, const uint32_t *gnu,
+                                   const uint32_t *sysv)
+{
+    if (gnu) {
+        uint32_t nbuckets = gnu[0], symoffset = gnu[1], bloom_words = gnu[2];
+        const uint32_t *buckets =
+            (const uint32_t *)((const ElfW(Addr) *)(gnu + 4) + bloom_words);
+        const uint32_t *chain = buckets + nbuckets;
+        uint32_t h = gnu_hash(name);
+        uint32_t i = nbuckets ? buckets[h % nbuckets] : 0;
+        if (i < symoffset)
+            return NULL;
+        for (;; i++) {
+            uint32_t h2 = chain[i - symoffset];
+            if ((h | 1) == (h2 | 1) && strcmp(strtab + symtab[i].st_name, name) == 0)
+                return &symtab[i];
+            if (h2 & 1)
+                return NULL;
+        }
+    }
+    if (sysv) {
+        uint32_t nbucket = sysv[0];
+        const uint32_t *bucket = sysv + 2, *chain = bucket + nbucket;
+        for (uint32_t i = nbucket ? bucket[sysv_hash(name) % nbucket] : 0; i; i = chain[i])
+            if (strcmp(strtab + symtab[i].st_name, name) == 0)
+                return &symtab[i];
+    }
+    return NULL;
+}
+
+static int usable_lookup_cb(struct dl_phdr_info *info, size_t len, void *arg)
+{
+    struct usable_lookup *lk = arg;
+    const ElfW(Dyn) *dyn = NULL;
+    (void)len;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && lk->self >= start && lk->self - start < ph->p_memsz)
+            return 0;                          /* that is us: look further */
+        if (ph->p_type == PT_DYNAMIC)
+            dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
+    }
+    if (!dyn)
+        return 0;
+
+    const ElfW(Sym) *symtab = NULL;
+    const char *strtab = NULL;
+    const uint32_t *gnu = NULL, *sysv = NULL;
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        uintptr_t p = dyn->d_un.d_ptr;
+        if (p < info->dlpi_addr)               /* not relocated by ld.so (vdso) */
+            p += info->dlpi_addr;
+        switch (dyn->d_tag) {
+        case DT_SYMTAB:   symtab = (const ElfW(Sym) *)p; break;
+        case DT_STRTAB:   strtab = (const char *)p; break;
+        case DT_GNU_HASH: gnu = (const uint32_t *)p; break;
+        case DT_HASH:     sysv = (const uint32_t *)p; break;
+        default: break;
+        }
+    }
+    if (!symtab || !strtab || (!gnu && !sysv))
+        return 0;
+    const ElfW(Sym) *s = elf_lookup("malloc_usable_size", symtab, strtab, gnu, sysv);
+    if (!s || s->st_shndx == SHN_UNDEF || ELF64_ST_TYPE(s->st_info) != STT_FUNC)
+        return 0;
+    lk->found = (usable_fn)(info->dlpi_addr + s->st_value);
+    return 1;
+}
+
+ALLOC_SLOW static size_t usable_passthrough(void *p)
+{
+    static _Atomic(usable_fn) cached;
+    static _Atomic int looked_up;
+    usable_fn fn = atomic_load_explicit(&cached, memory_order_acquire);
+    if (!fn && !atomic_load_explicit(&looked_up, memory_order_acquire)) {
+        struct usable_lookup lk = { (uintptr_t)&usable_lookup_cb, NULL };
+        dl_iterate_phdr(usable_lookup_cb, &lk);
+        fn = lk.found;
+        atomic_store_explicit(&cached, fn, memory_order_release);
+        atomic_store_explicit(&looked_up, 1, memory_order_release);
+    }
+    return fn ? fn(p) : 0;    /* 0 if not found: too small is safe, too big is not */
+}
+
+size_t malloc_usable_size(void *p)
+{
+    if (!p) {
+        if (unlikely(t_probe))
+            t_probe = 2;                       /* own_functions_run(): it is us */
+        return 0;
+    }
+    if (passthrough())
+        return usable_passthrough(p);
+    alloc__hdr *h = hdr_of(p);
+    CHECK_MAGIC("malloc_usable_size", p, h);
+    return h->size;
+}
+
+/* ======================================================================
+ * Public API (alloc.h)
+ * ====================================================================== */
+
+void drip_alloc_read(drip_alloc_stats *out)
+{
+    uint64_t bytes = 0, allocs = 0, frees = 0;
+    if (!passthrough()) {
+        unsigned high = atomic_load_explicit(&g_slots_high, memory_order_acquire);
+        for (unsigned i = 0; i < high; i++) {
+            bytes  += atomic_load_explicit(&g_slots[i].bytes, memory_order_relaxed);
+            allocs += atomic_load_explicit(&g_slots[i].allocs, memory_order_relaxed);
+            frees  += atomic_load_explicit(&g_slots[i].frees, memory_order_relaxed);
+        }
+        bytes  += atomic_load_explicit(&g_global.bytes, memory_order_relaxed);
+        allocs += atomic_load_explicit(&g_global.allocs, memory_order_relaxed);
+        frees  += atomic_load_explicit(&g_global.frees, memory_order_relaxed);
+    }
+    out->live_bytes = (int64_t)bytes;
+    out->live_objects = (int64_t)(allocs - frees);
+    out->allocs = allocs;
+    out->frees = frees;
+}
+
+bool drip_alloc_set_counting(bool on)
+{
+    bool was_on = !t_self.off;
+    t_self.off = !on;
+    t_self.fast = on ? t_self.slot : NULL;
+    return was_on;
+}
+
+bool drip_alloc_active(void)
+{
+    return !passthrough();
+}
