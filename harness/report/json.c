@@ -1,0 +1,319 @@
+/* json.c - results.json.
+ *
+ * A small streaming JSON emitter (pretty-printed, 2-space indent) and the
+ * report on top of it.  The keys are a contract that CI scripts read:
+ * docs/REPORTS.md lists them, and a key is never renamed or removed.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the emitter --------------------------------------------------------- */
+
+#define JW_MAX_DEPTH 16
+
+typedef struct jw {
+    FILE *out;
+    int   depth;
+    bool  first[JW_MAX_DEPTH];    /* nothing written yet in this container */
+    bool  oneline[JW_MAX_DEPTH];  /* container printed on one line: [3, 7, 8] */
+} jw;
+
+/* Length of the well-formed UTF-8 sequence starting at s, or 0 when the byte
+ * at s does not start one (stray continuation, overlong form, surrogate,
+ * beyond U+10FFFF, or cut short). */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;        /* overlong */
+        if (c == 0xED) hi = 0x9F;        /* UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;        /* overlong */
+        if (c == 0xF4) hi = 0x8F;        /* > U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi)          /* also stops at the terminating NUL */
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* A JSON string literal: quotes and backslashes escaped, control characters
+ * as \n, \r, \t or \u00XX, valid UTF-8 passed through, every byte of invalid
+ * UTF-8 replaced by U+FFFD. */
+static void jw_quote(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    fputc('"', out);
+    while (*p) {
+        unsigned char c = *p;
+        if (c == '"' || c == '\\') {
+            fputc('\\', out);
+            fputc(c, out);
+            p++;
+        } else if (c < 0x20) {
+            if (c == '\n')      fputs("\\n", out);
+            else if (c == '\r') fputs("\\r", out);
+            else if (c == '\t') fputs("\\t", out);
+            else                fprintf(out, "\\u%04x", c);
+            p++;
+        } else {
+            size_t n = utf8_len(p);
+            if (n) {
+                fwrite(p, 1, n, out);
+                p += n;
+            } else {
+                fputs("\xEF\xBF\xBD", out);
+                p++;
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+/* Before a value: the comma, the line break and indent, and `"key": ` when
+ * inside an object (key is NULL inside arrays and for the root). */
+static void jw_begin_value(jw *w, const char *key)
+{
+    if (w->depth > 0) {
+        bool first = w->first[w->depth];
+        if (!first)
+            fputc(',', w->out);
+        if (w->oneline[w->depth]) {
+            if (!first)
+                fputc(' ', w->out);
+        } else {
+            fprintf(w->out, "\n%*s", 2 * w->depth, "");
+        }
+        w->first[w->depth] = false;
+    }
+    if (key) {
+        jw_quote(w->out, key);
+        fputs(": ", w->out);
+    }
+}
+
+static void jw_open(jw *w, const char *key, char bracket, bool oneline)
+{
+    jw_begin_value(w, key);
+    fputc(bracket, w->out);
+    if (w->depth + 1 >= JW_MAX_DEPTH)     /* a bug in this file, not bad data */
+        abort();
+    w->depth++;
+    w->first[w->depth] = true;
+    w->oneline[w->depth] = oneline || w->oneline[w->depth - 1];
+}
+
+static void jw_close(jw *w, char bracket)
+{
+    if (!w->first[w->depth] && !w->oneline[w->depth])
+        fprintf(w->out, "\n%*s", 2 * (w->depth - 1), "");
+    w->depth--;
+    fputc(bracket, w->out);
+}
+
+static void jw_object(jw *w, const char *key)       { jw_open(w, key, '{', false); }
+static void jw_array(jw *w, const char *key)        { jw_open(w, key, '[', false); }
+static void jw_array_inline(jw *w, const char *key) { jw_open(w, key, '[', true); }
+static void jw_end_object(jw *w)                    { jw_close(w, '}'); }
+static void jw_end_array(jw *w)                     { jw_close(w, ']'); }
+
+static void jw_null(jw *w, const char *key)
+{
+    jw_begin_value(w, key);
+    fputs("null", w->out);
+}
+
+/* NULL is written as null. */
+static void jw_str(jw *w, const char *key, const char *s)
+{
+    if (!s) {
+        jw_null(w, key);
+        return;
+    }
+    jw_begin_value(w, key);
+    jw_quote(w->out, s);
+}
+
+static void jw_u64(jw *w, const char *key, uint64_t v)
+{
+    jw_begin_value(w, key);
+    fprintf(w->out, "%" PRIu64, v);
+}
+
+static void jw_bool(jw *w, const char *key, bool v)
+{
+    jw_begin_value(w, key);
+    fputs(v ? "true" : "false", w->out);
+}
+
+/* NaN and infinities have no JSON form: null.  %.15g keeps every digit a
+ * double reliably holds and prints integral values without a fraction. */
+static void jw_num(jw *w, const char *key, double v)
+{
+    if (!isfinite(v)) {
+        jw_null(w, key);
+        return;
+    }
+    jw_begin_value(w, key);
+    fprintf(w->out, "%.15g", v);
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
+static const char *metric_name(int m)
+{
+    return m >= 0 && m < DRIP_M_COUNT ? drip_metrics[m].name : NULL;
+}
+
+/* A verdict stored as a number (drip_expect_result.actual), or NULL. */
+static const char *verdict_from_number(double v)
+{
+    if (!(v >= DRIP_VERDICT_UNKNOWN && v <= DRIP_VERDICT_GROWING))   /* NaN too */
+        return NULL;
+    return drip_verdict_name((drip_verdict)(int)v);
+}
+
+/* A metric's value at sample i, NaN when there is no such sample. */
+static double sample_value(const drip_result *r, size_t i, int m)
+{
+    return i < r->nsamples ? r->samples[i].v[DRIP_COL_METRIC(m)] : NAN;
+}
+
+static void json_metrics(jw *w, const drip_result *r)
+{
+    jw_object(w, "metrics");
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        const drip_metric_result *mr = &r->metrics[m];
+        if (!mr->measured)
+            continue;
+        jw_object(w, drip_metrics[m].name);
+        jw_str(w, "unit", drip_metrics[m].unit);
+        jw_num(w, "slope", mr->fit.all.slope);
+        jw_num(w, "slope_low", mr->fit.all.low);
+        jw_num(w, "slope_high", mr->fit.all.high);
+        jw_str(w, "verdict", drip_verdict_name(mr->fit.verdict));
+        jw_num(w, "tail_slope", mr->fit.tail.slope);
+        jw_num(w, "growth", mr->fit.growth);
+        jw_num(w, "first", sample_value(r, mr->fit.window_start, m));
+        jw_num(w, "last", r->nsamples ? sample_value(r, r->nsamples - 1, m) : NAN);
+        jw_end_object(w);
+    }
+    jw_end_object(w);
+}
+
+static void json_expectations(jw *w, const drip_result *r)
+{
+    jw_array(w, "expectations");
+    for (size_t i = 0; i < r->nexpects; i++) {
+        const drip_expect_result *e = &r->expects[i];
+        jw_object(w, NULL);
+        jw_str(w, "metric", metric_name(e->metric));
+        jw_str(w, "rule", drip_rule_name(e->rule));
+        if (e->rule == DRIP_RULE_VERDICT) {
+            jw_str(w, "limit", drip_verdict_name(e->want));
+            jw_str(w, "actual", verdict_from_number(e->actual));
+        } else {
+            jw_num(w, "limit", e->limit);
+            jw_num(w, "actual", e->actual);
+        }
+        jw_bool(w, "ok", e->ok);
+        jw_end_object(w);
+    }
+    jw_end_array(w);
+}
+
+static void json_faults(jw *w, const drip_result *r)
+{
+    jw_array(w, "faults");
+    for (size_t i = 0; i < r->nfaults; i++) {
+        const drip_fault_result *f = &r->faults[i];
+        size_t nfirst = f->nfirst < DRIP_FAULT_FIRST_MAX ? f->nfirst : DRIP_FAULT_FIRST_MAX;
+        jw_object(w, NULL);
+        jw_str(w, "point", f->point);
+        jw_num(w, "rate", f->rate);
+        jw_u64(w, "asked", f->asked);
+        jw_u64(w, "fired", f->fired);
+        jw_array_inline(w, "first_iterations");
+        for (size_t k = 0; k < nfirst; k++)
+            jw_u64(w, NULL, f->first[k]);
+        jw_end_array(w);
+        jw_end_object(w);
+    }
+    jw_end_array(w);
+}
+
+static void json_scenario(jw *w, const drip_result *r)
+{
+    jw_object(w, NULL);
+    jw_str(w, "name", r->name);
+    jw_str(w, "file", r->file);
+    jw_str(w, "workload", r->workload);
+    jw_str(w, "description", r->description);
+    jw_str(w, "status", drip_status_name(r->status));
+    jw_str(w, "reason", r->reason);
+    jw_u64(w, "seed", r->seed);
+    jw_u64(w, "threads", r->threads);
+    jw_u64(w, "iterations", r->iterations);
+    jw_u64(w, "iterations_planned", r->iterations_planned);
+    jw_u64(w, "failed_iterations", r->failed_iterations);
+    jw_num(w, "duration_s", r->duration_s);
+    jw_num(w, "warmup", r->warmup);
+    jw_u64(w, "heap_ceiling", r->heap_ceiling);
+    jw_bool(w, "heap_ceiling_hit", r->heap_ceiling_hit);
+    jw_u64(w, "samples", r->nsamples);
+    json_metrics(w, r);
+    json_expectations(w, r);
+    json_faults(w, r);
+    jw_array(w, "warnings");
+    for (size_t i = 0; i < r->nwarnings; i++)
+        jw_str(w, NULL, r->warnings[i]);
+    jw_end_array(w);
+    jw_end_object(w);
+}
+
+int drip_report_json(const drip_run_results *run, FILE *out)
+{
+    jw w = {.out = out};
+    drip_run_counts c = drip_run_results_count(run);
+
+    jw_object(&w, NULL);
+    jw_str(&w, "drip_version", run->drip_version);
+    if (run->seed_set)
+        jw_u64(&w, "seed", run->seed);
+    else
+        jw_null(&w, "seed");
+    jw_str(&w, "started_at", run->started_at);
+    jw_num(&w, "duration_s", run->duration_s);
+    jw_bool(&w, "complete", run->complete);
+
+    jw_object(&w, "summary");
+    jw_u64(&w, "total", run->count);
+    jw_u64(&w, "pass", c.pass);
+    jw_u64(&w, "fail", c.fail);
+    jw_u64(&w, "error", c.error);
+    jw_end_object(&w);
+
+    jw_array(&w, "scenarios");
+    for (size_t i = 0; i < run->count; i++)
+        json_scenario(&w, &run->scenarios[i]);
+    jw_end_array(&w);
+    jw_end_object(&w);
+    fputc('\n', out);
+
+    return ferror(out) ? -1 : 0;
+}

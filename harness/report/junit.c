@@ -1,0 +1,310 @@
+/* junit.xml - one <testsuite name="drip">, one <testcase> per scenario.
+ *
+ * The subset of the JUnit XML format that GitLab, Jenkins and GitHub's test
+ * reporters all read: counts and times on <testsuites> and <testsuite>,
+ * <failure> or <error> with a one-line message attribute and the full story
+ * as text, and the fitted slopes in <system-out>.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+/* ---- XML text ------------------------------------------------------------ */
+
+/* Decode the well-formed UTF-8 sequence at s into *cp and return its length,
+ * or return 0 when s does not start one (stray continuation byte, overlong
+ * form, surrogate, beyond U+10FFFF, cut short). */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        *cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        *cp = c & 0x0F;
+        if (c == 0xE0) lo = 0xA0;        /* overlong */
+        if (c == 0xED) hi = 0x9F;        /* UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        *cp = c & 0x07;
+        if (c == 0xF0) lo = 0x90;        /* overlong */
+        if (c == 0xF4) hi = 0x8F;        /* > U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi)          /* also stops at the terminating NUL */
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    return len;
+}
+
+/* Write s as XML character data.  The five special characters become
+ * entities; characters XML 1.0 does not allow (C0 controls other than tab,
+ * newline and CR; U+FFFE, U+FFFF) are dropped; invalid UTF-8 bytes become
+ * U+FFFD.  In an attribute tab, newline and CR are written as character
+ * references so that the parser's attribute normalisation keeps them; in
+ * text only CR is (a parser would turn CR LF into LF). */
+static void xml_escape(FILE *out, const char *s, bool attr)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        uint32_t cp;
+        size_t n = utf8_decode(p, &cp);
+        if (n == 0) {
+            fputs("\xEF\xBF\xBD", out);
+            p++;
+            continue;
+        }
+        switch (cp) {
+        case '&':  fputs("&amp;", out);  break;
+        case '<':  fputs("&lt;", out);   break;
+        case '>':  fputs("&gt;", out);   break;
+        case '"':  fputs("&quot;", out); break;
+        case '\'': fputs("&apos;", out); break;
+        case '\r': fputs("&#13;", out);  break;
+        case '\n': fputs(attr ? "&#10;" : "\n", out); break;
+        case '\t': fputs(attr ? "&#9;" : "\t", out);  break;
+        default:
+            if (cp >= 0x20 && cp != 0xFFFE && cp != 0xFFFF)
+                fwrite(p, 1, n, out);
+            break;
+        }
+        p += n;
+    }
+}
+
+/* name="value" with the value escaped, after a space. */
+static void xml_attr(FILE *out, const char *name, const char *value)
+{
+    fprintf(out, " %s=\"", name);
+    xml_escape(out, value, true);
+    fputc('"', out);
+}
+
+/* JUnit times are seconds with three decimals; nothing negative or NaN. */
+static void xml_time_attr(FILE *out, double s)
+{
+    fprintf(out, " time=\"%.3f\"", isfinite(s) && s > 0 ? s : 0.0);
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+/* "drip." + the scenario file's path without its extension, '/' turned into
+ * '.', with empty, "." and ".." components dropped:
+ * "./scenarios/global-map/leaky.yaml" -> "drip.scenarios.global-map.leaky".
+ * Falls back to "drip." + name when there is no file.  Caller frees. */
+static char *junit_classname(const drip_result *r)
+{
+    strbuf sb = {0};
+    sb_append(&sb, "drip");
+    size_t base = sb.len;
+    const char *p = r->file ? r->file : "";
+    while (*p) {
+        size_t n = strcspn(p, "/");
+        bool last = p[n] == '\0';
+        size_t keep = n;
+        if (last) {                           /* strip the extension */
+            const char *dot = strrchr(p, '.');
+            if (dot && dot > p)
+                keep = (size_t)(dot - p);
+        }
+        bool skip = n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.');
+        if (!skip && keep > 0) {
+            sb_append(&sb, ".");
+            sb_appendn(&sb, p, keep);
+        }
+        p += n + !last;
+    }
+    if (sb.len == base) {
+        sb_append(&sb, ".");
+        sb_append(&sb, r->name ? r->name : "scenario");
+    }
+    return sb_take(&sb);
+}
+
+/* The first line of s (NULL-safe) as a new string. */
+static char *first_line(const char *s)
+{
+    s = s ? s : "";
+    return xstrndup(s, strcspn(s, "\r\n"));
+}
+
+/* ---- the story of one scenario ------------------------------------------- */
+
+static void describe_expectation(strbuf *sb, const drip_expect_result *e)
+{
+    char lim[64], act[64];
+    bool known = e->metric >= 0 && e->metric < DRIP_M_COUNT;
+    const char *name = known ? drip_metrics[e->metric].name : "?";
+    if (e->rule == DRIP_RULE_VERDICT) {
+        bool valid = e->actual >= DRIP_VERDICT_UNKNOWN && e->actual <= DRIP_VERDICT_GROWING;
+        snprintf(lim, sizeof lim, "%s", drip_verdict_name(e->want));
+        snprintf(act, sizeof act, "%s",
+                 valid ? drip_verdict_name((drip_verdict)(int)e->actual) : "n/a");
+    } else if (known) {
+        drip_metric_fmt_slope(e->metric, e->limit, lim, sizeof lim);
+        drip_metric_fmt_slope(e->metric, e->actual, act, sizeof act);
+    } else {
+        snprintf(lim, sizeof lim, "%g", e->limit);
+        snprintf(act, sizeof act, "%g", e->actual);
+    }
+    sb_appendf(sb, "%s %s: limit %s, actual %s: %s\n", name, drip_rule_name(e->rule),
+               lim, act, e->ok ? "ok" : "FAILED");
+}
+
+/* "heap_bytes: +310.2 B/iter (interval +300.1 B/iter .. +320.5 B/iter),
+ *  tail +309.0 B/iter, growth 4.73 MiB: growing" for each measured metric. */
+static void describe_slopes(strbuf *sb, const drip_result *r)
+{
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        const drip_fit *f = &r->metrics[m].fit;
+        char s[64], lo[64], hi[64], tail[64], growth[64];
+        if (!r->metrics[m].measured)
+            continue;
+        if (isnan(f->all.slope)) {
+            sb_appendf(sb, "%s: no slope: %s\n", drip_metrics[m].name,
+                       drip_verdict_name(f->verdict));
+            continue;
+        }
+        if (drip_metrics[m].bytes) {
+            drip_fmt_bytes(f->growth, growth, sizeof growth);
+        } else {
+            char num[48];
+            snprintf(growth, sizeof growth, "%s %s", drip_fmt_num(f->growth, num, sizeof num),
+                     drip_metrics[m].unit);
+        }
+        sb_appendf(sb, "%s: %s (interval %s .. %s), tail %s, growth %s: %s\n",
+                   drip_metrics[m].name,
+                   drip_metric_fmt_slope(m, f->all.slope, s, sizeof s),
+                   drip_metric_fmt_slope(m, f->all.low, lo, sizeof lo),
+                   drip_metric_fmt_slope(m, f->all.high, hi, sizeof hi),
+                   drip_metric_fmt_slope(m, f->tail.slope, tail, sizeof tail),
+                   isnan(f->growth) ? "n/a" : growth,
+                   drip_verdict_name(f->verdict));
+    }
+}
+
+static bool any_measured(const drip_result *r)
+{
+    for (int m = 0; m < DRIP_M_COUNT; m++)
+        if (r->metrics[m].measured)
+            return true;
+    return false;
+}
+
+static void junit_problem(FILE *out, const drip_result *r)
+{
+    bool error = r->status == DRIP_STATUS_ERROR;
+    strbuf text = {0};
+    char *message;
+
+    if (r->reason) {
+        message = first_line(r->reason);
+        sb_appendf(&text, "%s\n", r->reason);
+    } else {
+        message = xstrdup(error ? "error" : "an expectation did not hold");
+    }
+    if (r->nexpects) {
+        sb_append(&text, text.len ? "\nexpectations:\n" : "expectations:\n");
+        for (size_t i = 0; i < r->nexpects; i++)
+            describe_expectation(&text, &r->expects[i]);
+    }
+    if (any_measured(r)) {
+        sb_append(&text, text.len ? "\nfitted slopes:\n" : "fitted slopes:\n");
+        describe_slopes(&text, r);
+    }
+
+    fprintf(out, "      <%s", error ? "error" : "failure");
+    xml_attr(out, "message", message);
+    xml_attr(out, "type", error ? "error" : "expectation");
+    fputs(">", out);
+    xml_escape(out, text.buf ? text.buf : "", false);
+    fprintf(out, "</%s>\n", error ? "error" : "failure");
+
+    free(message);
+    sb_free(&text);
+}
+
+static void junit_system_out(FILE *out, const drip_result *r)
+{
+    strbuf text = {0};
+    if (r->description)
+        sb_appendf(&text, "%s\n", r->description);
+    sb_appendf(&text, "%llu of %llu iterations (%llu failed)", (unsigned long long)r->iterations,
+               (unsigned long long)r->iterations_planned, (unsigned long long)r->failed_iterations);
+    if (isfinite(r->duration_s))
+        sb_appendf(&text, " in %.3f s", r->duration_s);
+    sb_appendf(&text, ", seed %llu, %u thread%s\n", (unsigned long long)r->seed, r->threads,
+               r->threads == 1 ? "" : "s");
+    if (r->heap_ceiling_hit)
+        sb_appendf(&text, "heap ceiling of %llu bytes hit\n", (unsigned long long)r->heap_ceiling);
+    describe_slopes(&text, r);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        sb_appendf(&text, "warning: %s\n", r->warnings[i]);
+
+    fputs("      <system-out>", out);
+    xml_escape(out, text.buf, false);
+    fputs("</system-out>\n", out);
+    sb_free(&text);
+}
+
+static void junit_testcase(FILE *out, const drip_result *r)
+{
+    char *classname = junit_classname(r);
+    fputs("    <testcase", out);
+    xml_attr(out, "name", r->name ? r->name : "");
+    xml_attr(out, "classname", classname);
+    if (r->file)
+        xml_attr(out, "file", r->file);
+    xml_time_attr(out, r->duration_s);
+    fputs(">\n", out);
+    if (r->status != DRIP_STATUS_PASS)
+        junit_problem(out, r);
+    junit_system_out(out, r);
+    fputs("    </testcase>\n", out);
+    free(classname);
+}
+
+int drip_report_junit(const drip_run_results *run, FILE *out)
+{
+    drip_run_counts c = drip_run_results_count(run);
+    char counts[128];
+    snprintf(counts, sizeof counts, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"",
+             run->count, c.fail, c.error);
+
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+    fprintf(out, "<testsuites name=\"drip\"%s", counts);
+    xml_time_attr(out, run->duration_s);
+    fputs(">\n", out);
+
+    fprintf(out, "  <testsuite name=\"drip\"%s skipped=\"0\"", counts);
+    xml_time_attr(out, run->duration_s);
+    if (run->started_at) {
+        /* JUnit's timestamp has no zone: "2026-11-25T17:00:00Z" loses the Z */
+        char *ts = xstrndup(run->started_at, strcspn(run->started_at, "Z+"));
+        xml_attr(out, "timestamp", ts);
+        free(ts);
+    }
+    fputs(">\n", out);
+    for (size_t i = 0; i < run->count; i++)
+        junit_testcase(out, &run->scenarios[i]);
+    fputs("  </testsuite>\n</testsuites>\n", out);
+
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,37 @@
+/* report.h - report formats over the results model.
+ *
+ * Each writer takes the model read-only and a stdio stream it does not
+ * close; it returns 0, or -1 when writing failed (errno set by stdio).
+ */
+#ifndef DRIP_REPORT_H
+#define DRIP_REPORT_H
+
+#include <stdio.h>
+
+#include "results.h"
+
+/* results.json: see docs/REPORTS.md for every key. */
+int drip_report_json(const drip_run_results *run, FILE *out);
+
+/* junit.xml: one <testsuite name="drip">, one <testcase> per scenario with
+ * <failure> for fail and <error> for error. */
+int drip_report_junit(const drip_run_results *run, FILE *out);
+
+/* One scenario's samples as CSV with a header line. */
+int drip_report_csv(const drip_result *r, FILE *out);
+
+/* The terminal: drip_report_terminal_line prints one scenario's verdict
+ * line (as the run goes); drip_report_terminal_summary prints, after the
+ * run, the lines of the scenarios that did not pass, the totals and the
+ * report directory. */
+int drip_report_terminal_line(const drip_result *r, FILE *out, bool color);
+int drip_report_terminal_summary(const drip_run_results *run, const char *report_dir,
+                                 FILE *out, bool color);
+
+/* Write results.json, junit.xml and <name>.csv for each scenario into dir
+ * (created if missing).  Each file is written to a temporary name and renamed
+ * into place, so a reader never sees half a file.  On failure returns -1 and
+ * sets *err to a malloc'd message. */
+int drip_report_write_dir(const drip_run_results *run, const char *dir, char **err);
+
+#endif /* DRIP_REPORT_H */

@@ -1,0 +1,91 @@
+/* results.c - the results model: building it up and tearing it down. */
+#include "results.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+const char *drip_status_name(drip_status s)
+{
+    switch (s) {
+    case DRIP_STATUS_PASS:  return "pass";
+    case DRIP_STATUS_FAIL:  return "fail";
+    case DRIP_STATUS_ERROR: return "error";
+    }
+    return "error";             /* not a status: report it as the worst one */
+}
+
+/* The array may move: a pointer returned earlier is stale after the next
+ * call.  Aborts (xrealloc) when memory runs out. */
+drip_result *drip_run_results_add(drip_run_results *run)
+{
+    XGROW(run->scenarios, run->cap, run->count);
+    drip_result *r = &run->scenarios[run->count++];
+    memset(r, 0, sizeof *r);
+    return r;
+}
+
+void drip_result_add_warning(drip_result *r, const char *fmt, ...)
+{
+    strbuf sb = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vappendf(&sb, fmt, ap);
+    va_end(ap);
+    /* warnings are few: grow one slot at a time */
+    r->warnings = xrealloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
+    r->warnings[r->nwarnings++] = sb_take(&sb);
+}
+
+void drip_result_add_sample(drip_result *r, const drip_sample *s)
+{
+    XGROW(r->samples, r->samples_cap, r->nsamples);
+    r->samples[r->nsamples++] = *s;
+}
+
+static void result_free(drip_result *r)
+{
+    free(r->name);
+    free(r->file);
+    free(r->workload);
+    free(r->description);
+    free(r->reason);
+    free(r->samples);
+    free(r->expects);
+    for (size_t i = 0; i < r->nfaults; i++)
+        free(r->faults[i].point);
+    free(r->faults);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+}
+
+/* Frees what the run owns, not the struct itself (callers keep it on the
+ * stack or inside their own state), and leaves it zeroed: freeing twice, or
+ * freeing a zeroed run, is harmless.  drip_run_results_free(NULL) is a no-op. */
+void drip_run_results_free(drip_run_results *run)
+{
+    if (!run)
+        return;
+    for (size_t i = 0; i < run->count; i++)
+        result_free(&run->scenarios[i]);
+    free(run->scenarios);
+    free(run->drip_version);
+    free(run->started_at);
+    memset(run, 0, sizeof *run);
+}
+
+drip_run_counts drip_run_results_count(const drip_run_results *run)
+{
+    drip_run_counts c = {0, 0, 0};
+    for (size_t i = 0; i < run->count; i++) {
+        switch (run->scenarios[i].status) {
+        case DRIP_STATUS_PASS: c.pass++;  break;
+        case DRIP_STATUS_FAIL: c.fail++;  break;
+        default:               c.error++; break;
+        }
+    }
+    return c;
+}

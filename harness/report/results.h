@@ -1,0 +1,106 @@
+/* results.h - the results model: what a run measured and concluded.
+ *
+ * Plain structs, filled by the runner and read by every report format.
+ * Reports never see the runner's internals: a new format reads this and
+ * nothing else.  All strings and arrays are owned by the model;
+ * drip_run_results_free releases everything.
+ */
+#ifndef DRIP_RESULTS_H
+#define DRIP_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../metrics/metrics.h"
+#include "../stats/stats.h"
+
+typedef enum drip_status {
+    DRIP_STATUS_PASS,
+    DRIP_STATUS_FAIL,      /* ran, but an expectation did not hold */
+    DRIP_STATUS_ERROR,     /* could not be judged: crash, timeout, bad plugin... */
+} drip_status;
+
+/* "pass", "fail", "error". */
+const char *drip_status_name(drip_status s);
+
+/* Samples: row i is (iteration, time_s, value of metric 0 .. DRIP_M_COUNT-1). */
+#define DRIP_SAMPLE_COLS (2 + DRIP_M_COUNT)
+typedef struct drip_sample {
+    double v[DRIP_SAMPLE_COLS];
+} drip_sample;
+#define DRIP_COL_ITER 0
+#define DRIP_COL_TIME 1
+#define DRIP_COL_METRIC(m) (2 + (m))
+
+typedef struct drip_metric_result {
+    bool     measured;     /* false when the metric was not available */
+    drip_fit fit;
+} drip_metric_result;
+
+typedef struct drip_expect_result {
+    int          metric;
+    drip_rule    rule;
+    double       limit;    /* slope rules */
+    drip_verdict want;     /* verdict rule */
+    double       actual;   /* slope, or the verdict as a number */
+    bool         ok;
+} drip_expect_result;
+
+#define DRIP_FAULT_FIRST_MAX 10
+typedef struct drip_fault_result {
+    char    *point;
+    double   rate;
+    uint64_t asked, fired;
+    uint64_t first[DRIP_FAULT_FIRST_MAX];   /* first iterations where it fired */
+    size_t   nfirst;
+} drip_fault_result;
+
+typedef struct drip_result {
+    char       *name;
+    char       *file;
+    char       *workload;        /* built-in name or plugin path */
+    char       *description;     /* may be NULL */
+    drip_status status;
+    char       *reason;          /* why not pass; NULL when pass */
+
+    uint64_t    seed;
+    unsigned    threads;
+    uint64_t    iterations_planned;
+    uint64_t    iterations;       /* completed */
+    uint64_t    failed_iterations;/* iterate() returned non-zero */
+    double      duration_s;
+    bool        heap_ceiling_hit;
+    uint64_t    heap_ceiling;
+    double      warmup;
+
+    drip_sample *samples;    size_t nsamples, samples_cap;
+    drip_metric_result metrics[DRIP_M_COUNT];
+    drip_expect_result *expects; size_t nexpects;
+    drip_fault_result  *faults;  size_t nfaults;
+    char              **warnings; size_t nwarnings;
+} drip_result;
+
+typedef struct drip_run_results {
+    char       *drip_version;
+    bool        seed_set;        /* --seed given: every scenario ran with `seed` */
+    uint64_t    seed;
+    char       *started_at;      /* ISO 8601 UTC */
+    double      duration_s;
+    bool        complete;        /* false when the run was interrupted */
+    size_t      planned;         /* scenarios the run set out to run; 0 if not known */
+    drip_result *scenarios;  size_t count, cap;
+} drip_run_results;
+
+/* Append a zeroed result to the run and return it (owned by the run). */
+drip_result *drip_run_results_add(drip_run_results *run);
+void drip_result_add_warning(drip_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void drip_result_add_sample(drip_result *r, const drip_sample *s);
+void drip_run_results_free(drip_run_results *run);
+
+/* Counts over the run. */
+typedef struct drip_run_counts { size_t pass, fail, error; } drip_run_counts;
+drip_run_counts drip_run_results_count(const drip_run_results *run);
+
+#endif /* DRIP_RESULTS_H */

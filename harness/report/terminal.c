@@ -1,0 +1,207 @@
+/* terminal.c - the lines a person reads at the end of `drip run`.
+ *
+ *   PASS   global-map-leaky   heap_bytes +310.2 B/iter growing  (20000 iter, 1.20 s)
+ *   FAIL   global-map-lru     heap_bytes +12.50 B/iter growing  — heap_bytes: slope +12.50 B/iter > max 0 B/iter
+ *   ERROR  crashy             crashed: SIGSEGV (Segmentation fault) at iteration ~412
+ *   3 scenarios: 1 passed, 1 failed, 1 error (12.5 s)
+ *
+ * A line shows the metrics the scenario has expectations on plus any that
+ * grew (verdict growing or bounded), in table order.  A failing line then
+ * gives the first line of the reason (the runner's account of what broke),
+ * or, without one, the expectations that did not hold; an erroring line
+ * gives the reason it could not be judged.
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+#define NAME_WIDTH 24                   /* when a line is printed on its own */
+
+#define SGR_RESET    "\033[0m"
+#define SGR_GREEN    "\033[32m"
+#define SGR_RED      "\033[31m"
+#define SGR_BOLD_RED "\033[1;31m"
+#define SGR_YELLOW   "\033[33m"
+#define SGR_DIM      "\033[2m"
+
+/* Append the first line of s with other control characters made visible as
+ * '?': a reason may quote a plugin's message, which must not move the
+ * cursor or change colours. */
+static void append_one_line(strbuf *sb, const char *s)
+{
+    size_t n = strcspn(s, "\r\n");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char ch = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+        sb_appendn(sb, &ch, 1);
+    }
+}
+
+static bool has_expectation(const drip_result *r, int m)
+{
+    for (size_t i = 0; i < r->nexpects; i++)
+        if (r->expects[i].metric == m)
+            return true;
+    return false;
+}
+
+/* "heap_bytes +310.2 B/iter growing, heap_objects +1.00 objects/iter growing";
+ * returns false when there is nothing to show. */
+static bool append_metrics(strbuf *sb, const drip_result *r)
+{
+    bool any = false;
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        const drip_metric_result *mr = &r->metrics[m];
+        /* A running total (allocs) always grows: shown only when asked for. */
+        bool grew = mr->measured && !drip_metrics[m].cumulative &&
+                    (mr->fit.verdict == DRIP_VERDICT_GROWING ||
+                     mr->fit.verdict == DRIP_VERDICT_BOUNDED);
+        if (!grew && !has_expectation(r, m))
+            continue;
+        sb_append(sb, any ? ", " : "");
+        any = true;
+        if (!mr->measured) {
+            sb_appendf(sb, "%s not measured", drip_metrics[m].name);
+            continue;
+        }
+        char slope[64];
+        sb_appendf(sb, "%s %s %s", drip_metrics[m].name,
+                   drip_metric_fmt_slope(m, mr->fit.all.slope, slope, sizeof slope),
+                   drip_verdict_name(mr->fit.verdict));
+    }
+    return any;
+}
+
+/* "heap_bytes: slope +12.50 B/iter > max 0 B/iter" */
+static void append_broken(strbuf *sb, const drip_expect_result *e)
+{
+    if (e->metric < 0 || e->metric >= DRIP_M_COUNT) {
+        sb_appendf(sb, "%s on an unknown metric", drip_rule_name(e->rule));
+        return;
+    }
+    const char *name = drip_metrics[e->metric].name;
+    char act[64], lim[64];
+    if (e->rule == DRIP_RULE_VERDICT) {
+        bool valid = e->actual >= DRIP_VERDICT_UNKNOWN && e->actual <= DRIP_VERDICT_GROWING;
+        sb_appendf(sb, "%s: verdict %s, expected %s", name,
+                   valid ? drip_verdict_name((drip_verdict)(int)e->actual) : "unknown",
+                   drip_verdict_name(e->want));
+        return;
+    }
+    bool max = e->rule == DRIP_RULE_MAX_SLOPE;
+    drip_metric_fmt_slope(e->metric, e->limit, lim, sizeof lim);
+    if (isnan(e->actual))
+        sb_appendf(sb, "%s: no slope to compare with %s %s", name, max ? "max" : "min", lim);
+    else
+        sb_appendf(sb, "%s: slope %s %s %s %s", name,
+                   drip_metric_fmt_slope(e->metric, e->actual, act, sizeof act),
+                   max ? ">" : "<", max ? "max" : "min", lim);
+}
+
+static void append_status(strbuf *sb, drip_status s, bool color)
+{
+    const char *label = s == DRIP_STATUS_PASS ? "PASS" : s == DRIP_STATUS_FAIL ? "FAIL" : "ERROR";
+    const char *sgr = s == DRIP_STATUS_PASS ? SGR_GREEN
+                    : s == DRIP_STATUS_FAIL ? SGR_RED : SGR_BOLD_RED;
+    if (color)
+        sb_appendf(sb, "%s%s%s", sgr, label, SGR_RESET);
+    else
+        sb_append(sb, label);
+    sb_appendf(sb, "%*s", (int)(7 - strlen(label)), "");
+}
+
+static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
+{
+    strbuf sb = {0};
+    const char *dim = color ? SGR_DIM : "", *reset = color ? SGR_RESET : "";
+
+    append_status(&sb, r->status, color);
+    sb_appendf(&sb, "%-*s  ", width, r->name ? r->name : "?");
+
+    if (r->status == DRIP_STATUS_ERROR) {
+        append_one_line(&sb, r->reason ? r->reason : "error");
+    } else {
+        strbuf metrics = {0};
+        bool any = append_metrics(&metrics, r);
+        if (any)
+            sb_appendf(&sb, "%s%s%s  ", dim, metrics.buf, reset);
+        sb_free(&metrics);
+
+        if (r->status == DRIP_STATUS_PASS) {
+            sb_appendf(&sb, "%s(%llu iter, %.2f s)%s", dim,
+                       (unsigned long long)r->iterations, r->duration_s, reset);
+        } else if (r->reason) {             /* the judge's own words */
+            sb_append(&sb, "— ");
+            append_one_line(&sb, r->reason);
+        } else {
+            bool first = true;
+            sb_append(&sb, "— ");
+            for (size_t i = 0; i < r->nexpects; i++) {
+                if (r->expects[i].ok)
+                    continue;
+                sb_append(&sb, first ? "" : "; ");
+                append_broken(&sb, &r->expects[i]);
+                first = false;
+            }
+            if (first)
+                sb_append(&sb, "failed");
+        }
+    }
+    /* no trailing blanks when nothing followed the name */
+    while (sb.len && sb.buf[sb.len - 1] == ' ')
+        sb.buf[--sb.len] = '\0';
+    sb_append(&sb, "\n");
+    fputs(sb.buf, out);
+    sb_free(&sb);
+    return ferror(out) ? -1 : 0;
+}
+
+int drip_report_terminal_line(const drip_result *r, FILE *out, bool color)
+{
+    return terminal_line(r, out, color, NAME_WIDTH);
+}
+
+int drip_report_terminal_summary(const drip_run_results *run, const char *report_dir,
+                                 FILE *out, bool color)
+{
+    int width = 0;
+    for (size_t i = 0; i < run->count; i++) {
+        const char *name = run->scenarios[i].name ? run->scenarios[i].name : "?";
+        int len = (int)strlen(name);
+        width = len > width ? len : width;
+    }
+    /* The per-scenario lines were printed as the run went; repeat only the
+     * ones that did not pass, so they are not lost above a long log. */
+    drip_run_counts c = drip_run_results_count(run);
+    if ((c.fail || c.error) && run->count > 1) {
+        fprintf(out, "not passed:\n");
+        for (size_t i = 0; i < run->count; i++)
+            if (run->scenarios[i].status != DRIP_STATUS_PASS)
+                terminal_line(&run->scenarios[i], out, color, width);
+    }
+    bool bad = c.fail || c.error;
+    fprintf(out, "%s%zu scenario%s: %zu passed, %zu failed, %zu error%s (%.1f s)%s\n",
+            color ? (bad ? SGR_RED : SGR_GREEN) : "",
+            run->count, run->count == 1 ? "" : "s", c.pass, c.fail,
+            c.error, c.error == 1 ? "" : "s", isfinite(run->duration_s) ? run->duration_s : 0.0,
+            color ? SGR_RESET : "");
+    if (!run->complete) {
+        fprintf(out, "%s", color ? SGR_YELLOW : "");
+        if (run->planned > run->count)
+            fprintf(out, "run interrupted: the report covers %zu of %zu scenarios",
+                    run->count, run->planned);
+        else
+            fprintf(out, "run interrupted: the report covers only the %zu scenario%s that finished",
+                    run->count, run->count == 1 ? "" : "s");
+        fprintf(out, "%s\n", color ? SGR_RESET : "");
+    }
+    if (report_dir) {
+        size_t n = strlen(report_dir);
+        fprintf(out, "report: %s%s\n", report_dir, n && report_dir[n - 1] == '/' ? "" : "/");
+    }
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,132 @@
+/* write_dir.c - the report directory: results.json, junit.xml, NAME.csv.
+ *
+ * Every file is written to NAME.tmp and renamed over NAME, so a CI job that
+ * picks the directory up never reads half a file.  The first failure stops
+ * the whole write; files already renamed into place stay.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "../util/util.h"
+
+/* mkdir -p.  Returns 0, or -1 with errno set. */
+static int mkdir_p(const char *dir)
+{
+    if (!*dir) {
+        errno = ENOENT;
+        return -1;
+    }
+    char *path = xstrdup(dir);
+    int rc = 0;
+    for (char *p = path + 1; ; p++) {       /* +1: a leading '/' is not a component */
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+            rc = -1;
+            break;
+        }
+        *p = saved;
+        if (!saved)
+            break;
+    }
+    if (rc == 0) {                          /* EEXIST may mean a file of that name */
+        struct stat st;
+        if (stat(dir, &st) != 0)
+            rc = -1;
+        else if (!S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            rc = -1;
+        }
+    }
+    int saved_errno = errno;
+    free(path);
+    errno = saved_errno;
+    return rc;
+}
+
+typedef int (*writer_fn)(const void *what, FILE *out);
+
+static int write_json(const void *run, FILE *out)  { return drip_report_json(run, out); }
+static int write_junit(const void *run, FILE *out) { return drip_report_junit(run, out); }
+static int write_csv(const void *r, FILE *out)     { return drip_report_csv(r, out); }
+
+/* Write dir/name through dir/name.tmp.  Returns 0, or -1 with *err set and
+ * the temporary file removed. */
+static int write_file(const char *dir, const char *name, writer_fn fn, const void *what,
+                      char **err)
+{
+    char *path = xasprintf("%s/%s", dir, name);
+    char *tmp = xasprintf("%s.tmp", path);
+    int rc = -1, e = 0;
+
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        e = errno;
+        goto done;
+    }
+    errno = 0;
+    if (fn(what, f) != 0) {
+        e = errno ? errno : EIO;            /* stdio does not always set errno */
+        fclose(f);
+        goto remove_tmp;
+    }
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        e = errno;
+        goto remove_tmp;
+    }
+    rc = 0;
+    goto done;
+remove_tmp:
+    remove(tmp);
+done:
+    if (rc != 0)
+        *err = xasprintf("cannot write %s: %s", path, strerror(e));
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+/* A scenario name as a file name.  Loaded names are [A-Za-z0-9._-]+ already;
+ * anything else (a '/' above all) becomes '_' so a file never lands outside
+ * the directory.  Caller frees. */
+static char *csv_name(const char *name)
+{
+    strbuf sb = {0};
+    name = name && *name ? name : "scenario";
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        sb_appendn(&sb, ok ? &c : "_", 1);
+    }
+    sb_append(&sb, ".csv");
+    return sb_take(&sb);
+}
+
+int drip_report_write_dir(const drip_run_results *run, const char *dir, char **err)
+{
+    *err = NULL;
+    if (mkdir_p(dir) != 0) {
+        *err = xasprintf("cannot create %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (write_file(dir, "results.json", write_json, run, err) != 0 ||
+        write_file(dir, "junit.xml", write_junit, run, err) != 0)
+        return -1;
+    for (size_t i = 0; i < run->count; i++) {
+        char *name = csv_name(run->scenarios[i].name);
+        int rc = write_file(dir, name, write_csv, &run->scenarios[i], err);
+        free(name);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}

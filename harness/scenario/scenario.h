@@ -1,0 +1,119 @@
+/* scenario.h - the scenario model and its YAML loader.
+ *
+ * A scenario file holds one or more YAML documents ("---" separated), each
+ * one scenario.  The loader walks libyaml's event stream against a table of
+ * known keys, so every problem carries the file, line and column where it
+ * was found (1-based, as editors count).  It reports every problem it can
+ * find, not just the first.
+ *
+ * Ownership: drip_scenario_list owns its scenarios and every string in them;
+ * drip_scenario_list_free releases it all.  drip_diags likewise.
+ */
+#ifndef DRIP_SCENARIO_H
+#define DRIP_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../stats/stats.h"
+
+/* ---- diagnostics ---------------------------------------------------------- */
+
+typedef struct drip_diag {
+    char *file;
+    int   line, col;        /* 1-based; 0 when the problem has no position */
+    char *message;
+} drip_diag;
+
+typedef struct drip_diags {
+    drip_diag *items;
+    size_t     count, cap;
+} drip_diags;
+
+/* Append "file:line:col: message".  Copies file and the formatted message. */
+void drip_diags_add(drip_diags *d, const char *file, int line, int col,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Print each as "FILE:LINE:COL: error: MESSAGE\n" (or "FILE: error: ..."). */
+void drip_diags_print(const drip_diags *d, void *stream /* FILE* */);
+void drip_diags_free(drip_diags *d);
+
+/* ---- model ---------------------------------------------------------------- */
+
+typedef struct drip_pos { int line, col; } drip_pos;
+
+typedef struct drip_param {
+    char    *key;
+    char    *value;          /* the scalar as written (unquoted) */
+    drip_pos pos;
+} drip_param;
+
+typedef struct drip_fault_spec {
+    char    *point;
+    double   rate;           /* probability per ask, 0..1 */
+    drip_pos pos;
+} drip_fault_spec;
+
+typedef struct drip_expect {
+    int          metric;     /* index into drip_metrics */
+    drip_rule    rule;
+    double       limit;      /* slope rules */
+    drip_verdict verdict;    /* DRIP_RULE_VERDICT */
+    drip_pos     pos;
+} drip_expect;
+
+typedef struct drip_run_spec {
+    uint64_t iterations;     /* default 10000 */
+    uint32_t threads;        /* default 1; 1..256 */
+    uint64_t sample_every;   /* default max(1, iterations / 200) */
+    double   warmup;         /* default 0.2; [0, 0.9] */
+    uint64_t timeout_ns;     /* default 60 s */
+    uint64_t seed;           /* default 1 */
+    uint64_t heap_ceiling;   /* default 1 GiB */
+} drip_run_spec;
+
+typedef struct drip_scenario {
+    char *name;
+    char *description;       /* may be NULL */
+    char *file;              /* path of the YAML file, as given */
+    size_t doc_index;        /* 0-based document index within the file */
+    drip_pos pos;            /* where the document starts */
+
+    char *workload;          /* built-in workload name, or NULL for a plugin */
+    char *plugin;            /* plugin path resolved against the file's directory */
+    drip_pos workload_pos;
+
+    drip_param *params;      size_t nparams;
+    drip_run_spec run;
+    drip_fault_spec *faults; size_t nfaults;
+    drip_expect *expects;    size_t nexpects;
+} drip_scenario;
+
+typedef struct drip_scenario_list {
+    drip_scenario *items;
+    size_t count, cap;
+} drip_scenario_list;
+
+/* Load every scenario in `path` and append them to *list.
+ * Problems go to *diags; a document with problems is not appended.
+ * Returns the number of problems found (0 = everything loaded). */
+int drip_scenario_load_file(const char *path, drip_scenario_list *list, drip_diags *diags);
+
+/* The same for YAML text in memory; `path` is used for messages and to
+ * resolve plugin paths. */
+int drip_scenario_load_string(const char *path, const char *text, size_t len,
+                              drip_scenario_list *list, drip_diags *diags);
+
+/* Report scenarios that share a name (the second and later ones, each with
+ * the position of the first).  Returns the number of problems added. */
+int drip_scenario_check_unique(const drip_scenario_list *list, drip_diags *diags);
+
+/* Fill *run with the defaults listed in drip_run_spec. */
+void drip_run_spec_defaults(drip_run_spec *run);
+
+/* The scenario's value for a param, or NULL. */
+const drip_param *drip_scenario_param(const drip_scenario *s, const char *key);
+
+void drip_scenario_list_free(drip_scenario_list *list);
+
+#endif /* DRIP_SCENARIO_H */

@@ -1,0 +1,416 @@
+/* yaml_schema.c - what the keys of a scenario document mean.
+ *
+ * Plain values (strings, names, integers, numbers, sizes, durations) are
+ * rows in the field tables below and are read by the walker in
+ * yaml_load.c; the functions here handle what a row cannot say: the two
+ * forms of `workload`, free-form `params`, the `faults` sequence, the
+ * metric-keyed `expect` mapping, and checks across keys.  docs/SCENARIOS.md
+ * is the user's view of the same schema; keep them in step.
+ */
+#include "yaml_walk.h"
+
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../metrics/metrics.h"
+#include "../util/util.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Make room for element n of an array that has no capacity field: the
+ * capacity is implied as the next power of two, so growth stays amortized. */
+static void *grow_to(void *items, size_t n, size_t size)
+{
+    if (n == 0 || (n & (n - 1)) == 0)
+        items = xrealloc(items, (n ? 2 * n : 1) * size);
+    return items;
+}
+
+/* ---- workload ---------------------------------------------------------------- */
+
+/* A relative plugin path names a file next to the YAML file, whatever the
+ * working directory; the result always holds a '/', so dlopen() never
+ * searches the library path for it.  Caller frees. */
+static char *resolve_plugin(const char *file, const char *rel)
+{
+    const char *slash = strrchr(file, '/');
+
+    if (rel[0] == '/')
+        return xstrdup(rel);
+    while (rel[0] == '.' && rel[1] == '/')  /* "./x.so": the directory is added anyway */
+        for (rel += 2; *rel == '/'; rel++)
+            ;
+    if (!slash)
+        return xasprintf("./%s", rel);
+    if (slash == file)
+        return xasprintf("/%s", rel);
+    return xasprintf("%.*s/%s", (int)(slash - file), file, rel);
+}
+
+static int set_plugin(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    const char *text;
+    int r = drip__text(ld, v, path, "a path to a shared object", &text);
+
+    if (r <= 0)
+        return r;
+    if (!*text) {
+        drip__problem(ld, drip__pos(v),
+                      "'%s' must be a path to a shared object, got an empty string", path);
+        return 0;
+    }
+    free(sc->plugin);
+    sc->plugin = resolve_plugin(ld->file, text);
+    return 0;
+}
+
+static const drip__field plugin_fields[] = {
+    {.key = "plugin", .kind = DRIP__K_CUSTOM, .required = true, .fn = set_plugin},
+};
+
+/* `workload: NAME` (built-in) or `workload: { plugin: PATH }`. */
+static int set_workload(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(plugin_fields)] = {{{0, 0}, {0, 0}}};
+    char shown[DRIP__SHOWN];
+    const char *text;
+
+    sc->workload_pos = drip__pos(v);
+    if (v->type == YAML_MAPPING_START_EVENT) {
+        drip__mapwalk w = {plugin_fields, NELEM(plugin_fields), path, "key", NULL, sc, seen};
+        return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+    }
+    int r = drip__text(ld, v, path, "a workload name or a mapping with 'plugin'", &text);
+    if (r <= 0)
+        return r;
+    if (!drip_valid_name(text)) {
+        drip__problem(ld, drip__pos(v), "'%s' must match [A-Za-z0-9._-]+, got '%s'", path,
+                      drip__shown(text, shown));
+        return 0;
+    }
+    sc->workload = xstrdup(text);
+    return 0;
+}
+
+/* ---- params -------------------------------------------------------------------- */
+
+/* Any scalar, kept as written (without its quotes): the workload decides
+ * what type it wants when it asks (drip_param_int and friends). */
+static int param_entry(drip__loader *ld, void *ctx, const char *key,
+                       const yaml_event_t *k, const yaml_event_t *v)
+{
+    drip_scenario *sc = ctx;
+    char shown[DRIP__SHOWN], got[DRIP__SHOWN];
+    (void)k;
+
+    if (!v)
+        return 0;
+    if (v->type != YAML_SCALAR_EVENT) {
+        drip__problem(ld, drip__pos(v),
+                      "'params.%s' must be a scalar (a string or a number), got %s",
+                      drip__shown(key, shown), drip__got(v, got));
+        return drip__skip(ld, v);
+    }
+    if (memchr(v->data.scalar.value, '\0', v->data.scalar.length)) {
+        drip__problem(ld, drip__pos(v), "'params.%s' must not contain NUL characters",
+                      drip__shown(key, shown));
+        return 0;
+    }
+    sc->params = grow_to(sc->params, sc->nparams, sizeof *sc->params);
+    sc->params[sc->nparams++] = (drip_param){
+        .key = xstrdup(key),
+        .value = xstrdup((const char *)v->data.scalar.value),
+        .pos = drip__pos(v),
+    };
+    return 0;
+}
+
+static int set_params(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    return drip__walk_map(ld, param_entry, obj) < 0 ? -1 : 0;
+}
+
+/* ---- run ----------------------------------------------------------------------- */
+
+enum { RUN_ITERATIONS, RUN_THREADS, RUN_SAMPLE_EVERY, RUN_WARMUP, RUN_TIMEOUT, RUN_SEED,
+       RUN_HEAP_CEILING, RUN_NFIELDS };
+
+#define RUN(m) .off = offsetof(drip_run_spec, m), .size = sizeof(((drip_run_spec *)0)->m)
+static const drip__field run_fields[RUN_NFIELDS] = {
+    [RUN_ITERATIONS]   = {.key = "iterations", .kind = DRIP__K_UINT, RUN(iterations),
+                          .umin = 1, .umax = 1000000000000ULL,
+                          .range = "an integer from 1 to 1000000000000"},
+    [RUN_THREADS]      = {.key = "threads", .kind = DRIP__K_UINT, RUN(threads),
+                          .umin = 1, .umax = 256, .range = "an integer from 1 to 256"},
+    [RUN_SAMPLE_EVERY] = {.key = "sample_every", .kind = DRIP__K_UINT, RUN(sample_every),
+                          .umin = 1, .umax = UINT64_MAX,
+                          .range = "an integer from 1 to run.iterations"},
+    [RUN_WARMUP]       = {.key = "warmup", .kind = DRIP__K_NUM, RUN(warmup),
+                          .dmin = 0, .dmax = 0.9, .range = "a number from 0 to 0.9"},
+    [RUN_TIMEOUT]      = {.key = "timeout", .kind = DRIP__K_DUR, RUN(timeout_ns),
+                          .umin = 1, .umax = UINT64_MAX, .range = "a duration longer than 0"},
+    [RUN_SEED]         = {.key = "seed", .kind = DRIP__K_UINT, RUN(seed),
+                          .umin = 0, .umax = UINT64_MAX, .range = "an integer of 0 or more"},
+    [RUN_HEAP_CEILING] = {.key = "heap_ceiling", .kind = DRIP__K_SIZE, RUN(heap_ceiling),
+                          .umin = 1ULL << 20, .umax = UINT64_MAX,
+                          .range = "a size of at least 1MiB"},
+};
+#undef RUN
+
+/* Read `run:`, then settle sample_every: its default follows iterations,
+ * and a slope needs two fitted halves of DRIP_MIN_FIT_SAMPLES samples.  The
+ * sample count is judged only when every run value was good, so a typo in
+ * iterations does not also produce a complaint about samples. */
+static int set_run(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip_run_spec *run = &sc->run;
+    drip__seen seen[RUN_NFIELDS];
+    drip__mapwalk w = {run_fields, RUN_NFIELDS, path, "key", NULL, run, seen};
+    size_t problems = ld->diags->count;
+    int r;
+
+    memset(seen, 0, sizeof seen);
+    r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    if (drip__walk_fields(ld, v, &w) < 0)
+        return -1;
+    if (ld->diags->count != problems)
+        return 0;
+    if (!seen[RUN_SAMPLE_EVERY].key.line)
+        run->sample_every = run->iterations / 200 > 1 ? run->iterations / 200 : 1;
+
+    uint64_t samples = run->iterations / run->sample_every;
+    if (samples < 2 * DRIP_MIN_FIT_SAMPLES) {
+        drip_pos at = seen[RUN_SAMPLE_EVERY].key.line ? seen[RUN_SAMPLE_EVERY].val
+                                                      : seen[RUN_ITERATIONS].val;
+        drip__problem(ld, at, "run gives only %" PRIu64 " samples (iterations / sample_every = "
+                      "%" PRIu64 " / %" PRIu64 "); at least %d are needed to fit a slope",
+                      samples, run->iterations, run->sample_every, 2 * DRIP_MIN_FIT_SAMPLES);
+    }
+    return 0;
+}
+
+/* ---- faults ------------------------------------------------------------------- */
+
+enum { FAULT_POINT, FAULT_RATE, FAULT_NFIELDS };
+
+static const drip__field fault_fields[FAULT_NFIELDS] = {
+    [FAULT_POINT] = {.key = "point", .kind = DRIP__K_NAME, .required = true,
+                     .off = offsetof(drip_fault_spec, point)},
+    [FAULT_RATE]  = {.key = "rate", .kind = DRIP__K_NUM, .required = true,
+                     .off = offsetof(drip_fault_spec, rate), .dmin = 0, .dmax = 1,
+                     .range = "a number from 0 to 1"},
+};
+
+typedef struct faults_ctx {
+    drip_scenario *sc;
+    drip__keyset   points;                  /* point -> line first given */
+} faults_ctx;
+
+/* One `- { point: P, rate: R }`.  Its position is the item's.  A point
+ * named twice is reported at the second `point` value. */
+static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
+{
+    faults_ctx *c = ctx;
+    drip_scenario *sc = c->sc;
+    drip_fault_spec f = {.pos = drip__pos(v)};
+    drip__seen seen[FAULT_NFIELDS];
+    char path[48], got[DRIP__SHOWN];
+    size_t problems = ld->diags->count;
+    int rc = -1;
+
+    memset(seen, 0, sizeof seen);
+    snprintf(path, sizeof path, "faults[%zu]", index);
+    if (v->type != YAML_MAPPING_START_EVENT) {
+        drip__problem(ld, drip__pos(v), "'%s' must be a mapping with 'point' and 'rate', got %s",
+                      path, drip__got(v, got));
+        return drip__skip(ld, v);
+    }
+    drip__mapwalk w = {fault_fields, FAULT_NFIELDS, path, "key", NULL, &f, seen};
+    if (drip__walk_fields(ld, v, &w) < 0)
+        goto cleanup;
+    if (f.point) {
+        int first = drip__keyset_add(&c->points, f.point, seen[FAULT_POINT].val.line);
+        if (first)
+            drip__problem(ld, seen[FAULT_POINT].val,
+                          "duplicate fault point '%s' (first at line %d)", f.point, first);
+    }
+    if (ld->diags->count == problems) {
+        sc->faults = grow_to(sc->faults, sc->nfaults, sizeof *sc->faults);
+        sc->faults[sc->nfaults++] = f;
+        f.point = NULL;                      /* moved */
+    }
+    rc = 0;
+cleanup:
+    free(f.point);
+    return rc;
+}
+
+static int set_faults(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    faults_ctx c = {obj, {0}};
+    int r = drip__want(ld, v, path, YAML_SEQUENCE_START_EVENT);
+
+    if (r <= 0)
+        return r;
+    r = drip__walk_seq(ld, fault_item, &c);
+    drip__keyset_free(&c.points);
+    return r;
+}
+
+/* ---- expect ------------------------------------------------------------------- */
+
+typedef struct rules {
+    double       max_slope, min_slope;      /* NaN: not given */
+    drip_verdict verdict;                   /* UNKNOWN: not given */
+} rules;
+
+static int set_verdict(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    rules *r = obj;
+    char shown[DRIP__SHOWN];
+    const char *text;
+    int t = drip__text(ld, v, path, "one of flat, bounded, growing", &text);
+
+    if (t <= 0)
+        return t;
+    if (drip_verdict_parse(text, &r->verdict) < 0)
+        drip__problem(ld, drip__pos(v), "'%s' must be one of flat, bounded, growing, got '%s'",
+                      path, drip__shown(text, shown));
+    return 0;
+}
+
+enum { RULE_MAX_SLOPE, RULE_MIN_SLOPE, RULE_VERDICT, RULE_NFIELDS };
+
+static const drip__field rule_fields[RULE_NFIELDS] = {
+    [RULE_MAX_SLOPE] = {.key = "max_slope", .kind = DRIP__K_NUM, .off = offsetof(rules, max_slope),
+                        .dmin = -DBL_MAX, .dmax = DBL_MAX, .range = "a number"},
+    [RULE_MIN_SLOPE] = {.key = "min_slope", .kind = DRIP__K_NUM, .off = offsetof(rules, min_slope),
+                        .dmin = -DBL_MAX, .dmax = DBL_MAX, .range = "a number"},
+    [RULE_VERDICT]   = {.key = "verdict", .kind = DRIP__K_CUSTOM, .fn = set_verdict},
+};
+
+static void add_expect(drip_scenario *sc, int metric, drip_rule rule, double limit,
+                       drip_verdict verdict, drip_pos pos)
+{
+    sc->expects = grow_to(sc->expects, sc->nexpects, sizeof *sc->expects);
+    sc->expects[sc->nexpects++] = (drip_expect){metric, rule, limit, verdict, pos};
+}
+
+/* `METRIC: { RULE: VALUE, ... }`: one drip_expect per rule, in the order
+ * max_slope, min_slope, verdict, each at its key's position. */
+static int expect_entry(drip__loader *ld, void *ctx, const char *key,
+                        const yaml_event_t *k, const yaml_event_t *v)
+{
+    drip_scenario *sc = ctx;
+    int metric = drip_metric_find(key);
+    rules r = {NAN, NAN, DRIP_VERDICT_UNKNOWN};
+    drip__seen seen[RULE_NFIELDS];
+    char shown[DRIP__SHOWN], got[DRIP__SHOWN];
+    char *path = NULL, *where = NULL;
+    size_t problems = ld->diags->count;
+    long n = 0;
+    int rc = 0;
+
+    memset(seen, 0, sizeof seen);
+    if (metric < 0) {
+        const char *hint = drip_did_you_mean(key, drip_metric_names());
+        drip__problem(ld, drip__pos(k), "unknown metric '%s'%s%s%s", drip__shown(key, shown),
+                      hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+        return v ? drip__skip(ld, v) : 0;
+    }
+    if (!v)
+        return 0;
+    path = drip__path("expect", key);
+    where = xasprintf("for '%s'", key);
+    if (v->type == YAML_MAPPING_START_EVENT) {
+        drip__mapwalk w = {rule_fields, RULE_NFIELDS, path, "rule", where, &r, seen};
+        n = drip__walk_fields(ld, v, &w);
+        if (n < 0) {
+            rc = -1;
+            goto cleanup;
+        }
+    } else if (!drip__is_null(v)) {
+        drip__problem(ld, drip__pos(v), "'%s' must be a mapping of rules, got %s", path,
+                      drip__got(v, got));
+        rc = drip__skip(ld, v);
+        goto cleanup;
+    }
+    if (n == 0) {
+        drip__problem(ld, drip__pos(v), "'%s' has no rules (give max_slope, min_slope or verdict)",
+                      path);
+        goto cleanup;
+    }
+    if (ld->diags->count != problems)
+        goto cleanup;
+    if (r.min_slope > r.max_slope) {         /* false when either is NaN */
+        drip__problem(ld, seen[RULE_MIN_SLOPE].val,
+                      "'%s': min_slope %g is above max_slope %g, so no slope can pass", path,
+                      r.min_slope, r.max_slope);
+        goto cleanup;
+    }
+    if (!isnan(r.max_slope))
+        add_expect(sc, metric, DRIP_RULE_MAX_SLOPE, r.max_slope, DRIP_VERDICT_UNKNOWN,
+                   seen[RULE_MAX_SLOPE].key);
+    if (!isnan(r.min_slope))
+        add_expect(sc, metric, DRIP_RULE_MIN_SLOPE, r.min_slope, DRIP_VERDICT_UNKNOWN,
+                   seen[RULE_MIN_SLOPE].key);
+    if (r.verdict != DRIP_VERDICT_UNKNOWN)
+        add_expect(sc, metric, DRIP_RULE_VERDICT, 0, r.verdict, seen[RULE_VERDICT].key);
+cleanup:
+    free(path);
+    free(where);
+    return rc;
+}
+
+static int set_expect(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    return drip__walk_map(ld, expect_entry, obj) < 0 ? -1 : 0;
+}
+
+/* ---- the document ------------------------------------------------------------- */
+
+static const drip__field root_fields[] = {
+    {.key = "name", .kind = DRIP__K_NAME, .required = true, .off = offsetof(drip_scenario, name)},
+    {.key = "description", .kind = DRIP__K_STR, .off = offsetof(drip_scenario, description)},
+    {.key = "workload", .kind = DRIP__K_CUSTOM, .required = true, .fn = set_workload},
+    {.key = "params", .kind = DRIP__K_CUSTOM, .fn = set_params},
+    {.key = "run", .kind = DRIP__K_CUSTOM, .fn = set_run},
+    {.key = "faults", .kind = DRIP__K_CUSTOM, .fn = set_faults},
+    {.key = "expect", .kind = DRIP__K_CUSTOM, .fn = set_expect},
+};
+
+int drip__scenario_document(drip__loader *ld, const yaml_event_t *root, drip_pos doc,
+                            drip_scenario *sc)
+{
+    drip__seen seen[NELEM(root_fields)];
+    char got[DRIP__SHOWN];
+
+    memset(seen, 0, sizeof seen);
+    if (root->type == YAML_MAPPING_START_EVENT) {
+        drip__mapwalk w = {root_fields, NELEM(root_fields), "", "key", NULL, sc, seen};
+        return drip__walk_fields(ld, root, &w) < 0 ? -1 : 0;
+    }
+    if (drip__is_null(root)) {
+        drip__problem(ld, doc, "empty document: a scenario needs at least 'name' and 'workload'");
+        return 0;
+    }
+    drip__problem(ld, drip__pos(root),
+                  "a scenario must be a mapping with 'name' and 'workload', got %s",
+                  drip__got(root, got));
+    return drip__skip(ld, root);
+}

@@ -1,0 +1,160 @@
+/* yaml_walk.h - private to harness/scenario: the YAML event walker.
+ *
+ * yaml_load.c reads libyaml's event stream, generic nodes and documents;
+ * yaml_fields.c reads mappings against tables of drip__field; the schema
+ * (yaml_schema.c) says which keys a scenario has and what they mean, mostly
+ * as such tables.  Nothing outside harness/scenario includes this.
+ *
+ * Conventions for everything below:
+ *   - A function handed the first event of a node (`const yaml_event_t *v`)
+ *     borrows that event and must consume the rest of the node, if it is a
+ *     mapping or a sequence (drip__skip when there is nothing to keep).
+ *   - Problems are reported as they are found (drip__problem) and the walk
+ *     goes on; such functions return 0.  They return -1 only after a libyaml
+ *     syntax error, when the event stream is over (ld->fatal is set) and
+ *     every caller must unwind.
+ */
+#ifndef DRIP_YAML_WALK_H
+#define DRIP_YAML_WALK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "scenario.h"
+
+typedef struct drip__loader {
+    yaml_parser_t parser;
+    const char   *file;         /* for messages and for resolving plugin paths */
+    const char   *text;         /* the whole input: positions of encoding errors */
+    size_t        len;
+    drip_diags   *diags;
+    bool          fatal;        /* a syntax error was reported: stop reading */
+} drip__loader;
+
+/* Room for a value shown in a message: at most 40 bytes of it, plus quotes
+ * and "...". */
+#define DRIP__SHOWN 64
+
+/* ---- positions and messages ---------------------------------------------- */
+
+drip_pos drip__pos(const yaml_event_t *ev);
+void     drip__problem(drip__loader *ld, drip_pos at, const char *fmt, ...)
+         __attribute__((format(printf, 3, 4)));
+/* s cut to 40 bytes (on a UTF-8 boundary, "..." appended) with control
+ * characters as '?', written to buf[DRIP__SHOWN]; returns buf. */
+const char *drip__shown(const char *s, char *buf);
+/* What a node is, for "got ...": "a mapping", "a sequence", "a string"
+ * (quoted scalar), "a tagged value" (!!int 5), "an empty value", "null", or
+ * 'value' (a plain scalar, quoted and shortened).  Uses buf[DRIP__SHOWN]. */
+const char *drip__got(const yaml_event_t *v, char *buf);
+/* "parent.key", or "key" when parent is "".  Caller frees. */
+char       *drip__path(const char *parent, const char *key);
+
+/* ---- nodes ---------------------------------------------------------------- */
+
+bool drip__is_plain(const yaml_event_t *v);   /* plain, untagged scalar */
+bool drip__is_null(const yaml_event_t *v);    /* plain "", "~", "null" */
+/* Consume the rest of the node v starts (nothing for a scalar). */
+int  drip__skip(drip__loader *ld, const yaml_event_t *v);
+/* v must be a non-null scalar without NUL bytes: 1 and *text (borrowed from
+ * v) when it is; otherwise "'path' must be WANT, got ..." and 0. */
+int  drip__text(drip__loader *ld, const yaml_event_t *v, const char *path,
+                const char *want, const char **text);
+/* v must start a node of `type` (a mapping or a sequence): 1 when it does;
+ * 0 when v is null (an empty value stands for an empty collection); else
+ * "'path' must be a mapping, got ..." and 0. */
+int  drip__want(drip__loader *ld, const yaml_event_t *v, const char *path,
+                yaml_event_type_t type);
+
+/* ---- collections ------------------------------------------------------------ */
+
+/* Called once per mapping entry whose key is a string not seen before in
+ * that mapping.  `key` and the events are borrowed; fn must consume the
+ * value node.  v is NULL when the value was an alias (already reported):
+ * the key was given, but there is no value to read. */
+typedef int (*drip__entry_fn)(drip__loader *ld, void *ctx, const char *key,
+                              const yaml_event_t *k, const yaml_event_t *v);
+/* Called once per sequence item that is not an alias (index is 0-based). */
+typedef int (*drip__item_fn)(drip__loader *ld, void *ctx, size_t index,
+                             const yaml_event_t *v);
+
+/* Walk a mapping whose MAPPING-START was just read, up to and including its
+ * MAPPING-END.  Reports aliases, non-string keys and duplicate keys itself.
+ * Returns the number of entries in the mapping, or -1. */
+long drip__walk_map(drip__loader *ld, drip__entry_fn fn, void *ctx);
+/* The same for a sequence whose SEQUENCE-START was just read; 0 or -1. */
+int  drip__walk_seq(drip__loader *ld, drip__item_fn fn, void *ctx);
+
+/* ---- table-driven mappings (yaml_fields.c) --------------------------------------- */
+
+typedef enum drip__kind {
+    DRIP__K_STR,     /* any string, quoted or not; an empty value is "absent" */
+    DRIP__K_NAME,    /* a string matching [A-Za-z0-9._-]+ */
+    DRIP__K_UINT,    /* plain decimal integer in [umin, umax] */
+    DRIP__K_NUM,     /* plain decimal number in [dmin, dmax] (a double) */
+    DRIP__K_DUR,     /* plain duration with a unit, in ns, in [umin, umax] */
+    DRIP__K_SIZE,    /* plain size with an optional unit, in [umin, umax] */
+    DRIP__K_CUSTOM,  /* fn reads the value */
+} drip__kind;
+
+/* Reads the value v of a key into obj (the walk's object); path is the
+ * key's full name for messages ("run.threads"). */
+typedef int (*drip__field_fn)(drip__loader *ld, void *obj, const yaml_event_t *v,
+                              const char *path);
+
+typedef struct drip__field {
+    const char    *key;
+    drip__kind     kind;
+    bool           required;
+    size_t         off, size;     /* where in obj the value goes (not CUSTOM);
+                                     size 4 or 8 for the unsigned kinds */
+    uint64_t       umin, umax;    /* UINT, DUR, SIZE */
+    double         dmin, dmax;    /* NUM */
+    const char    *range;         /* said when the value is out of range */
+    drip__field_fn fn;            /* CUSTOM */
+} drip__field;
+
+typedef struct drip__seen {
+    drip_pos key, val;            /* line 0: the key was not given */
+} drip__seen;
+
+typedef struct drip__mapwalk {
+    const drip__field *fields;
+    size_t             nfields;
+    const char        *path;      /* "" for the document, "run", "faults[0]" */
+    const char        *noun;      /* "unknown NOUN 'x'": "key", "rule" */
+    const char        *where;     /* after that: "in 'run'"; NULL = from path */
+    void              *obj;
+    drip__seen        *seen;      /* out: nfields entries, zeroed by the caller */
+} drip__mapwalk;
+
+/* Walk a mapping (start is its MAPPING-START, just read) against a field
+ * table: unknown keys (with a did-you-mean), wrong types, bad values and
+ * missing required keys are reported; good values are stored in w->obj.
+ * Returns the number of entries in the mapping, or -1. */
+long drip__walk_fields(drip__loader *ld, const yaml_event_t *start,
+                       const drip__mapwalk *w);
+
+/* ---- a set of strings, for duplicate detection -------------------------------- */
+
+typedef struct drip__keyset {
+    struct drip__keyslot { char *key; int line; } *slot;
+    size_t cap, count;
+} drip__keyset;
+
+/* Add key first seen at `line` (>= 1): 0 if it is new, else the line where
+ * it was first seen.  Copies key. */
+int  drip__keyset_add(drip__keyset *ks, const char *key, int line);
+void drip__keyset_free(drip__keyset *ks);
+
+/* ---- the schema (yaml_schema.c) --------------------------------------------------- */
+
+/* Read one document's root node (root is its first event) into sc, whose
+ * file, index, position and run defaults are already set.  `doc` is where
+ * the document starts.  0, or -1 after a syntax error. */
+int drip__scenario_document(drip__loader *ld, const yaml_event_t *root, drip_pos doc,
+                            drip_scenario *sc);
+
+#endif /* DRIP_YAML_WALK_H */

@@ -1,0 +1,148 @@
+/* fit.c - from one metric's series to a verdict.
+ *
+ * The rule is the one written in stats.h and explained in docs/STATISTICS.md:
+ * drop the warmup, fit Theil-Sen over the window and over its second half,
+ * and call the metric growing only when both rise significantly and the rise
+ * over the window is at least the metric's resolution.
+ */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const verdict_names[] = {
+    [DRIP_VERDICT_UNKNOWN] = "unknown",
+    [DRIP_VERDICT_FLAT]    = "flat",
+    [DRIP_VERDICT_BOUNDED] = "bounded",
+    [DRIP_VERDICT_GROWING] = "growing",
+};
+
+/* See stats.h.  A value outside the enum is named "unknown".  Cannot fail. */
+const char *drip_verdict_name(drip_verdict v)
+{
+    if ((unsigned)v < sizeof verdict_names / sizeof verdict_names[0])
+        return verdict_names[v];
+    return "unknown";
+}
+
+/* See stats.h.  "unknown" is not accepted: an expectation cannot ask for it.
+ * Case-sensitive; *out is untouched on failure (and s == NULL fails). */
+int drip_verdict_parse(const char *s, drip_verdict *out)
+{
+    if (!s || !out)
+        return -1;
+    for (int v = DRIP_VERDICT_FLAT; v <= DRIP_VERDICT_GROWING; v++) {
+        if (strcmp(s, verdict_names[v]) == 0) {
+            *out = (drip_verdict)v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* The fit that stands for "no judgement": NaN slopes, unknown verdict. */
+static void fit_unknown(drip_fit *out, size_t window_start)
+{
+    out->all = (drip_slope){NAN, NAN, NAN, 0};
+    out->tail = out->all;
+    out->growth = NAN;
+    out->noise = NAN;
+    out->window_start = window_start;
+    out->verdict = DRIP_VERDICT_UNKNOWN;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n) (n > 0); reorders v. */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The robust scale of the residuals around the fitted line: 1.4826 times the
+ * median absolute deviation from the Theil-Sen line (intercept = median of
+ * y - slope * x), which estimates the noise's standard deviation without
+ * being pulled by outliers.  NaN when scratch memory runs out. */
+static double residual_noise(const double *x, const double *y, size_t n, double slope)
+{
+    double *r = malloc(n * sizeof *r);
+    size_t m = 0;
+    if (!r)
+        return NAN;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i]))
+            r[m++] = y[i] - slope * x[i];
+    double noise = NAN;
+    if (m > 0) {
+        double icept = median(r, m);
+        for (size_t i = 0; i < m; i++)
+            r[i] = fabs(r[i] - icept);
+        noise = 1.4826 * median(r, m);
+    }
+    free(r);
+    return noise;
+}
+
+/* See stats.h.  Indexing: the window is [floor(warmup * n), n), the tail is
+ * [window_start + wn/2, n) with wn the window's length.  A negative or NaN
+ * warmup counts as 0; warmup >= 1 leaves an empty window.  Besides a window
+ * or tail shorter than DRIP_MIN_FIT_SAMPLES, the result is also unknown (and
+ * -1 returned) when either has fewer than DRIP_MIN_FIT_SAMPLES finite
+ * points, no two points with different x, or scratch memory runs out.
+ * A NaN resolution is taken as 0. */
+int drip_fit_series(const double *x, const double *y, size_t n, double warmup,
+                    double resolution, drip_fit *out)
+{
+    size_t ws = 0;
+
+    if (warmup >= 1)
+        ws = n;
+    else if (warmup > 0)
+        ws = (size_t)floor(warmup * (double)n);
+    if (ws > n)                            /* rounding cannot, but be sure */
+        ws = n;
+    fit_unknown(out, ws);
+
+    size_t wn = n - ws;
+    size_t ts = ws + wn / 2;
+    size_t tn = n - ts;
+    if (!x || !y || wn < DRIP_MIN_FIT_SAMPLES || tn < DRIP_MIN_FIT_SAMPLES)
+        return -1;
+
+    drip_slope all, plain, tail;
+    if (drip_theil_sen_autocorr(x + ws, y + ws, wn, DRIP_CONFIDENCE, &all) != 0 ||
+        drip_theil_sen(x + ws, y + ws, wn, DRIP_CONFIDENCE, &plain) != 0 ||
+        drip_theil_sen_autocorr(x + ts, y + ts, tn, DRIP_CONFIDENCE, &tail) != 0 ||
+        all.n < DRIP_MIN_FIT_SAMPLES || tail.n < DRIP_MIN_FIT_SAMPLES)
+        return -1;
+
+    if (isnan(resolution))
+        resolution = 0;
+    out->all = all;
+    out->tail = tail;
+    out->growth = all.slope * (x[n - 1] - x[ws]);
+    out->noise = residual_noise(x + ts, y + ts, tn, tail.slope);
+
+    /* Growing needs the tail's own rise to clear the noise as well: a
+     * wandering series (noise correlated from sample to sample) can fool the
+     * interval, but rarely rises by several times its own spread. */
+    double tail_growth = tail.slope * (x[n - 1] - x[ts]);
+    double need = isfinite(out->noise) ? DRIP_NOISE_FACTOR * out->noise : 0;
+    /* "Rose" uses the plain interval: the residuals of a curve that rose and
+     * levelled off are autocorrelated by its shape, and the correction would
+     * hide the rise.  "Still rising" uses the corrected ones. */
+    bool rising = plain.low > 0 && out->growth >= resolution;
+    if (rising && all.low > 0 && tail.low > 0 && tail_growth >= need)
+        out->verdict = DRIP_VERDICT_GROWING;
+    else if (rising)
+        out->verdict = DRIP_VERDICT_BOUNDED;   /* rose, then stopped */
+    else
+        out->verdict = DRIP_VERDICT_FLAT;      /* no significant rise, or a fall */
+    return 0;
+}

@@ -1,0 +1,106 @@
+/* stats.h - slopes, verdicts and expectations over plain arrays.
+ *
+ * Pure functions: no I/O, no globals, no allocation visible to the caller
+ * (scratch memory is malloc'd and freed inside).  Every verdict Drip prints
+ * can be reproduced by calling these on the samples in the CSV report.
+ *
+ * The rule (docs/STATISTICS.md explains it at length):
+ *   1. Drop the first `warmup` fraction of samples; the rest is the window.
+ *   2. Fit Theil-Sen slopes with confidence intervals over the window
+ *      (`all`) and over the window's second half (`tail`), both with the
+ *      intervals widened for autocorrelated noise (drip_theil_sen_autocorr),
+ *      and once more over the window with the plain interval (`plain`).
+ *   3. growth = all.slope * (x_last - x_first) of the window, and
+ *      tail_growth likewise over the tail; noise = 1.4826 * MAD of the
+ *      tail's residuals around its fitted line.
+ *   4. verdict:
+ *        growing  if plain.low > 0 and growth >= resolution (it rose), and
+ *                 all.low > 0, tail.low > 0 and tail_growth >=
+ *                 DRIP_NOISE_FACTOR * noise (it is still rising, beyond
+ *                 what wandering noise explains)
+ *        bounded  if it rose but is not still rising (a cache filling to
+ *                 its cap, a one-off step)
+ *        flat     otherwise (no significant growth, or a falling curve)
+ *        unknown  when the window has fewer than DRIP_MIN_FIT_SAMPLES points
+ */
+#ifndef DRIP_STATS_H
+#define DRIP_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define DRIP_MIN_FIT_SAMPLES 4      /* per fitted segment */
+#define DRIP_CONFIDENCE      0.999  /* of the slope intervals used for verdicts */
+#define DRIP_NOISE_FACTOR    4.0    /* growth must exceed this many noise sigmas */
+
+typedef enum drip_verdict {
+    DRIP_VERDICT_UNKNOWN = 0,
+    DRIP_VERDICT_FLAT,
+    DRIP_VERDICT_BOUNDED,
+    DRIP_VERDICT_GROWING,
+} drip_verdict;
+
+/* "unknown", "flat", "bounded", "growing". */
+const char *drip_verdict_name(drip_verdict v);
+/* Parse "flat" | "bounded" | "growing"; 0 on success, -1 otherwise. */
+int drip_verdict_parse(const char *s, drip_verdict *out);
+
+typedef struct drip_slope {
+    double slope;        /* median of pairwise slopes (Theil-Sen) */
+    double low, high;    /* confidence interval of the slope */
+    size_t n;            /* points used */
+} drip_slope;
+
+/* Theil-Sen estimate of dy/dx over n points with the distribution-free
+ * confidence interval of Sen (1968) at `confidence` (e.g. 0.95).  Points with
+ * equal x are skipped as pairs.  Long series are reduced to at most 600
+ * evenly spaced bin medians first, so the cost stays O(600^2).
+ * Returns 0, or -1 when fewer than 2 usable points (then *out is NaN-filled). */
+int drip_theil_sen(const double *x, const double *y, size_t n, double confidence,
+                   drip_slope *out);
+
+/* The same, with the interval widened for noise that is correlated from one
+ * sample to the next (Hamed & Rao 1998): the lag autocorrelations of the
+ * detrended ranks, where significant, inflate the variance of the rank
+ * statistic.  Points must be in x order.  For independent noise the result
+ * equals drip_theil_sen's. */
+int drip_theil_sen_autocorr(const double *x, const double *y, size_t n, double confidence,
+                            drip_slope *out);
+
+/* The standard normal quantile Phi^-1(p), accurate to ~1e-15; the two-sided
+ * z of a confidence c is drip_normal_quantile((1 + c) / 2).  -inf at 0, +inf
+ * at 1, NaN outside [0, 1].  Cannot fail. */
+double drip_normal_quantile(double p);
+
+typedef struct drip_fit {
+    drip_slope   all;          /* over the window */
+    drip_slope   tail;         /* over the window's second half */
+    double       growth;       /* all.slope * window span in x */
+    double       noise;        /* robust sd of the tail's residuals around its fit */
+    size_t       window_start; /* index of the first sample in the window */
+    drip_verdict verdict;
+} drip_fit;
+
+/* Fit and classify one metric's series (x = iteration, y = value).
+ * `warmup` in [0, 1) is the fraction of samples left out; `resolution` the
+ * smallest growth over the window that counts.  Always fills *out; returns 0,
+ * or -1 when the window is too short (verdict unknown, slopes NaN). */
+int drip_fit_series(const double *x, const double *y, size_t n, double warmup,
+                    double resolution, drip_fit *out);
+
+typedef enum drip_rule {
+    DRIP_RULE_MAX_SLOPE,      /* fit.all.slope <= limit */
+    DRIP_RULE_MIN_SLOPE,      /* fit.all.slope >= limit */
+    DRIP_RULE_VERDICT,        /* flat: flat; bounded: flat or bounded; growing: growing */
+} drip_rule;
+
+/* "max_slope", "min_slope", "verdict". */
+const char *drip_rule_name(drip_rule r);
+
+/* Check one expectation against a fit.  *actual receives the slope for the
+ * slope rules and the verdict (as a number) for DRIP_RULE_VERDICT.  An
+ * unknown verdict or NaN slope never satisfies a rule. */
+bool drip_expect_check(drip_rule rule, double limit, drip_verdict want,
+                       const drip_fit *fit, double *actual);
+
+#endif /* DRIP_STATS_H */

@@ -1,0 +1,83 @@
+/* util.h - small helpers shared by the harness (never by src/).
+ *
+ * Allocation: the x* functions abort with a message when memory runs out,
+ * like git's xmalloc.  The harness treats its own out-of-memory as fatal;
+ * the workload's allocations never go through these.
+ */
+#ifndef DRIP_UTIL_H
+#define DRIP_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);                 /* xstrdup(NULL) == NULL */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *items (of *cap elements of size `size`) so that index `need` fits. */
+void  xgrow(void **items, size_t *cap, size_t need, size_t size);
+#define XGROW(arr, cap, need) xgrow((void **)&(arr), &(cap), (need), sizeof *(arr))
+
+/* A growable NUL-terminated string.  Zero-initialise, append, then take
+ * ownership of .buf (or sb_free).  .buf is never NULL after the first append. */
+typedef struct strbuf {
+    char  *buf;
+    size_t len, cap;
+} strbuf;
+
+void  sb_append(strbuf *sb, const char *s);
+void  sb_appendn(strbuf *sb, const char *s, size_t n);
+void  sb_appendf(strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void  sb_vappendf(strbuf *sb, const char *fmt, va_list ap);
+char *sb_take(strbuf *sb);                    /* returns buf ("" if empty); sb is reset */
+void  sb_free(strbuf *sb);
+
+/* ---- strict parsing ------------------------------------------------------
+ * Each returns 0 on success and -1 on any problem (empty, trailing junk,
+ * overflow, sign where none is allowed, leading zeros such as "010",
+ * fractional values for integers).  *out is untouched on failure. */
+int drip_parse_u64(const char *s, uint64_t *out);
+int drip_parse_i64(const char *s, int64_t *out);
+int drip_parse_double(const char *s, double *out);   /* finite decimal: 1, 0.25, 1e3 */
+
+/* Sizes: an integer with an optional unit B, KiB, MiB, GiB, TiB (powers of
+ * 1024) or kB, MB, GB, TB (powers of 1000); "512MiB", "64 KiB", "4096". */
+int drip_parse_size(const char *s, uint64_t *out);
+
+/* Durations: a number with a unit ns, us, ms, s, m, h; "30s", "1.5m", "250ms".
+ * A bare number is rejected: the unit is required.  Result in nanoseconds. */
+int drip_parse_duration(const char *s, uint64_t *out_ns);
+
+/* ---- formatting ---------------------------------------------------------- */
+
+/* "1.02 KiB", "512 B", "-3.50 MiB" into buf (at least 32 bytes). */
+const char *drip_fmt_bytes(double bytes, char *buf, size_t n);
+/* "%.3g"-like but fixed notation for human output: 0.0123, 12.3, 1234. */
+const char *drip_fmt_num(double v, char *buf, size_t n);
+
+/* ---- names --------------------------------------------------------------- */
+
+/* Levenshtein distance between a and b (case-sensitive). */
+size_t drip_edit_distance(const char *a, const char *b);
+
+/* The candidate closest to `word`, or NULL when none is close enough to be a
+ * useful suggestion (distance more than a third of the word's length, at
+ * least 2).  `cands` is a NULL-terminated array. */
+const char *drip_did_you_mean(const char *word, const char *const *cands);
+
+/* Is s a valid scenario name: [A-Za-z0-9._-]+ ? */
+bool drip_valid_name(const char *s);
+
+/* mkdir -p: create dir and its missing parents (mode 0755).  0, or -1 with
+ * errno set. */
+int drip_mkdir_p(const char *dir);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t drip_now_ns(void);
+
+#endif /* DRIP_UTIL_H */
