@@ -1,0 +1,40 @@
+/* cli.h - the drip command line: exit codes, commands, shared helpers. */
+#ifndef DRIP_CLI_H
+#define DRIP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenario/scenario.h"
+
+/* Exit codes: users' CI scripts depend on these. */
+#define DRIP_EXIT_OK      0   /* every scenario passed (or the command succeeded) */
+#define DRIP_EXIT_FAILED  1   /* a scenario failed or errored */
+#define DRIP_EXIT_USAGE   2   /* bad command line or invalid scenario file: nothing ran */
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_worker(int argc, char **argv);
+
+/* The drip executable to start workers from: argv[0] resolved to an
+ * absolute path (through PATH when it has no slash), else /proc/self/exe.
+ * (Under valgrind /proc/self/exe is valgrind's tool, not drip.)  Set by
+ * main; static storage. */
+extern const char *drip_self_exe;
+void drip_cli_set_self(const char *argv0);
+
+/* Print "drip: error: ..." to stderr. */
+void drip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Load scenarios from files and directories (searched recursively for
+ * *.yaml and *.yml, in sorted order), then check what the loader cannot:
+ * unique names across the run, built-in workloads that exist, plugin files
+ * that exist.  Problems go to *diags; returns their number. */
+int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, drip_diags *diags);
+
+/* Is `s` an integer within [min, max]?  Used for option values. */
+bool drip_cli_parse_u64(const char *opt, const char *s, unsigned long long min,
+                        unsigned long long max, unsigned long long *out);
+
+#endif /* DRIP_CLI_H */

@@ -1,0 +1,233 @@
+/* cmd_run.c - `drip run`: run scenarios, print verdicts, write the report. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report/report.h"
+#include "runner/runner.h"
+#include "util/util.h"
+
+static const char run_usage[] =
+    "usage: drip run [options] FILE|DIR...\n"
+    "\n"
+    "Run every scenario in the given YAML files (directories are searched\n"
+    "recursively for *.yaml and *.yml), each in its own worker process, print\n"
+    "a verdict per scenario and write a report directory.\n"
+    "\n"
+    "  -o, --report-dir DIR   write the report here (default: reports/run-DATE-TIME;\n"
+    "                         reports/latest points at the newest)\n"
+    "      --seed N           use seed N for every scenario (replays a report's run)\n"
+    "      --threads N        run every scenario on N threads\n"
+    "      --iterations N     run every scenario for N iterations (samples scale along)\n"
+    "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
+    "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
+    "  -q, --quiet            print only failures and the summary\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 every scenario passed, 1 a scenario failed or errored,\n"
+    "2 bad command line or invalid scenario file (nothing ran).\n";
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* A fresh directory reports/run-YYYYmmdd-HHMMSS[-N]; returns it malloc'd. */
+static char *default_report_dir(void)
+{
+    char stamp[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    for (int i = 1;; i++) {
+        char *dir = i == 1 ? xasprintf("reports/run-%s", stamp)
+                           : xasprintf("reports/run-%s-%d", stamp, i);
+        struct stat st;
+        if (stat(dir, &st) < 0)
+            return dir;
+        free(dir);
+    }
+}
+
+static bool matches(char **filters, size_t nfilters, const char *name)
+{
+    if (nfilters == 0)
+        return true;
+    for (size_t i = 0; i < nfilters; i++)
+        if (fnmatch(filters[i], name, 0) == 0)
+            return true;
+    return false;
+}
+
+static char *iso_now(void)
+{
+    char buf[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return xstrdup(buf);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"report-dir", required_argument, NULL, 'o'},
+        {"seed", required_argument, NULL, 'S'},
+        {"threads", required_argument, NULL, 'T'},
+        {"iterations", required_argument, NULL, 'N'},
+        {"filter", required_argument, NULL, 'k'},
+        {"color", no_argument, NULL, 'C'},
+        {"no-color", no_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    drip_runner_opts o = {.self_exe = drip_self_exe, .interrupted = &interrupted};
+    char *report_dir = NULL;
+    char **filters = NULL;
+    size_t nfilters = 0, fcap = 0;
+    int color = -1;
+    bool quiet = false, default_dir = false;
+    int rc = DRIP_EXIT_USAGE, opt;
+    unsigned long long v;
+    drip_scenario_list list = {0};
+    drip_diags diags = {0};
+    drip_run_results run = {0};
+
+    while ((opt = getopt_long(argc, argv, "+o:k:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'o': free(report_dir); report_dir = xstrdup(optarg); break;
+        case 'S':
+            if (!drip_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &v))
+                goto cleanup;
+            o.seed_set = true;
+            o.seed = v;
+            break;
+        case 'T':
+            if (!drip_cli_parse_u64("--threads", optarg, 1, 256, &v))
+                goto cleanup;
+            o.threads = (uint32_t)v;
+            break;
+        case 'N':
+            if (!drip_cli_parse_u64("--iterations", optarg, 1, 1000000000000ULL, &v))
+                goto cleanup;
+            o.iterations = v;
+            break;
+        case 'k':
+            XGROW(filters, fcap, nfilters);
+            filters[nfilters++] = optarg;
+            break;
+        case 'C': color = 1; break;
+        case 'c': color = 0; break;
+        case 'q': quiet = true; break;
+        case 'h': fputs(run_usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
+        default: fputs(run_usage, stderr); goto cleanup;
+        }
+    }
+    if (optind >= argc) {
+        drip_cli_error("no scenario files given");
+        fputs(run_usage, stderr);
+        goto cleanup;
+    }
+    if (color < 0)
+        color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+
+    if (drip_cli_load(argv + optind, (size_t)(argc - optind), &list, &diags) > 0) {
+        drip_diags_print(&diags, stderr);
+        fprintf(stderr, "drip: %zu problem%s found; nothing was run\n", diags.count,
+                diags.count == 1 ? "" : "s");
+        goto cleanup;
+    }
+
+    for (size_t i = 0; i < list.count; i++)
+        run.planned += matches(filters, nfilters, list.items[i].name);
+    if (run.planned == 0) {
+        drip_cli_error("no scenario matches the filter");
+        goto cleanup;
+    }
+
+    if (!report_dir) {
+        report_dir = default_report_dir();
+        default_dir = true;
+    }
+    if (drip_mkdir_p(report_dir) < 0) {
+        drip_cli_error("cannot create report directory %s: %s", report_dir, strerror(errno));
+        goto cleanup;
+    }
+    o.log_dir = report_dir;
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    run.drip_version = xstrdup(DRIP_VERSION);
+    run.seed_set = o.seed_set;
+    run.seed = o.seed;
+    run.started_at = iso_now();
+    run.complete = true;
+    uint64_t t0 = drip_now_ns();
+    for (size_t i = 0; i < list.count; i++) {
+        const drip_scenario *sc = &list.items[i];
+        if (!matches(filters, nfilters, sc->name))
+            continue;
+        if (interrupted) {
+            run.complete = false;
+            break;
+        }
+        if (color && !quiet) {
+            printf("  ...    %s", sc->name);
+            fflush(stdout);
+        }
+        drip_result *r = drip_run_results_add(&run);
+        drip_runner_run_one(&o, sc, r);
+        if (color && !quiet)
+            printf("\r\033[K");
+        if (!quiet || r->status != DRIP_STATUS_PASS)
+            drip_report_terminal_line(r, stdout, color);
+        fflush(stdout);
+        if (interrupted)
+            run.complete = false;
+    }
+    run.duration_s = (double)(drip_now_ns() - t0) / 1e9;
+
+    char *err = NULL;
+    if (drip_report_write_dir(&run, report_dir, &err) < 0) {
+        drip_cli_error("%s", err);
+        free(err);
+        rc = DRIP_EXIT_FAILED;
+        goto cleanup;
+    }
+    if (default_dir) {
+        /* reports/latest is a convenience: failing to update it is harmless. */
+        unlink("reports/latest");
+        (void)!symlink(report_dir + strlen("reports/"), "reports/latest");
+    }
+    printf("\n");
+    drip_report_terminal_summary(&run, report_dir, stdout, color);
+    drip_run_counts counts = drip_run_results_count(&run);
+    rc = (counts.fail || counts.error || !run.complete) ? DRIP_EXIT_FAILED : DRIP_EXIT_OK;
+
+cleanup:
+    drip_run_results_free(&run);
+    drip_scenario_list_free(&list);
+    drip_diags_free(&diags);
+    free(filters);
+    free(report_dir);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/* cmd_worker.c - `drip worker`: the child side of `drip run` (internal).
+ *
+ * Started by the runner in a new process with the protocol pipe on fd 3.
+ * It reloads the scenario file, picks the document by index, applies the
+ * same command-line overrides as the runner and runs it.  Not meant for
+ * users, but safe to run by hand (`drip worker -- FILE 3>&1`) to debug a
+ * workload, e.g. under gdb or valgrind.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "runner/runner.h"
+#include "worker/protocol.h"
+#include "worker/worker.h"
+
+int cmd_worker(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"index", required_argument, NULL, 'i'},
+        {"seed", required_argument, NULL, 'S'},
+        {"threads", required_argument, NULL, 'T'},
+        {"iterations", required_argument, NULL, 'N'},
+        {"fd", required_argument, NULL, 'f'},
+        {NULL, 0, NULL, 0},
+    };
+    drip_runner_opts o = {0};
+    unsigned long long index = 0, fd = DRIP_WORKER_FD, v;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'i': if (!drip_cli_parse_u64("--index", optarg, 0, 1000000, &index)) return 2; break;
+        case 'S':
+            if (!drip_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &v))
+                return DRIP_EXIT_USAGE;
+            o.seed_set = true;
+            o.seed = v;
+            break;
+        case 'T':
+            if (!drip_cli_parse_u64("--threads", optarg, 1, 256, &v))
+                return DRIP_EXIT_USAGE;
+            o.threads = (uint32_t)v;
+            break;
+        case 'N':
+            if (!drip_cli_parse_u64("--iterations", optarg, 1, 1000000000000ULL, &v))
+                return DRIP_EXIT_USAGE;
+            o.iterations = v;
+            break;
+        case 'f': if (!drip_cli_parse_u64("--fd", optarg, 0, 1 << 20, &fd)) return 2; break;
+        default:
+            fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
+                  "[--fd FD] -- FILE\n", stderr);
+            return DRIP_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        drip_cli_error("worker: exactly one scenario file expected");
+        return DRIP_EXIT_USAGE;
+    }
+    drip_scenario_list list = {0};
+    drip_diags diags = {0};
+    int rc = DRIP_EXIT_USAGE;
+    if (drip_scenario_load_file(argv[optind], &list, &diags) > 0) {
+        drip_diags_print(&diags, stderr);
+        goto cleanup;
+    }
+    drip_scenario *sc = NULL;
+    for (size_t i = 0; i < list.count; i++)
+        if (list.items[i].doc_index == index)
+            sc = &list.items[i];
+    if (!sc) {
+        drip_cli_error("worker: %s has no scenario at index %llu", argv[optind], index);
+        goto cleanup;
+    }
+    drip_runner_apply_overrides(&o, &sc->run);
+    rc = drip_worker_run(sc, sc->run.seed, (int)fd);
+    fflush(NULL);
+    /* Leave without exit handlers: a leaky workload may still have threads
+     * blocked forever, and that is exactly what it was asked to show. */
+    _exit(rc);
+
+cleanup:
+    drip_scenario_list_free(&list);
+    drip_diags_free(&diags);
+    return rc;
+}

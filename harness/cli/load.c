@@ -1,0 +1,138 @@
+/* load.c - scenario files and directories from the command line. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util/util.h"
+#include "worker/builtin.h"
+
+const char *drip_self_exe = "/proc/self/exe";
+
+void drip_cli_set_self(const char *argv0)
+{
+    static char path[PATH_MAX];
+    if (!argv0 || !*argv0)
+        return;
+    if (strchr(argv0, '/')) {
+        if (realpath(argv0, path))
+            drip_self_exe = path;
+        return;
+    }
+    const char *env = getenv("PATH");
+    char *dirs = xstrdup(env ? env : "/usr/local/bin:/usr/bin:/bin"), *save = NULL;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *cand = xasprintf("%s/%s", *d ? d : ".", argv0);
+        bool found = access(cand, X_OK) == 0 && realpath(cand, path);
+        free(cand);
+        if (found) {
+            drip_self_exe = path;
+            break;
+        }
+    }
+    free(dirs);
+}
+
+void drip_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("drip: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+bool drip_cli_parse_u64(const char *opt, const char *s, unsigned long long min,
+                        unsigned long long max, unsigned long long *out)
+{
+    uint64_t v;
+    if (drip_parse_u64(s, &v) < 0 || v < min || v > max) {
+        drip_cli_error("%s must be an integer from %llu to %llu, got '%s'", opt, min, max, s);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool is_yaml(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+/* Load a file or walk a directory (sorted, skipping dot-entries). */
+static int load_path(const char *path, bool top, drip_scenario_list *list, drip_diags *diags)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        drip_diags_add(diags, path, 0, 0, "cannot read: %s", strerror(errno));
+        return 1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (!top && !is_yaml(path))
+            return 0;
+        return drip_scenario_load_file(path, list, diags);
+    }
+    struct dirent **ents;
+    int n = scandir(path, &ents, NULL, alphasort);
+    if (n < 0) {
+        drip_diags_add(diags, path, 0, 0, "cannot read directory: %s", strerror(errno));
+        return 1;
+    }
+    int problems = 0;
+    for (int i = 0; i < n; i++) {
+        if (ents[i]->d_name[0] != '.') {
+            size_t len = strlen(path);
+            char *child = xasprintf("%s%s%s", path, len && path[len - 1] == '/' ? "" : "/",
+                                    ents[i]->d_name);
+            problems += load_path(child, false, list, diags);
+            free(child);
+        }
+        free(ents[i]);
+    }
+    free(ents);
+    return problems;
+}
+
+int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, drip_diags *diags)
+{
+    int problems = 0;
+    size_t before = list->count;
+    for (size_t i = 0; i < npaths; i++)
+        problems += load_path(paths[i], true, list, diags);
+    problems += drip_scenario_check_unique(list, diags);
+
+    for (size_t i = before; i < list->count; i++) {
+        const drip_scenario *sc = &list->items[i];
+        const drip_pos *p = &sc->workload_pos;
+        if (sc->workload && !drip_builtin_find(sc->workload)) {
+            const char *near = drip_did_you_mean(sc->workload, drip_builtin_names());
+            if (near)
+                drip_diags_add(diags, sc->file, p->line, p->col,
+                               "unknown workload '%s' (did you mean '%s'?)", sc->workload, near);
+            else
+                drip_diags_add(diags, sc->file, p->line, p->col,
+                               "unknown workload '%s' (`drip list` shows the built-in ones)",
+                               sc->workload);
+            problems++;
+        } else if (sc->plugin && access(sc->plugin, R_OK) != 0) {
+            drip_diags_add(diags, sc->file, p->line, p->col, "plugin %s: %s", sc->plugin,
+                           strerror(errno));
+            problems++;
+        }
+    }
+    if (list->count == 0 && problems == 0) {
+        drip_diags_add(diags, npaths ? paths[0] : "", 0, 0, "no scenario files found");
+        problems++;
+    }
+    return problems;
+}

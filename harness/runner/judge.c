@@ -1,0 +1,113 @@
+/* judge.c - from samples to fits, expectations, status and reason. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner.h"
+#include "util/util.h"
+
+/* One failed expectation as a phrase: "heap_bytes: slope +310 B/iter >
+ * max_slope 16 B/iter" or "threads: verdict growing, expected flat". */
+static void describe_failure(strbuf *sb, const drip_expect_result *e, const drip_fit *fit)
+{
+    const char *metric = drip_metrics[e->metric].name;
+    char a[64], l[64];
+    switch (e->rule) {
+    case DRIP_RULE_MAX_SLOPE:
+    case DRIP_RULE_MIN_SLOPE:
+        drip_metric_fmt_slope(e->metric, e->actual, a, sizeof a);
+        drip_metric_fmt_slope(e->metric, e->limit, l, sizeof l);
+        sb_appendf(sb, "%s: slope %s %s %s %s", metric, a,
+                   e->rule == DRIP_RULE_MAX_SLOPE ? ">" : "<", drip_rule_name(e->rule), l);
+        break;
+    case DRIP_RULE_VERDICT:
+        sb_appendf(sb, "%s: %s, expected %s", metric, drip_verdict_name(fit->verdict),
+                   e->want == DRIP_VERDICT_BOUNDED ? "flat or bounded"
+                                                   : drip_verdict_name(e->want));
+        if (fit->verdict == DRIP_VERDICT_GROWING || fit->verdict == DRIP_VERDICT_BOUNDED) {
+            drip_metric_fmt_slope(e->metric, fit->all.slope, a, sizeof a);
+            sb_appendf(sb, " (%s)", a);
+        }
+        break;
+    }
+}
+
+void drip_judge(const drip_scenario *sc, drip_result *r)
+{
+    size_t n = r->nsamples;
+    double *x = xcalloc(n + 1, sizeof *x), *y = xcalloc(n + 1, sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        x[i] = r->samples[i].v[DRIP_COL_ITER];
+
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        drip_metric_result *mr = &r->metrics[m];
+        if (!mr->measured)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            y[i] = r->samples[i].v[DRIP_COL_METRIC(m)];
+        drip_fit_series(x, y, n, r->warmup, drip_metrics[m].resolution, &mr->fit);
+    }
+    /* Passing the ceiling is growth by definition, however few samples. */
+    if (r->heap_ceiling_hit && r->metrics[DRIP_M_HEAP_BYTES].measured)
+        r->metrics[DRIP_M_HEAP_BYTES].fit.verdict = DRIP_VERDICT_GROWING;
+
+    r->expects = xcalloc(sc->nexpects + 1, sizeof *r->expects);
+    r->nexpects = sc->nexpects;
+    strbuf failures = {0}, unknown = {0};
+    for (size_t i = 0; i < sc->nexpects; i++) {
+        const drip_expect *e = &sc->expects[i];
+        drip_expect_result *er = &r->expects[i];
+        const drip_metric_result *mr = &r->metrics[e->metric];
+        er->metric = e->metric;
+        er->rule = e->rule;
+        er->limit = e->limit;
+        er->want = e->verdict;
+        er->actual = NAN;
+        if (!mr->measured) {
+            sb_appendf(&unknown, "%s%s is not measured (the counting allocator is off: "
+                       "DRIP_ALLOC=off or a sanitizer build)", unknown.len ? "; " : "",
+                       drip_metrics[e->metric].name);
+            continue;
+        }
+        er->ok = drip_expect_check(e->rule, e->limit, e->verdict, &mr->fit, &er->actual);
+        if (er->ok)
+            continue;
+        if (mr->fit.verdict == DRIP_VERDICT_UNKNOWN) {
+            sb_appendf(&unknown, "%snot enough samples after warm-up to judge %s (%zu samples)",
+                       unknown.len ? "; " : "", drip_metrics[e->metric].name, n);
+            continue;
+        }
+        if (failures.len)
+            sb_append(&failures, "; ");
+        describe_failure(&failures, er, &mr->fit);
+    }
+
+    if (r->failed_iterations && r->failed_iterations == r->iterations)
+        drip_result_add_warning(r, "every iteration failed (iterate returned non-zero)");
+
+    if (r->status != DRIP_STATUS_ERROR) {
+        strbuf reason = {0};
+        if (r->heap_ceiling_hit) {
+            char b[32];
+            sb_appendf(&reason, "heap ceiling %s reached at iteration %llu",
+                       drip_fmt_bytes((double)r->heap_ceiling, b, sizeof b),
+                       (unsigned long long)r->iterations);
+        }
+        if (unknown.len) {
+            r->status = DRIP_STATUS_ERROR;
+            sb_appendf(&reason, "%s%s", reason.len ? "; " : "", unknown.buf);
+        } else if (failures.len) {
+            r->status = DRIP_STATUS_FAIL;
+            sb_appendf(&reason, "%s%s", reason.len ? "; " : "", failures.buf);
+        } else {
+            r->status = DRIP_STATUS_PASS;
+        }
+        free(r->reason);
+        r->reason = reason.len ? sb_take(&reason) : NULL;
+        sb_free(&reason);
+    }
+    sb_free(&failures);
+    sb_free(&unknown);
+    free(x);
+    free(y);
+}

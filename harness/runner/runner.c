@@ -1,0 +1,355 @@
+/* runner.c - start a worker per scenario, watch it, collect what it says. */
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/util.h"
+#include "worker/protocol.h"
+
+/* How far past the heap ceiling the worker's RSS may go before the runner
+ * kills it from outside (the worker's own watchdog should stop it first;
+ * this catches memory the counters do not see, such as raw mmap). */
+#define RSS_SLACK (512ULL << 20)
+
+void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run)
+{
+    if (o->seed_set)
+        run->seed = o->seed;
+    if (o->threads)
+        run->threads = o->threads;
+    if (o->iterations && o->iterations != run->iterations) {
+        double samples = (double)run->iterations / (double)run->sample_every;
+        uint64_t every = (uint64_t)((double)o->iterations / samples);
+        run->iterations = o->iterations;
+        run->sample_every = every ? every : 1;
+    }
+}
+
+/* ---- the child ------------------------------------------------------------ */
+
+/* In the forked child: wire fds and exec `drip worker`.  Never returns. */
+static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int wfd)
+{
+    setpgid(0, 0);
+    if (o->log_dir) {
+        char *log = xasprintf("%s/%s.log", o->log_dir, sc->name);
+        int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (lfd >= 0) {
+            dup2(lfd, STDOUT_FILENO);
+            dup2(lfd, STDERR_FILENO);
+        }
+    }
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+        dup2(devnull, STDIN_FILENO);
+    if (wfd != DRIP_WORKER_FD) {
+        dup2(wfd, DRIP_WORKER_FD);
+    } else {
+        int fl = fcntl(wfd, F_GETFD);
+        fcntl(wfd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    close_range(DRIP_WORKER_FD + 1, ~0U, 0);
+
+    char idx[32], seed[32], threads[32], iters[32];
+    snprintf(idx, sizeof idx, "%zu", sc->doc_index);
+    const char *argv[16];
+    int a = 0;
+    argv[a++] = "drip";
+    argv[a++] = "worker";
+    argv[a++] = "--index";
+    argv[a++] = idx;
+    if (o->seed_set) {
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+        argv[a++] = "--seed";
+        argv[a++] = seed;
+    }
+    if (o->threads) {
+        snprintf(threads, sizeof threads, "%u", o->threads);
+        argv[a++] = "--threads";
+        argv[a++] = threads;
+    }
+    if (o->iterations) {
+        snprintf(iters, sizeof iters, "%llu", (unsigned long long)o->iterations);
+        argv[a++] = "--iterations";
+        argv[a++] = iters;
+    }
+    argv[a++] = "--";
+    argv[a++] = sc->file;
+    argv[a] = NULL;
+    execv(o->self_exe, (char *const *)argv);
+    fprintf(stderr, "drip: error: cannot start worker %s: %s\n", o->self_exe, strerror(errno));
+    _exit(127);
+}
+
+/* ---- parsing worker lines -------------------------------------------------- */
+
+typedef struct watch {
+    drip_result *r;
+    bool   done, ceiling;
+    char  *error;
+    uint64_t ceiling_iter;
+    strbuf pending;                    /* a partial line */
+} watch;
+
+static void parse_line(watch *w, char *line)
+{
+    drip_result *r = w->r;
+    char *rest = strchr(line, ' ');
+    if (rest)
+        *rest++ = '\0';
+    else
+        rest = line + strlen(line);
+
+    if (strcmp(line, "measured") == 0) {
+        for (int m = 0; m < DRIP_M_COUNT; m++)
+            r->metrics[m].measured = strtol(rest, &rest, 10) != 0;
+    } else if (strcmp(line, "sample") == 0) {
+        drip_sample s;
+        for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
+            s.v[c] = strtod(rest, &rest);
+        drip_result_add_sample(r, &s);
+    } else if (strcmp(line, "fault") == 0) {
+        r->faults = xrealloc(r->faults, (r->nfaults + 1) * sizeof *r->faults);
+        drip_fault_result *f = &r->faults[r->nfaults];
+        memset(f, 0, sizeof *f);
+        char *sp = strchr(rest, ' ');
+        if (!sp)
+            return;
+        f->point = xstrndup(rest, (size_t)(sp - rest));
+        rest = sp;
+        f->asked = strtoull(rest, &rest, 10);
+        f->fired = strtoull(rest, &rest, 10);
+        while (*rest == ' ' && f->nfirst < DRIP_FAULT_FIRST_MAX)
+            f->first[f->nfirst++] = strtoull(rest, &rest, 10);
+        r->nfaults++;
+    } else if (strcmp(line, "warn") == 0) {
+        drip_result_add_warning(r, "%s", rest);
+    } else if (strcmp(line, "error") == 0) {
+        if (!w->error)
+            w->error = xstrdup(rest);
+    } else if (strcmp(line, "ceiling") == 0) {
+        w->ceiling = true;
+        strtoll(rest, &rest, 10);
+        w->ceiling_iter = strtoull(rest, &rest, 10);
+    } else if (strcmp(line, "done") == 0) {
+        w->done = true;
+        r->iterations = strtoull(rest, &rest, 10);
+        r->failed_iterations = strtoull(rest, &rest, 10);
+    }
+}
+
+/* Append bytes read from the worker and parse each complete line. */
+static void feed(watch *w, const char *buf, size_t n)
+{
+    sb_appendn(&w->pending, buf, n);
+    char *start = w->pending.buf, *nl;
+    while ((nl = memchr(start, '\n', w->pending.len - (size_t)(start - w->pending.buf)))) {
+        *nl = '\0';
+        parse_line(w, start);
+        start = nl + 1;
+    }
+    size_t left = w->pending.len - (size_t)(start - w->pending.buf);
+    memmove(w->pending.buf, start, left);
+    w->pending.len = left;
+    w->pending.buf[left] = '\0';
+}
+
+static long child_rss(pid_t pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    char *p = strchr(buf, ' ');
+    return p ? strtol(p + 1, NULL, 10) * sysconf(_SC_PAGESIZE) : -1;
+}
+
+/* The last non-empty line of a worker's log (at most 200 bytes of it), or
+ * NULL: shown in an error's reason so a crash explains itself. */
+static char *last_line(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char buf[512];
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, from);
+    close(fd);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    char *start = strrchr(buf, '\n');
+    start = start ? start + 1 : buf;
+    if (!*start)
+        return NULL;
+    if (strlen(start) > 200)
+        start[200] = '\0';
+    return xstrdup(start);
+}
+
+static uint64_t last_iteration(const drip_result *r)
+{
+    return r->nsamples ? (uint64_t)r->samples[r->nsamples - 1].v[DRIP_COL_ITER] : 0;
+}
+
+static int cmp_sample(const void *a, const void *b)
+{
+    double x = ((const drip_sample *)a)->v[DRIP_COL_ITER];
+    double y = ((const drip_sample *)b)->v[DRIP_COL_ITER];
+    return x < y ? -1 : x > y;
+}
+
+/* ---- one scenario ------------------------------------------------------------- */
+
+void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r)
+{
+    drip_run_spec run = sc->run;
+    drip_runner_apply_overrides(o, &run);
+
+    r->name = xstrdup(sc->name);
+    r->file = xstrdup(sc->file);
+    r->workload = xstrdup(sc->workload ? sc->workload : sc->plugin);
+    r->description = xstrdup(sc->description);
+    r->seed = run.seed;
+    r->threads = run.threads;
+    r->iterations_planned = run.iterations;
+    r->heap_ceiling = run.heap_ceiling;
+    r->warmup = run.warmup;
+
+    watch w = {.r = r};
+    enum { RUNNING, TIMED_OUT, RSS_KILLED, INTERRUPTED } why_killed = RUNNING;
+    uint64_t t0 = drip_now_ns();
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("cannot create a pipe: %s", strerror(errno));
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("cannot fork a worker: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0)
+        exec_worker(o, sc, pfd[1]);
+    setpgid(pid, pid);                       /* also in the child: no race */
+    close(pfd[1]);
+
+    uint64_t deadline = t0 + run.timeout_ns;
+    for (;;) {
+        if (o->interrupted && *o->interrupted) {
+            why_killed = INTERRUPTED;
+            break;
+        }
+        uint64_t now = drip_now_ns();
+        if (now >= deadline) {
+            why_killed = TIMED_OUT;
+            break;
+        }
+        long rss = child_rss(pid);
+        if (rss > 0 && (uint64_t)rss > run.heap_ceiling + RSS_SLACK) {
+            why_killed = RSS_KILLED;
+            break;
+        }
+        uint64_t left_ms = (deadline - now) / 1000000 + 1;
+        struct pollfd p = {pfd[0], POLLIN, 0};
+        int pr = poll(&p, 1, left_ms < 100 ? (int)left_ms : 100);
+        if (pr < 0 && errno != EINTR)
+            break;
+        if (pr <= 0)
+            continue;
+        char buf[8192];
+        ssize_t n = read(pfd[0], buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n <= 0)
+            break;                           /* EOF: the worker has ended */
+        feed(&w, buf, (size_t)n);
+    }
+    if (why_killed != RUNNING)
+        kill(-pid, SIGKILL);
+    close(pfd[0]);
+
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    kill(-pid, SIGKILL);                     /* anything the workload left behind */
+    r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
+    qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
+    if (!w.done)
+        r->iterations = w.ceiling ? w.ceiling_iter : last_iteration(r);
+
+    char sec[32];
+    if (why_killed == TIMED_OUT) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("timeout after %s s (iteration %llu of %llu)",
+                              drip_fmt_num((double)run.timeout_ns / 1e9, sec, sizeof sec),
+                              (unsigned long long)last_iteration(r),
+                              (unsigned long long)run.iterations);
+    } else if (why_killed == INTERRUPTED) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xstrdup("interrupted");
+    } else if (why_killed == RSS_KILLED) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("killed: resident memory passed the heap ceiling + 512 MiB "
+                              "(iteration %llu)", (unsigned long long)last_iteration(r));
+    } else if (w.error) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xstrdup(w.error);
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        r->status = DRIP_STATUS_ERROR;
+        if (r->nsamples)
+            r->reason = xasprintf("crashed: SIG%s (%s) near iteration %llu", sigabbrev_np(sig),
+                                  strsignal(sig), (unsigned long long)last_iteration(r));
+        else
+            r->reason = xasprintf("crashed: SIG%s (%s) before the first iteration",
+                                  sigabbrev_np(sig), strsignal(sig));
+    } else if (w.ceiling) {
+        r->heap_ceiling_hit = true;
+    } else if (!w.done) {
+        r->status = DRIP_STATUS_ERROR;
+        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+            r->reason = xasprintf("worker exited with status %d before finishing "
+                                  "(iteration %llu)", WEXITSTATUS(status),
+                                  (unsigned long long)last_iteration(r));
+        else
+            r->reason = xasprintf("worker exited before finishing (iteration %llu)",
+                                  (unsigned long long)last_iteration(r));
+    }
+    if (o->log_dir && r->status == DRIP_STATUS_ERROR) {
+        char *log = xasprintf("%s/%s.log", o->log_dir, sc->name);
+        char *last = last_line(log);
+        char *msg = last ? xasprintf("%s; worker said: %s (%s)", r->reason, last, log)
+                         : xasprintf("%s (worker output: %s)", r->reason, log);
+        free(last);
+        free(log);
+        free(r->reason);
+        r->reason = msg;
+    }
+    free(w.error);
+    sb_free(&w.pending);
+    drip_judge(sc, r);
+}

@@ -1,0 +1,43 @@
+/* runner.h - run scenarios in isolated worker processes and judge them.
+ *
+ * The runner is the parent half of isolation.  For each scenario it starts
+ * `drip worker` in a new process group, reads the worker's protocol lines,
+ * enforces the timeout and the heap ceiling from outside, survives crashes,
+ * and turns what it saw into a drip_result (see report/results.h).
+ * Nothing a workload does can take the runner down.
+ */
+#ifndef DRIP_RUNNER_H
+#define DRIP_RUNNER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "report/results.h"
+#include "scenario/scenario.h"
+
+typedef struct drip_runner_opts {
+    const char *self_exe;        /* the drip executable to start as worker */
+    const char *log_dir;         /* worker stdout/stderr go to LOG_DIR/NAME.log; NULL: inherit */
+    bool        seed_set;        /* --seed given: overrides run.seed */
+    uint64_t    seed;
+    uint32_t    threads;         /* 0: the scenario's run.threads */
+    uint64_t    iterations;      /* 0: the scenario's run.iterations */
+    volatile sig_atomic_t *interrupted;   /* set by a signal handler: stop now */
+} drip_runner_opts;
+
+/* Apply the command-line overrides of `o` to a scenario's run spec (keeps
+ * sample_every proportional when iterations change). */
+void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run);
+
+/* Run scenario sc (already validated) and fill r, which the caller added to
+ * its run results.  Never fails as a function: every problem becomes r's
+ * status and reason. */
+void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
+
+/* Fit every measured metric, evaluate sc's expectations and set r's status
+ * and reason from them (an error status already set is kept).  Pure: uses
+ * only sc and r's samples; called by drip_runner_run_one. */
+void drip_judge(const drip_scenario *sc, drip_result *r);
+
+#endif /* DRIP_RUNNER_H */

@@ -1,0 +1,65 @@
+/* ctx.h - the drip_ctx behind the workload contract (worker-internal).
+ *
+ * One drip_worker_shared per worker process, one drip_ctx per thread that
+ * calls into the workload.  The drip_* contract functions (drip_param_int,
+ * drip_fault, ...) are implemented in ctx.c over these structs.
+ */
+#ifndef DRIP_CTX_H
+#define DRIP_CTX_H
+
+#include <drip/workload.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "report/results.h"
+#include "scenario/scenario.h"
+
+typedef struct drip_fault_state {
+    uint64_t asked, fired;
+    uint64_t first[DRIP_FAULT_FIRST_MAX];   /* first iterations where it fired */
+    size_t   nfirst;
+    uint32_t k;                             /* asks within the current iteration */
+    uint64_t k_iteration;                   /* the iteration k counts for */
+} drip_fault_state;
+
+typedef struct drip_worker_shared {
+    const drip_scenario *sc;
+    uint64_t        seed;
+    uint64_t       *point_hash;             /* per fault spec */
+    atomic_bool    *param_used;             /* per param */
+    _Atomic(char *) param_error;            /* first bad-param message, or NULL */
+} drip_worker_shared;
+
+struct drip_ctx {
+    drip_worker_shared *sh;
+    uint64_t            iteration;
+    bool                in_iteration;
+    drip_fault_state   *faults;             /* sh->sc->nfaults entries */
+};
+
+/* Set up the shared part for scenario sc (borrowed; must outlive it). */
+void drip_worker_shared_init(drip_worker_shared *sh, const drip_scenario *sc, uint64_t seed);
+void drip_worker_shared_destroy(drip_worker_shared *sh);
+
+/* A ctx for one thread; drip_ctx_destroy releases its fault table. */
+void drip_ctx_init(drip_ctx *ctx, drip_worker_shared *sh);
+void drip_ctx_destroy(drip_ctx *ctx);
+
+/* Mark the start and end of iteration i on this ctx. */
+static inline void drip_ctx_begin(drip_ctx *ctx, uint64_t i)
+{
+    ctx->iteration = i;
+    ctx->in_iteration = true;
+}
+
+static inline void drip_ctx_end(drip_ctx *ctx)
+{
+    ctx->in_iteration = false;
+}
+
+/* Merge the fault counters of `n` ctxs into results (one entry per fault
+ * spec, first iterations sorted ascending). */
+void drip_ctx_merge_faults(drip_ctx *const *ctxs, size_t n, const drip_scenario *sc,
+                           drip_fault_result *out);
+
+#endif /* DRIP_CTX_H */

@@ -1,0 +1,22 @@
+/* protocol.h - what a worker tells the runner, one text line at a time.
+ *
+ * The worker writes lines to the fd the runner gave it (fd 3 by default);
+ * each line is a single write() shorter than PIPE_BUF, so lines from
+ * different threads never interleave.  Fields are separated by one space;
+ * the last field of error and warn is free text (newlines replaced).
+ *
+ *   measured M0 .. Mk          1/0 per metric in drip_metrics order
+ *   sample ITER TIME_S M0 .. Mk
+ *   fault POINT ASKED FIRED [FIRST_ITERATION ...]
+ *   warn TEXT
+ *   error TEXT                 the scenario cannot be judged (setup failed...)
+ *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
+ *   done ITERATIONS FAILED     all iterations ran and teardown returned
+ */
+#ifndef DRIP_PROTOCOL_H
+#define DRIP_PROTOCOL_H
+
+#define DRIP_WORKER_FD 3
+#define DRIP_PROTO_MAX_LINE 4000
+
+#endif /* DRIP_PROTOCOL_H */

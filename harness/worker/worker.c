@@ -1,0 +1,342 @@
+/* worker.c - load the workload, run its iterations on N threads, sample.
+ *
+ * Threads take iteration numbers from one shared counter, so iteration i is
+ * the same unit of work (and sees the same faults) whatever the thread
+ * count.  The thread that completes a multiple of sample_every takes a
+ * sample and sends it.  Everything the harness does here runs with the
+ * allocator's counting off; it is switched on only around the workload's
+ * own calls (setup, iterate, teardown), so the series hold the workload's
+ * memory and nothing else.
+ */
+#define _GNU_SOURCE
+#include "worker.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "builtin.h"
+#include "ctx.h"
+#include "protocol.h"
+#include "sampler.h"
+#include "util/util.h"
+
+typedef struct worker {
+    const drip_scenario *sc;
+    const drip_workload *wl;
+    void                *state;
+    int                  fd;
+    uint64_t             t0;
+    drip_worker_shared   sh;
+    drip_ctx           **ctxs;
+    atomic_uint_fast64_t next;         /* next iteration to hand out */
+    atomic_uint_fast64_t completed;
+    atomic_uint_fast64_t failed;
+    atomic_bool          stop;
+    pthread_mutex_t      send_lock;
+    pthread_mutex_t      gate_lock;    /* iteration threads wait at the gate */
+    pthread_cond_t       gate_cond;    /* until the baseline sample is taken */
+    bool                 gate_open;
+} worker;
+
+/* ---- sending -------------------------------------------------------------- */
+
+/* Write one protocol line in a single write(); text is cut to fit. */
+static void send_line(worker *w, const char *fmt, ...)
+{
+    char buf[DRIP_PROTO_MAX_LINE + 2];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, DRIP_PROTO_MAX_LINE, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n >= DRIP_PROTO_MAX_LINE)
+        n = DRIP_PROTO_MAX_LINE - 1;
+    for (int i = 0; i < n; i++)
+        if (buf[i] == '\n' || buf[i] == '\r')
+            buf[i] = ' ';
+    buf[n++] = '\n';
+    for (const char *p = buf; n > 0;) {
+        ssize_t k = write(w->fd, p, (size_t)n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            _exit(1);                         /* the runner is gone */
+        p += k;
+        n -= (int)k;
+    }
+}
+
+static void send_sample(worker *w, uint64_t iter)
+{
+    drip_sample s;
+    pthread_mutex_lock(&w->send_lock);
+    drip_sampler_take(&s, iter, w->t0);
+    char buf[DRIP_PROTO_MAX_LINE];
+    int off = snprintf(buf, sizeof buf, "sample %.0f %.6f", s.v[0], s.v[1]);
+    for (int m = 0; m < DRIP_M_COUNT; m++)
+        off += snprintf(buf + off, sizeof buf - (size_t)off, " %.0f", s.v[DRIP_COL_METRIC(m)]);
+    send_line(w, "%s", buf);
+    pthread_mutex_unlock(&w->send_lock);
+}
+
+/* ---- loading the workload ------------------------------------------------- */
+
+/* Resolve the scenario's workload: a built-in by name, or a plugin loaded
+ * with dlopen (kept loaded for the life of the process).  On failure returns
+ * NULL and sets *why to a malloc'd reason. */
+static const drip_workload *load_workload(const drip_scenario *sc, char **why)
+{
+    if (sc->workload) {
+        const drip_workload *wl = drip_builtin_find(sc->workload);
+        if (!wl)
+            *why = xasprintf("unknown built-in workload '%s'", sc->workload);
+        return wl;
+    }
+    void *h = dlopen(sc->plugin, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        *why = xasprintf("plugin %s: cannot load: %s", sc->plugin, dlerror());
+        return NULL;
+    }
+    const drip_workload *wl = dlsym(h, "drip_plugin");
+    if (!wl) {
+        *why = xasprintf("plugin %s: no symbol 'drip_plugin' (export `const drip_workload "
+                         "drip_plugin`)", sc->plugin);
+        return NULL;
+    }
+    if (wl->abi != DRIP_WORKLOAD_ABI) {
+        *why = xasprintf("plugin %s: built for workload ABI %d, this drip supports %d",
+                         sc->plugin, wl->abi, DRIP_WORKLOAD_ABI);
+        return NULL;
+    }
+    if (!wl->iterate) {
+        *why = xasprintf("plugin %s: drip_plugin.iterate is NULL", sc->plugin);
+        return NULL;
+    }
+    return wl;
+}
+
+/* ---- threads -------------------------------------------------------------- */
+
+typedef struct thread_arg {
+    worker   *w;
+    drip_ctx *ctx;
+} thread_arg;
+
+static void *run_iterations(void *p)
+{
+    thread_arg *ta = p;
+    worker *w = ta->w;
+    drip_ctx *ctx = ta->ctx;
+    const uint64_t n = w->sc->run.iterations, every = w->sc->run.sample_every;
+
+    drip_alloc_set_counting(false);
+    pthread_mutex_lock(&w->gate_lock);
+    while (!w->gate_open)
+        pthread_cond_wait(&w->gate_cond, &w->gate_lock);
+    pthread_mutex_unlock(&w->gate_lock);
+    while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+        uint64_t i = atomic_fetch_add(&w->next, 1);
+        if (i >= n)
+            break;
+        drip_ctx_begin(ctx, i);
+        drip_alloc_set_counting(true);
+        int rc = w->wl->iterate(ctx, w->state);
+        drip_alloc_set_counting(false);
+        drip_ctx_end(ctx);
+        if (rc != 0)
+            atomic_fetch_add_explicit(&w->failed, 1, memory_order_relaxed);
+        if (atomic_load_explicit(&w->sh.param_error, memory_order_relaxed))
+            atomic_store(&w->stop, true);
+        uint64_t done = atomic_fetch_add(&w->completed, 1) + 1;
+        if (done % every == 0 || done == n)
+            send_sample(w, done);
+    }
+    return NULL;
+}
+
+/* The heap-ceiling watchdog: polls the counters every few milliseconds and
+ * ends the process when the live heap passes the ceiling, after sending a
+ * last sample, so the runner judges the samples so far. */
+static void *ceiling_watch(void *p)
+{
+    worker *w = p;
+    drip_alloc_set_counting(false);
+    const struct timespec tick = {0, 2 * 1000 * 1000};
+    while (!atomic_load(&w->stop)) {
+        drip_alloc_stats st;
+        drip_alloc_read(&st);
+        if (st.live_bytes > 0 && (uint64_t)st.live_bytes > w->sc->run.heap_ceiling) {
+            uint64_t done = atomic_load(&w->completed);
+            send_sample(w, done);
+            send_line(w, "ceiling %lld %llu", (long long)st.live_bytes,
+                      (unsigned long long)done);
+            _exit(0);
+        }
+        nanosleep(&tick, NULL);
+    }
+    return NULL;
+}
+
+/* ---- the run -------------------------------------------------------------- */
+
+static void send_warnings(worker *w, drip_fault_result *faults)
+{
+    const drip_scenario *sc = w->sc;
+    for (size_t i = 0; i < sc->nparams; i++)
+        if (!atomic_load(&w->sh.param_used[i]))
+            send_line(w, "warn param '%s' was never read by workload '%s'", sc->params[i].key,
+                      w->wl->name);
+    for (size_t i = 0; i < sc->nfaults; i++)
+        if (faults[i].asked == 0)
+            send_line(w, "warn fault point '%s' was never consulted by workload '%s'",
+                      sc->faults[i].point, w->wl->name);
+}
+
+int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
+{
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.sc = sc;
+    w.fd = out_fd;
+    pthread_mutex_init(&w.send_lock, NULL);
+    pthread_mutex_init(&w.gate_lock, NULL);
+    pthread_cond_init(&w.gate_cond, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    drip_alloc_set_counting(false);
+
+    const unsigned nthreads = sc->run.threads;
+    int rc = 1;
+    char *why = NULL;
+    pthread_t *tids = NULL, watch;
+    thread_arg *args = NULL;
+    bool watching = false, set_up = false;
+    drip_fault_result *faults = NULL;
+
+    {
+        char buf[128];
+        int off = snprintf(buf, sizeof buf, "measured");
+        for (int m = 0; m < DRIP_M_COUNT; m++)
+            off += snprintf(buf + off, sizeof buf - (size_t)off, " %d", drip_sampler_has(m));
+        send_line(&w, "%s", buf);
+    }
+
+    w.wl = load_workload(sc, &why);
+    if (!w.wl) {
+        send_line(&w, "error %s", why);
+        goto cleanup;
+    }
+
+    drip_worker_shared_init(&w.sh, sc, seed);
+    w.ctxs = xcalloc(nthreads, sizeof *w.ctxs);
+    for (unsigned t = 0; t < nthreads; t++) {
+        w.ctxs[t] = xmalloc(sizeof **w.ctxs);
+        drip_ctx_init(w.ctxs[t], &w.sh);
+    }
+
+    if (w.wl->setup) {
+        drip_alloc_set_counting(true);
+        int src = w.wl->setup(w.ctxs[0], &w.state);
+        drip_alloc_set_counting(false);
+        if (src != 0) {
+            send_line(&w, "error setup of workload '%s' failed (returned %d)", w.wl->name, src);
+            goto teardown;
+        }
+    }
+    set_up = true;
+    if (atomic_load(&w.sh.param_error)) {
+        send_line(&w, "error %s", atomic_load(&w.sh.param_error));
+        goto teardown;
+    }
+
+    /* Start every harness thread first, so that the baseline sample sees
+     * the same threads as every later one; then open the gate. */
+    if (pthread_create(&watch, NULL, ceiling_watch, &w) == 0)
+        watching = true;
+    tids = xcalloc(nthreads, sizeof *tids);
+    args = xcalloc(nthreads, sizeof *args);
+    unsigned started = 0;
+    for (unsigned t = 0; t < nthreads; t++) {
+        args[t] = (thread_arg){&w, w.ctxs[t]};
+        if (pthread_create(&tids[t], NULL, run_iterations, &args[t]) != 0)
+            break;
+        started++;
+    }
+    if (started < nthreads) {
+        send_line(&w, "error could start only %u of %u iteration threads: %s", started,
+                  nthreads, strerror(errno));
+        atomic_store(&w.stop, true);
+    } else {
+        w.t0 = drip_now_ns();
+        send_sample(&w, 0);
+    }
+    pthread_mutex_lock(&w.gate_lock);
+    w.gate_open = true;
+    pthread_cond_broadcast(&w.gate_cond);
+    pthread_mutex_unlock(&w.gate_lock);
+    for (unsigned t = 0; t < started; t++)
+        pthread_join(tids[t], NULL);
+    if (started < nthreads)
+        goto teardown;
+
+    if (atomic_load(&w.sh.param_error)) {
+        atomic_store(&w.stop, true);
+        send_line(&w, "error %s", atomic_load(&w.sh.param_error));
+        goto teardown;
+    }
+    rc = 0;
+
+teardown:
+    atomic_store(&w.stop, true);
+    if (watching)
+        pthread_join(watch, NULL);
+    if (set_up && w.wl->teardown) {
+        drip_alloc_set_counting(true);
+        w.wl->teardown(w.ctxs[0], w.state);
+        drip_alloc_set_counting(false);
+    }
+    faults = xcalloc(sc->nfaults + 1, sizeof *faults);
+    drip_ctx_merge_faults(w.ctxs, nthreads, sc, faults);
+    for (size_t f = 0; f < sc->nfaults; f++) {
+        char buf[DRIP_PROTO_MAX_LINE];
+        int off = snprintf(buf, sizeof buf, "fault %s %llu %llu", faults[f].point,
+                           (unsigned long long)faults[f].asked,
+                           (unsigned long long)faults[f].fired);
+        for (size_t j = 0; j < faults[f].nfirst; j++)
+            off += snprintf(buf + off, sizeof buf - (size_t)off, " %llu",
+                            (unsigned long long)faults[f].first[j]);
+        send_line(&w, "%s", buf);
+    }
+    if (rc == 0) {
+        send_warnings(&w, faults);
+        send_line(&w, "done %llu %llu", (unsigned long long)atomic_load(&w.completed),
+                  (unsigned long long)atomic_load(&w.failed));
+    }
+    for (size_t f = 0; f < sc->nfaults; f++)
+        free(faults[f].point);
+    free(faults);
+    for (unsigned t = 0; t < nthreads; t++) {
+        drip_ctx_destroy(w.ctxs[t]);
+        free(w.ctxs[t]);
+    }
+    free(w.ctxs);
+    drip_worker_shared_destroy(&w.sh);
+cleanup:
+    free(tids);
+    free(args);
+    free(why);
+    pthread_mutex_destroy(&w.send_lock);
+    pthread_mutex_destroy(&w.gate_lock);
+    pthread_cond_destroy(&w.gate_cond);
+    return rc;
+}

@@ -1,0 +1,20 @@
+/* builtins.c - the table of workloads compiled into drip.
+ *
+ * Each pattern folder defines its workloads with the same public contract a
+ * plugin uses (drip/workload.h); this table is the only thing that makes
+ * them "built in".  Add a pattern: add its files to CMakeLists.txt and its
+ * workloads here.
+ */
+#include <drip/workload.h>
+#include <stddef.h>
+
+extern const drip_workload drip_builtin_global_map_leaky;
+extern const drip_workload drip_builtin_global_map_fixed;
+extern const drip_workload drip_builtin_global_map_fixed_ttl;
+
+const drip_workload *const drip_builtins[] = {
+    &drip_builtin_global_map_leaky,
+    &drip_builtin_global_map_fixed,
+    &drip_builtin_global_map_fixed_ttl,
+    NULL,
+};

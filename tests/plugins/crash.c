@@ -1,0 +1,18 @@
+/* crash.c - test plugin: dies with SIGSEGV at iteration `crash_at`. */
+#include <drip/workload.h>
+#include <signal.h>
+
+static int iterate(drip_ctx *ctx, void *state)
+{
+    (void)state;
+    if (drip_iteration(ctx) == (uint64_t)drip_param_int(ctx, "crash_at", 50))
+        raise(SIGSEGV);
+    return 0;
+}
+
+const drip_workload drip_plugin = {
+    .abi = DRIP_WORKLOAD_ABI,
+    .name = "test-crash",
+    .summary = "crashes with SIGSEGV at iteration crash_at",
+    .iterate = iterate,
+};

@@ -1,0 +1,19 @@
+/* hang.c - test plugin: blocks forever at iteration `hang_at`. */
+#include <drip/workload.h>
+#include <unistd.h>
+
+static int iterate(drip_ctx *ctx, void *state)
+{
+    (void)state;
+    if (drip_iteration(ctx) == (uint64_t)drip_param_int(ctx, "hang_at", 10))
+        for (;;)
+            pause();
+    return 0;
+}
+
+const drip_workload drip_plugin = {
+    .abi = DRIP_WORKLOAD_ABI,
+    .name = "test-hang",
+    .summary = "blocks forever at iteration hang_at",
+    .iterate = iterate,
+};

@@ -1,0 +1,405 @@
+/* test_cli.c - end to end: the drip executable on real scenario files.
+ *
+ * Isolation (crash, hang, heap ceiling, bad param, in one run with a good
+ * scenario), exit codes, FILE:LINE:COL errors, a plugin built outside the
+ * tree, fault replay across thread counts and the results.json contract.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct proc {
+    int   status;        /* exit code, or 128 + signal */
+    char *out, *err;
+} proc;
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Run drip with args (NULL-terminated) in directory cwd (NULL: inherit). */
+static proc run_in(const char *cwd, const char *const *args)
+{
+    char outp[] = "/tmp/drip-test-out-XXXXXX", errp[] = "/tmp/drip-test-err-XXXXXX";
+    int ofd = mkstemp(outp), efd = mkstemp(errp);
+    ck_assert(ofd >= 0 && efd >= 0);
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        dup2(ofd, 1);
+        dup2(efd, 2);
+        if (cwd && chdir(cwd) < 0)
+            _exit(126);
+        const char *argv[32];
+        int a = 0;
+        argv[a++] = DRIP_BIN;
+        for (int i = 0; args[i] && a < 31; i++)
+            argv[a++] = args[i];
+        argv[a] = NULL;
+        execv(DRIP_BIN, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    close(ofd);
+    close(efd);
+    proc p = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(outp), slurp(errp)};
+    unlink(outp);
+    unlink(errp);
+    return p;
+}
+
+static proc run(const char *const *args)
+{
+    return run_in(NULL, args);
+}
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+}
+
+static char *tmpdir(void)
+{
+    char tmpl[] = "/tmp/drip-test-XXXXXX";
+    ck_assert(mkdtemp(tmpl) != NULL);
+    return strdup(tmpl);
+}
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static json_t *load_results(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    json_error_t e;
+    json_t *root = json_load_file(path, 0, &e);
+    ck_assert_msg(root != NULL, "%s: %s (line %d)", path, e.text, e.line);
+    return root;
+}
+
+static json_t *scenario(json_t *root, const char *name)
+{
+    json_t *list = json_object_get(root, "scenarios"), *s;
+    size_t i;
+    json_array_foreach(list, i, s)
+        if (strcmp(json_string_value(json_object_get(s, "name")), name) == 0)
+            return s;
+    ck_abort_msg("scenario %s not in results.json", name);
+    return NULL;
+}
+
+static const char *str_at(json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+#define SRC(p) DRIP_SOURCE_DIR "/" p
+#define TST(p) DRIP_TEST_DIR "/" p
+
+/* ---- errors ------------------------------------------------------------------ */
+
+START_TEST(validate_builtin_ok)
+{
+    proc p = run((const char *[]){"validate", SRC("scenarios"), NULL});
+    ck_assert_msg(p.status == 0, "stderr: %s", p.err);
+    ck_assert_ptr_nonnull(strstr(p.out, "ok: "));
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(validate_unknown_key)
+{
+    proc p = run((const char *[]){"validate", SRC("tests/scenarios/bad/unknown-key.yaml"), NULL});
+    ck_assert_int_eq(p.status, 2);
+    ck_assert_msg(strstr(p.err, "unknown-key.yaml:4:3: error: ") != NULL, "stderr: %s", p.err);
+    ck_assert_msg(strstr(p.err, "did you mean 'iterations'") != NULL, "stderr: %s", p.err);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(validate_unknown_workload)
+{
+    proc p = run((const char *[]){"validate", SRC("tests/scenarios/bad/bad-workload.yaml"), NULL});
+    ck_assert_int_eq(p.status, 2);
+    ck_assert_msg(strstr(p.err, "bad-workload.yaml:2:11: error: unknown workload "
+                                "'global-map-leakyy' (did you mean 'global-map-leaky'?)") != NULL,
+                  "stderr: %s", p.err);
+    proc_free(&p);
+}
+END_TEST
+
+START_TEST(run_with_bad_file_runs_nothing)
+{
+    char *dir = tmpdir();
+    char report[512];
+    snprintf(report, sizeof report, "%s/report", dir);
+    proc p = run((const char *[]){"run", "--no-color", "-o", report, SRC("scenarios"),
+                                  SRC("tests/scenarios/bad/unknown-key.yaml"), NULL});
+    ck_assert_int_eq(p.status, 2);
+    ck_assert_ptr_null(strstr(p.out, "PASS"));
+    struct stat st;
+    ck_assert_int_ne(stat(report, &st), 0);          /* no report pretending to be one */
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(bad_command_lines)
+{
+    const char *const *cases[] = {
+        (const char *[]){"frobnicate", NULL},
+        (const char *[]){"run", NULL},
+        (const char *[]){"run", "--threads", "0", SRC("scenarios"), NULL},
+        (const char *[]){"run", "--seed", "x", SRC("scenarios"), NULL},
+        (const char *[]){"run", "--bogus", SRC("scenarios"), NULL},
+        (const char *[]){"validate", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        proc p = run(cases[i]);
+        ck_assert_msg(p.status == 2, "case %zu: exit %d", i, p.status);
+        proc_free(&p);
+    }
+}
+END_TEST
+
+/* ---- isolation ----------------------------------------------------------------- */
+
+START_TEST(isolation_one_run)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir, TST("scenarios/isolation.yaml"),
+                                  NULL});
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(dir);
+    ck_assert_int_eq(json_array_size(json_object_get(root, "scenarios")), 5);
+    ck_assert(json_is_true(json_object_get(root, "complete")));
+
+    json_t *s = scenario(root, "iso-crash");
+    ck_assert_str_eq(str_at(s, "status"), "error");
+    ck_assert_msg(strstr(str_at(s, "reason"), "SIGSEGV"), "%s", str_at(s, "reason"));
+
+    s = scenario(root, "iso-hang");
+    ck_assert_str_eq(str_at(s, "status"), "error");
+    ck_assert_msg(strstr(str_at(s, "reason"), "timeout"), "%s", str_at(s, "reason"));
+
+    s = scenario(root, "iso-eat");
+    ck_assert_str_eq(str_at(s, "status"), "fail");
+    ck_assert(json_is_true(json_object_get(s, "heap_ceiling_hit")));
+    ck_assert_msg(strstr(str_at(s, "reason"), "heap ceiling"), "%s", str_at(s, "reason"));
+    json_t *hb = json_object_get(json_object_get(s, "metrics"), "heap_bytes");
+    ck_assert_str_eq(str_at(hb, "verdict"), "growing");
+
+    s = scenario(root, "iso-badparam");
+    ck_assert_str_eq(str_at(s, "status"), "error");
+    ck_assert_msg(strstr(str_at(s, "reason"), "param 'count'"), "%s", str_at(s, "reason"));
+    ck_assert_msg(strstr(str_at(s, "reason"), "isolation.yaml:"), "%s", str_at(s, "reason"));
+
+    s = scenario(root, "iso-fine");
+    ck_assert_msg(strcmp(str_at(s, "status"), "pass") == 0, "iso-fine: %s", str_at(s, "reason"));
+
+    char path[512];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/junit.xml", dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    snprintf(path, sizeof path, "%s/iso-fine.csv", dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- plugins from outside the tree ------------------------------------------------ */
+
+START_TEST(plugin_outside_tree)
+{
+    char *dir = tmpdir();
+    char cmd[2048], yaml[512];
+    snprintf(cmd, sizeof cmd, "cc -shared -fPIC -I %s/include %s/tests/plugins/drop.c -o %s/libmine.so",
+             DRIP_SOURCE_DIR, DRIP_SOURCE_DIR, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(yaml, sizeof yaml, "%s/mine.yaml", dir);
+    FILE *f = fopen(yaml, "w");
+    fputs("name: mine\n"
+          "workload: { plugin: ./libmine.so }\n"
+          "params: { leak_bytes: 32 }\n"
+          "run: { iterations: 4000, sample_every: 40 }\n"
+          "faults: [ { point: drop, rate: 0.5 } ]\n"
+          "expect:\n"
+          "  heap_bytes: { verdict: growing, min_slope: 12, max_slope: 20 }\n", f);
+    fclose(f);
+    /* Run from another directory: the plugin path is relative to the YAML file. */
+    proc p = run_in("/", (const char *[]){"run", "--no-color", "-o", dir, yaml, NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(dir);
+    json_t *s = scenario(root, "mine");
+    ck_assert_str_eq(str_at(s, "status"), "pass");
+    const char *wl = str_at(s, "workload");
+    ck_assert_msg(strstr(wl, "libmine.so") != NULL, "%s", wl);
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* ---- replay ----------------------------------------------------------------------- */
+
+static json_t *faults_of(const char *threads, const char *seed, char **dirp)
+{
+    *dirp = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "--seed", seed, "--threads", threads,
+                                  "--iterations", "5000", "-o", *dirp,
+                                  SRC("scenarios/global-map/leaky.yaml"), NULL});
+    ck_assert_msg(p.status == 0 || p.status == 1, "exit %d: %s", p.status, p.err);
+    proc_free(&p);
+    json_t *root = load_results(*dirp);
+    ck_assert(json_integer_value(json_object_get(root, "seed")) == atoll(seed));
+    json_t *f = json_deep_copy(json_object_get(scenario(root, "global-map-leaky"), "faults"));
+    json_decref(root);
+    return f;
+}
+
+START_TEST(faults_replay_across_threads)
+{
+    char *d1, *d2, *d3;
+    json_t *one = faults_of("1", "7", &d1), *two = faults_of("2", "7", &d2);
+    json_t *other = faults_of("1", "8", &d3);
+    ck_assert_int_eq(json_array_size(one), 1);
+    json_t *f = json_array_get(one, 0);
+    ck_assert_str_eq(str_at(f, "point"), "cache.miss");
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "asked")), 5000);
+    ck_assert(json_integer_value(json_object_get(f, "fired")) > 1000);
+    ck_assert_msg(json_equal(one, two), "fault logs differ between 1 and 2 threads:\n%s\n%s",
+                  json_dumps(one, 0), json_dumps(two, 0));
+    ck_assert(!json_equal(one, other));
+    json_decref(one);
+    json_decref(two);
+    json_decref(other);
+    rm_rf(d1);
+    rm_rf(d2);
+    rm_rf(d3);
+    free(d1);
+    free(d2);
+    free(d3);
+}
+END_TEST
+
+/* ---- verdicts and the results contract ---------------------------------------------- */
+
+START_TEST(leak_turns_ci_red)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir,
+                                  SRC("tests/scenarios/leaky-judged-fixed.yaml"), NULL});
+    ck_assert_msg(p.status == 1, "exit %d\n%s", p.status, p.out);
+    json_t *root = load_results(dir);
+    json_t *s = scenario(root, "global-map-leaky-judged-as-fixed");
+    ck_assert_str_eq(str_at(s, "status"), "fail");
+    json_t *e = json_array_get(json_object_get(s, "expectations"), 0);
+    ck_assert(json_is_false(json_object_get(e, "ok")));
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(results_contract)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir,
+                                  SRC("scenarios/global-map/leaky.yaml"), NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "B/iter"), "%s", p.out);
+    json_t *root = load_results(dir);
+    ck_assert(json_is_null(json_object_get(root, "seed")));   /* each scenario's own */
+    json_t *s = scenario(root, "global-map-leaky");
+    ck_assert_str_eq(str_at(s, "status"), "pass");
+    ck_assert(json_is_null(json_object_get(s, "reason")));
+    ck_assert_str_eq(str_at(s, "file"), SRC("scenarios/global-map/leaky.yaml"));
+    ck_assert_int_eq(json_integer_value(json_object_get(s, "iterations")), 20000);
+    json_t *hb = json_object_get(json_object_get(s, "metrics"), "heap_bytes");
+    double slope = json_real_value(json_object_get(hb, "slope"));
+    ck_assert(json_real_value(json_object_get(hb, "slope_low")) <= slope);
+    ck_assert(json_real_value(json_object_get(hb, "slope_high")) >= slope);
+    ck_assert_str_eq(str_at(hb, "verdict"), "growing");
+    json_t *exps = json_object_get(s, "expectations"), *e;
+    size_t i;
+    ck_assert(json_array_size(exps) >= 4);
+    json_array_foreach(exps, i, e) {
+        ck_assert(json_is_string(json_object_get(e, "metric")));
+        ck_assert(json_is_string(json_object_get(e, "rule")));
+        ck_assert(json_object_get(e, "limit") != NULL);
+        ck_assert(json_object_get(e, "actual") != NULL);
+        ck_assert(json_is_true(json_object_get(e, "ok")));
+    }
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+static Suite *suite_cli(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *errors = tcase_create("errors");
+    tcase_add_test(errors, validate_builtin_ok);
+    tcase_add_test(errors, validate_unknown_key);
+    tcase_add_test(errors, validate_unknown_workload);
+    tcase_add_test(errors, run_with_bad_file_runs_nothing);
+    tcase_add_test(errors, bad_command_lines);
+    suite_add_tcase(s, errors);
+
+    TCase *iso = tcase_create("isolation");
+    tcase_set_timeout(iso, 240);
+    tcase_add_test(iso, isolation_one_run);
+    tcase_add_test(iso, plugin_outside_tree);
+    suite_add_tcase(s, iso);
+
+    TCase *verdicts = tcase_create("verdicts");
+    tcase_set_timeout(verdicts, 240);
+    tcase_add_test(verdicts, faults_replay_across_threads);
+    tcase_add_test(verdicts, leak_turns_ci_red);
+    tcase_add_test(verdicts, results_contract);
+    suite_add_tcase(s, verdicts);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite_cli());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
