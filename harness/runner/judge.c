@@ -65,7 +65,8 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
         er->actual = NAN;
         if (!mr->measured) {
             sb_appendf(&unknown, "%s%s is not measured (the counting allocator is off: "
-                       "DRIP_ALLOC=off or a sanitizer build)", unknown.len ? "; " : "",
+                       "under valgrind, DRIP_ALLOC=off or a sanitizer build)",
+                       unknown.len ? "; " : "",
                        drip_metrics[e->metric].name);
             continue;
         }

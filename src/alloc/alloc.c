@@ -406,7 +406,7 @@ static void *alloc__realloc(void *p, size_t size)
         if (unlikely(!real))
             return NULL;
     } else {
-        real = __libc_malloc(size + HDR);   /* over-aligned: copy, like glibc */
+        real = __libc_malloc(size + HDR);   /* over-aligned: move to a plain block */
         if (!real)
             return NULL;
         memcpy(real + HDR, p, old_size < size ? old_size : size);
