@@ -20,6 +20,12 @@ const drip_metric_info drip_metrics[DRIP_M_COUNT] = {
                              "threads in the worker process"},
     [DRIP_M_FDS]          = {"fds", "fds", false, false, 1,
                              "open file descriptors in the worker process"},
+    [DRIP_M_TASKS]        = {"tasks", "tasks", false, false, 1,
+                             "live tasks started with drip_go (the goroutine count)"},
+    [DRIP_M_TIMERS]       = {"timers", "timers", false, false, 1,
+                             "armed timers of the runtime (drip_after, timers, tickers)"},
+    [DRIP_M_CONNS]        = {"conns", "conns", false, false, 1,
+                             "open HTTP client connections of the runtime, idle or in use"},
 };
 
 int drip_metric_find(const char *name)

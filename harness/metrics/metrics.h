@@ -20,6 +20,9 @@ typedef enum drip_metric_id {
     DRIP_M_RSS,            /* resident set size of the worker process */
     DRIP_M_THREADS,        /* threads in the worker process */
     DRIP_M_FDS,            /* open file descriptors in the worker process */
+    DRIP_M_TASKS,          /* live runtime tasks (drip/task.h) */
+    DRIP_M_TIMERS,         /* armed runtime timers (drip/timer.h) */
+    DRIP_M_CONNS,          /* open runtime HTTP client connections (drip/http.h) */
     DRIP_M_COUNT
 } drip_metric_id;
 

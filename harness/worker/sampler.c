@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <drip/rt.h>
+
 #include "alloc.h"
 #include "util/util.h"
 
@@ -100,4 +102,9 @@ void drip_sampler_take(drip_sample *s, uint64_t iter, uint64_t t0_ns)
     s->v[DRIP_COL_METRIC(DRIP_M_RSS)] = (double)drip_proc_rss_bytes();
     s->v[DRIP_COL_METRIC(DRIP_M_THREADS)] = (double)drip_proc_threads();
     s->v[DRIP_COL_METRIC(DRIP_M_FDS)] = (double)drip_proc_fds();
+    drip_rt_gauges g;
+    drip_rt_gauges_read(&g);
+    s->v[DRIP_COL_METRIC(DRIP_M_TASKS)] = (double)g.tasks;
+    s->v[DRIP_COL_METRIC(DRIP_M_TIMERS)] = (double)g.timers;
+    s->v[DRIP_COL_METRIC(DRIP_M_CONNS)] = (double)g.conns;
 }
