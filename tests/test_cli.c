@@ -189,6 +189,25 @@ START_TEST(bad_command_lines)
 }
 END_TEST
 
+START_TEST(list_and_explain)
+{
+    proc p = run((const char *[]){"list", NULL});
+    ck_assert_int_eq(p.status, 0);
+    ck_assert_ptr_nonnull(strstr(p.out, "global-map-leaky "));
+    ck_assert_ptr_nonnull(strstr(p.out, "global-map-fixed "));
+    proc_free(&p);
+    p = run((const char *[]){"explain", "global-map", NULL});
+    ck_assert_int_eq(p.status, 0);
+    ck_assert_ptr_nonnull(strstr(p.out, "# global-map"));
+    ck_assert_ptr_nonnull(strstr(p.out, "## Prediction"));
+    proc_free(&p);
+    p = run((const char *[]){"explain", "global-mop", NULL});
+    ck_assert_int_eq(p.status, 2);
+    ck_assert_ptr_nonnull(strstr(p.err, "did you mean 'global-map'"));
+    proc_free(&p);
+}
+END_TEST
+
 /* ---- isolation ----------------------------------------------------------------- */
 
 START_TEST(isolation_one_run)
@@ -378,6 +397,7 @@ static Suite *suite_cli(void)
     tcase_add_test(errors, validate_unknown_workload);
     tcase_add_test(errors, run_with_bad_file_runs_nothing);
     tcase_add_test(errors, bad_command_lines);
+    tcase_add_test(errors, list_and_explain);
     suite_add_tcase(s, errors);
 
     TCase *iso = tcase_create("isolation");

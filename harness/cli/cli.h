@@ -15,6 +15,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 
 /* The drip executable to start workers from: argv[0] resolved to an

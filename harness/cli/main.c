@@ -12,6 +12,7 @@ static const struct command {
     {"run", cmd_run, "run scenarios and write a report"},
     {"validate", cmd_validate, "check scenario files without running them"},
     {"list", cmd_list, "list the built-in workloads (--metrics: what is measured)"},
+    {"explain", cmd_explain, "explain a built-in leak pattern"},
     {"worker", cmd_worker, NULL},
 };
 
