@@ -12,7 +12,7 @@
  * growing: none in 10,000 runs).  Elsewhere they count verdicts over a few
  * hundred seeds and allow a few misjudged runs: a curve that rose and
  * stopped (none growing in 5,000 runs, 3 allowed in 200), noise that wanders
- * (about 0.1-0.2% growing, 2 allowed in 200), a weak leak (about 0.2%
+ * (0.06-0.2% growing, 2 allowed in 200), a weak leak (about 0.2%
  * bounded, 2 allowed in 50).  The rates measured over many more seeds are
  * in docs/STATISTICS.md.
  */
@@ -386,8 +386,9 @@ START_TEST(ts_autocorr)
     assert_nan_slope(&a);
 
     /* Independent noise: same slope, never narrower, and in most runs
-     * exactly the plain interval (a lag is significant by chance in about
-     * 28% of runs, which widens the interval a little). */
+     * exactly the plain interval.  Not in all: some lag's autocorrelation
+     * passes the 95% test by chance, and the interval differed in 28% of
+     * 5,000 runs (by at most 1.6 times its width). */
     int equal = 0;
     for (uint64_t seed = 1; seed <= 50; seed++) {
         rng r;
@@ -704,7 +705,7 @@ END_TEST
  * before, so the plain interval is too narrow and the old rule (99% plain
  * intervals over window and tail) called about 10% of such runs growing.
  * The autocorrelation correction and the noise threshold bring that down
- * to about 0.1-0.2% (measured over 5,000 runs, docs/STATISTICS.md); the
+ * to 0.06-0.2% (measured over 5,000 runs, docs/STATISTICS.md); the
  * tests allow 2 in 200.  Each also checks that its series really wanders
  * (the old rule is fooled at least 5 times in 200), so it cannot pass by
  * generating tame noise. */
@@ -751,7 +752,8 @@ static void count_series(series_fn *gen, uint64_t stream, int counts[4], int *ol
 /* A TTL cache under a fixed workload: each iteration misses with p = 0.25
  * and the miss's 352-byte entry lives 2,000 iterations, so the live bytes
  * are 352 times the misses in a sliding window of 2,000 iterations (mean
- * 176,000, sd about 6,800, correlated over 20 samples). */
+ * 176,000, sd about 6,800, correlated over 20 samples; the cache fills
+ * during the first 20 samples, inside the warmup). */
 static void ttl_cache(rng *r, const double *x, double *y)
 {
     enum { TTL = 2000 };
@@ -830,7 +832,9 @@ START_TEST(late_leak_is_growing)
 {
     double x[NS], y[NS];
     x_every(x, NS);
-    double start = x[40 + 40];
+    /* from 25% of the window, and from 60% of it (inside the tail): a leak
+     * that starts when a cache is full must not pass for bounded */
+    double start = x[40 + 40 * (_i + 1) * (_i + 1)];   /* _i = 0: 25%; 1: 100 = 60% */
     for (uint64_t seed = 1; seed <= 50; seed++) {
         rng r;
         rng_seed(&r, seed, S_LATE);
@@ -901,8 +905,87 @@ START_TEST(fit_noise)
 }
 END_TEST
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median_of(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The fit's fields are exactly what stats.h says: `tail` is the
+ * autocorrelation-corrected interval at DRIP_CONFIDENCE over the window's
+ * second half, `all` the window's interval widened by the larger factor of
+ * the two halves (each around its own line), `growth` spans the window,
+ * and `noise` is 1.4826
+ * times the MAD of the tail's residuals around the tail's line (recomputed
+ * here independently). */
+START_TEST(fit_fields)
+{
+    double x[NS], y[NS], r[NS];
+    x_every(x, NS);
+    rng g;
+    rng_seed(&g, 1, S_NOISE);
+    ar_line(&g, x, y, NS, 3, 0.9, 1000);
+    drip_fit f = fit(x, y, NS, 0.2, 64);
+    drip_slope all, tail, plain, head;
+    drip_theil_sen_autocorr(x + 120, y + 120, NS - 120, DRIP_CONFIDENCE, &tail);
+    drip_theil_sen(x + 40, y + 40, 80, DRIP_CONFIDENCE, &head);
+    double f_tail = drip_autocorr_factor(x + 120, y + 120, NS - 120, tail.slope);
+    double f_head = drip_autocorr_factor(x + 40, y + 40, 80, head.slope);
+    ck_assert(f_tail > 1 || f_head > 1);                      /* AR(0.9) wanders */
+    drip_theil_sen_scaled(x + 40, y + 40, NS - 40, DRIP_CONFIDENCE,
+                          f_tail > f_head ? f_tail : f_head, &all);
+    drip_theil_sen(x + 40, y + 40, NS - 40, DRIP_CONFIDENCE, &plain);
+    ck_assert(f.all.slope == all.slope && f.all.low == all.low && f.all.high == all.high);
+    ck_assert(f.tail.slope == tail.slope && f.tail.low == tail.low && f.tail.high == tail.high);
+    ck_assert_uint_eq(f.all.n, NS - 40);
+    ck_assert_uint_eq(f.tail.n, NS - 120);
+    ck_assert(plain.high - plain.low < all.high - all.low);   /* the check above means something */
+    ck_assert(f.growth == f.all.slope * (x[NS - 1] - x[40]));
+
+    size_t tn = NS - 120;
+    for (size_t i = 0; i < tn; i++)
+        r[i] = y[120 + i] - f.tail.slope * x[120 + i];
+    double icept = median_of(r, tn);
+    for (size_t i = 0; i < tn; i++)
+        r[i] = fabs(r[i] - icept);
+    ck_assert_near(f.noise, 1.4826 * median_of(r, tn), 1e-9 * f.noise);
+}
+END_TEST
+
+/* The noise threshold on its own: a line plus a zig-zag of +-1000 (noise
+ * exactly 1.4826 * 1000; both intervals are far above 0).  A tail that
+ * rises by 3 noise sigmas is bounded, by 5 growing.  The window rises by
+ * twice as much as its tail, so this also checks that the threshold is
+ * applied to the tail's growth, not the window's. */
+START_TEST(noise_threshold)
+{
+    double x[NS], y[NS];
+    x_every(x, NS);
+    const double a = 1000, noise = 1.4826 * a, tail_span = x[NS - 1] - x[120];
+    const double k[2] = {3, 5};
+    const drip_verdict want[2] = {DRIP_VERDICT_BOUNDED, DRIP_VERDICT_GROWING};
+    for (int t = 0; t < 2; t++) {
+        double slope = k[t] * noise / tail_span;
+        for (int i = 0; i < NS; i++)
+            y[i] = slope * x[i] + (i % 2 ? a : -a);
+        drip_fit f = fit(x, y, NS, 0.2, 64);
+        ck_assert_near(f.noise, noise, 1e-6);
+        ck_assert(f.all.low > 0 && f.tail.low > 0 && f.growth >= 64);
+        ck_assert(f.growth >= DRIP_NOISE_FACTOR * noise);
+        ck_assert_msg(f.verdict == want[t], "tail rise %g sigma: %s", k[t],
+                      drip_verdict_name(f.verdict));
+    }
+}
+END_TEST
+
 /* Growth only during the first 20%: warmup 0.2 leaves it out (what is left
- * is flat noise: a run in 200 or so comes out bounded, none growing);
+ * is flat noise: about a run in 1,000 comes out bounded, none growing);
  * without the warmup the same series rose and stopped: bounded. */
 static double startup(rng *r, double x, int i)
 {
@@ -1238,8 +1321,10 @@ Suite *suite_stats(void)
     tcase_add_test(tc, ttl_cache_not_growing);
     tcase_add_test(tc, ar_noise_not_growing);
     tcase_add_test(tc, random_walk_known_limit);
-    tcase_add_test(tc, late_leak_is_growing);
+    tcase_add_loop_test(tc, late_leak_is_growing, 0, 2);
     tcase_add_test(tc, fit_noise);
+    tcase_add_test(tc, fit_fields);
+    tcase_add_test(tc, noise_threshold);
     tcase_add_test(tc, warmup_hides_startup);
     tcase_add_test(tc, resolution_gate);
     tcase_add_test(tc, expect_verdict_matrix);

@@ -1,9 +1,11 @@
 /* fit.c - from one metric's series to a verdict.
  *
  * The rule is the one written in stats.h and explained in docs/STATISTICS.md:
- * drop the warmup, fit Theil-Sen over the window and over its second half,
- * and call the metric growing only when both rise significantly and the rise
- * over the window is at least the metric's resolution.
+ * drop the warmup; "it rose" when the window's plain Theil-Sen interval is
+ * above zero by more than the metric's resolution; "it is still rising"
+ * when the tail's interval (corrected for autocorrelated noise) and the
+ * window's (corrected by the same factor) are above zero and the tail rose
+ * by several noise sigmas.
  */
 #include "stats.h"
 
@@ -115,10 +117,16 @@ int drip_fit_series(const double *x, const double *y, size_t n, double warmup,
     if (!x || !y || wn < DRIP_MIN_FIT_SAMPLES || tn < DRIP_MIN_FIT_SAMPLES)
         return -1;
 
-    drip_slope all, plain, tail;
-    if (drip_theil_sen_autocorr(x + ws, y + ws, wn, DRIP_CONFIDENCE, &all) != 0 ||
-        drip_theil_sen(x + ws, y + ws, wn, DRIP_CONFIDENCE, &plain) != 0 ||
-        drip_theil_sen_autocorr(x + ts, y + ts, tn, DRIP_CONFIDENCE, &tail) != 0 ||
+    drip_slope all, plain, tail, head;
+    if (drip_theil_sen_autocorr(x + ts, y + ts, tn, DRIP_CONFIDENCE, &tail) != 0 ||
+        drip_theil_sen(x + ws, y + ws, ts - ws, DRIP_CONFIDENCE, &head) != 0 ||
+        drip_theil_sen(x + ws, y + ws, wn, DRIP_CONFIDENCE, &plain) != 0)
+        return -1;
+    /* How much the noise wanders, from each half around its own line. */
+    double f_tail = drip_autocorr_factor(x + ts, y + ts, tn, tail.slope);
+    double f_head = drip_autocorr_factor(x + ws, y + ws, ts - ws, head.slope);
+    if (drip_theil_sen_scaled(x + ws, y + ws, wn, DRIP_CONFIDENCE,
+                              f_tail > f_head ? f_tail : f_head, &all) != 0 ||
         all.n < DRIP_MIN_FIT_SAMPLES || tail.n < DRIP_MIN_FIT_SAMPLES)
         return -1;
 

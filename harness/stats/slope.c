@@ -282,8 +282,11 @@ cleanup:
  *  - confidence outside [0, 1] (or NaN) is taken as 1: the widest interval.
  * Returns -1 with *out NaN-filled (n = 0) when there is no usable pair or
  * scratch memory cannot be had. */
+/* The fit behind the three public variants: `factor` > 0 widens the
+ * interval's variance by that factor; factor < 0 estimates it from this
+ * series' own residuals (autocorr_factor). */
 static int theil_sen(const double *x, const double *y, size_t n, double confidence,
-                     bool autocorr, drip_slope *out)
+                     double factor, drip_slope *out)
 {
     double *px = NULL, *py = NULL, *s = NULL;
     size_t m = 0, npairs = 0, used;
@@ -340,7 +343,7 @@ static int theil_sen(const double *x, const double *y, size_t n, double confiden
 
     double z = drip_normal_quantile((1 + confidence) / 2);
     double md = (double)m;
-    double f = autocorr ? autocorr_factor(px, py, m, slope) : 1;
+    double f = factor < 0 ? autocorr_factor(px, py, m, slope) : factor;
     double cc = z * sqrt(md * (md - 1) * (2 * md + 5) / 18 * f);
     double last = (double)(npairs - 1);
     double rlo = floor(((double)npairs - cc) / 2);
@@ -374,11 +377,36 @@ cleanup:
 int drip_theil_sen(const double *x, const double *y, size_t n, double confidence,
                    drip_slope *out)
 {
-    return theil_sen(x, y, n, confidence, false, out);
+    return theil_sen(x, y, n, confidence, 1, out);
 }
 
 int drip_theil_sen_autocorr(const double *x, const double *y, size_t n, double confidence,
                             drip_slope *out)
 {
-    return theil_sen(x, y, n, confidence, true, out);
+    return theil_sen(x, y, n, confidence, -1, out);
+}
+
+int drip_theil_sen_scaled(const double *x, const double *y, size_t n, double confidence,
+                          double factor, drip_slope *out)
+{
+    return theil_sen(x, y, n, confidence, factor >= 1 ? factor : 1, out);
+}
+
+double drip_autocorr_factor(const double *x, const double *y, size_t n, double slope)
+{
+    double *px = malloc((n + 1) * sizeof *px), *py = malloc((n + 1) * sizeof *py);
+    size_t m = 0;
+    double f = 1;
+    if (px && py) {
+        for (size_t i = 0; i < n; i++)
+            if (isfinite(x[i]) && isfinite(y[i])) {
+                px[m] = x[i];
+                py[m] = y[i];
+                m++;
+            }
+        f = autocorr_factor(px, py, m, slope);
+    }
+    free(px);
+    free(py);
+    return f;
 }

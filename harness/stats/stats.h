@@ -6,10 +6,13 @@
  *
  * The rule (docs/STATISTICS.md explains it at length):
  *   1. Drop the first `warmup` fraction of samples; the rest is the window.
- *   2. Fit Theil-Sen slopes with confidence intervals over the window
- *      (`all`) and over the window's second half (`tail`), both with the
- *      intervals widened for autocorrelated noise (drip_theil_sen_autocorr),
- *      and once more over the window with the plain interval (`plain`).
+ *   2. Fit Theil-Sen slopes with confidence intervals over the window's
+ *      second half (`tail`, its interval widened for autocorrelated noise:
+ *      drip_theil_sen_autocorr) and over the whole window twice: `plain`,
+ *      and `all`, widened by the larger autocorrelation factor of the two
+ *      halves, each around its own line (the halves' residuals are noise;
+ *      the whole window's may hold the shape of a curve, such as a leak
+ *      that starts late, which is no noise).
  *   3. growth = all.slope * (x_last - x_first) of the window, and
  *      tail_growth likewise over the tail; noise = 1.4826 * MAD of the
  *      tail's residuals around its fitted line.
@@ -61,11 +64,19 @@ int drip_theil_sen(const double *x, const double *y, size_t n, double confidence
 
 /* The same, with the interval widened for noise that is correlated from one
  * sample to the next (Hamed & Rao 1998): the lag autocorrelations of the
- * detrended ranks, where significant, inflate the variance of the rank
- * statistic.  Points must be in x order.  For independent noise the result
- * equals drip_theil_sen's. */
+ * detrended ranks, where significant at 95%, inflate the variance of the
+ * rank statistic.  Points must be in x order.  For independent noise the
+ * factor is usually 1 (a lag passes the significance test by chance now
+ * and then, widening the interval a little). */
 int drip_theil_sen_autocorr(const double *x, const double *y, size_t n, double confidence,
                             drip_slope *out);
+
+/* The Hamed-Rao variance factor (>= 1) of a series around the line of
+ * slope `slope`, and a fit whose interval is widened by a given factor
+ * (used to judge a whole window with the factor its tail shows). */
+double drip_autocorr_factor(const double *x, const double *y, size_t n, double slope);
+int drip_theil_sen_scaled(const double *x, const double *y, size_t n, double confidence,
+                          double factor, drip_slope *out);
 
 /* The standard normal quantile Phi^-1(p), accurate to ~1e-15; the two-sided
  * z of a confidence c is drip_normal_quantile((1 + c) / 2).  -inf at 0, +inf
