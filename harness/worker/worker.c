@@ -2,8 +2,11 @@
  *
  * Threads take iteration numbers from one shared counter, so iteration i is
  * the same unit of work (and sees the same faults) whatever the thread
- * count.  The thread that completes a multiple of sample_every takes a
- * sample and sends it.  Everything the harness does here runs with the
+ * count.  Samples are quiescent: iterations come in epochs of sample_every,
+ * an epoch starts only once the sample before it was taken, and the thread
+ * that completes an epoch's last iteration takes the sample - so no
+ * iteration is half done when a sample is taken, and with any number of
+ * threads the heap holds exactly what whole iterations left behind.  Everything the harness does here runs with the
  * allocator's counting off; it is switched on only around the workload's
  * own calls (setup, iterate, teardown), so the series hold the workload's
  * memory and nothing else.
@@ -44,8 +47,9 @@ typedef struct worker {
     atomic_bool          stop;
     pthread_mutex_t      send_lock;
     pthread_mutex_t      gate_lock;    /* iteration threads wait at the gate */
-    pthread_cond_t       gate_cond;    /* until the baseline sample is taken */
-    bool                 gate_open;
+    pthread_cond_t       gate_cond;    /* until their epoch is released */
+    atomic_uint_fast64_t released;     /* epochs released: iterations below
+                                        * released * sample_every may start */
 } worker;
 
 /* ---- sending -------------------------------------------------------------- */
@@ -128,6 +132,24 @@ static const drip_workload *load_workload(const drip_scenario *sc, char **why)
 
 /* ---- threads -------------------------------------------------------------- */
 
+/* Let iterations of epochs below `epochs` start. */
+static void release(worker *w, uint64_t epochs)
+{
+    pthread_mutex_lock(&w->gate_lock);
+    atomic_store(&w->released, epochs);
+    pthread_cond_broadcast(&w->gate_cond);
+    pthread_mutex_unlock(&w->gate_lock);
+}
+
+/* Ask every iteration thread to stop, waking those waiting at the gate. */
+static void stop_all(worker *w)
+{
+    pthread_mutex_lock(&w->gate_lock);
+    atomic_store(&w->stop, true);
+    pthread_cond_broadcast(&w->gate_cond);
+    pthread_mutex_unlock(&w->gate_lock);
+}
+
 typedef struct thread_arg {
     worker   *w;
     drip_ctx *ctx;
@@ -141,14 +163,18 @@ static void *run_iterations(void *p)
     const uint64_t n = w->sc->run.iterations, every = w->sc->run.sample_every;
 
     drip_alloc_set_counting(false);
-    pthread_mutex_lock(&w->gate_lock);
-    while (!w->gate_open)
-        pthread_cond_wait(&w->gate_cond, &w->gate_lock);
-    pthread_mutex_unlock(&w->gate_lock);
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
         uint64_t i = atomic_fetch_add(&w->next, 1);
         if (i >= n)
             break;
+        if (atomic_load(&w->released) <= i / every) {    /* wait for this epoch */
+            pthread_mutex_lock(&w->gate_lock);
+            while (atomic_load(&w->released) <= i / every && !atomic_load(&w->stop))
+                pthread_cond_wait(&w->gate_cond, &w->gate_lock);
+            pthread_mutex_unlock(&w->gate_lock);
+            if (atomic_load(&w->stop))
+                break;
+        }
         drip_ctx_begin(ctx, i);
         drip_alloc_set_counting(true);
         int rc = w->wl->iterate(ctx, w->state);
@@ -157,10 +183,12 @@ static void *run_iterations(void *p)
         if (rc != 0)
             atomic_fetch_add_explicit(&w->failed, 1, memory_order_relaxed);
         if (atomic_load_explicit(&w->sh.param_error, memory_order_relaxed))
-            atomic_store(&w->stop, true);
+            stop_all(w);
         uint64_t done = atomic_fetch_add(&w->completed, 1) + 1;
-        if (done % every == 0 || done == n)
-            send_sample(w, done);
+        if (done % every == 0 || done == n) {
+            send_sample(w, done);                        /* the epoch is complete */
+            release(w, done / every + 1);
+        }
     }
     return NULL;
 }
@@ -275,15 +303,12 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     if (started < nthreads) {
         send_line(&w, "error could start only %u of %u iteration threads: %s", started,
                   nthreads, strerror(errno));
-        atomic_store(&w.stop, true);
+        stop_all(&w);
     } else {
         w.t0 = drip_now_ns();
         send_sample(&w, 0);
+        release(&w, 1);                                  /* epoch 0 may start */
     }
-    pthread_mutex_lock(&w.gate_lock);
-    w.gate_open = true;
-    pthread_cond_broadcast(&w.gate_cond);
-    pthread_mutex_unlock(&w.gate_lock);
     for (unsigned t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
     if (started < nthreads)
@@ -304,6 +329,15 @@ teardown:
         drip_alloc_set_counting(true);
         w.wl->teardown(w.ctxs[0], w.state);
         drip_alloc_set_counting(false);
+    }
+    if (set_up) {                 /* what the workload left behind */
+        drip_sample s;
+        drip_sampler_take(&s, atomic_load(&w.completed), w.t0);
+        char buf[DRIP_PROTO_MAX_LINE];
+        int off = snprintf(buf, sizeof buf, "teardown %.0f %.6f", s.v[0], s.v[1]);
+        for (int m = 0; m < DRIP_M_COUNT; m++)
+            off += snprintf(buf + off, sizeof buf - (size_t)off, " %.0f", s.v[DRIP_COL_METRIC(m)]);
+        send_line(&w, "%s", buf);
     }
     faults = xcalloc(sc->nfaults + 1, sizeof *faults);
     drip_ctx_merge_faults(w.ctxs, nthreads, sc, faults);
