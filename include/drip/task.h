@@ -1,0 +1,42 @@
+/* drip/task.h - tasks: the goroutine analog.
+ *
+ * drip_go(fn, arg) runs fn(arg) on a new thread with a small stack, detached,
+ * like `go fn(arg)`.  A task that blocks forever (on a channel nobody will
+ * ever use again, a lock never released) is a leaked task: its thread, its
+ * stack and everything it references stay for the life of the process -
+ * and the process can still exit.  The `tasks` gauge (drip_rt_gauges) counts
+ * tasks started and not yet returned.
+ */
+#ifndef DRIP_TASK_H
+#define DRIP_TASK_H
+
+#include <stddef.h>
+
+#include "rt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DRIP_TASK_STACK_DEFAULT (64 * 1024)
+
+/* Start fn(arg) as a task with the default stack.  Returns 0, or DRIP_ENOMEM
+ * / DRIP_EINVAL when the thread cannot be created (then fn is not run and
+ * arg still belongs to the caller). */
+int drip_go(void (*fn)(void *arg), void *arg);
+
+/* The same with a chosen stack size (rounded up to the system minimum). */
+int drip_go_stack(void (*fn)(void *arg), void *arg, size_t stack_bytes);
+
+/* Live tasks right now (the `tasks` gauge). */
+int64_t drip_tasks_live(void);
+
+/* Wait until at most `n` tasks are live or `timeout_ns` passes; returns the
+ * live count then.  For teardown code and tests: "no task left". */
+int64_t drip_tasks_wait(int64_t n, uint64_t timeout_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DRIP_TASK_H */
