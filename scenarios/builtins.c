@@ -11,10 +11,26 @@
 extern const drip_workload drip_builtin_global_map_leaky;
 extern const drip_workload drip_builtin_global_map_fixed;
 extern const drip_workload drip_builtin_global_map_fixed_ttl;
+extern const drip_workload drip_builtin_blocked_channel_leaky;
+extern const drip_workload drip_builtin_blocked_channel_fixed;
+extern const drip_workload drip_builtin_unclosed_body_leaky;
+extern const drip_workload drip_builtin_unclosed_body_fixed;
+extern const drip_workload drip_builtin_slice_retention_leaky;
+extern const drip_workload drip_builtin_slice_retention_fixed;
+extern const drip_workload drip_builtin_time_after_leaky;
+extern const drip_workload drip_builtin_time_after_fixed;
 
 const drip_workload *const drip_builtins[] = {
+    &drip_builtin_blocked_channel_leaky,
+    &drip_builtin_blocked_channel_fixed,
+    &drip_builtin_unclosed_body_leaky,
+    &drip_builtin_unclosed_body_fixed,
     &drip_builtin_global_map_leaky,
     &drip_builtin_global_map_fixed,
     &drip_builtin_global_map_fixed_ttl,
+    &drip_builtin_slice_retention_leaky,
+    &drip_builtin_slice_retention_fixed,
+    &drip_builtin_time_after_leaky,
+    &drip_builtin_time_after_fixed,
     NULL,
 };

@@ -345,6 +345,15 @@ START_TEST(leak_turns_ci_red)
     ck_assert_str_eq(str_at(s, "status"), "fail");
     json_t *e = json_array_get(json_object_get(s, "expectations"), 0);
     ck_assert(json_is_false(json_object_get(e, "ok")));
+
+    s = scenario(root, "blocked-channel-leaky-judged-as-fixed");
+    ck_assert_str_eq(str_at(s, "status"), "fail");
+    ck_assert_msg(strstr(str_at(s, "reason"), "left after teardown"), "%s", str_at(s, "reason"));
+    e = json_array_get(json_object_get(s, "expectations"), 0);
+    ck_assert_str_eq(str_at(e, "rule"), "max_after_teardown");
+    ck_assert(json_number_value(json_object_get(e, "actual")) >= 50);  /* ~100 stranded */
+    json_t *left = json_object_get(json_object_get(s, "after_teardown"), "tasks");
+    ck_assert(json_number_value(left) == json_number_value(json_object_get(e, "actual")));
     json_decref(root);
     proc_free(&p);
     rm_rf(dir);

@@ -294,8 +294,8 @@ START_TEST(test_json_contract)
     static const char *const sc_keys[] = {
         "name", "file", "workload", "description", "status", "reason", "seed", "threads",
         "iterations", "iterations_planned", "failed_iterations", "duration_s", "warmup",
-        "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "expectations", "faults",
-        "warnings", NULL};
+        "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
+        "expectations", "faults", "warnings", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 

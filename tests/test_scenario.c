@@ -635,10 +635,26 @@ START_TEST(err_bad_name)
 }
 END_TEST
 
+START_TEST(core_after_teardown_rule)
+{
+    drip_scenario_list lst = {0};
+    drip_diags d = {0};
+    const char *y = "name: a\nworkload: w\nexpect:\n  tasks: { max_after_teardown: 0 }\n";
+    ck_assert_int_eq(drip_scenario_load_string("t.yaml", y, strlen(y), &lst, &d), 0);
+    ck_assert_uint_eq(lst.count, 1);
+    ck_assert_uint_eq(lst.items[0].nexpects, 1);
+    ck_assert_int_eq(lst.items[0].expects[0].rule, DRIP_RULE_MAX_AFTER_TEARDOWN);
+    ck_assert_int_eq(lst.items[0].expects[0].metric, DRIP_M_TASKS);
+    ck_assert(lst.items[0].expects[0].limit == 0);
+    drip_scenario_list_free(&lst);
+    drip_diags_free(&d);
+}
+END_TEST
+
 START_TEST(err_expect_empty_rules)
 {
     expect_one(MIN_OK "expect:\n  threads: {}\n", 4, 12,
-               "'expect.threads' has no rules (give max_slope, min_slope or verdict)");
+               "'expect.threads' has no rules (give max_slope, min_slope, verdict or max_after_teardown)");
     reset();
     expect_one(MIN_OK "expect:\n  threads:\n  fds: { max_slope: 0 }\n", 4, 11,
                "'expect.threads' has no rules");
@@ -883,6 +899,7 @@ Suite *suite_scenario(void)
     TCase *errors = tcase_create("errors");
 
     tcase_add_checked_fixture(core, setup, teardown);
+    tcase_add_test(core, core_after_teardown_rule);
     tcase_add_test(core, full_example_loads_exactly);
     tcase_add_test(core, defaults_when_run_omitted);
     tcase_add_test(core, run_values_and_sample_every_default);

@@ -277,6 +277,15 @@ static void json_scenario(jw *w, const drip_result *r)
     jw_bool(w, "heap_ceiling_hit", r->heap_ceiling_hit);
     jw_u64(w, "samples", r->nsamples);
     json_metrics(w, r);
+    if (r->has_after_teardown) {       /* what the workload left behind */
+        jw_object(w, "after_teardown");
+        for (int m = 0; m < DRIP_M_COUNT; m++)
+            if (r->metrics[m].measured)
+                jw_num(w, drip_metrics[m].name, r->after_teardown.v[DRIP_COL_METRIC(m)]);
+        jw_end_object(w);
+    } else {
+        jw_null(w, "after_teardown");
+    }
     json_expectations(w, r);
     json_faults(w, r);
     jw_array(w, "warnings");

@@ -157,6 +157,9 @@ static void describe_expectation(strbuf *sb, const drip_expect_result *e)
         snprintf(lim, sizeof lim, "%s", drip_verdict_name(e->want));
         snprintf(act, sizeof act, "%s",
                  valid ? drip_verdict_name((drip_verdict)(int)e->actual) : "n/a");
+    } else if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
+        snprintf(lim, sizeof lim, "%g", e->limit);
+        snprintf(act, sizeof act, "%g", e->actual);
     } else if (known) {
         drip_metric_fmt_slope(e->metric, e->limit, lim, sizeof lim);
         drip_metric_fmt_slope(e->metric, e->actual, act, sizeof act);

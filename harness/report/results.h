@@ -75,6 +75,8 @@ typedef struct drip_result {
     double      warmup;
 
     drip_sample *samples;    size_t nsamples, samples_cap;
+    bool        has_after_teardown;
+    drip_sample after_teardown;   /* measured once teardown returned */
     drip_metric_result metrics[DRIP_M_COUNT];
     drip_expect_result *expects; size_t nexpects;
     drip_fault_result  *faults;  size_t nfaults;

@@ -92,6 +92,10 @@ static void append_broken(strbuf *sb, const drip_expect_result *e)
                    drip_verdict_name(e->want));
         return;
     }
+    if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
+        sb_appendf(sb, "%s: %g left after teardown > max %g", name, e->actual, e->limit);
+        return;
+    }
     bool max = e->rule == DRIP_RULE_MAX_SLOPE;
     drip_metric_fmt_slope(e->metric, e->limit, lim, sizeof lim);
     if (isnan(e->actual))

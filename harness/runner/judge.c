@@ -20,6 +20,10 @@ static void describe_failure(strbuf *sb, const drip_expect_result *e, const drip
         sb_appendf(sb, "%s: slope %s %s %s %s", metric, a,
                    e->rule == DRIP_RULE_MAX_SLOPE ? ">" : "<", drip_rule_name(e->rule), l);
         break;
+    case DRIP_RULE_MAX_AFTER_TEARDOWN:
+        sb_appendf(sb, "%s: %.0f left after teardown > max_after_teardown %g", metric,
+                   e->actual, e->limit);
+        break;
     case DRIP_RULE_VERDICT:
         sb_appendf(sb, "%s: %s, expected %s", metric, drip_verdict_name(fit->verdict),
                    e->want == DRIP_VERDICT_BOUNDED ? "flat or bounded"
@@ -70,10 +74,20 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
                        drip_metrics[e->metric].name);
             continue;
         }
-        er->ok = drip_expect_check(e->rule, e->limit, e->verdict, &mr->fit, &er->actual);
+        if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
+            if (!r->has_after_teardown) {
+                sb_appendf(&unknown, "%s%s was not measured after teardown (teardown did not "
+                           "finish)", unknown.len ? "; " : "", drip_metrics[e->metric].name);
+                continue;
+            }
+            er->actual = r->after_teardown.v[DRIP_COL_METRIC(e->metric)];
+            er->ok = er->actual <= e->limit;
+        } else {
+            er->ok = drip_expect_check(e->rule, e->limit, e->verdict, &mr->fit, &er->actual);
+        }
         if (er->ok)
             continue;
-        if (mr->fit.verdict == DRIP_VERDICT_UNKNOWN) {
+        if (e->rule != DRIP_RULE_MAX_AFTER_TEARDOWN && mr->fit.verdict == DRIP_VERDICT_UNKNOWN) {
             sb_appendf(&unknown, "%snot enough samples after warm-up to judge %s (%zu samples)",
                        unknown.len ? "; " : "", drip_metrics[e->metric].name, n);
             continue;

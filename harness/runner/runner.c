@@ -117,6 +117,10 @@ static void parse_line(watch *w, char *line)
         for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
             s.v[c] = strtod(rest, &rest);
         drip_result_add_sample(r, &s);
+    } else if (strcmp(line, "teardown") == 0) {
+        for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
+            r->after_teardown.v[c] = strtod(rest, &rest);
+        r->has_after_teardown = true;
     } else if (strcmp(line, "fault") == 0) {
         r->faults = xrealloc(r->faults, (r->nfaults + 1) * sizeof *r->faults);
         drip_fault_result *f = &r->faults[r->nfaults];

@@ -273,6 +273,7 @@ static int set_faults(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 
 typedef struct rules {
     double       max_slope, min_slope;      /* NaN: not given */
+    double       max_after_teardown;        /* NaN: not given */
     drip_verdict verdict;                   /* UNKNOWN: not given */
 } rules;
 
@@ -291,7 +292,7 @@ static int set_verdict(drip__loader *ld, void *obj, const yaml_event_t *v, const
     return 0;
 }
 
-enum { RULE_MAX_SLOPE, RULE_MIN_SLOPE, RULE_VERDICT, RULE_NFIELDS };
+enum { RULE_MAX_SLOPE, RULE_MIN_SLOPE, RULE_VERDICT, RULE_MAX_AFTER_TEARDOWN, RULE_NFIELDS };
 
 static const drip__field rule_fields[RULE_NFIELDS] = {
     [RULE_MAX_SLOPE] = {.key = "max_slope", .kind = DRIP__K_NUM, .off = offsetof(rules, max_slope),
@@ -299,6 +300,9 @@ static const drip__field rule_fields[RULE_NFIELDS] = {
     [RULE_MIN_SLOPE] = {.key = "min_slope", .kind = DRIP__K_NUM, .off = offsetof(rules, min_slope),
                         .dmin = -DBL_MAX, .dmax = DBL_MAX, .range = "a number"},
     [RULE_VERDICT]   = {.key = "verdict", .kind = DRIP__K_CUSTOM, .fn = set_verdict},
+    [RULE_MAX_AFTER_TEARDOWN] = {.key = "max_after_teardown", .kind = DRIP__K_NUM,
+                                 .off = offsetof(rules, max_after_teardown),
+                                 .dmin = -DBL_MAX, .dmax = DBL_MAX, .range = "a number"},
 };
 
 static void add_expect(drip_scenario *sc, int metric, drip_rule rule, double limit,
@@ -315,7 +319,7 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
 {
     drip_scenario *sc = ctx;
     int metric = drip_metric_find(key);
-    rules r = {NAN, NAN, DRIP_VERDICT_UNKNOWN};
+    rules r = {NAN, NAN, NAN, DRIP_VERDICT_UNKNOWN};
     drip__seen seen[RULE_NFIELDS];
     char shown[DRIP__SHOWN], got[DRIP__SHOWN];
     char *path = NULL, *where = NULL;
@@ -348,7 +352,8 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
         goto cleanup;
     }
     if (n == 0) {
-        drip__problem(ld, drip__pos(v), "'%s' has no rules (give max_slope, min_slope or verdict)",
+        drip__problem(ld, drip__pos(v), "'%s' has no rules (give max_slope, min_slope, verdict or "
+                      "max_after_teardown)",
                       path);
         goto cleanup;
     }
@@ -368,6 +373,9 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
                    seen[RULE_MIN_SLOPE].key);
     if (r.verdict != DRIP_VERDICT_UNKNOWN)
         add_expect(sc, metric, DRIP_RULE_VERDICT, 0, r.verdict, seen[RULE_VERDICT].key);
+    if (!isnan(r.max_after_teardown))
+        add_expect(sc, metric, DRIP_RULE_MAX_AFTER_TEARDOWN, r.max_after_teardown,
+                   DRIP_VERDICT_UNKNOWN, seen[RULE_MAX_AFTER_TEARDOWN].key);
 cleanup:
     free(path);
     free(where);

@@ -103,9 +103,11 @@ typedef enum drip_rule {
     DRIP_RULE_MAX_SLOPE,      /* fit.all.slope <= limit */
     DRIP_RULE_MIN_SLOPE,      /* fit.all.slope >= limit */
     DRIP_RULE_VERDICT,        /* flat: flat; bounded: flat or bounded; growing: growing */
+    DRIP_RULE_MAX_AFTER_TEARDOWN, /* the value measured after teardown <= limit (checked
+                                     by the runner's judge: not a property of the fit) */
 } drip_rule;
 
-/* "max_slope", "min_slope", "verdict". */
+/* "max_slope", "min_slope", "verdict", "max_after_teardown". */
 const char *drip_rule_name(drip_rule r);
 
 /* Check one expectation against a fit.  *actual receives the slope for the

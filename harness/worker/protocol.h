@@ -11,6 +11,7 @@
  *   warn TEXT
  *   error TEXT                 the scenario cannot be judged (setup failed...)
  *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
+ *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
  *   done ITERATIONS FAILED     all iterations ran and teardown returned
  */
 #ifndef DRIP_PROTOCOL_H
