@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../util/util.h"
+
 /* ---- the emitter --------------------------------------------------------- */
 
 #define JW_MAX_DEPTH 16
@@ -22,35 +24,6 @@ typedef struct jw {
     bool  oneline[JW_MAX_DEPTH];  /* container printed on one line: [3, 7, 8] */
 } jw;
 
-/* Length of the well-formed UTF-8 sequence starting at s, or 0 when the byte
- * at s does not start one (stray continuation, overlong form, surrogate,
- * beyond U+10FFFF, or cut short). */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0) lo = 0xA0;        /* overlong */
-        if (c == 0xED) hi = 0x9F;        /* UTF-16 surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0) lo = 0x90;        /* overlong */
-        if (c == 0xF4) hi = 0x8F;        /* > U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (s[1] < lo || s[1] > hi)          /* also stops at the terminating NUL */
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
 
 /* A JSON string literal: quotes and backslashes escaped, control characters
  * as \n, \r, \t or \u00XX, valid UTF-8 passed through, every byte of invalid
@@ -72,7 +45,8 @@ static void jw_quote(FILE *out, const char *s)
             else                fprintf(out, "\\u%04x", c);
             p++;
         } else {
-            size_t n = utf8_len(p);
+            uint32_t cp;
+            size_t n = drip_utf8_decode(p, &cp);
             if (n) {
                 fwrite(p, 1, n, out);
                 p += n;

@@ -17,43 +17,6 @@
 
 /* ---- XML text ------------------------------------------------------------ */
 
-/* Decode the well-formed UTF-8 sequence at s into *cp and return its length,
- * or return 0 when s does not start one (stray continuation byte, overlong
- * form, surrogate, beyond U+10FFFF, cut short). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        *cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        *cp = c & 0x0F;
-        if (c == 0xE0) lo = 0xA0;        /* overlong */
-        if (c == 0xED) hi = 0x9F;        /* UTF-16 surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        *cp = c & 0x07;
-        if (c == 0xF0) lo = 0x90;        /* overlong */
-        if (c == 0xF4) hi = 0x8F;        /* > U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (s[1] < lo || s[1] > hi)          /* also stops at the terminating NUL */
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3F);
-    }
-    return len;
-}
-
 /* Write s as XML character data.  The five special characters become
  * entities; characters XML 1.0 does not allow (C0 controls other than tab,
  * newline and CR; U+FFFE, U+FFFF) are dropped; invalid UTF-8 bytes become
@@ -65,7 +28,7 @@ static void xml_escape(FILE *out, const char *s, bool attr)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     while (*p) {
         uint32_t cp;
-        size_t n = utf8_decode(p, &cp);
+        size_t n = drip_utf8_decode(p, &cp);
         if (n == 0) {
             fputs("\xEF\xBF\xBD", out);
             p++;

@@ -311,6 +311,43 @@ const char *drip_fmt_num(double v, char *buf, size_t n)
     return buf;
 }
 
+/* ---- text ------------------------------------------------------------------ */
+
+/* See util.h. */
+size_t drip_utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        *cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        *cp = c & 0x0F;
+        if (c == 0xE0) lo = 0xA0;        /* overlong */
+        if (c == 0xED) hi = 0x9F;        /* UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        *cp = c & 0x07;
+        if (c == 0xF0) lo = 0x90;        /* overlong */
+        if (c == 0xF4) hi = 0x8F;        /* > U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (s[1] < lo || s[1] > hi)          /* also stops at the terminating NUL */
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3F);
+    }
+    return len;
+}
+
 /* ---- names --------------------------------------------------------------- */
 
 size_t drip_edit_distance(const char *a, const char *b)

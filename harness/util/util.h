@@ -60,6 +60,13 @@ const char *drip_fmt_bytes(double bytes, char *buf, size_t n);
 /* "%.3g"-like but fixed notation for human output: 0.0123, 12.3, 1234. */
 const char *drip_fmt_num(double v, char *buf, size_t n);
 
+/* ---- text ------------------------------------------------------------------ */
+
+/* Decode the well-formed UTF-8 sequence at s into *cp and return its
+ * length, or return 0 when s does not start one (stray continuation byte,
+ * overlong form, surrogate, beyond U+10FFFF, cut short by the NUL). */
+size_t drip_utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* ---- names --------------------------------------------------------------- */
 
 /* Levenshtein distance between a and b (case-sensitive). */
