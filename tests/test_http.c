@@ -19,12 +19,12 @@
  *            error is DRIP_ENOMEM and that no connection, descriptor or
  *            block is left behind.
  *
- * The oom case needs this file's malloc/calloc/realloc/free (below), which
- * forward to glibc and can fail the Nth call of the *test thread* only
- * (libmicrohttpd's thread is never failed).  So this test must not be linked
- * with another malloc (src/alloc/alloc.c).  Under AddressSanitizer the
- * interposer is left out and, like under valgrind (which replaces malloc in
- * the executable too), the oom case runs its sequence once without faults;
+ * The oom case needs the malloc/calloc/realloc/free of tests/oom_malloc.h,
+ * which forward to glibc (to the sanitizer's allocator under ASan/TSan) and
+ * can fail the Nth call of the *test thread* only (libmicrohttpd's thread is
+ * never failed).  So this test must not be linked with another malloc
+ * (src/alloc/alloc.c).  Should valgrind replace malloc in the executable
+ * too, the oom case runs its sequence once without faults;
  * `valgrind --soname-synonyms=somalloc=nouserintercepts` keeps it active.
  *
  * Everything here listens on and connects to 127.0.0.1 only.
@@ -60,181 +60,9 @@ Suite *suite_http(void);
 
 #define PATTERN(i) ((char)('a' + (i) % 26))   /* byte i of every body */
 
-/* ======================================================================
- * The allocation interposer (see the top of the file)
- * ====================================================================== */
-
-/* Sanitizers own malloc: no interposer then. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(memory_sanitizer)
-#define TEST_SANITIZED 1
-#endif
-#endif
-
-#ifndef TEST_SANITIZED
-
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-extern void  __libc_free(void *ptr);
-
-static __thread int  t_countdown;   /* > 0: the call that brings it to 0 fails */
-static __thread bool t_fired;       /* the injected failure happened */
-static __thread bool t_track;       /* record this thread's blocks */
-static __thread long t_calls;       /* allocation calls while tracking */
-static __thread int  t_probe;       /* set to 2 by our malloc: see interposer_active() */
-
-/* Blocks allocated while tracking and not yet freed (by any thread). */
-#define TRACK_MAX 1024
-static void           *tracked[TRACK_MAX];
-static size_t          tracked_hi;        /* slots [0, hi) have been used */
-static _Atomic long    tracked_n;
-static bool            tracked_overflow;
-static pthread_mutex_t tracked_mu = PTHREAD_MUTEX_INITIALIZER;
-
-static bool inject_failure(void)
-{
-    if (t_track)
-        t_calls++;
-    if (t_countdown > 0 && --t_countdown == 0) {
-        t_fired = true;
-        errno = ENOMEM;
-        return true;
-    }
-    return false;
-}
-
-static void track_add(void *p)
-{
-    size_t i;
-
-    pthread_mutex_lock(&tracked_mu);
-    for (i = 0; i < tracked_hi && tracked[i]; i++)
-        ;
-    if (i == TRACK_MAX) {
-        tracked_overflow = true;
-    } else {
-        tracked[i] = p;
-        if (i == tracked_hi)
-            tracked_hi++;
-        atomic_fetch_add(&tracked_n, 1);
-    }
-    pthread_mutex_unlock(&tracked_mu);
-}
-
-/* Forget p if it is tracked; true if it was. */
-static bool track_del(void *p)
-{
-    bool found = false;
-
-    if (p == NULL || atomic_load_explicit(&tracked_n, memory_order_relaxed) == 0)
-        return false;
-    pthread_mutex_lock(&tracked_mu);
-    for (size_t i = 0; i < tracked_hi; i++) {
-        if (tracked[i] == p) {
-            tracked[i] = NULL;
-            atomic_fetch_sub(&tracked_n, 1);
-            found = true;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&tracked_mu);
-    return found;
-}
-
-void *malloc(size_t size)
-{
-    void *p;
-
-    if (t_probe)
-        t_probe = 2;
-    if (inject_failure())
-        return NULL;
-    p = __libc_malloc(size);
-    if (p && t_track)
-        track_add(p);
-    return p;
-}
-
-void *calloc(size_t n, size_t size)
-{
-    void *p;
-
-    if (inject_failure())
-        return NULL;
-    p = __libc_calloc(n, size);
-    if (p && t_track)
-        track_add(p);
-    return p;
-}
-
-void *realloc(void *old, size_t size)
-{
-    void *p;
-
-    if (old == NULL)
-        return malloc(size);
-    if (size == 0) {
-        free(old);
-        return NULL;
-    }
-    if (inject_failure())
-        return NULL;
-    p = __libc_realloc(old, size);
-    if (p && (track_del(old) || t_track))
-        track_add(p);
-    return p;
-}
-
-void free(void *p)
-{
-    track_del(p);
-    __libc_free(p);
-}
-
-/* true when the functions above really run: valgrind replaces malloc in the
- * executable too, unless told --soname-synonyms=somalloc=nouserintercepts. */
-static bool interposer_active(void)
-{
-    void *(*volatile fn)(size_t) = malloc;
-    void *p;
-    bool ours;
-
-    t_probe = 1;
-    p = fn(16);
-    ours = t_probe == 2;
-    t_probe = 0;
-    free(p);
-    return ours;
-}
-
-/* Start a tracked window on this thread: allocation number nth fails
- * (0: none). */
-static void track_begin(int nth)
-{
-    t_fired = false;
-    t_calls = 0;
-    t_countdown = nth;
-    t_track = true;
-}
-
-static void track_end(void)
-{
-    t_track = false;
-    t_countdown = 0;
-}
-#else
-static bool interposer_active(void) { return false; }
-static __thread bool t_fired;
-static __thread long t_calls;
-static _Atomic long  tracked_n;
-static bool          tracked_overflow;
-static void track_begin(int nth) { (void)nth; t_fired = false; }
-static void track_end(void) { }
-#endif
+/* The allocation interposer (see the top of the file): tests/oom_malloc.h,
+ * tracking the armed test thread only (its default). */
+#include "oom_malloc.h"
 
 /* ======================================================================
  * Helpers
@@ -1137,7 +965,7 @@ static int run_sequence(seq_kind kind, int nth)
     drip_http_response *r = NULL, *r2 = NULL;
     int rc = 0;
 
-    track_begin(nth);
+    oom_arm(nth);
     errno = 0;
     c = drip_http_client_new(kind == SEQ_LEAK_THEN_CLOSE ? 1 : 0);
     if (c == NULL) {
@@ -1173,7 +1001,7 @@ static int run_sequence(seq_kind kind, int nth)
 done:
     drip_http_client_free(c);
 out:
-    track_end();
+    oom_disarm();
     return rc;
 }
 
@@ -1183,10 +1011,10 @@ static void sweep(seq_kind kind)
     int nth, failures = 0;
 
     ck_assert_int_eq(run_sequence(kind, 0), 0);     /* clean: count the calls */
-    calls = t_calls;
-    ck_assert_int_eq(tracked_n, 0);
+    calls = oom_calls();
+    ck_assert_int_eq(oom_live(), 0);
     ck_assert_int_eq(gauge_conns(), base_conns);
-    if (!interposer_active()) {
+    if (!oom_probe()) {
         fprintf(stderr, "test_http: malloc interposer inactive (sanitizer or valgrind): "
                         "oom sweep %d ran once without faults\n", (int)kind);
         return;
@@ -1196,7 +1024,7 @@ static void sweep(seq_kind kind)
     for (nth = 1;; nth++) {
         int rc = run_sequence(kind, nth);
 
-        if (!t_fired) {
+        if (!oom_fired()) {
             ck_assert_int_eq(rc, 0);
             break;
         }
@@ -1205,11 +1033,10 @@ static void sweep(seq_kind kind)
                       nth, rc);
         ck_assert_int_eq(gauge_conns(), base_conns);
         ck_assert_fds(base_fds);
-        ck_assert_int_eq(tracked_n, 0);
-        ck_assert(!tracked_overflow);
+        ck_assert_int_eq(oom_live(), 0);
     }
     ck_assert_int_eq(failures, calls);              /* each allocation failed once */
-    ck_assert_int_eq(tracked_n, 0);
+    ck_assert_int_eq(oom_live(), 0);
 }
 
 /* drip_http_server_start with its 1st, 2nd... allocation on this thread
@@ -1221,7 +1048,7 @@ START_TEST(test_oom_server_start)
     long threads = thread_count(), fds = fd_count();
     int nth, failures = 0;
 
-    if (!interposer_active())
+    if (!oom_probe())
         return;
     /* pthread_create callocs a new thread's TLS vector, which glibc then
      * caches with the thread's stack after the join, not freed: warm that
@@ -1230,11 +1057,11 @@ START_TEST(test_oom_server_start)
     for (nth = 1;; nth++) {
         drip_http_server *s2;
 
-        track_begin(nth);
+        oom_arm(nth);
         errno = 0;
         s2 = drip_http_server_start(handler, NULL);
-        track_end();
-        if (!t_fired) {
+        oom_disarm();
+        if (!oom_fired()) {
             ck_assert_ptr_nonnull(s2);
             drip_http_server_stop(s2);
             break;
@@ -1248,12 +1075,12 @@ START_TEST(test_oom_server_start)
             failures++;
             ck_assert_int_ne(errno, 0);
         }
-        ck_assert_int_eq(tracked_n, 0);
+        ck_assert_int_eq(oom_live(), 0);
         ck_assert_fds(fds);
         ck_assert_int_eq(thread_count_settled(threads), threads);
     }
     ck_assert_int_ge(failures, 1);
-    ck_assert_int_eq(tracked_n, 0);
+    ck_assert_int_eq(oom_live(), 0);
 }
 END_TEST
 

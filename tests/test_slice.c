@@ -1,8 +1,8 @@
 /* test_slice.c - Check suite for the runtime's slices (src/rt/slice.c).
  *
  * This file interposes malloc, calloc, realloc and free for the whole
- * process (the runtime's calls, in libdrip_rt.so or linked in, land here
- * too): each forwards to glibc's __libc_* entry points (to the sanitizer's
+ * process through tests/oom_malloc.h (the runtime's calls, in libdrip_rt.so
+ * or linked in, land there too): each forwards to glibc's __libc_* entry points (to the sanitizer's
  * allocator under ASan/TSan), counts live blocks, and can fail the Nth call
  * made by the thread that armed the countdown.  So it must NOT be linked
  * with Drip's counting allocator (src/alloc), which defines the same names.
@@ -11,8 +11,8 @@
  * the result is a failure with ENOMEM, the inputs are unchanged and the
  * live-block count is back where it was.
  *
- * Valgrind replaces malloc even in the executable by default: these
- * wrappers then never run and main() turns the live-block and oom checks
+ * Should valgrind replace malloc in the executable too (see oom_malloc.h),
+ * these wrappers never run and main() turns the live-block and oom checks
  * off (valgrind's leak check still covers the rest).  Run valgrind with
  * --soname-synonyms=somalloc=nouserintercepts to keep them on.
  */
@@ -30,215 +30,19 @@
 
 Suite *suite_slice(void);
 
-/* ---- the interposed allocator -------------------------------------------- */
+/* ---- the interposed allocator: oom_malloc.h (see there) ------------------ */
 
-#if defined(__has_feature)                      /* clang */
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TEST_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || defined(TEST_SANITIZER)
-#define REAL(fn) __interceptor_##fn     /* the sanitizer keeps its allocator */
-#else
-#define REAL(fn) __libc_##fn
-#endif
-extern void *REAL(malloc)(size_t size);
-extern void *REAL(calloc)(size_t n, size_t size);
-extern void *REAL(realloc)(void *p, size_t size);
-extern void  REAL(free)(void *p);
+#define OOM_TRACK_ALL 1     /* oom_live() counts every block, not just armed ones */
+#include "oom_malloc.h"
 
-/* The wrappers run before a sanitizer has set up its shadow memory (the
- * dynamic loader allocates during its start-up): keep them uninstrumented. */
-#if defined(__has_attribute)
-#if __has_attribute(disable_sanitizer_instrumentation)   /* clang: not even tsan's entry hooks */
-#define ALLOC_FN __attribute__((disable_sanitizer_instrumentation, \
-                                 no_sanitize("address", "thread", "undefined")))
-#endif
-#endif
-#ifndef ALLOC_FN
-#define ALLOC_FN __attribute__((no_sanitize_address, no_sanitize_thread))
-#endif
-
-/* Blocks handed out by these wrappers, in an open-addressing set (linear
- * probing, backward-shift deletion) so that a free() of a block allocated
- * elsewhere (a sanitizer's strdup interceptor, say) does not upset the
- * count.  Guarded by a spinlock: no allocation, no pthread calls. */
-#define TRACK_SLOTS ((size_t)1 << 16)
-#define TRACK_MASK  (TRACK_SLOTS - 1)
-static void       *track_slot[TRACK_SLOTS];
-static long        track_count;
-static atomic_flag track_busy = ATOMIC_FLAG_INIT;
-
-static __thread long fail_countdown;    /* > 0: the call that brings it to 0 fails */
-static __thread bool fail_fired;
-static bool          interposed;        /* false under plain valgrind: see main() */
-
-ALLOC_FN static size_t track_hash(const void *p)
-{
-    uint64_t x = (uint64_t)(uintptr_t)p;
-
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (size_t)x & TRACK_MASK;
-}
-
-ALLOC_FN static void track_lock(void)
-{
-    while (atomic_flag_test_and_set_explicit(&track_busy, memory_order_acquire))
-        ;
-}
-
-ALLOC_FN static void track_unlock(void)
-{
-    atomic_flag_clear_explicit(&track_busy, memory_order_release);
-}
-
-ALLOC_FN static void track_add(void *p)
-{
-    size_t i;
-
-    if (!p)
-        return;
-    track_lock();
-    if (track_count >= (long)(TRACK_SLOTS / 2)) {
-        static const char msg[] = "test: allocation tracking table full\n";
-        if (write(2, msg, sizeof msg - 1) < 0) {}
-        abort();
-    }
-    for (i = track_hash(p); track_slot[i]; i = (i + 1) & TRACK_MASK)
-        ;
-    track_slot[i] = p;
-    track_count++;
-    track_unlock();
-}
-
-/* Forget p; false when it was not ours. */
-ALLOC_FN static bool track_del(void *p)
-{
-    size_t i, j, k;
-
-    if (!p)
-        return false;
-    track_lock();
-    for (i = track_hash(p); track_slot[i] && track_slot[i] != p; i = (i + 1) & TRACK_MASK)
-        ;
-    if (!track_slot[i]) {
-        track_unlock();
-        return false;
-    }
-    for (j = i;;) {                     /* shift later members of the run back */
-        j = (j + 1) & TRACK_MASK;
-        if (!track_slot[j])
-            break;
-        k = track_hash(track_slot[j]);
-        if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-            continue;                   /* home lies in (i, j]: stays */
-        track_slot[i] = track_slot[j];
-        i = j;
-    }
-    track_slot[i] = NULL;
-    track_count--;
-    track_unlock();
-    return true;
-}
-
-ALLOC_FN static bool inject_failure(void)
-{
-    if (fail_countdown > 0 && --fail_countdown == 0) {
-        fail_fired = true;
-        errno = ENOMEM;
-        return true;
-    }
-    return false;
-}
-
-ALLOC_FN void *malloc(size_t size)
-{
-    void *p = inject_failure() ? NULL : REAL(malloc)(size);
-
-    track_add(p);
-    return p;
-}
-
-ALLOC_FN void *calloc(size_t n, size_t size)
-{
-    void *p = inject_failure() ? NULL : REAL(calloc)(n, size);
-
-    track_add(p);
-    return p;
-}
-
-ALLOC_FN void *realloc(void *p, size_t size)
-{
-    bool ours;
-    void *q;
-
-    if (!p)
-        return malloc(size);
-    if (size == 0) {
-        free(p);
-        return NULL;
-    }
-    if (inject_failure())
-        return NULL;
-    ours = track_del(p);
-    q = REAL(realloc)(p, size);
-    if (ours)
-        track_add(q ? q : p);           /* moved, or failed and still there */
-    return q;
-}
-
-ALLOC_FN void free(void *p)
-{
-    track_del(p);
-    REAL(free)(p);
-}
-
-ALLOC_FN static long live(void)
-{
-    long n;
-
-    track_lock();
-    n = track_count;
-    track_unlock();
-    return n;
-}
-
-/* Does malloc land here?  Not under valgrind's default settings, which
- * replace malloc even in the executable (run valgrind with
- * --soname-synonyms=somalloc=nouserintercepts to keep these wrappers). */
-static bool probe_interposed(void)
-{
-    void *(*volatile m)(size_t) = malloc;
-    void (*volatile f)(void *) = free;
-    long before = live();
-    void *p = m(16);
-    bool seen = live() == before + 1;
-
-    f(p);
-    return seen;
-}
-
-/* Fail this thread's nth allocation from now on (n >= 1). */
-static void fail_nth(long n)
-{
-    fail_fired = false;
-    fail_countdown = n;
-}
-
-/* Disarm; true when the injected failure fired. */
-static bool fail_disarm(void)
-{
-    fail_countdown = 0;
-    return fail_fired;
-}
+static bool interposed;     /* false when valgrind bypasses the wrappers: see main() */
 
 /* The live-block count is `n` (checked only when malloc is interposed). */
 #define ck_assert_live(n) do {                                              \
         if (interposed)                                                     \
-            ck_assert_int_eq(live(), (n));                                  \
+            ck_assert_int_eq(oom_live(), (n));                              \
     } while (0)
+
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -262,7 +66,7 @@ static long baseline;
 
 static void setup(void)
 {
-    baseline = live();
+    baseline = oom_live();
 }
 
 static void teardown(void)
@@ -628,14 +432,14 @@ END_TEST
  * after each failure.  Sets `nallocs` to the allocations the call made. */
 #define OOM_LOOP(nallocs, out, call, check_unchanged) do {                  \
         for (long n_ = 1;; n_++) {                                          \
-            long before_ = live();                                          \
+            long before_ = oom_live();                                      \
             int err_;                                                       \
             bool fired_;                                                    \
             errno = 0;                                                      \
-            fail_nth(n_);                                                   \
+            oom_arm(n_);                                                   \
             out = (call);                                                   \
             err_ = errno;                                                   \
-            fired_ = fail_disarm();                                         \
+            fired_ = oom_disarm();                                         \
             if (!fired_) {                                                  \
                 ck_assert_ptr_nonnull(out.arr);                             \
                 (nallocs) = n_ - 1;                                         \
@@ -754,7 +558,7 @@ int main(void)
     SRunner *sr;
     int failed;
 
-    interposed = probe_interposed();
+    interposed = oom_probe();
     if (!interposed)
         fputs("test_slice: malloc is not interposed (valgrind?): live-block and oom "
               "checks are off\n", stderr);
