@@ -18,6 +18,7 @@
 #include "alloc.h"
 
 #include <check.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -594,6 +595,57 @@ static void *mix_thread(void *arg)
     return NULL;
 }
 
+/* The fail hook: asked with the size for counted allocations only, a yes
+ * fails the call like glibc (NULL, ENOMEM; realloc keeps the block), and
+ * threads that do not count are never asked. */
+static _Atomic int hook_calls;
+static pthread_t hook_thread;          /* count this thread's asks only (Check may
+                                        * run a timer thread of its own) */
+
+static bool fail_777(size_t size)
+{
+    if (pthread_equal(pthread_self(), hook_thread))
+        atomic_fetch_add(&hook_calls, 1);
+    return size == 777;
+}
+
+START_TEST(test_fail_hook)
+{
+    drip_alloc_set_counting(true);       /* the fixture turned it off */
+    hook_thread = pthread_self();
+    drip_alloc_fail_hook prev = drip_alloc_set_fail_hook(fail_777);   /* no Check call */
+    errno = 0;                                                          /* until removed */
+    void *p = malloc(777);
+    int e = errno;
+    void *q = malloc(778);
+    void *r = calloc(1, 777);
+    void *big = realloc(q, 777);         /* fails: q stays valid */
+    void *al = NULL;
+    int pm = posix_memalign(&al, 64, 777);
+    drip_alloc_set_counting(false);
+    void *u = malloc(777);               /* not counted: never asked, never fails */
+    drip_alloc_set_counting(true);
+    drip_alloc_fail_hook removed = drip_alloc_set_fail_hook(NULL);
+    void *after = malloc(777);           /* hook removed */
+
+    ck_assert_ptr_null(prev);
+    ck_assert_ptr_eq(removed, fail_777);
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(e, ENOMEM);
+    ck_assert_ptr_nonnull(q);
+    ck_assert_ptr_null(r);
+    ck_assert_ptr_null(big);
+    ck_assert_int_eq(pm, ENOMEM);
+    ck_assert_ptr_nonnull(u);
+    ck_assert_ptr_nonnull(after);
+    ck_assert_int_eq(atomic_load(&hook_calls), 5);   /* p, q, r, big, al; not u, after */
+    free(q);
+    free(u);
+    free(after);
+    drip_alloc_set_counting(false);
+}
+END_TEST
+
 START_TEST(test_threads_mixed)
 {
     static struct mix_arg args[MIX_THREADS];
@@ -745,6 +797,7 @@ Suite *suite_alloc(void)
     tcase_add_test(tc, test_aligned_errors);
     tcase_add_test(tc, test_passthrough_child);
     tcase_add_test(tc, test_bad_free_aborts);
+    tcase_add_test(tc, test_fail_hook);
     suite_add_tcase(s, tc);
 
     return s;

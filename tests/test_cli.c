@@ -332,6 +332,51 @@ START_TEST(faults_replay_across_threads)
 }
 END_TEST
 
+/* ---- allocation failures ------------------------------------------------------------ */
+
+static json_t *run_allocfail(const char *threads, char **dirp)
+{
+    *dirp = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "--seed", "5", "--threads", threads,
+                                  "-o", *dirp, TST("scenarios/allocfail.yaml"), NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    proc_free(&p);
+    return load_results(*dirp);
+}
+
+START_TEST(alloc_faults)
+{
+    char *d1, *d2;
+    json_t *one = run_allocfail("1", &d1), *two = run_allocfail("2", &d2);
+    json_t *all = scenario(one, "allocfail-all"), *large = scenario(one, "allocfail-large");
+    json_t *f = json_array_get(json_object_get(all, "faults"), 0);
+    ck_assert_str_eq(str_at(f, "point"), "alloc");
+    /* exactly the workload's 3 allocations per iteration were asked: none of
+     * the harness's, and the iterations still completed and were judged */
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "asked")), 6000);
+    json_int_t fired = json_integer_value(json_object_get(f, "fired"));
+    ck_assert_msg(fired > 450 && fired < 750, "fired %lld", (long long)fired);
+    ck_assert(json_integer_value(json_object_get(all, "failed_iterations")) > 0);
+    ck_assert_str_eq(str_at(all, "status"), "pass");              /* heap flat: no leak */
+    /* min_size 1KiB: only the 4096-byte allocation is ever asked */
+    f = json_array_get(json_object_get(large, "faults"), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "asked")), 2000);
+    ck_assert_int_eq(json_integer_value(json_object_get(f, "fired")),
+                     json_integer_value(json_object_get(large, "failed_iterations")));
+    /* the same decisions with two threads */
+    ck_assert(json_equal(json_object_get(all, "faults"),
+                         json_object_get(scenario(two, "allocfail-all"), "faults")));
+    ck_assert(json_equal(json_object_get(large, "faults"),
+                         json_object_get(scenario(two, "allocfail-large"), "faults")));
+    json_decref(one);
+    json_decref(two);
+    rm_rf(d1);
+    rm_rf(d2);
+    free(d1);
+    free(d2);
+}
+END_TEST
+
 /* ---- verdicts and the results contract ---------------------------------------------- */
 
 START_TEST(leak_turns_ci_red)
@@ -418,6 +463,7 @@ static Suite *suite_cli(void)
     TCase *verdicts = tcase_create("verdicts");
     tcase_set_timeout(verdicts, 240);
     tcase_add_test(verdicts, faults_replay_across_threads);
+    tcase_add_test(verdicts, alloc_faults);
     tcase_add_test(verdicts, leak_turns_ci_red);
     tcase_add_test(verdicts, results_contract);
     suite_add_tcase(s, verdicts);

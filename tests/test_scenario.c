@@ -651,6 +651,33 @@ START_TEST(core_after_teardown_rule)
 }
 END_TEST
 
+START_TEST(core_alloc_fault_sizes)
+{
+    drip_scenario_list lst = {0};
+    drip_diags d = {0};
+    const char *y = "name: a\nworkload: w\nfaults:\n"
+                    "  - { point: alloc, rate: 0.5, min_size: 1KiB, max_size: 1MiB }\n"
+                    "  - { point: other, rate: 0.5 }\n";
+    ck_assert_int_eq(drip_scenario_load_string("t.yaml", y, strlen(y), &lst, &d), 0);
+    ck_assert_uint_eq(lst.items[0].faults[0].min_size, 1024);
+    ck_assert_uint_eq(lst.items[0].faults[0].max_size, 1 << 20);
+    ck_assert_uint_eq(lst.items[0].faults[1].min_size, 0);
+    ck_assert(lst.items[0].faults[1].max_size == UINT64_MAX);
+    drip_scenario_list_free(&lst);
+    drip_diags_free(&d);
+}
+END_TEST
+
+START_TEST(err_alloc_fault_sizes)
+{
+    expect_one(MIN_OK "faults:\n  - { point: x, rate: 0.5, min_size: 1KiB }\n", 4, 28,
+               "'faults[0]': min_size and max_size apply to the 'alloc' point only");
+    reset();
+    expect_one(MIN_OK "faults:\n  - { point: alloc, rate: 0.5, min_size: 2KiB, max_size: 1KiB }\n",
+               4, 42, "min_size 2048 is above max_size 1024");
+}
+END_TEST
+
 START_TEST(err_expect_empty_rules)
 {
     expect_one(MIN_OK "expect:\n  threads: {}\n", 4, 12,
@@ -900,6 +927,7 @@ Suite *suite_scenario(void)
 
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_add_test(core, core_after_teardown_rule);
+    tcase_add_test(core, core_alloc_fault_sizes);
     tcase_add_test(core, full_example_loads_exactly);
     tcase_add_test(core, defaults_when_run_omitted);
     tcase_add_test(core, run_values_and_sample_every_default);
@@ -938,6 +966,7 @@ Suite *suite_scenario(void)
     tcase_add_test(errors, err_verdict);
     tcase_add_test(errors, err_bad_name);
     tcase_add_test(errors, err_expect_empty_rules);
+    tcase_add_test(errors, err_alloc_fault_sizes);
     tcase_add_test(errors, err_too_few_samples);
     tcase_add_test(errors, strict_numbers);
     tcase_add_test(errors, err_many_problems_in_one_file);

@@ -136,8 +136,12 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
         sb_free(&metrics);
 
         if (r->status == DRIP_STATUS_PASS) {
-            sb_appendf(&sb, "%s(%llu iter, %.2f s)%s", dim,
-                       (unsigned long long)r->iterations, r->duration_s, reset);
+            char failed[48] = "";
+            if (r->failed_iterations)          /* expected errors: counted, shown */
+                snprintf(failed, sizeof failed, ", %llu failed",
+                         (unsigned long long)r->failed_iterations);
+            sb_appendf(&sb, "%s(%llu iter%s, %.2f s)%s", dim,
+                       (unsigned long long)r->iterations, failed, r->duration_s, reset);
         } else if (r->reason) {             /* the judge's own words */
             sb_append(&sb, "— ");
             append_one_line(&sb, r->reason);

@@ -48,9 +48,14 @@ typedef struct drip_param {
     drip_pos pos;
 } drip_param;
 
+/* The fault point that makes the workload's allocations fail. */
+#define DRIP_FAULT_ALLOC "alloc"
+
 typedef struct drip_fault_spec {
     char    *point;
     double   rate;           /* probability per ask, 0..1 */
+    uint64_t min_size;       /* alloc only: sizes outside [min, max] never fail */
+    uint64_t max_size;       /* UINT64_MAX when not given */
     drip_pos pos;
 } drip_fault_spec;
 

@@ -203,7 +203,7 @@ static int set_run(drip__loader *ld, void *obj, const yaml_event_t *v, const cha
 
 /* ---- faults ------------------------------------------------------------------- */
 
-enum { FAULT_POINT, FAULT_RATE, FAULT_NFIELDS };
+enum { FAULT_POINT, FAULT_RATE, FAULT_MIN_SIZE, FAULT_MAX_SIZE, FAULT_NFIELDS };
 
 static const drip__field fault_fields[FAULT_NFIELDS] = {
     [FAULT_POINT] = {.key = "point", .kind = DRIP__K_NAME, .required = true,
@@ -211,6 +211,12 @@ static const drip__field fault_fields[FAULT_NFIELDS] = {
     [FAULT_RATE]  = {.key = "rate", .kind = DRIP__K_NUM, .required = true,
                      .off = offsetof(drip_fault_spec, rate), .dmin = 0, .dmax = 1,
                      .range = "a number from 0 to 1"},
+    [FAULT_MIN_SIZE] = {.key = "min_size", .kind = DRIP__K_SIZE,
+                        .off = offsetof(drip_fault_spec, min_size), .umin = 0,
+                        .umax = UINT64_MAX, .range = "a size such as 1KiB"},
+    [FAULT_MAX_SIZE] = {.key = "max_size", .kind = DRIP__K_SIZE,
+                        .off = offsetof(drip_fault_spec, max_size), .umin = 0,
+                        .umax = UINT64_MAX, .range = "a size such as 1MiB"},
 };
 
 typedef struct faults_ctx {
@@ -224,7 +230,7 @@ static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_even
 {
     faults_ctx *c = ctx;
     drip_scenario *sc = c->sc;
-    drip_fault_spec f = {.pos = drip__pos(v)};
+    drip_fault_spec f = {.pos = drip__pos(v), .max_size = UINT64_MAX};
     drip__seen seen[FAULT_NFIELDS];
     char path[48], got[DRIP__SHOWN];
     size_t problems = ld->diags->count;
@@ -240,6 +246,17 @@ static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_even
     drip__mapwalk w = {fault_fields, FAULT_NFIELDS, path, "key", NULL, &f, seen};
     if (drip__walk_fields(ld, v, &w) < 0)
         goto cleanup;
+    if (f.point && strcmp(f.point, DRIP_FAULT_ALLOC) != 0 &&
+        (seen[FAULT_MIN_SIZE].key.line || seen[FAULT_MAX_SIZE].key.line)) {
+        drip__problem(ld, seen[FAULT_MIN_SIZE].key.line ? seen[FAULT_MIN_SIZE].key
+                                                        : seen[FAULT_MAX_SIZE].key,
+                      "'%s': min_size and max_size apply to the '%s' point only", path,
+                      DRIP_FAULT_ALLOC);
+    } else if (f.min_size > f.max_size) {
+        drip__problem(ld, seen[FAULT_MIN_SIZE].val,
+                      "'%s': min_size %llu is above max_size %llu, so nothing can fail", path,
+                      (unsigned long long)f.min_size, (unsigned long long)f.max_size);
+    }
     if (f.point) {
         int first = drip__keyset_add(&c->points, f.point, seen[FAULT_POINT].val.line);
         if (first)

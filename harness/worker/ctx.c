@@ -9,11 +9,17 @@
 #include "fault.h"
 #include "util/util.h"
 
+__thread drip_ctx *drip__current_ctx;
+
 void drip_worker_shared_init(drip_worker_shared *sh, const drip_scenario *sc, uint64_t seed)
 {
     memset(sh, 0, sizeof *sh);
     sh->sc = sc;
     sh->seed = seed;
+    sh->alloc_fault = -1;
+    for (size_t i = 0; i < sc->nfaults; i++)
+        if (strcmp(sc->faults[i].point, DRIP_FAULT_ALLOC) == 0)
+            sh->alloc_fault = (int)i;
     sh->point_hash = xcalloc(sc->nfaults + 1, sizeof *sh->point_hash);
     for (size_t i = 0; i < sc->nfaults; i++)
         sh->point_hash[i] = drip_fault_point_hash(sc->faults[i].point);
@@ -113,31 +119,46 @@ uint64_t drip_iteration(const drip_ctx *ctx)
 
 /* ---- faults -------------------------------------------------------------- */
 
+/* Ask fault spec i on ctx (in an iteration): decide, count, record. */
+static bool ask(drip_ctx *ctx, size_t i)
+{
+    drip_fault_state *st = &ctx->faults[i];
+    if (st->k_iteration != ctx->iteration || st->asked == 0) {
+        st->k_iteration = ctx->iteration;
+        st->k = 0;
+    }
+    bool fire = drip_fault_decide(ctx->sh->seed, ctx->sh->point_hash[i], ctx->iteration,
+                                  st->k++, ctx->sh->sc->faults[i].rate);
+    st->asked++;
+    if (fire) {
+        st->fired++;
+        if (st->nfirst < DRIP_FAULT_FIRST_MAX &&
+            (st->nfirst == 0 || st->first[st->nfirst - 1] != ctx->iteration))
+            st->first[st->nfirst++] = ctx->iteration;
+    }
+    return fire;
+}
+
 bool drip_fault(drip_ctx *ctx, const char *point)
 {
     if (!ctx->in_iteration)
         return false;
     const drip_scenario *sc = ctx->sh->sc;
-    for (size_t i = 0; i < sc->nfaults; i++) {
-        if (strcmp(sc->faults[i].point, point) != 0)
-            continue;
-        drip_fault_state *st = &ctx->faults[i];
-        if (st->k_iteration != ctx->iteration || st->asked == 0) {
-            st->k_iteration = ctx->iteration;
-            st->k = 0;
-        }
-        bool fire = drip_fault_decide(ctx->sh->seed, ctx->sh->point_hash[i], ctx->iteration,
-                                      st->k++, sc->faults[i].rate);
-        st->asked++;
-        if (fire) {
-            st->fired++;
-            if (st->nfirst < DRIP_FAULT_FIRST_MAX &&
-                (st->nfirst == 0 || st->first[st->nfirst - 1] != ctx->iteration))
-                st->first[st->nfirst++] = ctx->iteration;
-        }
-        return fire;
-    }
+    for (size_t i = 0; i < sc->nfaults; i++)
+        if (strcmp(sc->faults[i].point, point) == 0)
+            return ask(ctx, i);
     return false;
+}
+
+bool drip__ctx_alloc_hook(size_t size)
+{
+    drip_ctx *ctx = drip__current_ctx;
+    if (!ctx || !ctx->in_iteration || ctx->sh->alloc_fault < 0)
+        return false;
+    const drip_fault_spec *f = &ctx->sh->sc->faults[ctx->sh->alloc_fault];
+    if (size < f->min_size || size > f->max_size)
+        return false;
+    return ask(ctx, (size_t)ctx->sh->alloc_fault);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -25,6 +25,7 @@ typedef struct drip_fault_state {
 typedef struct drip_worker_shared {
     const drip_scenario *sc;
     uint64_t        seed;
+    int             alloc_fault;            /* index of the `alloc` spec, or -1 */
     uint64_t       *point_hash;             /* per fault spec */
     atomic_bool    *param_used;             /* per param */
     _Atomic(char *) param_error;            /* first bad-param message, or NULL */
@@ -45,17 +46,29 @@ void drip_worker_shared_destroy(drip_worker_shared *sh);
 void drip_ctx_init(drip_ctx *ctx, drip_worker_shared *sh);
 void drip_ctx_destroy(drip_ctx *ctx);
 
-/* Mark the start and end of iteration i on this ctx. */
+/* The ctx whose iteration this thread is running, or NULL. */
+extern __thread drip_ctx *drip__current_ctx;
+
+/* Mark the start and end of iteration i on this ctx (and this thread). */
 static inline void drip_ctx_begin(drip_ctx *ctx, uint64_t i)
 {
     ctx->iteration = i;
     ctx->in_iteration = true;
+    drip__current_ctx = ctx;
 }
 
 static inline void drip_ctx_end(drip_ctx *ctx)
 {
     ctx->in_iteration = false;
+    drip__current_ctx = NULL;
 }
+
+/* The allocator's fail hook (drip_alloc_set_fail_hook) for the `alloc`
+ * fault point: decides, like drip_fault, from (seed, "alloc", iteration,
+ * k) where k counts this iteration's allocations within the spec's size
+ * range.  Only allocations made on a thread inside an iteration can fail
+ * (not setup, teardown, or threads the workload starts).  Never allocates. */
+bool drip__ctx_alloc_hook(size_t size);
 
 /* Merge the fault counters of `n` ctxs into results (one entry per fault
  * spec, first iterations sorted ascending). */

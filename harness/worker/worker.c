@@ -287,6 +287,15 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         goto teardown;
     }
 
+    if (w.sh.alloc_fault >= 0) {
+        if (drip_alloc_active())
+            drip_alloc_set_fail_hook(drip__ctx_alloc_hook);
+        else
+            send_line(&w, "warn the 'alloc' fault point needs Drip's counting allocator "
+                          "(off under valgrind, DRIP_ALLOC=off or a sanitizer build): no "
+                          "allocation was made to fail");
+    }
+
     /* Start every harness thread first, so that the baseline sample sees
      * the same threads as every later one; then open the gate. */
     if (pthread_create(&watch, NULL, ceiling_watch, &w) == 0)
@@ -311,6 +320,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     }
     for (unsigned t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
+    drip_alloc_set_fail_hook(NULL);
     if (started < nthreads)
         goto teardown;
 
@@ -322,6 +332,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     rc = 0;
 
 teardown:
+    drip_alloc_set_fail_hook(NULL);            /* teardown's allocations never fail */
     atomic_store(&w.stop, true);
     if (watching)
         pthread_join(watch, NULL);

@@ -191,6 +191,9 @@ static bool           g_key_ok;
 
 enum { T_NEW = 0, T_REGISTERING, T_SLOT, T_GLOBAL };
 
+/* The fault-injection hook (drip_alloc_set_fail_hook), or NULL. */
+static _Atomic(drip_alloc_fail_hook) g_fail;
+
 /* Zero-initialised for every new thread: counting on, no slot yet. */
 static ALLOC_TLS struct {
     alloc__slot  *fast;   /* slot if counting is on, else NULL: the hot path.
@@ -199,7 +202,21 @@ static ALLOC_TLS struct {
     alloc__slot  *slot;   /* non-NULL exactly when state == T_SLOT */
     unsigned char off;    /* counting turned off (zero means on) */
     unsigned char state;  /* T_* */
+    unsigned char in_hook; /* inside the fail hook: never recurse */
 } t_self;
+
+/* Should this allocation fail?  Only for threads that count (the
+ * workload's), only with a hook installed; the hook runs once per call. */
+static inline bool inject_failure(size_t size)
+{
+    drip_alloc_fail_hook hook = atomic_load_explicit(&g_fail, memory_order_acquire);
+    if (likely(!hook) || t_self.off || t_self.in_hook)
+        return false;
+    t_self.in_hook = 1;
+    bool fail = hook(size);
+    t_self.in_hook = 0;
+    return fail;
+}
 
 /* Owner-only update: no other thread writes this slot. */
 static inline void slot_add(_Atomic uint64_t *c, uint64_t delta)
@@ -324,7 +341,7 @@ static inline void *block_init(char *real, size_t offset, size_t size)
 
 static inline void *alloc__malloc(size_t size)
 {
-    if (unlikely(size > SIZE_MAX - HDR)) {
+    if (unlikely(size > SIZE_MAX - HDR || inject_failure(size))) {
         errno = ENOMEM;
         return NULL;
     }
@@ -341,7 +358,7 @@ ALLOC_SLOW static void *alloc__aligned(size_t align, size_t size)
 {
     if (align <= MALLOC_ALIGN)
         return alloc__malloc(size);
-    if (align > MAX_OFFSET || size > SIZE_MAX - align) {
+    if (align > MAX_OFFSET || size > SIZE_MAX - align || inject_failure(size)) {
         errno = ENOMEM;
         return NULL;
     }
@@ -396,7 +413,7 @@ static void *alloc__realloc(void *p, size_t size)
     uint32_t offset = h->offset;
     bool was_counted = h->magic == ALLOC_COUNTED;
 
-    if (unlikely(size > SIZE_MAX - HDR)) {
+    if (unlikely(size > SIZE_MAX - HDR || inject_failure(size))) {
         errno = ENOMEM;
         return NULL;
     }
@@ -460,7 +477,8 @@ ALLOC_SLOW static void *malloc_slow(size_t size)
 void *malloc(size_t size)
 {
     alloc__slot *s = t_self.fast;
-    if (unlikely(!s || size > SIZE_MAX - HDR))
+    if (unlikely(!s || size > SIZE_MAX - HDR ||
+                 atomic_load_explicit(&g_fail, memory_order_relaxed)))
         return malloc_slow(size);
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
@@ -506,7 +524,8 @@ void *calloc(size_t n, size_t size)
     if (unlikely(passthrough()))
         return __libc_calloc(n, size);
     size_t total;
-    if (unlikely(__builtin_mul_overflow(n, size, &total) || total > SIZE_MAX - HDR)) {
+    if (unlikely(__builtin_mul_overflow(n, size, &total) || total > SIZE_MAX - HDR ||
+                 inject_failure(total))) {
         errno = ENOMEM;
         return NULL;
     }
@@ -783,4 +802,9 @@ bool drip_alloc_set_counting(bool on)
 bool drip_alloc_active(void)
 {
     return !passthrough();
+}
+
+drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
+{
+    return atomic_exchange(&g_fail, hook);
 }

@@ -22,6 +22,7 @@
 #define DRIP_ALLOC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -48,6 +49,18 @@ bool drip_alloc_set_counting(bool on);
 /* true when this process runs Drip's counting allocator (it is linked in
  * and DRIP_ALLOC=off was not set). */
 bool drip_alloc_active(void);
+
+/* Fault injection.  With a hook installed, every allocation made by a
+ * thread whose counting is on (malloc, calloc, realloc that needs a new
+ * size, the aligned family) first asks hook(size); when it answers true
+ * the call fails as glibc's would: NULL with errno = ENOMEM (posix_memalign
+ * returns ENOMEM), and a realloc'd block is left as it was.  Threads with
+ * counting off - the harness's own - are never asked, so injected failures
+ * never hit the harness.  The hook runs inside malloc: it must not
+ * allocate, and it must be thread-safe.  NULL removes it.  Returns the
+ * previous hook.  (A no-op returning NULL without the counting allocator.) */
+typedef bool (*drip_alloc_fail_hook)(size_t size);
+drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook);
 
 #ifdef __cplusplus
 }

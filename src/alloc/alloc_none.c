@@ -27,3 +27,9 @@ bool drip_alloc_active(void)
 {
     return false;
 }
+
+drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
+{
+    (void)hook;
+    return NULL;
+}
