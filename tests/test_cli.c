@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -35,8 +36,9 @@ static char *slurp(const char *path)
     return buf;
 }
 
-/* Run drip with args (NULL-terminated) in directory cwd (NULL: inherit). */
-static proc run_in(const char *cwd, const char *const *args)
+/* Run drip with args (NULL-terminated) in directory cwd (NULL: inherit),
+ * with PATH set to `path` when it is not NULL. */
+static proc run_env(const char *cwd, const char *path, const char *const *args)
 {
     char outp[] = "/tmp/drip-test-out-XXXXXX", errp[] = "/tmp/drip-test-err-XXXXXX";
     int ofd = mkstemp(outp), efd = mkstemp(errp);
@@ -48,6 +50,8 @@ static proc run_in(const char *cwd, const char *const *args)
         dup2(efd, 2);
         if (cwd && chdir(cwd) < 0)
             _exit(126);
+        if (path)
+            setenv("PATH", path, 1);
         const char *argv[32];
         int a = 0;
         argv[a++] = DRIP_BIN;
@@ -65,6 +69,11 @@ static proc run_in(const char *cwd, const char *const *args)
     unlink(outp);
     unlink(errp);
     return p;
+}
+
+static proc run_in(const char *cwd, const char *const *args)
+{
+    return run_env(cwd, NULL, args);
 }
 
 static proc run(const char *const *args)
@@ -377,6 +386,68 @@ START_TEST(alloc_faults)
 }
 END_TEST
 
+/* ---- the valgrind pass ------------------------------------------------------------- */
+
+static json_t *vg_of(json_t *root, const char *name, const char *kind)
+{
+    return json_object_get(json_object_get(scenario(root, name), "valgrind"), kind);
+}
+
+START_TEST(valgrind_pass)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir,
+                                  TST("scenarios/valgrind.yaml"), NULL});
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(dir);
+    json_t *lost = scenario(root, "vg-lost");
+    ck_assert_str_eq(str_at(lost, "status"), "fail");
+    ck_assert_msg(strstr(str_at(lost, "reason"), "definitely_lost 800 B > max 0 B"), "%s",
+                  str_at(lost, "reason"));
+    ck_assert_msg(strstr(str_at(lost, "reason"), "iterate (drop.c:"), "%s", str_at(lost, "reason"));
+    /* exactly 8 bytes in one block per iteration of the pass's 100 */
+    ck_assert_int_eq(json_integer_value(json_object_get(vg_of(root, "vg-lost", "definitely_lost"),
+                                                        "bytes")), 800);
+    ck_assert_int_eq(json_integer_value(json_object_get(vg_of(root, "vg-lost", "definitely_lost"),
+                                                        "blocks")), 100);
+    ck_assert(json_is_true(vg_of(root, "vg-lost", "complete")));
+    ck_assert_str_eq(str_at(scenario(root, "vg-clean"), "status"), "pass");
+    ck_assert_int_eq(json_integer_value(json_object_get(vg_of(root, "vg-clean", "definitely_lost"),
+                                                        "bytes")), 0);
+    ck_assert_int_eq(json_integer_value(vg_of(root, "vg-clean", "errors")), 0);
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* Without valgrind the checks are skipped - never passed, and said so. */
+START_TEST(valgrind_missing)
+{
+    char *dir = tmpdir();
+    proc p = run_env(NULL, "/nonexistent", (const char *[]){"run", "--no-color", "-k", "vg-clean",
+                                                           "-o", dir, TST("scenarios/valgrind.yaml"),
+                                                           NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(dir);
+    json_t *vg = json_object_get(scenario(root, "vg-clean"), "valgrind");
+    ck_assert_msg(strstr(str_at(vg, "skipped"), "not installed"), "%s", str_at(vg, "skipped"));
+    json_t *check = json_array_get(json_object_get(vg, "checks"), 0);
+    ck_assert_str_eq(str_at(check, "ok"), "skipped");
+    json_t *warnings = json_object_get(scenario(root, "vg-clean"), "warnings"), *w;
+    size_t i;
+    bool said = false;
+    json_array_foreach(warnings, i, w)
+        said |= strstr(json_string_value(w), "valgrind checks skipped, not passed") != NULL;
+    ck_assert_msg(said, "no warning about the skipped valgrind checks");
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- verdicts and the results contract ---------------------------------------------- */
 
 START_TEST(leak_turns_ci_red)
@@ -464,6 +535,8 @@ static Suite *suite_cli(void)
     tcase_set_timeout(verdicts, 240);
     tcase_add_test(verdicts, faults_replay_across_threads);
     tcase_add_test(verdicts, alloc_faults);
+    tcase_add_test(verdicts, valgrind_pass);
+    tcase_add_test(verdicts, valgrind_missing);
     tcase_add_test(verdicts, leak_turns_ci_red);
     tcase_add_test(verdicts, results_contract);
     suite_add_tcase(s, verdicts);

@@ -295,7 +295,7 @@ START_TEST(test_json_contract)
         "name", "file", "workload", "description", "status", "reason", "seed", "threads",
         "iterations", "iterations_planned", "failed_iterations", "duration_s", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
-        "expectations", "faults", "warnings", NULL};
+        "expectations", "valgrind", "faults", "warnings", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 

@@ -28,6 +28,8 @@ static const char run_usage[] =
     "      --seed N           use seed N for every scenario (replays a report's run)\n"
     "      --threads N        run every scenario on N threads\n"
     "      --iterations N     run every scenario for N iterations (samples scale along)\n"
+    "      --valgrind         also run every scenario's worker under valgrind memcheck\n"
+    "                         (scenarios with a valgrind: section always get this pass)\n"
     "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
     "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
     "  -q, --quiet            print only failures and the summary\n"
@@ -90,6 +92,7 @@ int cmd_run(int argc, char **argv)
         {"threads", required_argument, NULL, 'T'},
         {"iterations", required_argument, NULL, 'N'},
         {"filter", required_argument, NULL, 'k'},
+        {"valgrind", no_argument, NULL, 'V'},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
@@ -131,6 +134,7 @@ int cmd_run(int argc, char **argv)
             XGROW(filters, fcap, nfilters);
             filters[nfilters++] = optarg;
             break;
+        case 'V': o.valgrind = true; break;
         case 'C': color = 1; break;
         case 'c': color = 0; break;
         case 'q': quiet = true; break;
@@ -196,6 +200,9 @@ int cmd_run(int argc, char **argv)
         }
         drip_result *r = drip_run_results_add(&run);
         drip_runner_run_one(&o, sc, r);
+        if ((o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
+            !interrupted)
+            drip_runner_valgrind(&o, sc, r);
         if (color && !quiet)
             printf("\r\033[K");
         if (!quiet || r->status != DRIP_STATUS_PASS)

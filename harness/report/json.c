@@ -211,6 +211,49 @@ static void json_expectations(jw *w, const drip_result *r)
     jw_end_array(w);
 }
 
+/* "valgrind": null when no pass ran, else its totals, errors and checks. */
+static void json_valgrind(jw *w, const drip_result *r)
+{
+    static const char *const kinds[] = {"definitely_lost", "indirectly_lost", "possibly_lost",
+                                        "still_reachable", "errors"};
+    const drip_valgrind_result *v = &r->valgrind;
+    if (!v->ran) {
+        jw_null(w, "valgrind");
+        return;
+    }
+    jw_object(w, "valgrind");
+    jw_u64(w, "iterations", v->iterations);
+    jw_str(w, "skipped", v->skipped);
+    jw_bool(w, "complete", v->complete);
+    jw_str(w, "problem", v->problem);
+    jw_str(w, "xml_file", v->xml_file);
+    for (int k = 0; k < 4; k++) {
+        jw_object(w, kinds[k]);
+        jw_u64(w, "bytes", v->bytes[k]);
+        jw_u64(w, "blocks", v->blocks[k]);
+        jw_end_object(w);
+    }
+    jw_u64(w, "errors", v->errors);
+    jw_str(w, "first_error", v->first_error);
+    jw_str(w, "top_leak", v->top_leak);
+    jw_array(w, "checks");
+    for (int c = 0; c < DRIP_VG_CHECKS; c++) {
+        if (!v->checked[c])
+            continue;
+        jw_object(w, NULL);
+        jw_str(w, "check", kinds[c]);
+        jw_u64(w, "max", v->limit[c]);
+        jw_u64(w, "actual", v->actual[c]);
+        if (v->skipped)
+            jw_str(w, "ok", "skipped");
+        else
+            jw_bool(w, "ok", v->ok[c]);
+        jw_end_object(w);
+    }
+    jw_end_array(w);
+    jw_end_object(w);
+}
+
 static void json_faults(jw *w, const drip_result *r)
 {
     jw_array(w, "faults");
@@ -261,6 +304,7 @@ static void json_scenario(jw *w, const drip_result *r)
         jw_null(w, "after_teardown");
     }
     json_expectations(w, r);
+    json_valgrind(w, r);
     json_faults(w, r);
     jw_array(w, "warnings");
     for (size_t i = 0; i < r->nwarnings; i++)

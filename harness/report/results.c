@@ -45,6 +45,15 @@ void drip_result_add_sample(drip_result *r, const drip_sample *s)
     r->samples[r->nsamples++] = *s;
 }
 
+static void valgrind_result_free(drip_valgrind_result *v)
+{
+    free(v->skipped);
+    free(v->problem);
+    free(v->xml_file);
+    free(v->first_error);
+    free(v->top_leak);
+}
+
 static void result_free(drip_result *r)
 {
     free(r->name);
@@ -60,6 +69,7 @@ static void result_free(drip_result *r)
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
+    valgrind_result_free(&r->valgrind);
 }
 
 /* Frees what the run owns, not the struct itself (callers keep it on the

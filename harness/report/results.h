@@ -56,6 +56,26 @@ typedef struct drip_fault_result {
     size_t   nfirst;
 } drip_fault_result;
 
+/* The valgrind pass, when one was asked for.  Checks follow the order of
+ * drip_vg_check_names (scenario.h): four leak kinds in bytes, then errors. */
+#define DRIP_VG_CHECKS 5
+typedef struct drip_valgrind_result {
+    bool     ran;                /* a pass was asked for (flag or section) */
+    char    *skipped;            /* why it could not run, or NULL */
+    bool     complete;           /* the XML ended properly */
+    char    *problem;            /* why the XML is incomplete or unreadable, or NULL */
+    char    *xml_file;
+    uint64_t iterations;
+    uint64_t bytes[4], blocks[4];/* definitely, indirectly, possibly lost, still reachable */
+    uint64_t errors;             /* memory errors (invalid reads, uninitialised values...) */
+    char    *first_error;        /* "InvalidRead: ... at fn (file:line)", or NULL */
+    char    *top_leak;           /* the biggest definitely-lost record's site, or NULL */
+    bool     checked[DRIP_VG_CHECKS];
+    uint64_t limit[DRIP_VG_CHECKS];
+    uint64_t actual[DRIP_VG_CHECKS];
+    bool     ok[DRIP_VG_CHECKS];
+} drip_valgrind_result;
+
 typedef struct drip_result {
     char       *name;
     char       *file;
@@ -81,6 +101,7 @@ typedef struct drip_result {
     drip_expect_result *expects; size_t nexpects;
     drip_fault_result  *faults;  size_t nfaults;
     char              **warnings; size_t nwarnings;
+    drip_valgrind_result valgrind;
 } drip_result;
 
 typedef struct drip_run_results {

@@ -23,6 +23,7 @@ typedef struct drip_runner_opts {
     uint64_t    seed;
     uint32_t    threads;         /* 0: the scenario's run.threads */
     uint64_t    iterations;      /* 0: the scenario's run.iterations */
+    bool        valgrind;        /* --valgrind: a valgrind pass for every scenario */
     volatile sig_atomic_t *interrupted;   /* set by a signal handler: stop now */
 } drip_runner_opts;
 
@@ -34,6 +35,12 @@ void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run);
  * its run results.  Never fails as a function: every problem becomes r's
  * status and reason. */
 void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
+
+/* The valgrind pass for sc (see vgpass.c): run the worker under memcheck
+ * with the pass's iteration count, parse the XML into r->valgrind, check
+ * its limits and fold failures into r's status and reason.  Needs
+ * o->log_dir (the XML is written there).  Never fails as a function. */
+void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
 
 /* Fit every measured metric, evaluate sc's expectations and set r's status
  * and reason from them (an error status already set is kept).  Pure: uses

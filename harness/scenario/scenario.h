@@ -77,6 +77,22 @@ typedef struct drip_run_spec {
     uint64_t heap_ceiling;   /* default 1 GiB */
 } drip_run_spec;
 
+/* The valgrind pass (`valgrind:`): the worker again, under memcheck, with
+ * its own iteration count, and limits per leak kind (bytes) and on errors.
+ * Checks are in the order of drip_vg_kind (harness/valgrind/vgxml.h), then
+ * errors. */
+enum { DRIP_VGC_DEFINITELY, DRIP_VGC_INDIRECTLY, DRIP_VGC_POSSIBLY, DRIP_VGC_REACHABLE,
+       DRIP_VGC_ERRORS, DRIP_VGC_COUNT };
+extern const char *const drip_vg_check_names[DRIP_VGC_COUNT];   /* "definitely_lost", ... */
+
+typedef struct drip_valgrind_spec {
+    bool     present;                /* the scenario has a valgrind: section */
+    uint64_t iterations;             /* default 200 */
+    bool     has_max[DRIP_VGC_COUNT];
+    uint64_t max[DRIP_VGC_COUNT];    /* bytes for leak kinds, a count for errors */
+    drip_pos pos;
+} drip_valgrind_spec;
+
 typedef struct drip_scenario {
     char *name;
     char *description;       /* may be NULL */
@@ -92,6 +108,7 @@ typedef struct drip_scenario {
     drip_run_spec run;
     drip_fault_spec *faults; size_t nfaults;
     drip_expect *expects;    size_t nexpects;
+    drip_valgrind_spec valgrind;
 } drip_scenario;
 
 typedef struct drip_scenario_list {

@@ -409,6 +409,8 @@ static int set_expect(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 
 /* ---- the document ------------------------------------------------------------- */
 
+static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+
 static const drip__field root_fields[] = {
     {.key = "name", .kind = DRIP__K_NAME, .required = true, .off = offsetof(drip_scenario, name)},
     {.key = "description", .kind = DRIP__K_STR, .off = offsetof(drip_scenario, description)},
@@ -417,7 +419,71 @@ static const drip__field root_fields[] = {
     {.key = "run", .kind = DRIP__K_CUSTOM, .fn = set_run},
     {.key = "faults", .kind = DRIP__K_CUSTOM, .fn = set_faults},
     {.key = "expect", .kind = DRIP__K_CUSTOM, .fn = set_expect},
+    {.key = "valgrind", .kind = DRIP__K_CUSTOM, .fn = set_valgrind},
 };
+
+/* ---- valgrind ------------------------------------------------------------------ */
+
+const char *const drip_vg_check_names[DRIP_VGC_COUNT] = {
+    "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable", "errors",
+};
+
+static const drip__field vg_limit_fields[] = {
+    {.key = "max", .kind = DRIP__K_UINT, .required = true, .off = 0, .umin = 0,
+     .umax = UINT64_MAX, .range = "an integer of 0 or more"},
+};
+
+/* `KIND: { max: N }`, the check named by the last component of path. */
+static int set_vg_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_valgrind_spec *vg = obj;
+    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+    int check = 0;
+    while (check < DRIP_VGC_COUNT && strcmp(drip_vg_check_names[check], name) != 0)
+        check++;
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0 || check == DRIP_VGC_COUNT)
+        return r;
+    drip__seen seen[1];
+    uint64_t max = 0;
+    size_t problems = ld->diags->count;
+    memset(seen, 0, sizeof seen);
+    drip__mapwalk w = {vg_limit_fields, 1, path, "key", NULL, &max, seen};
+    if (drip__walk_fields(ld, v, &w) < 0)
+        return -1;
+    if (ld->diags->count == problems && seen[0].key.line) {
+        vg->has_max[check] = true;
+        vg->max[check] = max;
+    }
+    return 0;
+}
+
+#define VG(f) .off = offsetof(drip_valgrind_spec, f)
+static const drip__field vg_fields[] = {
+    {.key = "iterations", .kind = DRIP__K_UINT, VG(iterations), .umin = 1,
+     .umax = 100000000, .range = "an integer from 1 to 100000000"},
+    {.key = "definitely_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "indirectly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "possibly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "still_reachable", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "errors", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+};
+#undef VG
+
+static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(vg_fields)];
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    memset(seen, 0, sizeof seen);
+    sc->valgrind.present = true;
+    sc->valgrind.iterations = 200;
+    sc->valgrind.pos = drip__pos(v);
+    drip__mapwalk w = {vg_fields, NELEM(vg_fields), path, "key", NULL, &sc->valgrind, seen};
+    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+}
 
 int drip__scenario_document(drip__loader *ld, const yaml_event_t *root, drip_pos doc,
                             drip_scenario *sc)
