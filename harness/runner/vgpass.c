@@ -78,6 +78,7 @@ static pid_t start(const drip_runner_opts *o, const drip_scenario *sc, const cha
     argv[a++] = "--xml=yes";
     argv[a++] = xmlopt;
     argv[a++] = "--child-silent-after-fork=yes";
+    argv[a++] = "--fair-sched=yes";          /* no starved threads in runtime workloads */
     argv[a++] = o->self_exe;
     argv[a++] = "worker";
     argv[a++] = "--index";
