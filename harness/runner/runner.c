@@ -14,6 +14,7 @@
 
 #include "util/util.h"
 #include "worker/protocol.h"
+#include "worker/sampler.h"
 
 /* How far past the heap ceiling the worker's RSS may go before the runner
  * kills it from outside (the worker's own watchdog should stop it first;
@@ -36,55 +37,70 @@ void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run)
 
 /* ---- the child ------------------------------------------------------------ */
 
-/* In the forked child: wire fds and exec `drip worker`.  Never returns. */
-static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int wfd)
+void drip__child_setup(const char *log_path, int proto_fd)
 {
     setpgid(0, 0);
-    if (o->log_dir) {
-        char *log = xasprintf("%s/%s.log", o->log_dir, sc->name);
-        int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (log_path) {
+        int lfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (lfd >= 0) {
             dup2(lfd, STDOUT_FILENO);
             dup2(lfd, STDERR_FILENO);
         }
     }
-    int devnull = open("/dev/null", O_RDONLY);
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull >= 0)
         dup2(devnull, STDIN_FILENO);
-    if (wfd != DRIP_WORKER_FD) {
-        dup2(wfd, DRIP_WORKER_FD);
-    } else {
-        int fl = fcntl(wfd, F_GETFD);
-        fcntl(wfd, F_SETFD, fl & ~FD_CLOEXEC);
+    if (proto_fd < 0)
+        proto_fd = devnull;
+    if (proto_fd >= 0 && proto_fd != DRIP_WORKER_FD) {
+        dup2(proto_fd, DRIP_WORKER_FD);        /* dup2 clears FD_CLOEXEC */
+    } else if (proto_fd == DRIP_WORKER_FD) {
+        int fl = fcntl(proto_fd, F_GETFD);
+        fcntl(proto_fd, F_SETFD, fl & ~FD_CLOEXEC);
     }
     close_range(DRIP_WORKER_FD + 1, ~0U, 0);
+}
 
-    char idx[32], seed[32], threads[32], iters[32];
-    snprintf(idx, sizeof idx, "%zu", sc->doc_index);
-    const char *argv[16];
-    int a = 0;
-    argv[a++] = "drip";
+void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
+                       uint64_t iterations, const char **argv, int *argc, char *buf)
+{
+    int a = *argc;
+    char *idx = buf, *seed = buf + 32, *thr = buf + 64, *it = buf + 96;
+    snprintf(idx, 32, "%zu", sc->doc_index);
     argv[a++] = "worker";
     argv[a++] = "--index";
     argv[a++] = idx;
     if (o->seed_set) {
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+        snprintf(seed, 32, "%llu", (unsigned long long)o->seed);
         argv[a++] = "--seed";
         argv[a++] = seed;
     }
-    if (o->threads) {
-        snprintf(threads, sizeof threads, "%u", o->threads);
+    if (threads) {
+        snprintf(thr, 32, "%u", threads);
         argv[a++] = "--threads";
-        argv[a++] = threads;
+        argv[a++] = thr;
     }
-    if (o->iterations) {
-        snprintf(iters, sizeof iters, "%llu", (unsigned long long)o->iterations);
+    if (iterations) {
+        snprintf(it, 32, "%llu", (unsigned long long)iterations);
         argv[a++] = "--iterations";
-        argv[a++] = iters;
+        argv[a++] = it;
     }
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
+    *argc = a;
+}
+
+/* In the forked child: wire fds and exec `drip worker`.  Never returns. */
+static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int wfd)
+{
+    char *log = o->log_dir ? xasprintf("%s/%s.log", o->log_dir, sc->name) : NULL;
+    drip__child_setup(log, wfd);
+    const char *argv[16];
+    char buf[128];
+    int a = 0;
+    argv[a++] = "drip";
+    drip__worker_args(o, sc, o->threads, o->iterations, argv, &a, buf);
     execv(o->self_exe, (char *const *)argv);
     fprintf(stderr, "drip: error: cannot start worker %s: %s\n", o->self_exe, strerror(errno));
     _exit(127);
@@ -165,22 +181,6 @@ static void feed(watch *w, const char *buf, size_t n)
     memmove(w->pending.buf, start, left);
     w->pending.len = left;
     w->pending.buf[left] = '\0';
-}
-
-static long child_rss(pid_t pid)
-{
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    char *p = strchr(buf, ' ');
-    return p ? strtol(p + 1, NULL, 10) * sysconf(_SC_PAGESIZE) : -1;
 }
 
 /* The last non-empty line of a worker's log (at most 200 bytes of it), or
@@ -272,7 +272,7 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
             why_killed = TIMED_OUT;
             break;
         }
-        long rss = child_rss(pid);
+        long rss = drip_proc_rss_bytes(pid);
         if (rss > 0 && (uint64_t)rss > run.heap_ceiling + RSS_SLACK) {
             why_killed = RSS_KILLED;
             break;

@@ -42,6 +42,21 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
  * o->log_dir (the XML is written there).  Never fails as a function. */
 void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
 
+/* ---- shared by runner.c and vgpass.c ---- */
+
+/* In a forked child about to exec a worker: make it a process-group leader,
+ * send stdout and stderr to log_path (when not NULL), read stdin from
+ * /dev/null, put proto_fd on the protocol fd (DRIP_WORKER_FD; -1: /dev/null)
+ * and close every fd above it. */
+void drip__child_setup(const char *log_path, int proto_fd);
+
+/* Append "worker --index I [--seed S] [--threads T] [--iterations N] --
+ * FILE" to argv at *argc (room for 12 more entries plus NULL), with the
+ * numbers formatted into buf (at least 128 bytes, alive until exec).  seed
+ * comes from o; threads and iterations 0 are left out. */
+void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
+                       uint64_t iterations, const char **argv, int *argc, char *buf);
+
 /* Fit every measured metric, evaluate sc's expectations and set r's status
  * and reason from them (an error status already set is kept).  Pure: uses
  * only sc and r's samples; called by drip_runner_run_one. */

@@ -12,7 +12,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +23,6 @@
 #include "runner.h"
 #include "util/util.h"
 #include "valgrind/vgxml.h"
-#include "worker/protocol.h"
 
 #define VG_DEFAULT_ITERATIONS 200
 #define VG_SLOWDOWN 50            /* the pass may take this many times the run's timeout */
@@ -52,22 +50,8 @@ static pid_t start(const drip_runner_opts *o, const drip_scenario *sc, const cha
     pid_t pid = fork();
     if (pid != 0)
         return pid;
-    setpgid(0, 0);
-    char *log = xasprintf("%s/%s.valgrind.log", o->log_dir, sc->name);
-    int lfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int nul = open("/dev/null", O_RDWR);
-    if (lfd >= 0) {
-        dup2(lfd, STDOUT_FILENO);
-        dup2(lfd, STDERR_FILENO);
-    }
-    if (nul >= 0) {
-        dup2(nul, STDIN_FILENO);
-        dup2(nul, DRIP_WORKER_FD);               /* the worker's lines: not needed */
-    }
-    close_range(DRIP_WORKER_FD + 1, ~0U, 0);
-    char idx[32], iters[32], seed[32], xmlopt[4096];
-    snprintf(idx, sizeof idx, "%zu", sc->doc_index);
-    snprintf(iters, sizeof iters, "%llu", (unsigned long long)iterations);
+    drip__child_setup(xasprintf("%s/%s.valgrind.log", o->log_dir, sc->name), -1);
+    char buf[128], xmlopt[4096];
     snprintf(xmlopt, sizeof xmlopt, "--xml-file=%s", xml);
     const char *argv[32];
     int a = 0;
@@ -80,19 +64,7 @@ static pid_t start(const drip_runner_opts *o, const drip_scenario *sc, const cha
     argv[a++] = "--child-silent-after-fork=yes";
     argv[a++] = "--fair-sched=yes";          /* no starved threads in runtime workloads */
     argv[a++] = o->self_exe;
-    argv[a++] = "worker";
-    argv[a++] = "--index";
-    argv[a++] = idx;
-    argv[a++] = "--iterations";
-    argv[a++] = iters;
-    if (o->seed_set) {
-        snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
-        argv[a++] = "--seed";
-        argv[a++] = seed;
-    }
-    argv[a++] = "--";
-    argv[a++] = sc->file;
-    argv[a] = NULL;
+    drip__worker_args(o, sc, 0, iterations, argv, &a, buf);   /* the worker's lines: /dev/null */
     execvp("valgrind", (char *const *)argv);
     _exit(errno == ENOENT ? 127 : 126);
 }

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -28,10 +29,14 @@ static ssize_t read_small(const char *path, char *buf, size_t n)
     return got;
 }
 
-long drip_proc_rss_bytes(void)
+long drip_proc_rss_bytes(pid_t pid)
 {
-    char buf[256];
-    if (read_small("/proc/self/statm", buf, sizeof buf) < 0)
+    char path[64], buf[256];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/statm");
+    if (read_small(path, buf, sizeof buf) < 0)
         return -1;
     char *p = strchr(buf, ' ');           /* size resident shared ... */
     if (!p)
@@ -99,7 +104,7 @@ void drip_sampler_take(drip_sample *s, uint64_t iter, uint64_t t0_ns)
     s->v[DRIP_COL_METRIC(DRIP_M_HEAP_BYTES)] = (double)st.live_bytes;
     s->v[DRIP_COL_METRIC(DRIP_M_HEAP_OBJECTS)] = (double)st.live_objects;
     s->v[DRIP_COL_METRIC(DRIP_M_ALLOCS)] = (double)st.allocs;
-    s->v[DRIP_COL_METRIC(DRIP_M_RSS)] = (double)drip_proc_rss_bytes();
+    s->v[DRIP_COL_METRIC(DRIP_M_RSS)] = (double)drip_proc_rss_bytes(0);
     s->v[DRIP_COL_METRIC(DRIP_M_THREADS)] = (double)drip_proc_threads();
     s->v[DRIP_COL_METRIC(DRIP_M_FDS)] = (double)drip_proc_fds();
     drip_rt_gauges g;
