@@ -646,6 +646,95 @@ START_TEST(test_fail_hook)
 }
 END_TEST
 
+/* ---- tracking ------------------------------------------------------------ */
+
+static _Atomic int walk_calls;
+
+/* A walker that records two made-up frames and allocates, as a real
+ * unwinder might: that allocation must be plain (neither tracked nor
+ * walked again). */
+static int fake_walk(void **pcs, int max)
+{
+    atomic_fetch_add(&walk_calls, 1);
+    void *scratch = malloc(24);
+    free(scratch);
+    if (max < 2)
+        return 0;
+    pcs[0] = (void *)0x1111;
+    pcs[1] = (void *)0x2222;
+    return 2;
+}
+
+/* Find the listed block at ptr, or NULL. */
+static const drip_alloc_block *find_block(const drip_alloc_block *b, size_t n, const void *ptr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i].ptr == ptr)
+            return &b[i];
+    return NULL;
+}
+
+START_TEST(test_track)
+{
+    static drip_alloc_block list[16];      /* static: the listing never allocates */
+    drip_alloc_stats before, after;
+    drip_alloc_read(&before);
+    drip_alloc_set_counting(true);
+    bool started = drip_alloc_track_start(fake_walk);
+    char *a = malloc(100);
+    char *b = calloc(3, 10);
+    char *c = malloc(7);
+    __asm__ volatile("" : : "r"(c) : "memory");   /* keep gcc from eliding malloc+free */
+    memset(a, 'x', 100);
+    char *a2 = realloc(a, 5000);           /* moves: still tracked, at the new address */
+    free(c);
+    drip_alloc_set_counting(false);
+    char *u = malloc(50);                  /* counting off: never tracked */
+    drip_alloc_set_counting(true);
+    drip_alloc_track_stop();
+    char *late = malloc(60);               /* after stop: not tracked */
+    __asm__ volatile("" : : "r"(late), "r"(u) : "memory");
+    drip_alloc_set_counting(false);
+    size_t n = drip_alloc_track_list(list, 16);
+    int walks = atomic_load(&walk_calls);
+    drip_alloc_read(&after);
+
+    ck_assert(started);
+    ck_assert_uint_eq(n, 2);               /* a2 and b; c freed; u, late untracked */
+    const drip_alloc_block *ba = find_block(list, n, a2), *bb = find_block(list, n, b);
+    ck_assert_ptr_nonnull(ba);
+    ck_assert_ptr_nonnull(bb);
+    ck_assert_uint_eq(ba->size, 5000);
+    ck_assert_uint_eq(bb->size, 30);
+    ck_assert_int_eq(bb->npc, 2);
+    ck_assert_ptr_eq(bb->pc[1], (void *)0x2222);
+    ck_assert_uint_gt(ba->serial, bb->serial);   /* the realloc came later */
+    ck_assert_int_eq(walks, 4);            /* a, b, c, a2 */
+    ck_assert_int_eq(a2[99], 'x');
+    ck_assert_int_eq(b[29], 0);            /* calloc'd */
+    ck_assert_uint_eq(malloc_usable_size(a2), 5000);
+    /* counted as usual: a2 + b + late */
+    ck_assert_int_eq(after.live_bytes - before.live_bytes, 5000 + 30 + 60);
+
+    drip_alloc_set_counting(true);
+    free(b);                               /* unlinks */
+    drip_alloc_set_counting(false);
+    ck_assert_uint_eq(drip_alloc_track_list(list, 16), 1);
+    drip_alloc_track_forget();             /* a2 stays allocated, off the list */
+    ck_assert_uint_eq(drip_alloc_track_list(list, 16), 0);
+    drip_alloc_set_counting(true);
+    char *a3 = realloc(a2, 10);            /* a forgotten block reallocs and frees normally */
+    ck_assert_int_eq(a3[9], 'x');
+    free(a3);
+    free(late);
+    drip_alloc_set_counting(false);
+    free(u);
+    drip_alloc_read(&after);
+    ck_assert_int_eq(after.live_bytes, before.live_bytes);
+    ck_assert_int_eq(after.live_objects, before.live_objects);
+}
+END_TEST
+
 START_TEST(test_threads_mixed)
 {
     static struct mix_arg args[MIX_THREADS];
@@ -798,6 +887,7 @@ Suite *suite_alloc(void)
     tcase_add_test(tc, test_passthrough_child);
     tcase_add_test(tc, test_bad_free_aborts);
     tcase_add_test(tc, test_fail_hook);
+    tcase_add_test(tc, test_track);
     suite_add_tcase(s, tc);
 
     return s;

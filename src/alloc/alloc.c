@@ -67,6 +67,7 @@ _Static_assert(sizeof(alloc__hdr) == 16, "the header is 16 bytes");
 #define MAX_OFFSET      ((size_t)1 << 31)     /* largest alignment the header can hold */
 #define ALLOC_COUNTED   0xd41bc0deu
 #define ALLOC_UNCOUNTED 0xd41bf4eeu
+#define ALLOC_TRACKED   0xd41b7ac3u           /* counted, and on the tracking list */
 #define ALLOC_FREED     0xd41bdeadu           /* debug builds only */
 
 static inline alloc__hdr *hdr_of(void *user)
@@ -97,7 +98,8 @@ ALLOC_SLOW static void alloc__bad_pointer(const char *fn, void *p)
 #define CHECK_MAGIC(fn, p, h)                                                  \
     do {                                                                       \
         if (unlikely((h)->magic != ALLOC_COUNTED &&                            \
-                     (h)->magic != ALLOC_UNCOUNTED))                           \
+                     (h)->magic != ALLOC_UNCOUNTED &&                          \
+                     (h)->magic != ALLOC_TRACKED))                             \
             alloc__bad_pointer(fn, p);                                         \
     } while (0)
 #else
@@ -193,6 +195,14 @@ enum { T_NEW = 0, T_REGISTERING, T_SLOT, T_GLOBAL };
 
 /* The fault-injection hook (drip_alloc_set_fail_hook), or NULL. */
 static _Atomic(drip_alloc_fail_hook) g_fail;
+
+/* The tracking stack walker (drip_alloc_track_start), or NULL when not
+ * tracking. */
+static _Atomic(drip_alloc_backtrace_fn) g_track;
+
+/* Non-zero while a fail hook is installed or tracking is on: the one flag
+ * malloc's fast path tests to know it must take the slow way. */
+static _Atomic int g_slow;
 
 /* Zero-initialised for every new thread: counting on, no slot yet. */
 static ALLOC_TLS struct {
@@ -339,16 +349,122 @@ static inline void *block_init(char *real, size_t offset, size_t size)
     return user;
 }
 
-static inline void *alloc__malloc(size_t size)
+/* ======================================================================
+ * Tracking (drip_alloc_track_start): every counted allocation made while
+ * it is on gets a record in front of its header - the stack that made it
+ * and links into one list of live tracked blocks:
+ *
+ *     glibc block: [ track_rec ][ alloc__hdr ][ user bytes ... ]
+ *                  ^ real        offset = TRACK_OFF --------^
+ *
+ * The header's offset already tells free where glibc's block starts, so a
+ * tracked block needs nothing else.  The list has one lock; tracking is
+ * for failure sweeps, where every allocation's site matters more than
+ * speed.  Over-aligned allocations (posix_memalign and friends beyond 16
+ * bytes) are counted but never tracked.
+ * ====================================================================== */
+
+typedef struct track_rec {
+    struct track_rec *prev, *next;
+    uint64_t serial;
+    uint32_t npc;
+    uint32_t linked;          /* on the list (cleared by forget) */
+    void    *pc[DRIP_ALLOC_MAX_FRAMES];
+} track_rec;
+
+#define TRACK_OFF (((sizeof(track_rec) + 15) & ~(size_t)15) + HDR)
+
+static pthread_mutex_t g_track_lock = PTHREAD_MUTEX_INITIALIZER;
+static track_rec      *g_track_head;
+static uint64_t        g_track_serial;
+static size_t          g_track_count;
+
+static inline track_rec *rec_of(void *user, const alloc__hdr *h)
 {
-    if (unlikely(size > SIZE_MAX - HDR || inject_failure(size))) {
+    return (track_rec *)((char *)user - h->offset);
+}
+
+/* Should this allocation be tracked?  Tracking on, this thread counts, and
+ * this is not an allocation made by the stack walker itself. */
+static inline bool track_wanted(void)
+{
+    return atomic_load_explicit(&g_track, memory_order_acquire) && !t_self.off &&
+           !t_self.in_hook;
+}
+
+/* Take a block off the tracking list, unless forget already did. */
+ALLOC_SLOW static void track_unlink(track_rec *r)
+{
+    pthread_mutex_lock(&g_track_lock);
+    if (r->linked) {
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            g_track_head = r->next;
+        if (r->next)
+            r->next->prev = r->prev;
+        r->linked = 0;
+        g_track_count--;
+    }
+    pthread_mutex_unlock(&g_track_lock);
+}
+
+/* malloc (zero = false) or calloc (zero = true) of a tracked block. */
+ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
+{
+    if (size > SIZE_MAX - TRACK_OFF) {
         errno = ENOMEM;
         return NULL;
     }
+    char *real = zero ? __libc_calloc(1, size + TRACK_OFF) : __libc_malloc(size + TRACK_OFF);
+    if (!real)
+        return NULL;
+    track_rec *r = (track_rec *)real;
+    drip_alloc_backtrace_fn bt = atomic_load_explicit(&g_track, memory_order_acquire);
+    int n = 0;
+    if (bt) {
+        t_self.in_hook = 1;              /* the walker's own allocations: plain */
+        n = bt(r->pc, DRIP_ALLOC_MAX_FRAMES);
+        t_self.in_hook = 0;
+    }
+    r->npc = n > 0 ? (uint32_t)n : 0;
+    void *user = block_init(real, TRACK_OFF, size);
+    hdr_of(user)->magic = ALLOC_TRACKED;
+    pthread_mutex_lock(&g_track_lock);
+    r->serial = ++g_track_serial;
+    r->prev = NULL;
+    r->next = g_track_head;
+    if (g_track_head)
+        g_track_head->prev = r;
+    g_track_head = r;
+    r->linked = 1;
+    g_track_count++;
+    pthread_mutex_unlock(&g_track_lock);
+    return user;
+}
+
+/* malloc without failure injection (the caller has asked already). */
+static inline void *alloc__malloc_nofail(size_t size)
+{
+    if (unlikely(size > SIZE_MAX - HDR)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (unlikely(atomic_load_explicit(&g_slow, memory_order_relaxed)) && track_wanted())
+        return track_alloc(size, false);
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
         return NULL;
     return block_init(real, HDR, size);
+}
+
+static inline void *alloc__malloc(size_t size)
+{
+    if (unlikely(inject_failure(size))) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return alloc__malloc_nofail(size);
 }
 
 /* Blocks aligned beyond what malloc gives: glibc's block is aligned to
@@ -390,6 +506,10 @@ static inline void alloc__free(void *p)
 {
     alloc__hdr *h = hdr_of(p);
     CHECK_MAGIC("free", p, h);
+    if (unlikely(h->magic == ALLOC_TRACKED)) {
+        track_unlink(rec_of(p, h));
+        h->magic = ALLOC_COUNTED;
+    }
     if (h->magic == ALLOC_COUNTED) {
         alloc__slot *s = t_self.fast;
         if (unlikely(!s)) {
@@ -416,6 +536,18 @@ static void *alloc__realloc(void *p, size_t size)
     if (unlikely(size > SIZE_MAX - HDR || inject_failure(size))) {
         errno = ENOMEM;
         return NULL;
+    }
+    if (unlikely(h->magic == ALLOC_TRACKED ||
+                 (atomic_load_explicit(&g_slow, memory_order_relaxed) && track_wanted()))) {
+        /* A tracked block moves as a new allocation (tracked when tracking
+         * is on) plus a free of the old one: the list never holds a stale
+         * address.  Counts as one allocation and one free, as below. */
+        void *n = alloc__malloc_nofail(size);
+        if (!n)
+            return NULL;
+        memcpy(n, p, old_size < size ? old_size : size);
+        alloc__free(p);
+        return n;
     }
     char *real;
     if (likely(offset == HDR)) {
@@ -478,7 +610,7 @@ void *malloc(size_t size)
 {
     alloc__slot *s = t_self.fast;
     if (unlikely(!s || size > SIZE_MAX - HDR ||
-                 atomic_load_explicit(&g_fail, memory_order_relaxed)))
+                 atomic_load_explicit(&g_slow, memory_order_relaxed)))
         return malloc_slow(size);
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
@@ -515,6 +647,9 @@ void free(void *p)
     if (h->magic == ALLOC_COUNTED) {
         slot_add(&s->bytes, -h->size);
         slot_add(&s->frees, 1);
+    } else if (unlikely(h->magic == ALLOC_TRACKED)) {
+        alloc__free(p);
+        return;
     }
     block_release(p, h);
 }
@@ -529,6 +664,8 @@ void *calloc(size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
+    if (unlikely(atomic_load_explicit(&g_slow, memory_order_relaxed)) && track_wanted())
+        return track_alloc(total, true);
     char *real = __libc_calloc(1, total + HDR);
     if (unlikely(!real))
         return NULL;
@@ -804,7 +941,70 @@ bool drip_alloc_active(void)
     return !passthrough();
 }
 
+/* Recompute g_slow after a hook or the walker changed. */
+static void slow_update(void)
+{
+    atomic_store(&g_slow, atomic_load(&g_fail) != NULL || atomic_load(&g_track) != NULL);
+}
+
 drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
 {
-    return atomic_exchange(&g_fail, hook);
+    drip_alloc_fail_hook old = atomic_exchange(&g_fail, hook);
+    slow_update();
+    return old;
+}
+
+/* The walker used when drip_alloc_track_start is given none: no stacks. */
+static int caller_only(void **pcs, int max)
+{
+    (void)pcs;
+    (void)max;
+    return 0;
+}
+
+bool drip_alloc_track_start(drip_alloc_backtrace_fn walk)
+{
+    if (passthrough())
+        return false;
+    atomic_store(&g_track, walk ? walk : caller_only);
+    slow_update();
+    return true;
+}
+
+void drip_alloc_track_stop(void)
+{
+    atomic_store(&g_track, NULL);
+    slow_update();
+}
+
+size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
+{
+    pthread_mutex_lock(&g_track_lock);
+    size_t i = 0;
+    for (track_rec *r = g_track_head; r && i < max; r = r->next, i++) {
+        const alloc__hdr *h = (const alloc__hdr *)((char *)r + TRACK_OFF - HDR);
+        out[i].ptr = (const char *)r + TRACK_OFF;
+        out[i].size = h->size;
+        out[i].serial = r->serial;
+        out[i].npc = (int)r->npc;
+        memcpy(out[i].pc, r->pc, sizeof r->pc);
+    }
+    size_t total = g_track_count;
+    pthread_mutex_unlock(&g_track_lock);
+    return total;
+}
+
+void drip_alloc_track_forget(void)
+{
+    pthread_mutex_lock(&g_track_lock);
+    for (track_rec *r = g_track_head, *next; r; r = next) {
+        next = r->next;
+        alloc__hdr *h = (alloc__hdr *)((char *)r + TRACK_OFF - HDR);
+        h->magic = ALLOC_COUNTED;
+        r->linked = 0;
+        r->prev = r->next = NULL;
+    }
+    g_track_head = NULL;
+    g_track_count = 0;
+    pthread_mutex_unlock(&g_track_lock);
 }

@@ -62,6 +62,50 @@ bool drip_alloc_active(void);
 typedef bool (*drip_alloc_fail_hook)(size_t size);
 drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook);
 
+/* Tracking: a list of live blocks with the stack that allocated each.
+ *
+ * While tracking is on, every allocation made by a thread whose counting is
+ * on (malloc, calloc, realloc; not the over-aligned family) is recorded
+ * with up to DRIP_ALLOC_MAX_FRAMES return addresses from `walk`, and stays
+ * on the list until it is freed or drip_alloc_track_forget drops it -
+ * whether or not tracking is still on.  It is meant for failure sweeps:
+ * allocate, stop, and ask which blocks of the tracked stretch are still
+ * alive and where they came from.  Tracking costs a lock and a stack walk
+ * per allocation.
+ *
+ * `walk` fills pcs with at most max return addresses (innermost first,
+ * including the allocator's own frames, which the caller skips when it
+ * symbolizes) and returns how many.  It runs inside malloc: it must be
+ * thread-safe, and any allocation it makes is plain (never tracked or
+ * failed).  libunwind's unw_backtrace fits.  NULL records no stacks. */
+#define DRIP_ALLOC_MAX_FRAMES 24
+
+typedef int (*drip_alloc_backtrace_fn)(void **pcs, int max);
+
+typedef struct drip_alloc_block {
+    const void *ptr;                      /* the user pointer */
+    size_t      size;                     /* requested size */
+    uint64_t    serial;                   /* 1, 2, ... in allocation order */
+    int         npc;
+    void       *pc[DRIP_ALLOC_MAX_FRAMES];
+} drip_alloc_block;
+
+/* Start tracking with `walk`.  false (and nothing tracked) when the
+ * counting allocator is not active. */
+bool drip_alloc_track_start(drip_alloc_backtrace_fn walk);
+
+/* Stop tracking new allocations; tracked blocks stay listed until freed. */
+void drip_alloc_track_stop(void);
+
+/* Copy up to max listed blocks (newest first) into out; returns how many
+ * are listed in all, which may be more than max.  Takes the list's lock
+ * and never allocates; call it from a thread whose counting is off if out
+ * is to be allocated first. */
+size_t drip_alloc_track_list(drip_alloc_block *out, size_t max);
+
+/* Drop every listed block from the list (they stay allocated and counted). */
+void drip_alloc_track_forget(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,3 +33,24 @@ drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
     (void)hook;
     return NULL;
 }
+
+bool drip_alloc_track_start(drip_alloc_backtrace_fn walk)
+{
+    (void)walk;
+    return false;
+}
+
+void drip_alloc_track_stop(void)
+{
+}
+
+size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
+{
+    (void)out;
+    (void)max;
+    return 0;
+}
+
+void drip_alloc_track_forget(void)
+{
+}
