@@ -17,6 +17,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /* The drip executable to start workers from: argv[0] resolved to an
  * absolute path (through PATH when it has no slash), else /proc/self/exe.

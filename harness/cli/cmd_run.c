@@ -1,4 +1,6 @@
-/* cmd_run.c - `drip run`: run scenarios, print verdicts, write the report. */
+/* cmd_run.c - `drip run` and `drip sweep`: run scenarios (or sweep their
+ * allocation failures), print verdicts, write the report.  The two share
+ * everything but what is done to each scenario. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fnmatch.h>
@@ -38,6 +40,31 @@ static const char run_usage[] =
     "Exit status: 0 every scenario passed, 1 a scenario failed or errored,\n"
     "2 bad command line or invalid scenario file (nothing ran).\n";
 
+static const char sweep_usage[] =
+    "usage: drip sweep [options] FILE|DIR...\n"
+    "\n"
+    "The allocation-failure sweep: for every scenario, trial k runs setup, the\n"
+    "sweep's warm-up iterations, ONE iteration in which the k-th allocation fails\n"
+    "(transient mode; persistent mode: the k-th and every later one), then\n"
+    "teardown, and reports blocks of that iteration still alive, with the stack\n"
+    "that allocated them, or the crash or hang.  k goes 1, 2, ... until an\n"
+    "iteration runs without a fault firing.  Each trial runs in a worker process:\n"
+    "a crash at k=7 is recorded and the sweep goes on at k=8.  Limits and options\n"
+    "come from the scenario's sweep: section (docs/SCENARIOS.md); by default any\n"
+    "leak, crash or hang fails the scenario.\n"
+    "\n"
+    "  -o, --report-dir DIR   write the report here (default: reports/sweep-DATE-TIME;\n"
+    "                         reports/latest points at the newest)\n"
+    "      --seed N           use seed N for every scenario's named fault points\n"
+    "      --mode MODE        transient, persistent or both (default: the scenario's)\n"
+    "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
+    "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
+    "  -q, --quiet            print only failures and the summary\n"
+    "  -h, --help             show this help\n"
+    "\n"
+    "Exit status: 0 every sweep was clean within its limits, 1 a finding broke a\n"
+    "limit or a sweep could not run, 2 bad command line or invalid scenario file.\n";
+
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int sig)
@@ -46,8 +73,8 @@ static void on_signal(int sig)
     interrupted = 1;
 }
 
-/* A fresh directory reports/run-YYYYmmdd-HHMMSS[-N]; returns it malloc'd. */
-static char *default_report_dir(void)
+/* A fresh directory reports/KIND-YYYYmmdd-HHMMSS[-N]; returns it malloc'd. */
+static char *default_report_dir(const char *kind)
 {
     char stamp[64];
     time_t now = time(NULL);
@@ -55,8 +82,8 @@ static char *default_report_dir(void)
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     for (int i = 1;; i++) {
-        char *dir = i == 1 ? xasprintf("reports/run-%s", stamp)
-                           : xasprintf("reports/run-%s-%d", stamp, i);
+        char *dir = i == 1 ? xasprintf("reports/%s-%s", kind, stamp)
+                           : xasprintf("reports/%s-%s-%d", kind, stamp, i);
         struct stat st;
         if (stat(dir, &st) < 0)
             return dir;
@@ -84,7 +111,8 @@ static char *iso_now(void)
     return xstrdup(buf);
 }
 
-int cmd_run(int argc, char **argv)
+/* `drip run` (sweep false) and `drip sweep` (sweep true). */
+static int run_command(int argc, char **argv, bool sweep)
 {
     static const struct option longopts[] = {
         {"report-dir", required_argument, NULL, 'o'},
@@ -93,6 +121,7 @@ int cmd_run(int argc, char **argv)
         {"iterations", required_argument, NULL, 'N'},
         {"filter", required_argument, NULL, 'k'},
         {"valgrind", no_argument, NULL, 'V'},
+        {"mode", required_argument, NULL, 'm'},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
@@ -104,7 +133,9 @@ int cmd_run(int argc, char **argv)
     char **filters = NULL;
     size_t nfilters = 0, fcap = 0;
     int color = -1;
+    unsigned modes = 0;
     bool quiet = false, default_dir = false;
+    const char *usage = sweep ? sweep_usage : run_usage;
     int rc = DRIP_EXIT_USAGE, opt;
     unsigned long long v;
     drip_scenario_list list = {0};
@@ -135,16 +166,37 @@ int cmd_run(int argc, char **argv)
             filters[nfilters++] = optarg;
             break;
         case 'V': o.valgrind = true; break;
+        case 'm':
+            if (strcmp(optarg, "transient") == 0) {
+                modes = DRIP_SWEEP_TRANSIENT;
+            } else if (strcmp(optarg, "persistent") == 0) {
+                modes = DRIP_SWEEP_PERSISTENT;
+            } else if (strcmp(optarg, "both") == 0) {
+                modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
+            } else {
+                drip_cli_error("--mode must be transient, persistent or both, not '%s'", optarg);
+                goto cleanup;
+            }
+            break;
         case 'C': color = 1; break;
         case 'c': color = 0; break;
         case 'q': quiet = true; break;
-        case 'h': fputs(run_usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
-        default: fputs(run_usage, stderr); goto cleanup;
+        case 'h': fputs(usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
+        default: fputs(usage, stderr); goto cleanup;
         }
+    }
+    if (sweep && (o.threads || o.iterations || o.valgrind)) {
+        drip_cli_error("sweep: --threads, --iterations and --valgrind are for drip run "
+                       "(a sweep runs one iteration per trial on one thread)");
+        goto cleanup;
+    }
+    if (!sweep && modes) {
+        drip_cli_error("--mode is for drip sweep");
+        goto cleanup;
     }
     if (optind >= argc) {
         drip_cli_error("no scenario files given");
-        fputs(run_usage, stderr);
+        fputs(usage, stderr);
         goto cleanup;
     }
     if (color < 0)
@@ -165,7 +217,7 @@ int cmd_run(int argc, char **argv)
     }
 
     if (!report_dir) {
-        report_dir = default_report_dir();
+        report_dir = default_report_dir(sweep ? "sweep" : "run");
         default_dir = true;
     }
     if (drip_mkdir_p(report_dir) < 0) {
@@ -199,10 +251,17 @@ int cmd_run(int argc, char **argv)
             fflush(stdout);
         }
         drip_result *r = drip_run_results_add(&run);
-        drip_runner_run_one(&o, sc, r);
-        if ((o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
-            !interrupted)
-            drip_runner_valgrind(&o, sc, r);
+        if (sweep) {
+            drip_scenario swept = *sc;          /* shallow: only sweep.modes differs */
+            if (modes)
+                swept.sweep.modes = modes;
+            drip_runner_sweep(&o, &swept, r);
+        } else {
+            drip_runner_run_one(&o, sc, r);
+            if ((o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
+                !interrupted)
+                drip_runner_valgrind(&o, sc, r);
+        }
         if (color && !quiet)
             printf("\r\033[K");
         if (!quiet || r->status != DRIP_STATUS_PASS)
@@ -237,4 +296,14 @@ cleanup:
     free(filters);
     free(report_dir);
     return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    return run_command(argc, argv, false);
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+    return run_command(argc, argv, true);
 }

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -24,10 +25,13 @@ int cmd_worker(int argc, char **argv)
         {"threads", required_argument, NULL, 'T'},
         {"iterations", required_argument, NULL, 'N'},
         {"fd", required_argument, NULL, 'f'},
+        {"sweep", required_argument, NULL, 'w'},
+        {"from", required_argument, NULL, 'k'},
         {NULL, 0, NULL, 0},
     };
     drip_runner_opts o = {0};
-    unsigned long long index = 0, fd = DRIP_WORKER_FD, v;
+    unsigned long long index = 0, fd = DRIP_WORKER_FD, v, from_k = 1;
+    unsigned sweep = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
         switch (opt) {
@@ -49,9 +53,23 @@ int cmd_worker(int argc, char **argv)
             o.iterations = v;
             break;
         case 'f': if (!drip_cli_parse_u64("--fd", optarg, 0, 1 << 20, &fd)) return 2; break;
+        case 'w':
+            if (strcmp(optarg, "transient") == 0) {
+                sweep = DRIP_SWEEP_TRANSIENT;
+            } else if (strcmp(optarg, "persistent") == 0) {
+                sweep = DRIP_SWEEP_PERSISTENT;
+            } else {
+                drip_cli_error("worker: --sweep must be transient or persistent");
+                return DRIP_EXIT_USAGE;
+            }
+            break;
+        case 'k':
+            if (!drip_cli_parse_u64("--from", optarg, 1, UINT64_MAX, &from_k))
+                return DRIP_EXIT_USAGE;
+            break;
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
-                  "[--fd FD] -- FILE\n", stderr);
+                  "[--fd FD] [--sweep transient|persistent [--from K]] -- FILE\n", stderr);
             return DRIP_EXIT_USAGE;
         }
     }
@@ -75,7 +93,10 @@ int cmd_worker(int argc, char **argv)
         goto cleanup;
     }
     drip_runner_apply_overrides(&o, &sc->run);
-    rc = drip_worker_run(sc, sc->run.seed, (int)fd);
+    if (sweep)
+        rc = drip_worker_sweep(sc, sc->run.seed, sweep, from_k, (int)fd);
+    else
+        rc = drip_worker_run(sc, sc->run.seed, (int)fd);
     fflush(NULL);
     /* Leave without exit handlers: a leaky workload may still have threads
      * blocked forever, and that is exactly what it was asked to show. */

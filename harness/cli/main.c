@@ -10,6 +10,7 @@ static const struct command {
     const char *help;                 /* NULL: internal, not listed */
 } commands[] = {
     {"run", cmd_run, "run scenarios and write a report"},
+    {"sweep", cmd_sweep, "fail each allocation of an iteration in turn; report leaks and crashes"},
     {"validate", cmd_validate, "check scenario files without running them"},
     {"list", cmd_list, "list the built-in workloads (--metrics: what is measured)"},
     {"explain", cmd_explain, "explain a built-in leak pattern"},

@@ -254,6 +254,76 @@ static void json_valgrind(jw *w, const drip_result *r)
     jw_end_object(w);
 }
 
+/* "sweep": null unless `drip sweep` made this result; else the trials per
+ * mode, the reference residue, the totals against their limits and every
+ * finding with its sites. */
+static void json_sweep(jw *w, const drip_result *r)
+{
+    static const char *const modes[2] = {"transient", "persistent"};
+    static const char *const checks[DRIP_SWEEP_CHECKS] = {"leaked_bytes", "leaked_blocks",
+                                                          "crashes", "hangs"};
+    const drip_sweep_result *sw = &r->sweep;
+    if (!sw->ran) {
+        jw_null(w, "sweep");
+        return;
+    }
+    jw_object(w, "sweep");
+    jw_u64(w, "warmup", sw->warmup);
+    jw_object(w, "reference");
+    jw_u64(w, "bytes", sw->reference_bytes);
+    jw_u64(w, "blocks", sw->reference_blocks);
+    jw_end_object(w);
+    jw_array(w, "modes");
+    for (int m = 0; m < 2; m++) {
+        if (!(sw->modes & (1u << m)))
+            continue;
+        jw_object(w, NULL);
+        jw_str(w, "mode", modes[m]);
+        jw_u64(w, "allocations", sw->allocations[m]);
+        jw_u64(w, "trials", sw->trials[m]);
+        jw_u64(w, "clean", sw->clean[m]);
+        jw_u64(w, "failed_iterations", sw->failed[m]);
+        jw_bool(w, "complete", sw->complete[m]);
+        jw_end_object(w);
+    }
+    jw_end_array(w);
+    jw_array(w, "checks");
+    for (int c = 0; c < DRIP_SWEEP_CHECKS; c++) {
+        jw_object(w, NULL);
+        jw_str(w, "check", checks[c]);
+        jw_u64(w, "max", sw->limit[c]);
+        jw_u64(w, "actual", sw->total[c]);
+        jw_bool(w, "ok", sw->ok[c]);
+        jw_end_object(w);
+    }
+    jw_end_array(w);
+    jw_array(w, "findings");
+    for (size_t i = 0; i < sw->nfindings; i++) {
+        const drip_sweep_finding *f = &sw->findings[i];
+        jw_object(w, NULL);
+        jw_str(w, "mode", modes[f->mode & 1]);
+        jw_u64(w, "k", f->k);
+        jw_str(w, "outcome", drip_trial_outcome_name(f->outcome));
+        if (f->outcome == DRIP_TRIAL_CRASH)
+            jw_u64(w, "signal", (uint64_t)f->signal);
+        jw_str(w, "detail", f->detail);
+        jw_u64(w, "leaked_bytes", f->leaked_bytes);
+        jw_u64(w, "leaked_blocks", f->leaked_blocks);
+        jw_array(w, "sites");
+        for (size_t j = 0; j < f->nsites; j++) {
+            jw_object(w, NULL);
+            jw_u64(w, "bytes", f->sites[j].bytes);
+            jw_u64(w, "blocks", f->sites[j].blocks);
+            jw_str(w, "stack", f->sites[j].stack);
+            jw_end_object(w);
+        }
+        jw_end_array(w);
+        jw_end_object(w);
+    }
+    jw_end_array(w);
+    jw_end_object(w);
+}
+
 static void json_faults(jw *w, const drip_result *r)
 {
     jw_array(w, "faults");
@@ -305,6 +375,7 @@ static void json_scenario(jw *w, const drip_result *r)
     }
     json_expectations(w, r);
     json_valgrind(w, r);
+    json_sweep(w, r);
     json_faults(w, r);
     jw_array(w, "warnings");
     for (size_t i = 0; i < r->nwarnings; i++)

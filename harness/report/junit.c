@@ -166,6 +166,37 @@ static void describe_slopes(strbuf *sb, const drip_result *r)
     }
 }
 
+/* The sweep: trials per mode, then one line per finding with its sites. */
+static void describe_sweep(strbuf *sb, const drip_result *r)
+{
+    static const char *const modes[2] = {"transient", "persistent"};
+    const drip_sweep_result *sw = &r->sweep;
+    for (int m = 0; m < 2; m++)
+        if (sw->modes & (1u << m))
+            sb_appendf(sb, "sweep %s: %llu trials (%llu clean, %llu expected errors) over "
+                       "%llu allocations%s\n", modes[m], (unsigned long long)sw->trials[m],
+                       (unsigned long long)sw->clean[m], (unsigned long long)sw->failed[m],
+                       (unsigned long long)sw->allocations[m],
+                       sw->complete[m] ? "" : ", incomplete");
+    sb_appendf(sb, "an iteration without faults leaves %llu B in %llu blocks after teardown\n",
+               (unsigned long long)sw->reference_bytes, (unsigned long long)sw->reference_blocks);
+    for (size_t i = 0; i < sw->nfindings; i++) {
+        const drip_sweep_finding *f = &sw->findings[i];
+        sb_appendf(sb, "%s k=%llu: %s", modes[f->mode & 1], (unsigned long long)f->k,
+                   drip_trial_outcome_name(f->outcome));
+        if (f->outcome == DRIP_TRIAL_LEAK)
+            sb_appendf(sb, ", %llu B in %llu blocks", (unsigned long long)f->leaked_bytes,
+                       (unsigned long long)f->leaked_blocks);
+        if (f->detail)
+            sb_appendf(sb, ", %s", f->detail);
+        sb_append(sb, "\n");
+        for (size_t j = 0; j < f->nsites; j++)
+            sb_appendf(sb, "    %llu B in %llu blocks at %s\n",
+                       (unsigned long long)f->sites[j].bytes,
+                       (unsigned long long)f->sites[j].blocks, f->sites[j].stack);
+    }
+}
+
 static bool any_measured(const drip_result *r)
 {
     for (int m = 0; m < DRIP_M_COUNT; m++)
@@ -195,6 +226,10 @@ static void junit_problem(FILE *out, const drip_result *r)
         sb_append(&text, text.len ? "\nfitted slopes:\n" : "fitted slopes:\n");
         describe_slopes(&text, r);
     }
+    if (r->sweep.ran) {
+        sb_append(&text, text.len ? "\n" : "");
+        describe_sweep(&text, r);
+    }
 
     fprintf(out, "      <%s", error ? "error" : "failure");
     xml_attr(out, "message", message);
@@ -212,8 +247,12 @@ static void junit_system_out(FILE *out, const drip_result *r)
     strbuf text = {0};
     if (r->description)
         sb_appendf(&text, "%s\n", r->description);
-    sb_appendf(&text, "%llu of %llu iterations (%llu failed)", (unsigned long long)r->iterations,
-               (unsigned long long)r->iterations_planned, (unsigned long long)r->failed_iterations);
+    if (r->sweep.ran)
+        sb_append(&text, "failure sweep");
+    else
+        sb_appendf(&text, "%llu of %llu iterations (%llu failed)",
+                   (unsigned long long)r->iterations, (unsigned long long)r->iterations_planned,
+                   (unsigned long long)r->failed_iterations);
     if (isfinite(r->duration_s))
         sb_appendf(&text, " in %.3f s", r->duration_s);
     sb_appendf(&text, ", seed %llu, %u thread%s\n", (unsigned long long)r->seed, r->threads,
@@ -221,6 +260,8 @@ static void junit_system_out(FILE *out, const drip_result *r)
     if (r->heap_ceiling_hit)
         sb_appendf(&text, "heap ceiling of %llu bytes hit\n", (unsigned long long)r->heap_ceiling);
     describe_slopes(&text, r);
+    if (r->sweep.ran)
+        describe_sweep(&text, r);
     for (size_t i = 0; i < r->nwarnings; i++)
         sb_appendf(&text, "warning: %s\n", r->warnings[i]);
 

@@ -54,6 +54,29 @@ static void valgrind_result_free(drip_valgrind_result *v)
     free(v->top_leak);
 }
 
+const char *drip_trial_outcome_name(drip_trial_outcome o)
+{
+    switch (o) {
+    case DRIP_TRIAL_LEAK:  return "leak";
+    case DRIP_TRIAL_CRASH: return "crash";
+    case DRIP_TRIAL_HANG:  return "hang";
+    case DRIP_TRIAL_ERROR: return "error";
+    }
+    return "error";
+}
+
+static void sweep_result_free(drip_sweep_result *sw)
+{
+    for (size_t i = 0; i < sw->nfindings; i++) {
+        drip_sweep_finding *f = &sw->findings[i];
+        free(f->detail);
+        for (size_t j = 0; j < f->nsites; j++)
+            free(f->sites[j].stack);
+        free(f->sites);
+    }
+    free(sw->findings);
+}
+
 static void result_free(drip_result *r)
 {
     free(r->name);
@@ -70,6 +93,7 @@ static void result_free(drip_result *r)
         free(r->warnings[i]);
     free(r->warnings);
     valgrind_result_free(&r->valgrind);
+    sweep_result_free(&r->sweep);
 }
 
 /* Frees what the run owns, not the struct itself (callers keep it on the

@@ -59,6 +59,7 @@ typedef struct drip_fault_result {
 /* The valgrind pass, when one was asked for.  Checks follow the order of
  * drip_vg_check_names (scenario.h): four leak kinds in bytes, then errors. */
 #define DRIP_VG_CHECKS 5
+#define DRIP_SWEEP_CHECKS 4      /* the order of drip_sweep_check_names (scenario.h) */
 typedef struct drip_valgrind_result {
     bool     ran;                /* a pass was asked for (flag or section) */
     char    *skipped;            /* why it could not run, or NULL */
@@ -75,6 +76,50 @@ typedef struct drip_valgrind_result {
     uint64_t actual[DRIP_VG_CHECKS];
     bool     ok[DRIP_VG_CHECKS];
 } drip_valgrind_result;
+
+/* The failure sweep (`drip sweep`): one finding per trial that leaked,
+ * crashed or hung.  Modes are indexed 0 = transient, 1 = persistent. */
+typedef enum drip_trial_outcome {
+    DRIP_TRIAL_LEAK,         /* blocks of the trial's iteration outlived teardown */
+    DRIP_TRIAL_CRASH,        /* the worker died of a signal */
+    DRIP_TRIAL_HANG,         /* the trial passed its timeout */
+    DRIP_TRIAL_ERROR,        /* setup failed, the worker exited... */
+} drip_trial_outcome;
+
+/* "leak", "crash", "hang", "error". */
+const char *drip_trial_outcome_name(drip_trial_outcome o);
+
+#define DRIP_SWEEP_SITES_MAX 8
+typedef struct drip_sweep_site {
+    uint64_t bytes, blocks;
+    char    *stack;          /* "fn (file:line) < caller (file:line) < ..." */
+} drip_sweep_site;
+
+typedef struct drip_sweep_finding {
+    int      mode;           /* 0 transient, 1 persistent */
+    uint64_t k;              /* the k-th allocation of the iteration failed first */
+    drip_trial_outcome outcome;
+    int      signal;         /* CRASH */
+    uint64_t leaked_bytes, leaked_blocks;
+    char    *detail;         /* "SIGSEGV (Segmentation fault)", an error's reason; or NULL */
+    drip_sweep_site *sites;  size_t nsites;   /* LEAK: biggest first */
+} drip_sweep_finding;
+
+typedef struct drip_sweep_result {
+    bool     ran;
+    unsigned modes;                  /* DRIP_SWEEP_* bits (scenario.h) */
+    uint64_t warmup;
+    uint64_t trials[2];              /* trials in which a fault fired */
+    uint64_t clean[2];               /* ... of them without a finding */
+    uint64_t failed[2];              /* ... whose iteration returned non-zero (expected errors) */
+    bool     complete[2];            /* reached a k at which no fault fired */
+    uint64_t allocations[2];         /* allocations in the iteration without faults */
+    uint64_t reference_bytes, reference_blocks;  /* left by the unfaulted iteration */
+    uint64_t total[DRIP_SWEEP_CHECKS];           /* leaked bytes, blocks, crashes, hangs */
+    uint64_t limit[DRIP_SWEEP_CHECKS];
+    bool     ok[DRIP_SWEEP_CHECKS];
+    drip_sweep_finding *findings; size_t nfindings;
+} drip_sweep_result;
 
 typedef struct drip_result {
     char       *name;
@@ -102,6 +147,7 @@ typedef struct drip_result {
     drip_fault_result  *faults;  size_t nfaults;
     char              **warnings; size_t nwarnings;
     drip_valgrind_result valgrind;
+    drip_sweep_result    sweep;
 } drip_result;
 
 typedef struct drip_run_results {

@@ -106,6 +106,58 @@ static void append_broken(strbuf *sb, const drip_expect_result *e)
                    max ? ">" : "<", max ? "max" : "min", lim);
 }
 
+/* "sweep: transient 4 trials, persistent 4 trials, 2 leaks, 1 crash" */
+static void append_sweep(strbuf *sb, const drip_result *r)
+{
+    static const char *const modes[2] = {"transient", "persistent"};
+    const drip_sweep_result *sw = &r->sweep;
+    sb_append(sb, "sweep:");
+    for (int m = 0; m < 2; m++)
+        if (sw->modes & (1u << m))
+            sb_appendf(sb, "%s %s %llu trial%s%s", m && (sw->modes & 1u) ? "," : "", modes[m],
+                       (unsigned long long)sw->trials[m], sw->trials[m] == 1 ? "" : "s",
+                       sw->complete[m] ? "" : " (incomplete)");
+    size_t count[4] = {0};
+    for (size_t i = 0; i < sw->nfindings; i++)
+        count[sw->findings[i].outcome]++;
+    static const char *const what[4][2] = {
+        {"leak", "leaks"}, {"crash", "crashes"}, {"hang", "hangs"}, {"error", "errors"}};
+    bool any = false;
+    for (int o = 0; o < 4; o++)
+        if (count[o]) {
+            sb_appendf(sb, ", %zu %s", count[o], what[o][count[o] != 1]);
+            any = true;
+        }
+    if (!any)
+        sb_append(sb, ", clean");
+}
+
+/* One indented line per finding, under the scenario's line. */
+static void sweep_findings(const drip_result *r, FILE *out)
+{
+    static const char *const modes[2] = {"transient", "persistent"};
+    const drip_sweep_result *sw = &r->sweep;
+    for (size_t i = 0; i < sw->nfindings; i++) {
+        const drip_sweep_finding *f = &sw->findings[i];
+        strbuf sb = {0};
+        sb_appendf(&sb, "         %-10s k=%-5llu %-5s ", modes[f->mode & 1],
+                   (unsigned long long)f->k, drip_trial_outcome_name(f->outcome));
+        if (f->outcome == DRIP_TRIAL_LEAK) {
+            sb_appendf(&sb, "%llu B in %llu block%s", (unsigned long long)f->leaked_bytes,
+                       (unsigned long long)f->leaked_blocks, f->leaked_blocks == 1 ? "" : "s");
+            if (f->nsites) {
+                sb_append(&sb, " at ");
+                append_one_line(&sb, f->sites[0].stack);
+            }
+        } else if (f->detail) {
+            append_one_line(&sb, f->detail);
+        }
+        sb_append(&sb, "\n");
+        fputs(sb.buf, out);
+        sb_free(&sb);
+    }
+}
+
 static void append_status(strbuf *sb, drip_status s, bool color)
 {
     const char *label = s == DRIP_STATUS_PASS ? "PASS" : s == DRIP_STATUS_FAIL ? "FAIL" : "ERROR";
@@ -130,7 +182,11 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
         append_one_line(&sb, r->reason ? r->reason : "error");
     } else {
         strbuf metrics = {0};
-        bool any = append_metrics(&metrics, r);
+        bool any = true;
+        if (r->sweep.ran)
+            append_sweep(&metrics, r);
+        else
+            any = append_metrics(&metrics, r);
         if (any)
             sb_appendf(&sb, "%s%s%s  ", dim, metrics.buf, reset);
         sb_free(&metrics);
@@ -140,8 +196,11 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
             if (r->failed_iterations)          /* expected errors: counted, shown */
                 snprintf(failed, sizeof failed, ", %llu failed",
                          (unsigned long long)r->failed_iterations);
-            sb_appendf(&sb, "%s(%llu iter%s, %.2f s)%s", dim,
-                       (unsigned long long)r->iterations, failed, r->duration_s, reset);
+            if (r->sweep.ran)
+                sb_appendf(&sb, "%s(%.2f s)%s", dim, r->duration_s, reset);
+            else
+                sb_appendf(&sb, "%s(%llu iter%s, %.2f s)%s", dim,
+                           (unsigned long long)r->iterations, failed, r->duration_s, reset);
         } else if (r->reason) {             /* the judge's own words */
             sb_append(&sb, "— ");
             append_one_line(&sb, r->reason);
@@ -170,7 +229,10 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
 
 int drip_report_terminal_line(const drip_result *r, FILE *out, bool color)
 {
-    return terminal_line(r, out, color, NAME_WIDTH);
+    int rc = terminal_line(r, out, color, NAME_WIDTH);
+    if (r->sweep.ran)
+        sweep_findings(r, out);
+    return rc;
 }
 
 int drip_report_terminal_summary(const drip_run_results *run, const char *report_dir,

@@ -42,6 +42,12 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
  * o->log_dir (the XML is written there).  Never fails as a function. */
 void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
 
+/* The failure sweep for sc (see sweep.c): trials in worker processes for
+ * each mode of sc->sweep, findings into r->sweep, limits checked and
+ * folded into r's status and reason.  Uses o->seed_set/seed, log_dir,
+ * self_exe and interrupted.  Never fails as a function. */
+void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
+
 /* ---- shared by runner.c and vgpass.c ---- */
 
 /* In a forked child about to exec a worker: make it a process-group leader,

@@ -24,6 +24,16 @@ void drip_run_spec_defaults(drip_run_spec *run)
     run->heap_ceiling = 1ULL << 30;
 }
 
+/* Fill *sw with the documented sweep defaults.  Can't fail. */
+void drip_sweep_spec_defaults(drip_sweep_spec *sw)
+{
+    memset(sw, 0, sizeof *sw);
+    sw->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
+    sw->warmup = 2;
+    sw->max_k = 10000;
+    sw->timeout_ns = 10ULL * 1000000000ULL;
+}
+
 /* The scenario's param called `key`, or NULL when it has none.  The result
  * is borrowed from the scenario and lives as long as it does. */
 const drip_param *drip_scenario_param(const drip_scenario *s, const char *key)

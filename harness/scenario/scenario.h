@@ -93,6 +93,29 @@ typedef struct drip_valgrind_spec {
     drip_pos pos;
 } drip_valgrind_spec;
 
+/* The failure sweep (`sweep:`, run by `drip sweep`): trial k runs one
+ * iteration, after setup and `warmup` iterations, with the k-th allocation
+ * failing (transient) or the k-th and every later one (persistent), then
+ * teardown, and looks for blocks of that iteration still alive.  Limits
+ * are in the order of drip_sweep_check_names; every one defaults to 0. */
+enum { DRIP_SWEEP_TRANSIENT = 1, DRIP_SWEEP_PERSISTENT = 2 };
+enum { DRIP_SWC_LEAKED_BYTES, DRIP_SWC_LEAKED_BLOCKS, DRIP_SWC_CRASHES, DRIP_SWC_HANGS,
+       DRIP_SWC_COUNT };
+extern const char *const drip_sweep_check_names[DRIP_SWC_COUNT];  /* "leaked_bytes", ... */
+
+typedef struct drip_sweep_spec {
+    bool     present;                /* the scenario has a sweep: section */
+    unsigned modes;                  /* DRIP_SWEEP_* bits; default both */
+    uint64_t warmup;                 /* iterations before the trial; default 2 */
+    uint64_t max_k;                  /* give up after this many trials per mode; 10000 */
+    uint64_t timeout_ns;             /* one trial, setup to teardown; default 10 s */
+    uint64_t max[DRIP_SWC_COUNT];    /* default 0 each */
+    drip_pos pos;
+} drip_sweep_spec;
+
+/* Fill *sw with the defaults listed in drip_sweep_spec (present = false). */
+void drip_sweep_spec_defaults(drip_sweep_spec *sw);
+
 typedef struct drip_scenario {
     char *name;
     char *description;       /* may be NULL */
@@ -109,6 +132,7 @@ typedef struct drip_scenario {
     drip_fault_spec *faults; size_t nfaults;
     drip_expect *expects;    size_t nexpects;
     drip_valgrind_spec valgrind;
+    drip_sweep_spec sweep;
 } drip_scenario;
 
 typedef struct drip_scenario_list {

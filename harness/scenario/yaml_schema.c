@@ -410,6 +410,7 @@ static int set_expect(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 /* ---- the document ------------------------------------------------------------- */
 
 static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+static int set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
 
 static const drip__field root_fields[] = {
     {.key = "name", .kind = DRIP__K_NAME, .required = true, .off = offsetof(drip_scenario, name)},
@@ -420,6 +421,7 @@ static const drip__field root_fields[] = {
     {.key = "faults", .kind = DRIP__K_CUSTOM, .fn = set_faults},
     {.key = "expect", .kind = DRIP__K_CUSTOM, .fn = set_expect},
     {.key = "valgrind", .kind = DRIP__K_CUSTOM, .fn = set_valgrind},
+    {.key = "sweep", .kind = DRIP__K_CUSTOM, .fn = set_sweep},
 };
 
 /* ---- valgrind ------------------------------------------------------------------ */
@@ -482,6 +484,86 @@ static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, cons
     sc->valgrind.iterations = 200;
     sc->valgrind.pos = drip__pos(v);
     drip__mapwalk w = {vg_fields, NELEM(vg_fields), path, "key", NULL, &sc->valgrind, seen};
+    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+}
+
+/* ---- sweep ---------------------------------------------------------------------- */
+
+const char *const drip_sweep_check_names[DRIP_SWC_COUNT] = {
+    "leaked_bytes", "leaked_blocks", "crashes", "hangs",
+};
+
+/* `CHECK: { max: N }`, the check named by the last component of path. */
+static int set_sweep_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_sweep_spec *sw = obj;
+    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+    int check = 0;
+    while (check < DRIP_SWC_COUNT && strcmp(drip_sweep_check_names[check], name) != 0)
+        check++;
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0 || check == DRIP_SWC_COUNT)
+        return r;
+    drip__seen seen[1];
+    uint64_t max = 0;
+    size_t problems = ld->diags->count;
+    memset(seen, 0, sizeof seen);
+    drip__mapwalk w = {vg_limit_fields, 1, path, "key", NULL, &max, seen};
+    if (drip__walk_fields(ld, v, &w) < 0)
+        return -1;
+    if (ld->diags->count == problems && seen[0].key.line)
+        sw->max[check] = max;
+    return 0;
+}
+
+/* `mode: transient | persistent | both`. */
+static int set_sweep_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_sweep_spec *sw = obj;
+    const char *text;
+    char shown[DRIP__SHOWN];
+    int r = drip__text(ld, v, path, "transient, persistent or both", &text);
+    if (r <= 0)
+        return r;
+    if (strcmp(text, "transient") == 0)
+        sw->modes = DRIP_SWEEP_TRANSIENT;
+    else if (strcmp(text, "persistent") == 0)
+        sw->modes = DRIP_SWEEP_PERSISTENT;
+    else if (strcmp(text, "both") == 0)
+        sw->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
+    else
+        drip__problem(ld, drip__pos(v), "'%s' must be transient, persistent or both, got '%s'",
+                      path, drip__shown(text, shown));
+    return 0;
+}
+
+#define SW(f) .off = offsetof(drip_sweep_spec, f), .size = sizeof(((drip_sweep_spec *)0)->f)
+static const drip__field sweep_fields[] = {
+    {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_sweep_mode},
+    {.key = "warmup", .kind = DRIP__K_UINT, SW(warmup), .umin = 0, .umax = 1000000,
+     .range = "an integer from 0 to 1000000"},
+    {.key = "max_k", .kind = DRIP__K_UINT, SW(max_k), .umin = 1, .umax = 100000000,
+     .range = "an integer from 1 to 100000000"},
+    {.key = "timeout", .kind = DRIP__K_DUR, SW(timeout_ns), .umin = 1000000,
+     .umax = 86400ULL * 1000000000ULL, .range = "a duration from 1ms to 24h"},
+    {.key = "leaked_bytes", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+    {.key = "leaked_blocks", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+    {.key = "crashes", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+    {.key = "hangs", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+};
+#undef SW
+
+static int set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(sweep_fields)];
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    memset(seen, 0, sizeof seen);
+    sc->sweep.present = true;
+    sc->sweep.pos = drip__pos(v);
+    drip__mapwalk w = {sweep_fields, NELEM(sweep_fields), path, "key", NULL, &sc->sweep, seen};
     return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
 }
 

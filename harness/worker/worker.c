@@ -54,14 +54,10 @@ typedef struct worker {
 
 /* ---- sending -------------------------------------------------------------- */
 
-/* Write one protocol line in a single write(); text is cut to fit. */
-static void send_line(worker *w, const char *fmt, ...)
+void drip__proto_vsend(int fd, const char *fmt, va_list ap)
 {
     char buf[DRIP_PROTO_MAX_LINE + 2];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(buf, DRIP_PROTO_MAX_LINE, fmt, ap);
-    va_end(ap);
     if (n < 0)
         return;
     if (n >= DRIP_PROTO_MAX_LINE)
@@ -71,7 +67,7 @@ static void send_line(worker *w, const char *fmt, ...)
             buf[i] = ' ';
     buf[n++] = '\n';
     for (const char *p = buf; n > 0;) {
-        ssize_t k = write(w->fd, p, (size_t)n);
+        ssize_t k = write(fd, p, (size_t)n);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -79,6 +75,15 @@ static void send_line(worker *w, const char *fmt, ...)
         p += k;
         n -= (int)k;
     }
+}
+
+/* Write one protocol line in a single write(); text is cut to fit. */
+static void send_line(worker *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    drip__proto_vsend(w->fd, fmt, ap);
+    va_end(ap);
 }
 
 static void send_sample(worker *w, uint64_t iter)
@@ -99,7 +104,7 @@ static void send_sample(worker *w, uint64_t iter)
 /* Resolve the scenario's workload: a built-in by name, or a plugin loaded
  * with dlopen (kept loaded for the life of the process).  On failure returns
  * NULL and sets *why to a malloc'd reason. */
-static const drip_workload *load_workload(const drip_scenario *sc, char **why)
+const drip_workload *drip__worker_load(const drip_scenario *sc, char **why)
 {
     if (sc->workload) {
         const drip_workload *wl = drip_builtin_find(sc->workload);
@@ -259,7 +264,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         send_line(&w, "%s", buf);
     }
 
-    w.wl = load_workload(sc, &why);
+    w.wl = drip__worker_load(sc, &why);
     if (!w.wl) {
         send_line(&w, "error %s", why);
         goto cleanup;

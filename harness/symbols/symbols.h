@@ -1,0 +1,47 @@
+/* symbols.h - stacks of this process: capture cheaply, name later.
+ *
+ * Capture (drip_stack_walk) runs inside the allocator's tracking hook, so it
+ * never calls malloc: it is libunwind's unw_backtrace, which unwinds with
+ * the DWARF call-frame information every Debian binary carries, frame
+ * pointers or not.  Naming (drip_symbols_*) runs afterwards, outside any
+ * hook: elfutils' libdwfl maps each address to its module, function and,
+ * where debug information exists, source file and line.
+ */
+#ifndef DRIP_SYMBOLS_H
+#define DRIP_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Fill pcs with at most max return addresses of the calling thread,
+ * innermost first; returns how many.  Never allocates; async-signal-safe
+ * as far as libunwind's local unwinder is.  Fits drip_alloc_backtrace_fn. */
+int drip_stack_walk(void **pcs, int max);
+
+typedef struct drip_symbols drip_symbols;
+
+/* Open the symbol tables of the modules loaded in this process now (the
+ * executable, shared libraries, dlopen'd plugins).  NULL when libdwfl
+ * cannot read them; drip_symbols_frame then still gives raw addresses. */
+drip_symbols *drip_symbols_open(void);
+void drip_symbols_close(drip_symbols *sym);
+
+/* One frame as text into buf (always terminated):
+ *   "iterate (sweep.c:31)"            function and source line
+ *   "iterate+0x1c (libmine.so)"       no line information
+ *   "0x7f12deadbeef"                  nothing known
+ * `pc` is a return address (as a stack walk gives it): the call
+ * instruction before it is what gets named.  sym may be NULL.  Returns
+ * the function's name (into fn, at most fnlen bytes, "" if unknown) so the
+ * caller can skip frames by function. */
+void drip_symbols_frame(drip_symbols *sym, void *pc, char *buf, size_t len, char *fn,
+                        size_t fnlen);
+
+/* The allocating stack as one line: frames from the first one that is not
+ * in the allocator itself (malloc, calloc, realloc, strdup...), at most
+ * `depth` of them, joined with " < " (callee < caller), into buf.  Returns
+ * the number of frames written. */
+int drip_symbols_stack(drip_symbols *sym, void *const *pcs, int npc, int depth, char *buf,
+                       size_t len);
+
+#endif /* DRIP_SYMBOLS_H */
