@@ -19,6 +19,8 @@ extern const drip_workload drip_builtin_slice_retention_leaky;
 extern const drip_workload drip_builtin_slice_retention_fixed;
 extern const drip_workload drip_builtin_time_after_leaky;
 extern const drip_workload drip_builtin_time_after_fixed;
+extern const drip_workload drip_builtin_channel_never_closed_leaky;
+extern const drip_workload drip_builtin_channel_never_closed_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -32,5 +34,7 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_slice_retention_fixed,
     &drip_builtin_time_after_leaky,
     &drip_builtin_time_after_fixed,
+    &drip_builtin_channel_never_closed_leaky,
+    &drip_builtin_channel_never_closed_fixed,
     NULL,
 };
