@@ -21,6 +21,8 @@ extern const drip_workload drip_builtin_time_after_leaky;
 extern const drip_workload drip_builtin_time_after_fixed;
 extern const drip_workload drip_builtin_channel_never_closed_leaky;
 extern const drip_workload drip_builtin_channel_never_closed_fixed;
+extern const drip_workload drip_builtin_missing_cancel_leaky;
+extern const drip_workload drip_builtin_missing_cancel_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -36,5 +38,7 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_time_after_fixed,
     &drip_builtin_channel_never_closed_leaky,
     &drip_builtin_channel_never_closed_fixed,
+    &drip_builtin_missing_cancel_leaky,
+    &drip_builtin_missing_cancel_fixed,
     NULL,
 };
