@@ -23,6 +23,8 @@ extern const drip_workload drip_builtin_channel_never_closed_leaky;
 extern const drip_workload drip_builtin_channel_never_closed_fixed;
 extern const drip_workload drip_builtin_missing_cancel_leaky;
 extern const drip_workload drip_builtin_missing_cancel_fixed;
+extern const drip_workload drip_builtin_lock_wait_leaky;
+extern const drip_workload drip_builtin_lock_wait_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -40,5 +42,7 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_channel_never_closed_fixed,
     &drip_builtin_missing_cancel_leaky,
     &drip_builtin_missing_cancel_fixed,
+    &drip_builtin_lock_wait_leaky,
+    &drip_builtin_lock_wait_fixed,
     NULL,
 };
