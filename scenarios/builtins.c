@@ -25,6 +25,8 @@ extern const drip_workload drip_builtin_missing_cancel_leaky;
 extern const drip_workload drip_builtin_missing_cancel_fixed;
 extern const drip_workload drip_builtin_lock_wait_leaky;
 extern const drip_workload drip_builtin_lock_wait_fixed;
+extern const drip_workload drip_builtin_unclosed_file_leaky;
+extern const drip_workload drip_builtin_unclosed_file_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -44,5 +46,7 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_missing_cancel_fixed,
     &drip_builtin_lock_wait_leaky,
     &drip_builtin_lock_wait_fixed,
+    &drip_builtin_unclosed_file_leaky,
+    &drip_builtin_unclosed_file_fixed,
     NULL,
 };
