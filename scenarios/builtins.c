@@ -19,6 +19,14 @@ extern const drip_workload drip_builtin_slice_retention_leaky;
 extern const drip_workload drip_builtin_slice_retention_fixed;
 extern const drip_workload drip_builtin_time_after_leaky;
 extern const drip_workload drip_builtin_time_after_fixed;
+extern const drip_workload drip_builtin_channel_never_closed_leaky;
+extern const drip_workload drip_builtin_channel_never_closed_fixed;
+extern const drip_workload drip_builtin_missing_cancel_leaky;
+extern const drip_workload drip_builtin_missing_cancel_fixed;
+extern const drip_workload drip_builtin_lock_wait_leaky;
+extern const drip_workload drip_builtin_lock_wait_fixed;
+extern const drip_workload drip_builtin_unclosed_file_leaky;
+extern const drip_workload drip_builtin_unclosed_file_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -32,5 +40,13 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_slice_retention_fixed,
     &drip_builtin_time_after_leaky,
     &drip_builtin_time_after_fixed,
+    &drip_builtin_channel_never_closed_leaky,
+    &drip_builtin_channel_never_closed_fixed,
+    &drip_builtin_missing_cancel_leaky,
+    &drip_builtin_missing_cancel_fixed,
+    &drip_builtin_lock_wait_leaky,
+    &drip_builtin_lock_wait_fixed,
+    &drip_builtin_unclosed_file_leaky,
+    &drip_builtin_unclosed_file_fixed,
     NULL,
 };

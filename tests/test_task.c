@@ -133,6 +133,25 @@ START_TEST(test_wait_partial_and_timeout)
 }
 END_TEST
 
+/* Two tasks wait at the closed gate, five can finish: settle returns with
+ * the two still live (it does not wait for them), then 0 once the gate is
+ * open.  With nothing live it returns 0 at once. */
+START_TEST(test_settle)
+{
+    ck_assert_int_eq(drip_tasks_settle(0, 0), 0);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(drip_go(wait_at_gate, NULL), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(drip_go(count_run, NULL), 0);
+    ck_assert_int_eq(drip_tasks_settle(0, SEC), 2);   /* quiet for 1 s: generous */
+    ck_assert_int_eq(atomic_load(&g_ran), 5);
+    ck_assert_int_eq(drip_tasks_settle(2, WAIT_LONG), 2);  /* at n already */
+    gate_open();
+    ck_assert_int_eq(drip_tasks_settle(0, WAIT_LONG), 0);
+    ck_assert_int_eq(atomic_load(&g_ran), 7);
+}
+END_TEST
+
 /* Uses most of a 64 KiB stack: the default must really be usable. */
 static void deep_stack(void *arg)
 {
@@ -304,6 +323,7 @@ Suite *suite_task(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_hundred_tasks);
     tcase_add_test(tc, test_wait_partial_and_timeout);
+    tcase_add_test(tc, test_settle);
     tcase_add_test(tc, test_stack_sizes);
     tcase_add_test(tc, test_blocked_forever_exits);
     suite_add_tcase(s, tc);

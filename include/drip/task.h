@@ -35,6 +35,13 @@ int64_t drip_tasks_live(void);
  * live count then.  For teardown code and tests: "no task left". */
 int64_t drip_tasks_wait(int64_t n, uint64_t timeout_ns);
 
+/* Wait while tasks keep finishing: until at most `n` tasks are live, or
+ * until no task has finished for `quiet_ns`; returns the live count then.
+ * For the teardown of code that may have stranded tasks blocked forever:
+ * it waits for the tasks that can still finish without waiting a fixed
+ * time for those that never will.  Never allocates; can't fail. */
+int64_t drip_tasks_settle(int64_t n, uint64_t quiet_ns);
+
 #ifdef __cplusplus
 }
 #endif

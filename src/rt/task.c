@@ -190,3 +190,20 @@ int64_t drip_tasks_wait(int64_t n, uint64_t timeout_ns)
     pthread_mutex_unlock(&g_wait_mu);
     return live;
 }
+
+/* drip_tasks_wait one task at a time: each wait asks for one task fewer than
+ * are live and gives up after quiet_ns, so the call returns at n or after
+ * the first quiet_ns in which no task finished (tasks started meanwhile
+ * count too: the count must drop below what it was).  Can't fail. */
+int64_t drip_tasks_settle(int64_t n, uint64_t quiet_ns)
+{
+    int64_t live = drip_tasks_live();
+
+    while (live > n) {
+        int64_t now_live = drip_tasks_wait(live - 1, quiet_ns);
+        if (now_live >= live)
+            break;                 /* quiet for quiet_ns: the rest are stuck */
+        live = now_live;
+    }
+    return live;
+}
