@@ -24,6 +24,7 @@ int cmd_worker(int argc, char **argv)
         {"threads", required_argument, NULL, 'T'},
         {"iterations", required_argument, NULL, 'N'},
         {"fd", required_argument, NULL, 'f'},
+        {"plugin", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     drip_runner_opts o = {0};
@@ -48,10 +49,11 @@ int cmd_worker(int argc, char **argv)
                 return DRIP_EXIT_USAGE;
             o.iterations = v;
             break;
+        case 'p': o.plugin = optarg; break;
         case 'f': if (!drip_cli_parse_u64("--fd", optarg, 0, 1 << 20, &fd)) return 2; break;
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
-                  "[--fd FD] -- FILE\n", stderr);
+                  "[--fd FD] [--plugin SO] -- FILE\n", stderr);
             return DRIP_EXIT_USAGE;
         }
     }
@@ -75,6 +77,7 @@ int cmd_worker(int argc, char **argv)
         goto cleanup;
     }
     drip_runner_apply_overrides(&o, &sc->run);
+    drip_runner_apply_plugin(&o, sc);
     rc = drip_worker_run(sc, sc->run.seed, (int)fd);
     fflush(NULL);
     /* Leave without exit handlers: a leaky workload may still have threads
