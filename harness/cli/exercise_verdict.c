@@ -103,7 +103,9 @@ static void print_metric(const drip_result *r, int m, FILE *out)
             chart = true;
             if (e->rule == DRIP_RULE_MAX_SLOPE)
                 fprintf(out, "    %s %s: %s; the fixed code allows at most %s\n", name,
-                        fit->verdict == DRIP_VERDICT_GROWING && !has_rule(r, m, DRIP_RULE_MIN_SLOPE)
+                        drip_metrics[m].cumulative ? "per iteration is too high"   /* a rate */
+                        : fit->verdict == DRIP_VERDICT_GROWING &&
+                                  !has_rule(r, m, DRIP_RULE_MIN_SLOPE)
                             ? "still grows" : "grows too fast",
                         slope, drip_metric_fmt_slope(m, e->limit, lim, sizeof lim));
             else if (fit->verdict == DRIP_VERDICT_GROWING)
