@@ -18,6 +18,8 @@ int cmd_list(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 int cmd_worker(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_exercise(int argc, char **argv);
+int cmd_new(int argc, char **argv);
 
 /* The drip executable to start workers from: argv[0] resolved to an
  * absolute path (through PATH when it has no slash), else /proc/self/exe.
@@ -25,6 +27,13 @@ int cmd_sweep(int argc, char **argv);
  * main; static storage. */
 extern const char *drip_self_exe;
 void drip_cli_set_self(const char *argv0);
+
+/* Where the patterns' files (README.md, exercise/) and the public headers
+ * are: next to an installed drip (BIN/../share/drip/scenarios,
+ * BIN/../include), else in the source tree this drip was built from.
+ * malloc'd; NULL when neither exists.  (paths.c) */
+char *drip_cli_scenarios_dir(void);
+char *drip_cli_include_dir(void);
 
 /* Print "drip: error: ..." to stderr. */
 void drip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

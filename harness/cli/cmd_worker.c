@@ -27,6 +27,7 @@ int cmd_worker(int argc, char **argv)
         {"fd", required_argument, NULL, 'f'},
         {"sweep", required_argument, NULL, 'w'},
         {"from", required_argument, NULL, 'k'},
+        {"plugin", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     drip_runner_opts o = {0};
@@ -52,6 +53,7 @@ int cmd_worker(int argc, char **argv)
                 return DRIP_EXIT_USAGE;
             o.iterations = v;
             break;
+        case 'p': o.plugin = optarg; break;
         case 'f': if (!drip_cli_parse_u64("--fd", optarg, 0, 1 << 20, &fd)) return 2; break;
         case 'w':
             if (strcmp(optarg, "transient") == 0) {
@@ -69,7 +71,7 @@ int cmd_worker(int argc, char **argv)
             break;
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
-                  "[--fd FD] [--sweep transient|persistent [--from K]] -- FILE\n", stderr);
+                  "[--fd FD] [--plugin SO] [--sweep transient|persistent [--from K]] -- FILE\n", stderr);
             return DRIP_EXIT_USAGE;
         }
     }
@@ -93,6 +95,7 @@ int cmd_worker(int argc, char **argv)
         goto cleanup;
     }
     drip_runner_apply_overrides(&o, &sc->run);
+    drip_runner_apply_plugin(&o, sc);
     if (sweep)
         rc = drip_worker_sweep(sc, sc->run.seed, sweep, from_k, (int)fd);
     else

@@ -14,6 +14,8 @@ static const struct command {
     {"validate", cmd_validate, "check scenario files without running them"},
     {"list", cmd_list, "list the built-in workloads (--metrics: what is measured)"},
     {"explain", cmd_explain, "explain a built-in leak pattern"},
+    {"exercise", cmd_exercise, "grade a fix of a pattern's exercise (workshops)"},
+    {"new", cmd_new, "write a workload plugin skeleton and its scenario"},
     {"worker", cmd_worker, NULL},
 };
 

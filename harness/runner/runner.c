@@ -35,6 +35,16 @@ void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run)
     }
 }
 
+void drip_runner_apply_plugin(const drip_runner_opts *o, drip_scenario *sc)
+{
+    if (!o->plugin)
+        return;
+    free(sc->workload);
+    sc->workload = NULL;
+    free(sc->plugin);
+    sc->plugin = xstrdup(o->plugin);
+}
+
 /* ---- the child ------------------------------------------------------------ */
 
 void drip__child_setup(const char *log_path, int proto_fd)
@@ -85,6 +95,10 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
         argv[a++] = "--iterations";
         argv[a++] = it;
     }
+    if (o->plugin) {
+        argv[a++] = "--plugin";
+        argv[a++] = o->plugin;
+    }
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
@@ -96,7 +110,7 @@ static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int 
 {
     char *log = o->log_dir ? xasprintf("%s/%s.log", o->log_dir, sc->name) : NULL;
     drip__child_setup(log, wfd);
-    const char *argv[16];
+    const char *argv[18];
     char buf[128];
     int a = 0;
     argv[a++] = "drip";

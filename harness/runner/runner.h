@@ -24,12 +24,19 @@ typedef struct drip_runner_opts {
     uint32_t    threads;         /* 0: the scenario's run.threads */
     uint64_t    iterations;      /* 0: the scenario's run.iterations */
     bool        valgrind;        /* --valgrind: a valgrind pass for every scenario */
+    const char *plugin;          /* NULL, or a plugin (absolute path) that replaces every
+                                    scenario's workload (`drip exercise`) */
     volatile sig_atomic_t *interrupted;   /* set by a signal handler: stop now */
 } drip_runner_opts;
 
 /* Apply the command-line overrides of `o` to a scenario's run spec (keeps
  * sample_every proportional when iterations change). */
 void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run);
+
+/* When o->plugin is set, make sc's workload that plugin (its workload name,
+ * if any, is freed; the path is copied).  Both the runner and the worker
+ * apply it, so results and the worker agree.  Cannot fail. */
+void drip_runner_apply_plugin(const drip_runner_opts *o, drip_scenario *sc);
 
 /* Run scenario sc (already validated) and fill r, which the caller added to
  * its run results.  Never fails as a function: every problem becomes r's
@@ -56,8 +63,9 @@ void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_
  * and close every fd above it. */
 void drip__child_setup(const char *log_path, int proto_fd);
 
-/* Append "worker --index I [--seed S] [--threads T] [--iterations N] --
- * FILE" to argv at *argc (room for 12 more entries plus NULL), with the
+/* Append "worker --index I [--seed S] [--threads T] [--iterations N]
+ * [--plugin P] -- FILE" to argv at *argc (room for 14 more entries plus
+ * NULL), with the
  * numbers formatted into buf (at least 128 bytes, alive until exec).  seed
  * comes from o; threads and iterations 0 are left out. */
 void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,

@@ -1,0 +1,272 @@
+/* exercise_verdict.c - what `drip exercise` tells the student.
+ *
+ *   not fixed yet: blocked-channel (my_fix.c)
+ *
+ *     tasks still grows: +0.100 tasks/iter; the fixed code allows at most +0.001 tasks/iter
+ *       ▁▁▁▂▂▂▃▃▃▄▄▄▅▅▅▆▆▆▇▇▇███  3 -> 198 tasks, iterations 400 to 2000
+ *     tasks after teardown: 199; the fixed code leaves at most 0
+ *
+ *   where to look:
+ *     my_fix.c:57: drip_chan *answer = drip_chan_new(...);  /+ LESSON: ... +/
+ *     drip explain blocked-channel   (section "Why it leaks, and the fix")
+ *     hints, gentle to explicit: .../scenarios/blocked-channel/exercise/HINTS.md
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/docs.h"
+#include "exercise.h"
+#include "metrics/metrics.h"
+#include "report/spark.h"
+#include "util/util.h"
+
+#define SPARK_WIDTH 40
+#define SGR_RESET "\033[0m"
+#define SGR_GREEN "\033[1;32m"
+#define SGR_RED   "\033[1;31m"
+#define SGR_DIM   "\033[2m"
+
+/* Does the terminal's locale speak UTF-8? (for the chart's blocks) */
+static bool utf8_locale(void)
+{
+    const char *vars[] = {"LC_ALL", "LC_CTYPE", "LANG"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v)
+            return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+    }
+    return false;
+}
+
+/* A metric's value for people: "1.50 KiB", "198 tasks". */
+static const char *fmt_value(int m, double v, char *buf, size_t n)
+{
+    char num[48];
+    if (drip_metrics[m].bytes)
+        return drip_fmt_bytes(v, buf, n);
+    snprintf(buf, n, "%s %s", drip_fmt_num(v, num, sizeof num), drip_metrics[m].unit);
+    return buf;
+}
+
+/* The chart of metric m over the fit window, and where it went. */
+static void print_chart(const drip_result *r, int m, FILE *out)
+{
+    size_t from = r->metrics[m].fit.window_start;
+    if (from >= r->nsamples || r->nsamples - from < 2)
+        return;
+    size_t n = r->nsamples - from;
+    double *v = xmalloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = r->samples[from + i].v[DRIP_COL_METRIC(m)];
+    char *spark = drip_sparkline(v, n, SPARK_WIDTH, utf8_locale());
+    char a[64], b[64];
+    fprintf(out, "      %s  %s -> %s, iterations %.0f to %.0f\n", spark,
+            fmt_value(m, v[0], a, sizeof a), fmt_value(m, v[n - 1], b, sizeof b),
+            r->samples[from].v[DRIP_COL_ITER], r->samples[r->nsamples - 1].v[DRIP_COL_ITER]);
+    free(spark);
+    free(v);
+}
+
+/* Does the scenario have a `rule` expectation on metric m?  (A min_slope
+ * means the fixed code grows too, only slower.) */
+static bool has_rule(const drip_result *r, int m, drip_rule rule)
+{
+    for (size_t i = 0; i < r->nexpects; i++)
+        if (r->expects[i].metric == m && r->expects[i].rule == rule)
+            return true;
+    return false;
+}
+
+/* One line per broken expectation of metric m, then its chart. */
+static void print_metric(const drip_result *r, int m, FILE *out)
+{
+    const drip_fit *fit = &r->metrics[m].fit;
+    const char *name = drip_metrics[m].name;
+    char slope[64], lim[64];
+    drip_metric_fmt_slope(m, fit->all.slope, slope, sizeof slope);
+    bool chart = false, said_grows = false;
+    for (size_t i = 0; i < r->nexpects; i++) {
+        const drip_expect_result *e = &r->expects[i];
+        if (e->ok || e->metric != m)
+            continue;
+        switch (e->rule) {
+        case DRIP_RULE_VERDICT:
+        case DRIP_RULE_MAX_SLOPE:
+            if (said_grows)
+                break;
+            said_grows = true;
+            chart = true;
+            if (e->rule == DRIP_RULE_MAX_SLOPE)
+                fprintf(out, "    %s %s: %s; the fixed code allows at most %s\n", name,
+                        drip_metrics[m].cumulative ? "per iteration is too high"   /* a rate */
+                        : fit->verdict == DRIP_VERDICT_GROWING &&
+                                  !has_rule(r, m, DRIP_RULE_MIN_SLOPE)
+                            ? "still grows" : "grows too fast",
+                        slope, drip_metric_fmt_slope(m, e->limit, lim, sizeof lim));
+            else if (fit->verdict == DRIP_VERDICT_GROWING)
+                fprintf(out, "    %s still grows: %s; the fixed code keeps it %s\n", name, slope,
+                        drip_verdict_name(e->want));
+            else
+                fprintf(out, "    %s: %s (%s); the fixed code keeps it %s\n", name, slope,
+                        fit->verdict == DRIP_VERDICT_BOUNDED ? "it grew, then stopped"
+                                                             : drip_verdict_name(fit->verdict),
+                        drip_verdict_name(e->want));
+            break;
+        case DRIP_RULE_MIN_SLOPE:
+            chart = true;
+            fprintf(out, "    %s: %s, but the fixed code still does its job at %s or more "
+                    "(did the fix remove the work itself?)\n", name, slope,
+                    drip_metric_fmt_slope(m, e->limit, lim, sizeof lim));
+            break;
+        case DRIP_RULE_MAX_AFTER_TEARDOWN: {
+            char act[64], want[64];
+            fprintf(out, "    %s left after teardown: %s; the fixed code leaves at most %s\n",
+                    name, fmt_value(m, e->actual, act, sizeof act),
+                    fmt_value(m, e->limit, want, sizeof want));
+            break;
+        }
+        }
+    }
+    if (chart)
+        print_chart(r, m, out);
+}
+
+/* The heading of the pattern README's section on the fix: the first "## "
+ * heading with "why" in it ("Why it leaks, and the fix"), else the first
+ * with "fix"; NULL when there is none.  Returns a static buffer. */
+static const char *fix_section(const char *pattern)
+{
+    static char title[128];
+    for (size_t i = 0; drip_docs[i].pattern; i++) {
+        if (strcmp(drip_docs[i].pattern, pattern) != 0)
+            continue;
+        const char *best = NULL;
+        for (const char *line = drip_docs[i].text; line && *line;) {
+            const char *end = strchr(line, '\n');
+            size_t len = end ? (size_t)(end - line) : strlen(line);
+            if (len > 3 && strncmp(line, "## ", 3) == 0 && len - 3 < sizeof title) {
+                char h[sizeof title];
+                memcpy(h, line + 3, len - 3);
+                h[len - 3] = '\0';
+                if (strcasestr(h, "why") || (!best && strcasestr(h, "fix"))) {
+                    snprintf(title, sizeof title, "%s", h);
+                    best = title;
+                    if (strcasestr(h, "why"))
+                        return best;
+                }
+            }
+            line = end ? end + 1 : NULL;
+        }
+        return best;
+    }
+    return NULL;
+}
+
+/* The student's lines marked LESSON (in a comment opened on that line),
+ * as FILE:LINE: text; at most 8. */
+static void print_lessons(const char *file, FILE *out)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned lineno = 0, shown = 0;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        /* a marker opens its comment on its line: not prose about markers */
+        char *mark = strstr(line, "LESSON"), *open = strstr(line, "/*"), *slash = strstr(line, "//");
+        if (!mark || shown >= 8 || !((open && open < mark) || (slash && slash < mark)))
+            continue;
+        char *s = line;
+        while (isspace((unsigned char)*s))
+            s++;
+        size_t n = strcspn(s, "\r\n");
+        fprintf(out, "    %s:%u: %.*s%s\n", file, lineno, n > 110 ? 110 : (int)n, s,
+                n > 110 ? "..." : "");
+        shown++;
+    }
+    free(line);
+    fclose(f);
+}
+
+static void print_pass(const drip_result *r, FILE *out)
+{
+    bool seen[DRIP_M_COUNT] = {false};
+    for (size_t i = 0; i < r->nexpects; i++) {
+        int m = r->expects[i].metric;
+        if (m < 0 || m >= DRIP_M_COUNT || seen[m])
+            continue;
+        seen[m] = true;
+        char slope[64];
+        fprintf(out, "    %-13s %s %s\n", drip_metrics[m].name,
+                drip_metric_fmt_slope(m, r->metrics[m].fit.all.slope, slope, sizeof slope),
+                drip_verdict_name(r->metrics[m].fit.verdict));
+    }
+}
+
+int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *out, bool color)
+{
+    const char *green = color ? SGR_GREEN : "", *red = color ? SGR_RED : "";
+    const char *dim = color ? SGR_DIM : "", *reset = color ? SGR_RESET : "";
+    fputc('\n', out);
+    if (r->status == DRIP_STATUS_PASS) {
+        fprintf(out, "%sfixed%s: %s (%s) meets the fixed variant's expectations over %llu "
+                "iterations:\n", green, reset, ex->pattern, ex->student,
+                (unsigned long long)r->iterations);
+        print_pass(r, out);
+        fprintf(out, "\n  Compare with the reference fix: %s\n", ex->solution);
+        return ferror(out) ? -1 : 0;
+    }
+    if (r->status == DRIP_STATUS_ERROR) {
+        fprintf(out, "%scould not grade%s %s: %s\n", red, reset, ex->student,
+                r->reason ? r->reason : "the run failed");
+        fprintf(out, "  (a crash or a hang in the workload? run it alone, e.g. under gdb:\n"
+                "  drip worker --plugin %s -- %s 3>/dev/null)\n", ex->plugin, ex->yaml);
+        return ferror(out) ? -1 : 0;
+    }
+
+    fprintf(out, "%snot fixed yet%s: %s (%s)\n\n", red, reset, ex->pattern, ex->student);
+    bool any = false;
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        bool broken = false;
+        for (size_t i = 0; i < r->nexpects; i++)
+            broken |= !r->expects[i].ok && r->expects[i].metric == m;
+        if (broken) {
+            print_metric(r, m, out);
+            any = true;
+        }
+    }
+    /* What the expectations do not say: the ceiling, the valgrind pass
+     * (which the judge's reason lists after the expectations). */
+    if (r->heap_ceiling_hit) {
+        char b[32];
+        fprintf(out, "    the heap reached the scenario's ceiling, %s, at iteration %llu\n",
+                drip_fmt_bytes((double)r->heap_ceiling, b, sizeof b),
+                (unsigned long long)r->iterations);
+        any = true;
+    }
+    const char *vg = r->reason ? strstr(r->reason, "valgrind") : NULL;
+    if (vg) {
+        fprintf(out, "    %s\n", vg);
+        any = true;
+    }
+    if (!any)
+        fprintf(out, "    %s\n", r->reason ? r->reason : "the run failed its expectations");
+
+    fprintf(out, "\n  where to look:\n");
+    print_lessons(ex->student, out);
+    const char *section = fix_section(ex->pattern);
+    if (section)
+        fprintf(out, "    drip explain %s   %s(section \"%s\")%s\n", ex->pattern, dim, section,
+                reset);
+    else
+        fprintf(out, "    drip explain %s\n", ex->pattern);
+    fprintf(out, "    hints, gentle to explicit: %s\n", ex->hints);
+    return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,112 @@
+/* global-map solution: a cache with a bound.
+ *
+ * Each iteration is a request served through a process-wide cache in front
+ * of an expensive render().  Most requests ask for one of `hot_keys`
+ * popular ids; when the fault point cache.miss fires, the request carries
+ * an id never seen before.  Go original:
+ *
+ *     var cache = map[string][]byte{}
+ *
+ *     func handle(id string) []byte {
+ *         if v, ok := cache[id]; ok {
+ *             return v
+ *         }
+ *         v := render(id)
+ *         cache[id] = v
+ *         return v
+ *     }
+ *
+ * The fix bounds the cache: an LRU capacity (here 512 entries; the
+ * `capacity` param) evicts the least recently used entry beyond it, so the
+ * cache fills once and then stays flat.  A TTL (.ttl with a .clock) works
+ * as well when entries go stale.  Which bound is right is a property of the
+ * data, not of the code that uses the cache.
+ */
+#include <drip/map.h>
+#include <drip/workload.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef struct cache {
+    pthread_mutex_t lock;          /* Go maps are not thread-safe either */
+    drip_map       *map;           /* request id -> rendered value */
+    size_t          value_bytes;
+    uint64_t        hot_keys;      /* ids that repeat; misses bring new ids */
+} cache;
+
+static int setup(drip_ctx *ctx, void **state)
+{
+    cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return -1;
+    c->value_bytes = (size_t)drip_param_int(ctx, "value_bytes", 256);
+    c->hot_keys = (uint64_t)drip_param_int(ctx, "hot_keys", 64);
+    if (c->hot_keys == 0)
+        c->hot_keys = 1;
+    drip_map_opts opts = {
+        .capacity = (size_t)drip_param_int(ctx, "capacity", 512),   /* the fix: LRU bound */
+        .free_value = free,        /* the map owns its values (and frees the evicted) */
+    };
+    c->map = drip_map_new(&opts);
+    if (!c->map) {
+        free(c);
+        return -1;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    *state = c;
+    return 0;
+}
+
+/* The expensive part of a request: build the response for `id`. */
+static char *render(uint64_t id, size_t n)
+{
+    char *v = malloc(n ? n : 1);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        v[i] = (char)('a' + (id + i) % 26);
+    return v;
+}
+
+static int iterate(drip_ctx *ctx, void *state)
+{
+    cache *c = state;
+    uint64_t iter = drip_iteration(ctx);
+    uint64_t id = drip_fault(ctx, "cache.miss") ? c->hot_keys + iter : iter % c->hot_keys;
+    int rc = 0;
+
+    pthread_mutex_lock(&c->lock);
+    char *v = drip_map_get(c->map, id);
+    if (!v) {
+        v = render(id, c->value_bytes);
+        if (!v || drip_map_put(c->map, id, v) < 0) {   /* may evict the LRU entry */
+            free(v);
+            rc = -1;
+            goto out;
+        }
+    }
+    volatile char sink = c->value_bytes ? v[c->value_bytes - 1] : 0;   /* "send" it */
+    (void)sink;
+out:
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
+static void teardown(drip_ctx *ctx, void *state)
+{
+    (void)ctx;
+    cache *c = state;
+    drip_map_free(c->map);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+const drip_workload drip_plugin = {
+    .abi = DRIP_WORKLOAD_ABI,
+    .name = "global-map-exercise",
+    .summary = "a process-wide cache keyed by request id",
+    .setup = setup,
+    .iterate = iterate,
+    .teardown = teardown,
+};
