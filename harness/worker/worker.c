@@ -368,7 +368,7 @@ teardown:
                   (unsigned long long)atomic_load(&w.failed));
     }
     for (size_t f = 0; f < sc->nfaults; f++)
-        free(faults[f].point);
+        drip_fault_result_clear(&faults[f]);
     free(faults);
     for (unsigned t = 0; t < nthreads; t++) {
         drip_ctx_destroy(w.ctxs[t]);
