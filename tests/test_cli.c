@@ -426,7 +426,8 @@ static void assert_first_iterations(json_t *f, json_int_t first, json_int_t step
 START_TEST(scheduled_faults)
 {
     static const char *const names[] = {"faultforms-nth2", "faultforms-every10",
-                                        "faultforms-every4-large", "faultforms-drop-every10"};
+                                        "faultforms-every4-large", "faultforms-nth-unreached",
+                                        "faultforms-drop-every10"};
     static const char *const threads[] = {"2", "4"};
     char *d1, *dn, *ds;
     json_t *one = run_faultforms("1", "5", &d1);
@@ -463,6 +464,19 @@ START_TEST(scheduled_faults)
     ck_assert_int_eq(int_of(s, "failed_iterations"), iters / 4);
     assert_first_iterations(f, 3, 4);
 
+    /* nth: [4, 7] with 3 allocations per iteration: asked, never fired, and
+     * a warning says why */
+    s = scenario(one, "faultforms-nth-unreached");
+    f = fault_of(one, "faultforms-nth-unreached");
+    ck_assert_int_eq(int_of(f, "asked"), 3 * iters);
+    ck_assert_int_eq(int_of(f, "fired"), 0);
+    ck_assert_int_eq(int_of(s, "failed_iterations"), 0);
+    json_t *warns = json_object_get(s, "warnings");
+    ck_assert_int_eq(json_array_size(warns), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(warns, 0)),
+                     "fault point 'alloc' never fired: nth starts at 4, but no iteration asked "
+                     "it more than 3 times");
+
     /* a named point: 32 bytes leaked every 10th iteration is seen as growth */
     s = scenario(one, "faultforms-drop-every10");
     f = fault_of(one, "faultforms-drop-every10");
@@ -476,7 +490,7 @@ START_TEST(scheduled_faults)
      * schedule does not depend on it) */
     for (size_t t = 0; t < 2; t++) {
         json_t *many = run_faultforms(threads[t], "5", &dn);
-        for (size_t i = 0; i < 4; i++) {
+        for (size_t i = 0; i < 5; i++) {
             json_t *a = json_object_get(scenario(one, names[i]), "faults");
             json_t *b = json_object_get(scenario(many, names[i]), "faults");
             ck_assert_msg(json_equal(a, b), "%s: fault logs differ between 1 and %s threads:\n"
@@ -488,7 +502,7 @@ START_TEST(scheduled_faults)
         free(dn);
     }
     json_t *other = run_faultforms("1", "6", &ds);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 5; i++)
         ck_assert(json_equal(json_object_get(scenario(one, names[i]), "faults"),
                              json_object_get(scenario(other, names[i]), "faults")));
     json_decref(other);

@@ -758,6 +758,30 @@ START_TEST(test_schedule_ctx_counts)
 }
 END_TEST
 
+START_TEST(test_schedule_most_asks)
+{
+    /* the most asks in one iteration, over every ctx: 5 in iteration 3 */
+    drip_ctx a, b;
+    drip_ctx_init(&a, &sched_sh);
+    drip_ctx_init(&b, &sched_sh);
+    drip_ctx *both[] = {&a, &b};
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 2, S_SECOND), 0);
+    static const int asks[] = {2, 1, 0, 5, 3};
+    for (uint64_t i = 0; i < NELEM(asks); i++) {
+        drip_ctx *c = both[i % 2];
+        drip_ctx_begin(c, i);
+        for (int j = 0; j < asks[i]; j++)
+            drip_fault(c, "second");
+        drip_ctx_end(c);
+    }
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 2, S_SECOND), 5);
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 1, S_SECOND), 3);   /* a alone: 2, 0, 3 */
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 2, S_EVERY10), 0);
+    drip_ctx_destroy(&a);
+    drip_ctx_destroy(&b);
+}
+END_TEST
+
 START_TEST(test_schedule_thread_count_independent)
 {
     const uint64_t n = 2000;
@@ -853,6 +877,7 @@ Suite *suite_fault(void)
     tcase_add_test(tc, test_schedule_ctx_counts);
     tcase_add_test(tc, test_schedule_thread_count_independent);
     tcase_add_test(tc, test_schedule_alloc_hook_sizes);
+    tcase_add_test(tc, test_schedule_most_asks);
     suite_add_tcase(s, tc);
     return s;
 }

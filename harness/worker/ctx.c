@@ -132,7 +132,8 @@ static bool ask(drip_ctx *ctx, size_t i)
                     ? drip_fault_decide_schedule(ctx->iteration, st->k, f->every, f->nth, f->nnth)
                     : drip_fault_decide(ctx->sh->seed, ctx->sh->point_hash[i], ctx->iteration,
                                         st->k, f->rate);
-    st->k++;
+    if (++st->k > st->most)
+        st->most = st->k;
     st->asked++;
     if (fire) {
         st->fired++;
@@ -163,6 +164,15 @@ bool drip__ctx_alloc_hook(size_t size)
     if (size < f->min_size || size > f->max_size)
         return false;
     return ask(ctx, (size_t)ctx->sh->alloc_fault);
+}
+
+uint64_t drip_ctx_most_asks(drip_ctx *const *ctxs, size_t n, size_t f)
+{
+    uint64_t most = 0;
+    for (size_t t = 0; t < n; t++)
+        if (ctxs[t]->faults[f].most > most)
+            most = ctxs[t]->faults[f].most;
+    return most;
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -20,6 +20,7 @@ typedef struct drip_fault_state {
     size_t   nfirst;
     uint64_t k;                             /* asks within the current iteration */
     uint64_t k_iteration;                   /* the iteration k counts for */
+    uint64_t most;                          /* the most asks in any one iteration */
 } drip_fault_state;
 
 typedef struct drip_worker_shared {
@@ -69,6 +70,10 @@ static inline void drip_ctx_end(drip_ctx *ctx)
  * iteration's allocations within the spec's size range.  Only allocations made on a thread inside an iteration can fail
  * (not setup, teardown, or threads the workload starts).  Never allocates. */
 bool drip__ctx_alloc_hook(size_t size);
+
+/* The most times fault spec f was asked within one iteration, over the
+ * iterations of `n` ctxs: why an `nth` schedule never fired. */
+uint64_t drip_ctx_most_asks(drip_ctx *const *ctxs, size_t n, size_t f);
 
 /* Merge the fault counters of `n` ctxs into results (one entry per fault
  * spec, with its form copied, first iterations sorted ascending).  Each
