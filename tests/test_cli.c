@@ -2,7 +2,8 @@
  *
  * Isolation (crash, hang, heap ceiling, bad param, in one run with a good
  * scenario), exit codes, FILE:LINE:COL errors, a plugin built outside the
- * tree, fault replay across thread counts and the results.json contract.
+ * tree, fault replay across thread counts, faults on a schedule (every, nth)
+ * with exact counts, and the results.json contract.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -274,6 +275,133 @@ START_TEST(alloc_faults)
 }
 END_TEST
 
+/* ---- faults on a schedule (every, nth) ---------------------------------------------- */
+
+static json_t *run_faultforms(const char *threads, const char *seed, char **dirp)
+{
+    *dirp = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "--seed", seed, "--threads", threads,
+                                  "-o", *dirp, TST("scenarios/faultforms.yaml"), NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    proc_free(&p);
+    return load_results(*dirp);
+}
+
+static json_int_t int_of(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    ck_assert_msg(json_is_integer(v), "%s is not an integer", key);
+    return json_integer_value(v);
+}
+
+static json_t *fault_of(json_t *root, const char *name)
+{
+    json_t *faults = json_object_get(scenario(root, name), "faults");
+    ck_assert_int_eq(json_array_size(faults), 1);
+    return json_array_get(faults, 0);
+}
+
+/* The first iterations listed for fault f are first, first + step, ... */
+static void assert_first_iterations(json_t *f, json_int_t first, json_int_t step)
+{
+    json_t *list = json_object_get(f, "first_iterations");
+    ck_assert_int_eq(json_array_size(list), 10);
+    for (size_t j = 0; j < 10; j++)
+        ck_assert_int_eq(json_integer_value(json_array_get(list, j)),
+                         first + (json_int_t)j * step);
+}
+
+START_TEST(scheduled_faults)
+{
+    static const char *const names[] = {"faultforms-nth2", "faultforms-every10",
+                                        "faultforms-every4-large", "faultforms-nth-unreached",
+                                        "faultforms-drop-every10"};
+    static const char *const threads[] = {"2", "4"};
+    char *d1, *dn, *ds;
+    json_t *one = run_faultforms("1", "5", &d1);
+    const json_int_t iters = 2000;
+
+    /* nth: [2] -> the second of 3 allocations fails in every iteration */
+    json_t *s = scenario(one, "faultforms-nth2"), *f = fault_of(one, "faultforms-nth2");
+    ck_assert_str_eq(str_at(s, "status"), "pass");
+    ck_assert_str_eq(str_at(f, "point"), "alloc");
+    ck_assert_int_eq(int_of(f, "asked"), 3 * iters);
+    ck_assert_int_eq(int_of(f, "fired"), iters);
+    ck_assert_int_eq(int_of(s, "failed_iterations"), iters);
+    ck_assert_int_eq(json_array_size(json_object_get(f, "nth")), 1);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(f, "nth"), 0)), 2);
+    ck_assert_ptr_null(json_object_get(f, "rate"));       /* a schedule has no rate */
+    ck_assert_ptr_null(json_object_get(f, "every"));
+    assert_first_iterations(f, 0, 1);
+
+    /* every: 10 -> the first allocation of every 10th iteration */
+    s = scenario(one, "faultforms-every10");
+    f = fault_of(one, "faultforms-every10");
+    ck_assert_int_eq(int_of(f, "every"), 10);
+    ck_assert_ptr_null(json_object_get(f, "nth"));
+    ck_assert_int_eq(int_of(f, "asked"), 3 * iters);
+    ck_assert_int_eq(int_of(f, "fired"), iters / 10);
+    ck_assert_int_eq(int_of(s, "failed_iterations"), iters / 10);
+    assert_first_iterations(f, 9, 10);
+
+    /* every: 4, nth: [1], min_size: 1KiB -> only the 4096-byte allocation asks */
+    s = scenario(one, "faultforms-every4-large");
+    f = fault_of(one, "faultforms-every4-large");
+    ck_assert_int_eq(int_of(f, "asked"), iters);
+    ck_assert_int_eq(int_of(f, "fired"), iters / 4);
+    ck_assert_int_eq(int_of(s, "failed_iterations"), iters / 4);
+    assert_first_iterations(f, 3, 4);
+
+    /* nth: [4, 7] with 3 allocations per iteration: asked, never fired, and
+     * a warning says why */
+    s = scenario(one, "faultforms-nth-unreached");
+    f = fault_of(one, "faultforms-nth-unreached");
+    ck_assert_int_eq(int_of(f, "asked"), 3 * iters);
+    ck_assert_int_eq(int_of(f, "fired"), 0);
+    ck_assert_int_eq(int_of(s, "failed_iterations"), 0);
+    json_t *warns = json_object_get(s, "warnings");
+    ck_assert_int_eq(json_array_size(warns), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(warns, 0)),
+                     "fault point 'alloc' never fired: nth starts at 4, but no iteration asked "
+                     "it more than 3 times");
+
+    /* a named point: 32 bytes leaked every 10th iteration is seen as growth */
+    s = scenario(one, "faultforms-drop-every10");
+    f = fault_of(one, "faultforms-drop-every10");
+    ck_assert_str_eq(str_at(s, "status"), "pass");
+    ck_assert_int_eq(int_of(f, "asked"), iters);
+    ck_assert_int_eq(int_of(f, "fired"), iters / 10);
+    json_t *hb = json_object_get(json_object_get(s, "metrics"), "heap_bytes");
+    ck_assert_str_eq(str_at(hb, "verdict"), "growing");
+
+    /* identical fault logs with 2 and 4 threads, and with another seed (a
+     * schedule does not depend on it) */
+    for (size_t t = 0; t < 2; t++) {
+        json_t *many = run_faultforms(threads[t], "5", &dn);
+        for (size_t i = 0; i < 5; i++) {
+            json_t *a = json_object_get(scenario(one, names[i]), "faults");
+            json_t *b = json_object_get(scenario(many, names[i]), "faults");
+            ck_assert_msg(json_equal(a, b), "%s: fault logs differ between 1 and %s threads:\n"
+                          "%s\n%s", names[i], threads[t], json_dumps(a, 0), json_dumps(b, 0));
+            ck_assert_int_eq(int_of(scenario(many, names[i]), "threads"), atoi(threads[t]));
+        }
+        json_decref(many);
+        rm_rf(dn);
+        free(dn);
+    }
+    json_t *other = run_faultforms("1", "6", &ds);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert(json_equal(json_object_get(scenario(one, names[i]), "faults"),
+                             json_object_get(scenario(other, names[i]), "faults")));
+    json_decref(other);
+    json_decref(one);
+    rm_rf(d1);
+    rm_rf(ds);
+    free(d1);
+    free(ds);
+}
+END_TEST
+
 /* ---- the valgrind pass ------------------------------------------------------------- */
 
 static json_t *vg_of(json_t *root, const char *name, const char *kind)
@@ -423,6 +551,7 @@ static Suite *suite_cli(void)
     tcase_set_timeout(verdicts, 240);
     tcase_add_test(verdicts, faults_replay_across_threads);
     tcase_add_test(verdicts, alloc_faults);
+    tcase_add_test(verdicts, scheduled_faults);
     tcase_add_test(verdicts, valgrind_pass);
     tcase_add_test(verdicts, valgrind_missing);
     tcase_add_test(verdicts, leak_turns_ci_red);

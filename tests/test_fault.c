@@ -7,7 +7,11 @@
  *   ctx    - drip_fault through drip_ctx: outside iterations, the per-iteration
  *            ask counter k, thread-count independence of the merged results,
  *            unknown points, the sorted and bounded first-iterations list;
- *   params - drip_param_int / _double / _str and the bad-parameter report.
+ *   params - drip_param_int / _double / _str and the bad-parameter report;
+ *   schedule - the `every` / `nth` forms: drip_fault_decide_schedule pinned
+ *            case by case, then through drip_ctx (per-iteration counting,
+ *            the alloc hook's size range, any split of iterations over
+ *            ctxs gives the same results).
  *
  * The scenario is built by hand, as the loader would fill it, so this suite
  * does not depend on the YAML loader.
@@ -212,10 +216,8 @@ static void fixture_setup(void)
 
 static void free_results(drip_fault_result *r)
 {
-    for (size_t f = 0; f < NFAULTS; f++) {
-        free(r[f].point);
-        r[f].point = NULL;
-    }
+    for (size_t f = 0; f < NFAULTS; f++)
+        drip_fault_result_clear(&r[f]);
 }
 
 static void fixture_teardown(void)
@@ -563,6 +565,278 @@ START_TEST(test_params_double_str)
 }
 END_TEST
 
+/* ---- schedule -------------------------------------------------------------- */
+
+static bool sched(uint64_t i, uint64_t k, uint64_t every, const uint64_t *nth, size_t nnth)
+{
+    return drip_fault_decide_schedule(i, k, every, nth, nnth);
+}
+
+START_TEST(test_schedule_first_ask)
+{
+    /* neither every nor nth: the first ask of every iteration, nothing else */
+    for (uint64_t i = 0; i < 100; i++) {
+        ck_assert(sched(i, 0, 0, NULL, 0));
+        for (uint64_t k = 1; k < 10; k++)
+            ck_assert(!sched(i, k, 0, NULL, 0));
+    }
+    ck_assert(sched(UINT64_MAX, 0, 0, NULL, 0));
+    ck_assert(!sched(UINT64_MAX, UINT64_MAX, 0, NULL, 0));
+    /* every: 1 is every iteration */
+    for (uint64_t i = 0; i < 100; i++)
+        ck_assert(sched(i, 0, 1, NULL, 0) && !sched(i, 1, 1, NULL, 0));
+}
+END_TEST
+
+START_TEST(test_schedule_every)
+{
+    /* every: 10 fires on the first ask of iterations 9, 19, 29, ... */
+    uint64_t fired = 0;
+    for (uint64_t i = 0; i < 1000; i++) {
+        bool want = (i + 1) % 10 == 0;
+        ck_assert_msg(sched(i, 0, 10, NULL, 0) == want, "iteration %ju", (uintmax_t)i);
+        ck_assert(!sched(i, 1, 10, NULL, 0));
+        fired += sched(i, 0, 10, NULL, 0);
+    }
+    ck_assert_uint_eq(fired, 100);
+    ck_assert(!sched(0, 0, 10, NULL, 0));
+    ck_assert(sched(9, 0, 10, NULL, 0));
+    ck_assert(!sched(10, 0, 10, NULL, 0));
+    /* (i + 1) % every at the top of the range, without overflow: 2^64 is
+     * even and 1 more than a multiple of 3 */
+    ck_assert(sched(UINT64_MAX, 0, 2, NULL, 0));
+    ck_assert(!sched(UINT64_MAX, 0, 3, NULL, 0));
+    ck_assert(sched(UINT64_MAX - 1, 0, 3, NULL, 0));
+    ck_assert(sched(UINT64_MAX - 1, 0, UINT64_MAX, NULL, 0));
+    ck_assert(!sched(UINT64_MAX, 0, UINT64_MAX, NULL, 0));
+    ck_assert(!sched(0, 0, UINT64_MAX, NULL, 0));
+}
+END_TEST
+
+START_TEST(test_schedule_nth)
+{
+    static const uint64_t second[] = {2};
+    static const uint64_t three_five[] = {3, 5};
+    static const uint64_t far[] = {1000000000};
+
+    for (uint64_t i = 0; i < 50; i++) {
+        for (uint64_t k = 0; k < 8; k++) {
+            ck_assert(sched(i, k, 0, second, 1) == (k == 1));
+            ck_assert(sched(i, k, 0, three_five, 2) == (k == 2 || k == 4));
+            /* with every: 100, only in iteration 99 (of these, none) */
+            ck_assert(!sched(i, k, 100, three_five, 2));
+        }
+    }
+    for (uint64_t k = 0; k < 8; k++)
+        ck_assert(sched(99, k, 100, three_five, 2) == (k == 2 || k == 4));
+    ck_assert(sched(199, 4, 100, three_five, 2));
+    ck_assert(!sched(198, 4, 100, three_five, 2));
+    ck_assert(!sched(200, 2, 100, three_five, 2));
+    ck_assert(sched(7, 999999999, 0, far, 1));
+    ck_assert(!sched(7, 999999998, 0, far, 1));
+    ck_assert(!sched(7, 1000000000, 0, far, 1));
+    ck_assert(!sched(7, UINT64_MAX, 0, far, 1));
+
+    /* the longest list: the 64 odd asks 1, 3, ..., 127 */
+    uint64_t odd[64];
+    for (size_t j = 0; j < 64; j++)
+        odd[j] = 2 * j + 1;
+    for (uint64_t k = 0; k < 200; k++)
+        ck_assert_msg(sched(3, k, 0, odd, 64) == (k < 128 && k % 2 == 0), "k %ju", (uintmax_t)k);
+}
+END_TEST
+
+static const uint64_t nth_second[] = {2};
+static const uint64_t nth_one_three[] = {1, 3};
+
+static drip_fault_spec sched_specs[] = {
+    {.point = "every10", .every = 10},
+    {.point = "second",  .nth = (uint64_t *)nth_second, .nnth = 1},
+    {.point = "mixed",   .every = 3, .nth = (uint64_t *)nth_one_three, .nnth = 2},
+    {.point = "chance",  .rate = 0.3},
+    {.point = DRIP_FAULT_ALLOC, .nth = (uint64_t *)nth_second, .nnth = 1, .min_size = 1024,
+     .max_size = UINT64_MAX},
+};
+enum { S_EVERY10, S_SECOND, S_MIXED, S_CHANCE, S_ALLOC, NSCHED };
+
+static drip_scenario sched_sc;
+static drip_worker_shared sched_sh;
+
+static void sched_setup(void)
+{
+    memset(&sched_sc, 0, sizeof sched_sc);
+    sched_sc.name = "s";
+    sched_sc.file = "s.yaml";
+    sched_sc.workload = "test";
+    sched_sc.faults = sched_specs;
+    sched_sc.nfaults = NELEM(sched_specs);
+    drip_worker_shared_init(&sched_sh, &sched_sc, SEED);
+}
+
+static void sched_teardown(void)
+{
+    drip_worker_shared_destroy(&sched_sh);
+}
+
+/* Run iterations [0, n), each asking every point 4 times, on `nctx` ctxs;
+ * iteration i goes to ctx owner(i), each ctx still taking its iterations
+ * in increasing order, as a thread does. */
+static void sched_run(size_t nctx, uint64_t n, size_t (*owner)(uint64_t, size_t),
+                      drip_fault_result *out)
+{
+    drip_ctx ctxs[4], *ptrs[4];
+    ck_assert_uint_le(nctx, 4);
+    for (size_t c = 0; c < nctx; c++) {
+        drip_ctx_init(&ctxs[c], &sched_sh);
+        ptrs[c] = &ctxs[c];
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        drip_ctx *c = ptrs[owner(i, nctx)];
+        drip_ctx_begin(c, i);
+        for (int j = 0; j < 4; j++)
+            for (size_t f = 0; f < S_ALLOC; f++)
+                drip_fault(c, sched_specs[f].point);
+        drip_ctx_end(c);
+    }
+    drip_ctx_merge_faults(ptrs, nctx, &sched_sc, out);
+    for (size_t c = 0; c < nctx; c++)
+        drip_ctx_destroy(&ctxs[c]);
+}
+
+static size_t round_robin(uint64_t i, size_t n)
+{
+    return (size_t)(i % n);
+}
+
+static size_t lumpy(uint64_t i, size_t n)     /* runs of uneven length, as threads race */
+{
+    return (size_t)((i * 7 + i / 13) % n);
+}
+
+static void sched_results_free(drip_fault_result *r)
+{
+    for (size_t f = 0; f < NSCHED; f++)
+        drip_fault_result_clear(&r[f]);
+}
+
+START_TEST(test_schedule_ctx_counts)
+{
+    const uint64_t n = 3000;
+    drip_fault_result r[NSCHED];
+
+    sched_run(1, n, round_robin, r);
+    /* every: 10 -> the first ask of every 10th iteration */
+    ck_assert_uint_eq(r[S_EVERY10].asked, 4 * n);
+    ck_assert_uint_eq(r[S_EVERY10].fired, n / 10);
+    ck_assert_uint_eq(r[S_EVERY10].nfirst, DRIP_FAULT_FIRST_MAX);
+    for (size_t j = 0; j < DRIP_FAULT_FIRST_MAX; j++)
+        ck_assert_uint_eq(r[S_EVERY10].first[j], 10 * j + 9);
+    /* nth: [2] -> once in every iteration */
+    ck_assert_uint_eq(r[S_SECOND].fired, n);
+    for (size_t j = 0; j < DRIP_FAULT_FIRST_MAX; j++)
+        ck_assert_uint_eq(r[S_SECOND].first[j], j);
+    /* every: 3, nth: [1, 3] -> twice in every 3rd iteration */
+    ck_assert_uint_eq(r[S_MIXED].fired, 2 * (n / 3));
+    ck_assert_uint_eq(r[S_MIXED].first[0], 2);
+    ck_assert_uint_eq(r[S_MIXED].first[1], 5);
+    /* the form travels with the result; rate faults keep theirs */
+    ck_assert_uint_eq(r[S_EVERY10].every, 10);
+    ck_assert_uint_eq(r[S_EVERY10].nnth, 0);
+    ck_assert_ptr_null(r[S_EVERY10].nth);
+    ck_assert(drip_fault_result_scheduled(&r[S_EVERY10]));
+    ck_assert_uint_eq(r[S_MIXED].every, 3);
+    ck_assert_uint_eq(r[S_MIXED].nnth, 2);
+    ck_assert_uint_eq(r[S_MIXED].nth[0], 1);
+    ck_assert_uint_eq(r[S_MIXED].nth[1], 3);
+    ck_assert(r[S_MIXED].nth != nth_one_three);            /* the result's own copy */
+    ck_assert(!drip_fault_result_scheduled(&r[S_CHANCE]));
+    ck_assert(r[S_CHANCE].rate == 0.3);
+    ck_assert(r[S_CHANCE].fired > 0 && r[S_CHANCE].fired < r[S_CHANCE].asked);
+    /* never asked: the alloc point is asked only through the hook */
+    ck_assert_uint_eq(r[S_ALLOC].asked, 0);
+    sched_results_free(r);
+}
+END_TEST
+
+START_TEST(test_schedule_most_asks)
+{
+    /* the most asks in one iteration, over every ctx: 5 in iteration 3 */
+    drip_ctx a, b;
+    drip_ctx_init(&a, &sched_sh);
+    drip_ctx_init(&b, &sched_sh);
+    drip_ctx *both[] = {&a, &b};
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 2, S_SECOND), 0);
+    static const int asks[] = {2, 1, 0, 5, 3};
+    for (uint64_t i = 0; i < NELEM(asks); i++) {
+        drip_ctx *c = both[i % 2];
+        drip_ctx_begin(c, i);
+        for (int j = 0; j < asks[i]; j++)
+            drip_fault(c, "second");
+        drip_ctx_end(c);
+    }
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 2, S_SECOND), 5);
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 1, S_SECOND), 3);   /* a alone: 2, 0, 3 */
+    ck_assert_uint_eq(drip_ctx_most_asks(both, 2, S_EVERY10), 0);
+    drip_ctx_destroy(&a);
+    drip_ctx_destroy(&b);
+}
+END_TEST
+
+START_TEST(test_schedule_thread_count_independent)
+{
+    const uint64_t n = 2000;
+    drip_fault_result one[NSCHED], other[NSCHED];
+
+    sched_run(1, n, round_robin, one);
+    static const size_t counts[] = {2, 3, 4};
+    for (size_t c = 0; c < NELEM(counts); c++) {
+        for (int split = 0; split < 2; split++) {
+            sched_run(counts[c], n, split ? lumpy : round_robin, other);
+            for (size_t f = 0; f < NSCHED; f++) {
+                ck_assert_uint_eq(one[f].asked, other[f].asked);
+                ck_assert_msg(one[f].fired == other[f].fired, "%s with %zu ctxs: %ju vs %ju",
+                              one[f].point, counts[c], (uintmax_t)one[f].fired,
+                              (uintmax_t)other[f].fired);
+                ck_assert_uint_eq(one[f].nfirst, other[f].nfirst);
+                for (size_t j = 0; j < one[f].nfirst; j++)
+                    ck_assert_uint_eq(one[f].first[j], other[f].first[j]);
+            }
+            sched_results_free(other);
+        }
+    }
+    sched_results_free(one);
+}
+END_TEST
+
+START_TEST(test_schedule_alloc_hook_sizes)
+{
+    /* alloc, nth: [2], min_size: 1KiB: only allocations of 1KiB or more
+     * are asks, and the second of them in each iteration fails */
+    drip_ctx c;
+    drip_fault_result r[NSCHED];
+    drip_ctx_init(&c, &sched_sh);
+
+    ck_assert(!drip__ctx_alloc_hook(4096));             /* outside any iteration */
+    for (uint64_t i = 0; i < 3; i++) {
+        drip_ctx_begin(&c, i);
+        ck_assert(!drip__ctx_alloc_hook(32));           /* not an ask: too small */
+        ck_assert(!drip__ctx_alloc_hook(4096));         /* ask 1 */
+        ck_assert(!drip__ctx_alloc_hook(1023));         /* not an ask */
+        ck_assert(drip__ctx_alloc_hook(1024));          /* ask 2: fails */
+        ck_assert(!drip__ctx_alloc_hook(1 << 20));      /* ask 3 */
+        drip_ctx_end(&c);
+    }
+    ck_assert(!drip__ctx_alloc_hook(4096));
+    drip_ctx *one[] = {&c};
+    drip_ctx_merge_faults(one, 1, &sched_sc, r);
+    ck_assert_uint_eq(r[S_ALLOC].asked, 9);
+    ck_assert_uint_eq(r[S_ALLOC].fired, 3);
+    ck_assert_uint_eq(r[S_ALLOC].nfirst, 3);
+    sched_results_free(r);
+    drip_ctx_destroy(&c);
+}
+END_TEST
+
 /* ---- suite ----------------------------------------------------------------- */
 
 Suite *suite_fault(void)
@@ -593,6 +867,17 @@ Suite *suite_fault(void)
     tcase_add_test(tc, test_params_bad_int);
     tcase_add_test(tc, test_params_bad_int_fraction);
     tcase_add_test(tc, test_params_double_str);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("schedule");
+    tcase_add_checked_fixture(tc, sched_setup, sched_teardown);
+    tcase_add_test(tc, test_schedule_first_ask);
+    tcase_add_test(tc, test_schedule_every);
+    tcase_add_test(tc, test_schedule_nth);
+    tcase_add_test(tc, test_schedule_ctx_counts);
+    tcase_add_test(tc, test_schedule_thread_count_independent);
+    tcase_add_test(tc, test_schedule_alloc_hook_sizes);
+    tcase_add_test(tc, test_schedule_most_asks);
     suite_add_tcase(s, tc);
     return s;
 }

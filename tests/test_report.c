@@ -91,8 +91,9 @@ static void build_pass(drip_result *r)
                                          DRIP_VERDICT_FLAT, DRIP_VERDICT_FLAT, true};
     r->nfaults = 1;
     r->faults = xcalloc(1, sizeof *r->faults);
-    r->faults[0] = (drip_fault_result){xstrdup("cache.miss"), 0.25, 20000, 5012,
-                                       {3, 7, 8}, 3};
+    r->faults[0] = (drip_fault_result){.point = xstrdup("cache.miss"), .rate = 0.25,
+                                       .asked = 20000, .fired = 5012, .first = {3, 7, 8},
+                                       .nfirst = 3};
     drip_result_add_warning(r, "sampler fell behind by %d ms", 12);
     drip_result_add_warning(r, "%s", UTF8_EDGES);
 }
@@ -121,6 +122,18 @@ static void build_fail(drip_result *r)
                                          DRIP_VERDICT_UNKNOWN, 12.5, false};
     r->expects[1] = (drip_expect_result){DRIP_M_FDS, DRIP_RULE_MIN_SLOPE, 0.5,
                                          DRIP_VERDICT_UNKNOWN, NAN, false};
+    /* the scheduled forms: every with nth, every alone, nth alone */
+    static const uint64_t nth[] = {3, 5};
+    r->nfaults = 3;
+    r->faults = xcalloc(3, sizeof *r->faults);
+    r->faults[0] = (drip_fault_result){.point = xstrdup("alloc"), .asked = 15000, .fired = 100,
+                                       .first = {99, 199}, .nfirst = 2};
+    drip_fault_result_set_schedule(&r->faults[0], 100, nth, 2);
+    r->faults[1] = (drip_fault_result){.point = xstrdup("read.timeout"), .asked = 5000,
+                                       .fired = 500, .first = {9}, .nfirst = 1};
+    drip_fault_result_set_schedule(&r->faults[1], 10, NULL, 0);
+    r->faults[2] = (drip_fault_result){.point = xstrdup("drop"), .asked = 5000, .fired = 0};
+    drip_fault_result_set_schedule(&r->faults[2], 0, nth + 1, 1);
 }
 
 static void build_error(drip_result *r)
@@ -406,7 +419,34 @@ START_TEST(test_json_contract)
     assert_str(e, "rule", "min_slope");
     assert_real(e, "limit", 0.5);
     assert_null(e, "actual");
-    ck_assert_uint_eq(json_array_size(GET(s, "faults")), 0);
+    /* scheduled faults: `every` and `nth` as given, and no `rate` */
+    faults = GET(s, "faults");
+    ck_assert_uint_eq(json_array_size(faults), 3);
+    fault = json_array_get(faults, 0);
+    static const char *const both_keys[] = {"point", "every", "nth", "asked", "fired",
+                                            "first_iterations", NULL};
+    assert_keys(fault, both_keys);
+    assert_str(fault, "point", "alloc");
+    assert_int(fault, "every", 100);
+    json_t *nth = GET(fault, "nth");
+    ck_assert_uint_eq(json_array_size(nth), 2);
+    ck_assert_int_eq(json_integer_value(json_array_get(nth, 0)), 3);
+    ck_assert_int_eq(json_integer_value(json_array_get(nth, 1)), 5);
+    assert_int(fault, "asked", 15000);
+    assert_int(fault, "fired", 100);
+    ck_assert_uint_eq(json_array_size(GET(fault, "first_iterations")), 2);
+    fault = json_array_get(faults, 1);
+    static const char *const every_keys[] = {"point", "every", "asked", "fired",
+                                             "first_iterations", NULL};
+    assert_keys(fault, every_keys);
+    assert_int(fault, "every", 10);
+    fault = json_array_get(faults, 2);
+    static const char *const nth_keys[] = {"point", "nth", "asked", "fired",
+                                           "first_iterations", NULL};
+    assert_keys(fault, nth_keys);
+    ck_assert_uint_eq(json_array_size(GET(fault, "nth")), 1);
+    ck_assert_int_eq(json_integer_value(json_array_get(GET(fault, "nth"), 0)), 5);
+    ck_assert_uint_eq(json_array_size(GET(fault, "first_iterations")), 0);
     ck_assert_uint_eq(json_array_size(GET(s, "warnings")), 0);
 
     /* the erroring scenario: no samples, NaN duration */

@@ -332,7 +332,16 @@ static void json_faults(jw *w, const drip_result *r)
         size_t nfirst = f->nfirst < DRIP_FAULT_FIRST_MAX ? f->nfirst : DRIP_FAULT_FIRST_MAX;
         jw_object(w, NULL);
         jw_str(w, "point", f->point);
-        jw_num(w, "rate", f->rate);
+        if (!drip_fault_result_scheduled(f))
+            jw_num(w, "rate", f->rate);
+        if (f->every)
+            jw_u64(w, "every", f->every);
+        if (f->nnth) {
+            jw_array_inline(w, "nth");
+            for (size_t k = 0; k < f->nnth; k++)
+                jw_u64(w, NULL, f->nth[k]);
+            jw_end_array(w);
+        }
         jw_u64(w, "asked", f->asked);
         jw_u64(w, "fired", f->fired);
         jw_array_inline(w, "first_iterations");

@@ -77,6 +77,28 @@ static void sweep_result_free(drip_sweep_result *sw)
     free(sw->findings);
 }
 
+void drip_fault_result_set_schedule(drip_fault_result *r, uint64_t every, const uint64_t *nth,
+                                    size_t nnth)
+{
+    free(r->nth);
+    r->every = every;
+    r->nth = NULL;
+    r->nnth = nnth;
+    if (nnth) {
+        r->nth = xmalloc(nnth * sizeof *r->nth);
+        memcpy(r->nth, nth, nnth * sizeof *r->nth);
+    }
+}
+
+void drip_fault_result_clear(drip_fault_result *r)
+{
+    free(r->point);
+    free(r->nth);
+    r->point = NULL;
+    r->nth = NULL;
+    r->nnth = 0;
+}
+
 static void result_free(drip_result *r)
 {
     free(r->name);
@@ -87,7 +109,7 @@ static void result_free(drip_result *r)
     free(r->samples);
     free(r->expects);
     for (size_t i = 0; i < r->nfaults; i++)
-        free(r->faults[i].point);
+        drip_fault_result_clear(&r->faults[i]);
     free(r->faults);
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);

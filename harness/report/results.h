@@ -47,14 +47,33 @@ typedef struct drip_expect_result {
     bool         ok;
 } drip_expect_result;
 
+/* A fault point: its form as configured (by chance: `rate`; on a schedule:
+ * `every` and/or `nth`, when every or nnth is non-zero) and what happened. */
 #define DRIP_FAULT_FIRST_MAX 10
 typedef struct drip_fault_result {
-    char    *point;
-    double   rate;
-    uint64_t asked, fired;
-    uint64_t first[DRIP_FAULT_FIRST_MAX];   /* first iterations where it fired */
-    size_t   nfirst;
+    char     *point;
+    double    rate;           /* the chance form only */
+    uint64_t  every;          /* schedule: every N-th iteration; 0 when not given */
+    uint64_t *nth;            /* schedule: 1-based asks, sorted; NULL when not given */
+    size_t    nnth;
+    uint64_t  asked, fired;
+    uint64_t  first[DRIP_FAULT_FIRST_MAX];  /* first iterations where it fired */
+    size_t    nfirst;
 } drip_fault_result;
+
+/* Is r a scheduled fault (every / nth) rather than one by chance (rate)? */
+static inline bool drip_fault_result_scheduled(const drip_fault_result *r)
+{
+    return r->every || r->nnth;
+}
+
+/* Record a fault's schedule in r: every, and a copy of nth[0..nnth) (nth
+ * may be NULL when nnth is 0), replacing what r held. */
+void drip_fault_result_set_schedule(drip_fault_result *r, uint64_t every, const uint64_t *nth,
+                                    size_t nnth);
+/* Free what r owns (point, nth) and set those to NULL; r itself is the
+ * caller's. */
+void drip_fault_result_clear(drip_fault_result *r);
 
 /* The valgrind pass, when one was asked for.  Checks follow the order of
  * drip_vg_check_names (scenario.h): four leak kinds in bytes, then errors. */

@@ -316,10 +316,13 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
     kill(-pid, SIGKILL);                     /* anything the workload left behind */
     r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
     qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
-    for (size_t i = 0; i < r->nfaults; i++)          /* the rate is the scenario's */
+    for (size_t i = 0; i < r->nfaults; i++)          /* the form is the scenario's */
         for (size_t j = 0; j < sc->nfaults; j++)
-            if (r->faults[i].point && strcmp(r->faults[i].point, sc->faults[j].point) == 0)
+            if (r->faults[i].point && strcmp(r->faults[i].point, sc->faults[j].point) == 0) {
                 r->faults[i].rate = sc->faults[j].rate;
+                drip_fault_result_set_schedule(&r->faults[i], sc->faults[j].every,
+                                               sc->faults[j].nth, sc->faults[j].nnth);
+            }
     if (!w.done)
         r->iterations = w.ceiling ? w.ceiling_iter : last_iteration(r);
 

@@ -116,8 +116,10 @@ static void scenario_free(drip_scenario *s)
         free(s->params[i].value);
     }
     free(s->params);
-    for (size_t i = 0; i < s->nfaults; i++)
+    for (size_t i = 0; i < s->nfaults; i++) {
         free(s->faults[i].point);
+        free(s->faults[i].nth);
+    }
     free(s->faults);
     free(s->expects);
 }

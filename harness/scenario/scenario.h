@@ -51,12 +51,24 @@ typedef struct drip_param {
 /* The fault point that makes the workload's allocations fail. */
 #define DRIP_FAULT_ALLOC "alloc"
 
+/* At most this many entries in a fault's `nth:` list. */
+#define DRIP_FAULT_NTH_MAX 64
+
+/* One `faults:` entry, in one of two forms: by chance (`rate`), or on a
+ * schedule (`every` and/or `nth`), counted per iteration so that the same
+ * faults fire whatever the thread count.  The scheduled form is in use
+ * when every or nnth is non-zero; rate is then 0 and unused. */
 typedef struct drip_fault_spec {
-    char    *point;
-    double   rate;           /* probability per ask, 0..1 */
-    uint64_t min_size;       /* alloc only: sizes outside [min, max] never fail */
-    uint64_t max_size;       /* UINT64_MAX when not given */
-    drip_pos pos;
+    char     *point;
+    double    rate;          /* probability per ask, 0..1 */
+    uint64_t  every;         /* fire only in iterations i with (i + 1) % every == 0;
+                                0 when not given (every iteration) */
+    uint64_t *nth;           /* 1-based asks within an iteration that fire, sorted
+                                ascending, unique; NULL when not given (the first) */
+    size_t    nnth;          /* entries in nth, 0..DRIP_FAULT_NTH_MAX */
+    uint64_t  min_size;      /* alloc only: sizes outside [min, max] never fail */
+    uint64_t  max_size;      /* UINT64_MAX when not given */
+    drip_pos  pos;
 } drip_fault_spec;
 
 typedef struct drip_expect {

@@ -93,11 +93,10 @@ static void set_number(drip__loader *ld, const drip__field *f, void *dst,
     }
 }
 
-/* Read the value v of field f into obj (path is "run.threads" for
- * messages).  Strings are copied; a value given twice cannot happen (the
- * walker refuses duplicate keys) but would replace the first.  Returns 0,
- * or -1 after a syntax error inside the value. */
-static int set_field(drip__loader *ld, const drip__field *f, void *obj,
+/* See yaml_walk.h.  Strings are copied; a value given twice cannot happen
+ * in a mapping (the walker refuses duplicate keys) but would replace the
+ * first. */
+int drip__read_field(drip__loader *ld, const drip__field *f, void *obj,
                      const yaml_event_t *v, const char *path)
 {
     void *dst = (char *)obj + f->off;
@@ -169,7 +168,7 @@ static int field_entry(drip__loader *ld, void *ctx, const char *key,
         if (!v)
             return 0;
         char *path = drip__path(w->path, key);
-        int rc = set_field(ld, &w->fields[i], w->obj, v, path);
+        int rc = drip__read_field(ld, &w->fields[i], w->obj, v, path);
         free(path);
         return rc;
     }

@@ -203,14 +203,123 @@ static int set_run(drip__loader *ld, void *obj, const yaml_event_t *v, const cha
 
 /* ---- faults ------------------------------------------------------------------- */
 
-enum { FAULT_POINT, FAULT_RATE, FAULT_MIN_SIZE, FAULT_MAX_SIZE, FAULT_NFIELDS };
+/* A fault entry fires by chance (`rate`) or on a schedule (`every` and/or
+ * `nth`), never both: exactly one form per entry is checked in fault_item,
+ * after the table has read whatever keys were given. */
+
+#define FAULT_EVERY_MAX 1000000000000ULL     /* run.iterations' own maximum */
+#define FAULT_NTH_VALUE_MAX 1000000000ULL
+
+/* One `nth` entry, read as a mapping value would be. */
+static const drip__field nth_value_field = {
+    .key = "nth", .kind = DRIP__K_UINT, .off = 0, .size = sizeof(uint64_t), .umin = 1,
+    .umax = FAULT_NTH_VALUE_MAX, .range = "an integer from 1 to 1000000000",
+};
+
+typedef struct nth_list {
+    const char *path;                        /* "faults[0].nth" */
+    uint64_t    value[DRIP_FAULT_NTH_MAX];
+    drip_pos    at[DRIP_FAULT_NTH_MAX];
+    size_t      n;
+    bool        full;                        /* "too many" was reported */
+} nth_list;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* One item of `nth: [...]`: an integer from 1 up, not listed before, and
+ * no more than DRIP_FAULT_NTH_MAX of them. */
+static int nth_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
+{
+    nth_list *l = ctx;
+    char *path = xasprintf("%s[%zu]", l->path, index);
+    size_t problems = ld->diags->count;
+    uint64_t k = 0;
+    int rc = drip__read_field(ld, &nth_value_field, &k, v, path);
+
+    if (rc < 0 || ld->diags->count != problems)
+        goto cleanup;
+    for (size_t j = 0; j < l->n; j++) {
+        if (l->value[j] == k) {
+            drip__problem(ld, drip__pos(v), "'%s' lists %llu twice (first at line %d, column %d)",
+                          l->path, (unsigned long long)k, l->at[j].line, l->at[j].col);
+            goto cleanup;
+        }
+    }
+    if (l->n == DRIP_FAULT_NTH_MAX) {
+        if (!l->full)
+            drip__problem(ld, drip__pos(v), "'%s' lists more than %d asks", l->path,
+                          DRIP_FAULT_NTH_MAX);
+        l->full = true;
+        goto cleanup;
+    }
+    l->value[l->n] = k;
+    l->at[l->n++] = drip__pos(v);
+cleanup:
+    free(path);
+    return rc;
+}
+
+/* `nth: [K, ...]`: which asks of an iteration fire (1-based), stored sorted
+ * in the drip_fault_spec obj.  Nothing is stored when a problem was found. */
+static int set_nth(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_fault_spec *f = obj;
+    nth_list *l = NULL;
+    size_t problems = ld->diags->count;
+    char got[DRIP__SHOWN], shown[DRIP__SHOWN];
+    int rc = 0;
+
+    if (v->type != YAML_SEQUENCE_START_EVENT) {
+        const char *text = v->type == YAML_SCALAR_EVENT ? (const char *)v->data.scalar.value : "";
+        bool integer = drip__is_plain(v) && *text && strspn(text, "0123456789") == strlen(text);
+        drip__problem(ld, drip__pos(v),
+                      "'%s' must be a sequence of integers such as [2, 5], got %s%s%s%s", path,
+                      drip__got(v, got), integer ? " (write [" : "",
+                      integer ? drip__shown(text, shown) : "", integer ? "])" : "");
+        return drip__skip(ld, v);
+    }
+    l = xcalloc(1, sizeof *l);
+    l->path = path;
+    if (drip__walk_seq(ld, nth_item, l) < 0) {
+        rc = -1;
+        goto cleanup;
+    }
+    if (ld->diags->count != problems)
+        goto cleanup;
+    if (l->n == 0) {
+        drip__problem(ld, drip__pos(v),
+                      "'%s' must list at least one ask (1 is the first), got an empty sequence",
+                      path);
+        goto cleanup;
+    }
+    qsort(l->value, l->n, sizeof l->value[0], cmp_u64);
+    free(f->nth);
+    f->nth = xmalloc(l->n * sizeof *f->nth);
+    memcpy(f->nth, l->value, l->n * sizeof *f->nth);
+    f->nnth = l->n;
+cleanup:
+    free(l);
+    return rc;
+}
+
+enum { FAULT_POINT, FAULT_RATE, FAULT_EVERY, FAULT_NTH, FAULT_MIN_SIZE, FAULT_MAX_SIZE,
+       FAULT_NFIELDS };
 
 static const drip__field fault_fields[FAULT_NFIELDS] = {
     [FAULT_POINT] = {.key = "point", .kind = DRIP__K_NAME, .required = true,
                      .off = offsetof(drip_fault_spec, point)},
-    [FAULT_RATE]  = {.key = "rate", .kind = DRIP__K_NUM, .required = true,
+    [FAULT_RATE]  = {.key = "rate", .kind = DRIP__K_NUM,
                      .off = offsetof(drip_fault_spec, rate), .dmin = 0, .dmax = 1,
                      .range = "a number from 0 to 1"},
+    [FAULT_EVERY] = {.key = "every", .kind = DRIP__K_UINT,
+                     .off = offsetof(drip_fault_spec, every), .size = sizeof(uint64_t),
+                     .umin = 1, .umax = FAULT_EVERY_MAX,
+                     .range = "an integer from 1 to 1000000000000"},
+    [FAULT_NTH]   = {.key = "nth", .kind = DRIP__K_CUSTOM, .fn = set_nth},
     [FAULT_MIN_SIZE] = {.key = "min_size", .kind = DRIP__K_SIZE,
                         .off = offsetof(drip_fault_spec, min_size), .umin = 0,
                         .umax = UINT64_MAX, .range = "a size such as 1KiB"},
@@ -224,8 +333,27 @@ typedef struct faults_ctx {
     drip__keyset   points;                  /* point -> line first given */
 } faults_ctx;
 
-/* One `- { point: P, rate: R }`.  Its position is the item's.  A point
- * named twice is reported at the second `point` value. */
+/* Exactly one form: `rate`, or `every` and/or `nth`.  A mix is reported at
+ * the schedule's key, a missing form where the item starts (as a missing
+ * key would be). */
+static void check_fault_form(drip__loader *ld, const drip__seen *seen, const char *path,
+                             drip_pos item)
+{
+    bool rate = seen[FAULT_RATE].key.line, every = seen[FAULT_EVERY].key.line,
+         nth = seen[FAULT_NTH].key.line;
+
+    if (rate && (every || nth))
+        drip__problem(ld, every ? seen[FAULT_EVERY].key : seen[FAULT_NTH].key,
+                      "'%s' has both 'rate' and '%s': a fault fires either by chance (rate) "
+                      "or on a schedule (every, nth), not both",
+                      path, every ? "every" : "nth");
+    else if (!rate && !every && !nth)
+        drip__problem(ld, item, "%s: missing required key 'rate' (or 'every' and/or 'nth' "
+                      "for a fault on a schedule)", path);
+}
+
+/* One `- { point: P, rate: R }` (or with every/nth).  Its position is the
+ * item's.  A point named twice is reported at the second `point` value. */
 static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
 {
     faults_ctx *c = ctx;
@@ -246,6 +374,7 @@ static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_even
     drip__mapwalk w = {fault_fields, FAULT_NFIELDS, path, "key", NULL, &f, seen};
     if (drip__walk_fields(ld, v, &w) < 0)
         goto cleanup;
+    check_fault_form(ld, seen, path, f.pos);
     if (f.point && strcmp(f.point, DRIP_FAULT_ALLOC) != 0 &&
         (seen[FAULT_MIN_SIZE].key.line || seen[FAULT_MAX_SIZE].key.line)) {
         drip__problem(ld, seen[FAULT_MIN_SIZE].key.line ? seen[FAULT_MIN_SIZE].key
@@ -267,10 +396,12 @@ static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_even
         sc->faults = grow_to(sc->faults, sc->nfaults, sizeof *sc->faults);
         sc->faults[sc->nfaults++] = f;
         f.point = NULL;                      /* moved */
+        f.nth = NULL;
     }
     rc = 0;
 cleanup:
     free(f.point);
+    free(f.nth);
     return rc;
 }
 

@@ -130,6 +130,13 @@ typedef struct drip__mapwalk {
     drip__seen        *seen;      /* out: nfields entries, zeroed by the caller */
 } drip__mapwalk;
 
+/* Read one value v (its first event, borrowed; the node is consumed) into
+ * obj as row f says, with the checks and messages of a mapping entry; path
+ * names the value ("run.threads", "faults[0].nth[1]").  A bad value is
+ * reported and leaves obj as it was.  0, or -1 after a syntax error. */
+int  drip__read_field(drip__loader *ld, const drip__field *f, void *obj,
+                      const yaml_event_t *v, const char *path);
+
 /* Walk a mapping (start is its MAPPING-START, just read) against a field
  * table: unknown keys (with a did-you-mean), wrong types, bad values and
  * missing required keys are reported; good values are stored in w->obj.

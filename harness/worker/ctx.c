@@ -127,8 +127,13 @@ static bool ask(drip_ctx *ctx, size_t i)
         st->k_iteration = ctx->iteration;
         st->k = 0;
     }
-    bool fire = drip_fault_decide(ctx->sh->seed, ctx->sh->point_hash[i], ctx->iteration,
-                                  st->k++, ctx->sh->sc->faults[i].rate);
+    const drip_fault_spec *f = &ctx->sh->sc->faults[i];
+    bool fire = f->every || f->nnth
+                    ? drip_fault_decide_schedule(ctx->iteration, st->k, f->every, f->nth, f->nnth)
+                    : drip_fault_decide(ctx->sh->seed, ctx->sh->point_hash[i], ctx->iteration,
+                                        st->k, f->rate);
+    if (++st->k > st->most)
+        st->most = st->k;
     st->asked++;
     if (fire) {
         st->fired++;
@@ -161,6 +166,15 @@ bool drip__ctx_alloc_hook(size_t size)
     return ask(ctx, (size_t)ctx->sh->alloc_fault);
 }
 
+uint64_t drip_ctx_most_asks(drip_ctx *const *ctxs, size_t n, size_t f)
+{
+    uint64_t most = 0;
+    for (size_t t = 0; t < n; t++)
+        if (ctxs[t]->faults[f].most > most)
+            most = ctxs[t]->faults[f].most;
+    return most;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -175,6 +189,8 @@ void drip_ctx_merge_faults(drip_ctx *const *ctxs, size_t n, const drip_scenario 
         memset(r, 0, sizeof *r);
         r->point = xstrdup(sc->faults[f].point);
         r->rate = sc->faults[f].rate;
+        drip_fault_result_set_schedule(r, sc->faults[f].every, sc->faults[f].nth,
+                                       sc->faults[f].nnth);
         /* Each thread takes iterations in increasing order, so the global
          * first few are among the union of every thread's first few. */
         uint64_t *all = xmalloc((n + 1) * DRIP_FAULT_FIRST_MAX * sizeof *all);

@@ -18,8 +18,9 @@ typedef struct drip_fault_state {
     uint64_t asked, fired;
     uint64_t first[DRIP_FAULT_FIRST_MAX];   /* first iterations where it fired */
     size_t   nfirst;
-    uint32_t k;                             /* asks within the current iteration */
+    uint64_t k;                             /* asks within the current iteration */
     uint64_t k_iteration;                   /* the iteration k counts for */
+    uint64_t most;                          /* the most asks in any one iteration */
 } drip_fault_state;
 
 typedef struct drip_worker_shared {
@@ -65,13 +66,18 @@ static inline void drip_ctx_end(drip_ctx *ctx)
 
 /* The allocator's fail hook (drip_alloc_set_fail_hook) for the `alloc`
  * fault point: decides, like drip_fault, from (seed, "alloc", iteration,
- * k) where k counts this iteration's allocations within the spec's size
- * range.  Only allocations made on a thread inside an iteration can fail
+ * k) and the spec's form (rate, or every / nth), where k counts this
+ * iteration's allocations within the spec's size range.  Only allocations made on a thread inside an iteration can fail
  * (not setup, teardown, or threads the workload starts).  Never allocates. */
 bool drip__ctx_alloc_hook(size_t size);
 
+/* The most times fault spec f was asked within one iteration, over the
+ * iterations of `n` ctxs: why an `nth` schedule never fired. */
+uint64_t drip_ctx_most_asks(drip_ctx *const *ctxs, size_t n, size_t f);
+
 /* Merge the fault counters of `n` ctxs into results (one entry per fault
- * spec, first iterations sorted ascending). */
+ * spec, with its form copied, first iterations sorted ascending).  Each
+ * entry owns its strings: drip_fault_result_clear releases them. */
 void drip_ctx_merge_faults(drip_ctx *const *ctxs, size_t n, const drip_scenario *sc,
                            drip_fault_result *out);
 

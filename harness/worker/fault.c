@@ -40,3 +40,23 @@ bool drip_fault_decide(uint64_t seed, uint64_t point_hash, uint64_t iteration, u
         return true;
     return drip_fault_uniform(seed, point_hash, iteration, k) < rate;
 }
+
+bool drip_fault_decide_schedule(uint64_t iteration, uint64_t k, uint64_t every,
+                                const uint64_t *nth, size_t nnth)
+{
+    if (every > 1 && iteration % every != every - 1)    /* (i + 1) % every, without overflow */
+        return false;
+    if (nnth == 0)
+        return k == 0;
+    if (k >= nth[nnth - 1])                 /* past the last listed ask (nth is 1-based) */
+        return false;
+    size_t lo = 0, hi = nnth;               /* binary search for k + 1 */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (nth[mid] < k + 1)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return nth[lo] == k + 1;
+}

@@ -223,6 +223,9 @@ static void *ceiling_watch(void *p)
 
 /* ---- the run -------------------------------------------------------------- */
 
+/* Warn about what the scenario configured but the run never used: params
+ * never read, fault points never asked, and schedules that never fired
+ * (with the reason when it is plain: too few iterations, too few asks). */
 static void send_warnings(worker *w, drip_fault_result *faults)
 {
     const drip_scenario *sc = w->sc;
@@ -230,10 +233,30 @@ static void send_warnings(worker *w, drip_fault_result *faults)
         if (!atomic_load(&w->sh.param_used[i]))
             send_line(w, "warn param '%s' was never read by workload '%s'", sc->params[i].key,
                       w->wl->name);
-    for (size_t i = 0; i < sc->nfaults; i++)
-        if (faults[i].asked == 0)
-            send_line(w, "warn fault point '%s' was never consulted by workload '%s'",
-                      sc->faults[i].point, w->wl->name);
+    for (size_t i = 0; i < sc->nfaults; i++) {
+        const drip_fault_spec *f = &sc->faults[i];
+        uint64_t done = atomic_load(&w->completed);
+        uint64_t most = drip_ctx_most_asks(w->ctxs, sc->run.threads, i);
+        if (faults[i].asked == 0) {
+            send_line(w, "warn fault point '%s' was never consulted by workload '%s'", f->point,
+                      w->wl->name);
+            continue;
+        }
+        if (faults[i].fired || (!f->every && !f->nnth))
+            continue;                       /* a rate may never fire by chance */
+        if (f->every > done)
+            send_line(w, "warn fault point '%s' never fired: every: %llu is more than the %llu "
+                      "iterations run", f->point, (unsigned long long)f->every,
+                      (unsigned long long)done);
+        else if (f->nnth && most < f->nth[0])
+            send_line(w, "warn fault point '%s' never fired: nth starts at %llu, but no "
+                      "iteration asked it more than %llu time%s", f->point,
+                      (unsigned long long)f->nth[0], (unsigned long long)most,
+                      most == 1 ? "" : "s");
+        else
+            send_line(w, "warn fault point '%s' never fired: the iterations its schedule "
+                      "chose did not ask it that many times", f->point);
+    }
 }
 
 int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
@@ -373,7 +396,7 @@ teardown:
                   (unsigned long long)atomic_load(&w.failed));
     }
     for (size_t f = 0; f < sc->nfaults; f++)
-        free(faults[f].point);
+        drip_fault_result_clear(&faults[f]);
     free(faults);
     for (unsigned t = 0; t < nthreads; t++) {
         drip_ctx_destroy(w.ctxs[t]);
