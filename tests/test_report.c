@@ -308,7 +308,7 @@ START_TEST(test_json_contract)
         "name", "file", "workload", "description", "status", "reason", "seed", "threads",
         "iterations", "iterations_planned", "failed_iterations", "duration_s", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
-        "expectations", "valgrind", "faults", "warnings", NULL};
+        "expectations", "valgrind", "sweep", "faults", "warnings", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 
@@ -320,6 +320,7 @@ START_TEST(test_json_contract)
     assert_null(s, "description");
     assert_str(s, "status", "pass");
     assert_null(s, "reason");
+    assert_null(s, "sweep");                 /* only drip sweep fills it */
     assert_int(s, "seed", 1);
     assert_int(s, "threads", 1);
     assert_int(s, "iterations", 20000);
