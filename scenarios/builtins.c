@@ -19,6 +19,14 @@ extern const drip_workload drip_builtin_slice_retention_leaky;
 extern const drip_workload drip_builtin_slice_retention_fixed;
 extern const drip_workload drip_builtin_time_after_leaky;
 extern const drip_workload drip_builtin_time_after_fixed;
+extern const drip_workload drip_builtin_closure_capture_leaky;
+extern const drip_workload drip_builtin_closure_capture_fixed;
+extern const drip_workload drip_builtin_pointer_key_map_leaky;
+extern const drip_workload drip_builtin_pointer_key_map_fixed;
+extern const drip_workload drip_builtin_ticker_not_stopped_leaky;
+extern const drip_workload drip_builtin_ticker_not_stopped_fixed;
+extern const drip_workload drip_builtin_pool_reuse_leaky;
+extern const drip_workload drip_builtin_pool_reuse_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -32,5 +40,13 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_slice_retention_fixed,
     &drip_builtin_time_after_leaky,
     &drip_builtin_time_after_fixed,
+    &drip_builtin_closure_capture_leaky,
+    &drip_builtin_closure_capture_fixed,
+    &drip_builtin_pointer_key_map_leaky,
+    &drip_builtin_pointer_key_map_fixed,
+    &drip_builtin_ticker_not_stopped_leaky,
+    &drip_builtin_ticker_not_stopped_fixed,
+    &drip_builtin_pool_reuse_leaky,
+    &drip_builtin_pool_reuse_fixed,
     NULL,
 };
