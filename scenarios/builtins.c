@@ -27,6 +27,14 @@ extern const drip_workload drip_builtin_lock_wait_leaky;
 extern const drip_workload drip_builtin_lock_wait_fixed;
 extern const drip_workload drip_builtin_unclosed_file_leaky;
 extern const drip_workload drip_builtin_unclosed_file_fixed;
+extern const drip_workload drip_builtin_closure_capture_leaky;
+extern const drip_workload drip_builtin_closure_capture_fixed;
+extern const drip_workload drip_builtin_pointer_key_map_leaky;
+extern const drip_workload drip_builtin_pointer_key_map_fixed;
+extern const drip_workload drip_builtin_ticker_not_stopped_leaky;
+extern const drip_workload drip_builtin_ticker_not_stopped_fixed;
+extern const drip_workload drip_builtin_pool_reuse_leaky;
+extern const drip_workload drip_builtin_pool_reuse_fixed;
 
 const drip_workload *const drip_builtins[] = {
     &drip_builtin_blocked_channel_leaky,
@@ -48,5 +56,13 @@ const drip_workload *const drip_builtins[] = {
     &drip_builtin_lock_wait_fixed,
     &drip_builtin_unclosed_file_leaky,
     &drip_builtin_unclosed_file_fixed,
+    &drip_builtin_closure_capture_leaky,
+    &drip_builtin_closure_capture_fixed,
+    &drip_builtin_pointer_key_map_leaky,
+    &drip_builtin_pointer_key_map_fixed,
+    &drip_builtin_ticker_not_stopped_leaky,
+    &drip_builtin_ticker_not_stopped_fixed,
+    &drip_builtin_pool_reuse_leaky,
+    &drip_builtin_pool_reuse_fixed,
     NULL,
 };

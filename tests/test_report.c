@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "runner/runner.h"
 #include "util/util.h"
 
 /* ---- the model ----------------------------------------------------------- */
@@ -77,6 +78,7 @@ static void build_pass(drip_result *r)
     r->threads = 1;
     r->iterations = r->iterations_planned = 20000;
     r->duration_s = 1.2;
+    r->ns_per_iter = 60.25;
     r->warmup = 0.2;
     r->heap_ceiling = 1073741824;
     add_samples(r, 310);
@@ -306,7 +308,8 @@ START_TEST(test_json_contract)
     ck_assert_uint_eq(json_array_size(scs), 3);
     static const char *const sc_keys[] = {
         "name", "file", "workload", "description", "status", "reason", "seed", "threads",
-        "iterations", "iterations_planned", "failed_iterations", "duration_s", "warmup",
+        "iterations", "iterations_planned", "failed_iterations", "duration_s", "ns_per_iter",
+        "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
         "expectations", "valgrind", "sweep", "faults", "warnings", NULL};
     for (size_t i = 0; i < 3; i++)
@@ -327,6 +330,7 @@ START_TEST(test_json_contract)
     assert_int(s, "iterations_planned", 20000);
     assert_int(s, "failed_iterations", 0);
     assert_real(s, "duration_s", 1.2);
+    assert_real(s, "ns_per_iter", 60.25);
     assert_real(s, "warmup", 0.2);
     assert_int(s, "heap_ceiling", 1073741824);
     ck_assert(json_is_false(GET(s, "heap_ceiling_hit")));
@@ -455,6 +459,7 @@ START_TEST(test_json_contract)
     assert_str(s, "status", "error");
     assert_str(s, "reason", "crashed: SIGSEGV (Segmentation fault) at iteration ~412\nbacktrace: ...");
     assert_null(s, "duration_s");
+    assert_null(s, "ns_per_iter");                 /* never timed: NaN from drip_run_results_add */
     assert_int(s, "samples", 0);
     assert_int(s, "iterations", 412);
     ck_assert_uint_eq(json_object_size(GET(s, "metrics")), 0);
@@ -702,7 +707,8 @@ START_TEST(test_terminal_lines)
                   "%s", pass);
     ck_assert_ptr_nonnull(strstr(pass, "heap_bytes +310 B/iter growing, "
                                        "heap_objects +1 objects/iter growing, "
-                                       "threads 0 threads/iter flat  (20000 iter, 1.20 s)\n"));
+                                       "threads 0 threads/iter flat  "
+                                       "(20000 iter, 1.20 s, 60 ns/iter)\n"));
     ck_assert_ptr_null(strstr(pass, "rss"));       /* flat and no expectation */
     ck_assert_ptr_null(strstr(pass, "allocs"));    /* unknown and no expectation */
     ck_assert_ptr_null(strchr(pass, '\033'));
@@ -883,6 +889,40 @@ START_TEST(test_write_dir)
 }
 END_TEST
 
+/* ---- time per iteration (the judge fills it) ----------------------------- */
+
+START_TEST(test_ns_per_iter)
+{
+    drip_scenario sc = {0};
+    drip_result r = {0};
+
+    r.warmup = 0.2;                          /* window: samples 2..9 */
+    for (int i = 0; i < 10; i++) {
+        drip_sample s = {{0}};
+        s.v[DRIP_COL_ITER] = 100.0 * i;
+        s.v[DRIP_COL_TIME] = i < 2 ? 0.5 * i : 1.0 + (i - 2) * 40e-6;   /* a slow warm-up */
+        drip_result_add_sample(&r, &s);
+    }
+    drip_judge(&sc, &r);
+    ck_assert_double_eq_tol(r.ns_per_iter, 400.0, 1e-6);   /* 280 us over 700 iterations */
+    free(r.reason);
+
+    drip_result few = {0};                   /* one sample after warm-up: unknown */
+    few.warmup = 0.5;
+    drip_sample s = {{0}};
+    drip_result_add_sample(&few, &s);
+    s.v[DRIP_COL_ITER] = 100;
+    drip_result_add_sample(&few, &s);
+    drip_judge(&sc, &few);
+    ck_assert(isnan(few.ns_per_iter));
+    free(r.samples);
+    free(r.expects);
+    free(few.samples);
+    free(few.expects);
+    free(few.reason);
+}
+END_TEST
+
 /* ---- the suite ----------------------------------------------------------- */
 
 Suite *suite_report(void);
@@ -897,6 +937,7 @@ Suite *suite_report(void)
         {"csv",      {test_csv}},
         {"terminal", {test_terminal_lines, test_terminal_summary}},
         {"files",    {test_write_dir}},
+        {"judge",    {test_ns_per_iter}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

@@ -368,6 +368,7 @@ static void json_scenario(jw *w, const drip_result *r)
     jw_u64(w, "iterations_planned", r->iterations_planned);
     jw_u64(w, "failed_iterations", r->failed_iterations);
     jw_num(w, "duration_s", r->duration_s);
+    jw_num(w, "ns_per_iter", r->ns_per_iter);
     jw_num(w, "warmup", r->warmup);
     jw_u64(w, "heap_ceiling", r->heap_ceiling);
     jw_bool(w, "heap_ceiling_hit", r->heap_ceiling_hit);

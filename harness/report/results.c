@@ -1,6 +1,7 @@
 /* results.c - the results model: building it up and tearing it down. */
 #include "results.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ drip_result *drip_run_results_add(drip_run_results *run)
     XGROW(run->scenarios, run->cap, run->count);
     drip_result *r = &run->scenarios[run->count++];
     memset(r, 0, sizeof *r);
+    r->ns_per_iter = NAN;       /* until the judge times the samples */
     return r;
 }
 

@@ -154,6 +154,7 @@ typedef struct drip_result {
     uint64_t    iterations;       /* completed */
     uint64_t    failed_iterations;/* iterate() returned non-zero */
     double      duration_s;
+    double      ns_per_iter;      /* wall-clock ns per iteration over the fit window; NaN if unknown */
     bool        heap_ceiling_hit;
     uint64_t    heap_ceiling;
     double      warmup;

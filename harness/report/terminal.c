@@ -1,6 +1,6 @@
 /* terminal.c - the lines a person reads at the end of `drip run`.
  *
- *   PASS   global-map-leaky   heap_bytes +310.2 B/iter growing  (20000 iter, 1.20 s)
+ *   PASS   global-map-leaky   heap_bytes +310.2 B/iter growing  (20000 iter, 1.20 s, 60 ns/iter)
  *   FAIL   global-map-lru     heap_bytes +12.50 B/iter growing  — heap_bytes: slope +12.50 B/iter > max 0 B/iter
  *   ERROR  crashy             crashed: SIGSEGV (Segmentation fault) at iteration ~412
  *   3 scenarios: 1 passed, 1 failed, 1 error (12.5 s)
@@ -196,11 +196,15 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
             if (r->failed_iterations)          /* expected errors: counted, shown */
                 snprintf(failed, sizeof failed, ", %llu failed",
                          (unsigned long long)r->failed_iterations);
+            char per_iter[48] = "";
+            if (isfinite(r->ns_per_iter))       /* time per iteration, after warm-up */
+                snprintf(per_iter, sizeof per_iter, ", %.0f ns/iter", r->ns_per_iter);
             if (r->sweep.ran)
                 sb_appendf(&sb, "%s(%.2f s)%s", dim, r->duration_s, reset);
             else
-                sb_appendf(&sb, "%s(%llu iter%s, %.2f s)%s", dim,
-                           (unsigned long long)r->iterations, failed, r->duration_s, reset);
+                sb_appendf(&sb, "%s(%llu iter%s, %.2f s%s)%s", dim,
+                           (unsigned long long)r->iterations, failed, r->duration_s, per_iter,
+                           reset);
         } else if (r->reason) {             /* the judge's own words */
             sb_append(&sb, "— ");
             append_one_line(&sb, r->reason);

@@ -36,6 +36,24 @@ static void describe_failure(strbuf *sb, const drip_expect_result *e, const drip
     }
 }
 
+/* Wall-clock nanoseconds per iteration over the samples the slopes are
+ * fitted on (after warm-up, the same window as drip_fit_series): the time
+ * between the window's first and last samples over the iterations between
+ * them.  With N threads it is the time per iteration of the whole process,
+ * not of one call.  NaN with fewer than two samples in the window. */
+static double ns_per_iter(const drip_result *r)
+{
+    size_t n = r->nsamples, ws = 0;
+    if (r->warmup > 0)
+        ws = r->warmup >= 1 ? n : (size_t)floor(r->warmup * (double)n);
+    if (n < 2 || ws > n - 2)
+        return NAN;
+    const drip_sample *a = &r->samples[ws], *b = &r->samples[n - 1];
+    double iters = b->v[DRIP_COL_ITER] - a->v[DRIP_COL_ITER];
+    double secs = b->v[DRIP_COL_TIME] - a->v[DRIP_COL_TIME];
+    return iters > 0 && secs >= 0 ? secs * 1e9 / iters : NAN;
+}
+
 void drip_judge(const drip_scenario *sc, drip_result *r)
 {
     size_t n = r->nsamples;
@@ -51,6 +69,7 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
             y[i] = r->samples[i].v[DRIP_COL_METRIC(m)];
         drip_fit_series(x, y, n, r->warmup, drip_metrics[m].resolution, &mr->fit);
     }
+    r->ns_per_iter = ns_per_iter(r);
     /* Passing the ceiling is growth by definition, however few samples. */
     if (r->heap_ceiling_hit && r->metrics[DRIP_M_HEAP_BYTES].measured)
         r->metrics[DRIP_M_HEAP_BYTES].fit.verdict = DRIP_VERDICT_GROWING;
