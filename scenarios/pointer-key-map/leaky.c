@@ -13,7 +13,7 @@ static int track(registry *r, session *s, uint64_t now)
     seen *e = seen_new(session_retain(s), now);
     if (!e || drip_map_put(r->seen, (uint64_t)(uintptr_t)s, e) != 0) {
         free(e);
-        session_release(s);
+        registry_session_release(s);
         return -1;
     }
     return 0;

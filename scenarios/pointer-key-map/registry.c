@@ -25,7 +25,7 @@ session *session_retain(session *s)
     return s;
 }
 
-void session_release(session *s)
+void registry_session_release(session *s)
 {
     if (!s || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
@@ -46,7 +46,7 @@ static session *session_open(uint64_t id, size_t profile_bytes, size_t buffer_by
     s->profile = malloc(profile_bytes);
     s->buffer = malloc(buffer_bytes);
     if (!s->profile || !s->buffer) {
-        session_release(s);
+        registry_session_release(s);
         return NULL;
     }
     memset(s->profile, 'p', profile_bytes);
@@ -68,7 +68,7 @@ seen *seen_new(session *key_ref, uint64_t now)
 static void seen_free(void *value)
 {
     seen *e = value;
-    session_release(e->key_ref);
+    registry_session_release(e->key_ref);
     free(e);
 }
 
@@ -113,7 +113,7 @@ int registry_iterate(drip_ctx *ctx, void *state)
     if (rc == 0)
         r->ops->untrack(r, s);                       /* the session ends */
     pthread_mutex_unlock(&r->lock);
-    session_release(s);                              /* closed: the handler's reference */
+    registry_session_release(s);                              /* closed: the handler's reference */
     return rc;
 }
 

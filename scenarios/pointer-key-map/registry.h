@@ -26,7 +26,7 @@ typedef struct session {
 } session;
 
 session *session_retain(session *s);     /* returns s */
-void     session_release(session *s);    /* NULL is a no-op */
+void     registry_session_release(session *s);    /* NULL is a no-op */
 
 /* A registry entry, the map's value: when the session was last seen, and
  * the reference a pointer key holds (NULL for a value key). */
