@@ -13,6 +13,15 @@
  *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
  *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
  *   done ITERATIONS FAILED     all iterations ran and teardown returned
+ *
+ * A sweep worker (`drip worker --sweep MODE --from K`) says instead:
+ *
+ *   reference BYTES BLOCKS ALLOCS   what an unfaulted iteration leaves; its allocations
+ *   trial K                    trial K starts (a crash or hang now is K's)
+ *   result K FIRED RC BYTES BLOCKS  trial K ended: faults fired, iterate's result, leak
+ *   site K BYTES BLOCKS STACK  one leaked site of trial K, biggest first
+ *   end K                      no fault fired in trial K: the mode is done
+ *   limit MAX_K                max_k trials ran without reaching the end
  */
 #ifndef DRIP_PROTOCOL_H
 #define DRIP_PROTOCOL_H
