@@ -11,6 +11,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* asprintf that aborts the test when memory runs out. */
+static char *xasprintf_test(const char *fmt, const char *arg)
+{
+    char *out = NULL;
+    ck_assert(asprintf(&out, fmt, arg) >= 0);
+    return out;
+}
+
 char *slurp(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -26,9 +34,7 @@ char *slurp(const char *path)
     return buf;
 }
 
-/* Run drip with args (NULL-terminated) in directory cwd (NULL: inherit),
- * with PATH set to `path` when it is not NULL. */
-proc run_env(const char *cwd, const char *path, const char *const *args)
+proc run_cmd(const char *cwd, const char *const *env, const char *const *argv)
 {
     char outp[] = "/tmp/drip-test-out-XXXXXX", errp[] = "/tmp/drip-test-err-XXXXXX";
     int ofd = mkstemp(outp), efd = mkstemp(errp);
@@ -40,15 +46,17 @@ proc run_env(const char *cwd, const char *path, const char *const *args)
         dup2(efd, 2);
         if (cwd && chdir(cwd) < 0)
             _exit(126);
-        if (path)
-            setenv("PATH", path, 1);
-        const char *argv[32];
-        int a = 0;
-        argv[a++] = DRIP_BIN;
-        for (int i = 0; args[i] && a < 31; i++)
-            argv[a++] = args[i];
-        argv[a] = NULL;
-        execv(DRIP_BIN, (char *const *)argv);
+        for (size_t i = 0; env && env[i]; i++) {
+            const char *eq = strchr(env[i], '=');
+            if (eq) {
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(eq - env[i]), env[i]);
+                setenv(name, eq + 1, 1);
+            } else {
+                unsetenv(env[i]);
+            }
+        }
+        execv(argv[0], (char *const *)argv);
         _exit(127);
     }
     int st;
@@ -58,6 +66,21 @@ proc run_env(const char *cwd, const char *path, const char *const *args)
     proc p = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(outp), slurp(errp)};
     unlink(outp);
     unlink(errp);
+    return p;
+}
+
+proc run_env(const char *cwd, const char *path, const char *const *args)
+{
+    const char *argv[32];
+    int a = 0;
+    argv[a++] = DRIP_BIN;
+    for (int i = 0; args[i] && a < 31; i++)
+        argv[a++] = args[i];
+    argv[a] = NULL;
+    char *setpath = path ? xasprintf_test("PATH=%s", path) : NULL;
+    const char *env[] = {setpath, NULL};
+    proc p = run_cmd(cwd, setpath ? env : NULL, argv);
+    free(setpath);
     return p;
 }
 

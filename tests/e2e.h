@@ -13,6 +13,11 @@ typedef struct proc {
 /* The whole file, NUL-terminated and malloc'd, or NULL. */
 char *slurp(const char *path);
 
+/* Run argv (argv[0] a path) in directory cwd (NULL: inherit) with env
+ * applied first ("NAME=value" sets, "NAME" unsets; NULL-terminated, or
+ * NULL for none), capturing stdout and stderr. */
+proc run_cmd(const char *cwd, const char *const *env, const char *const *argv);
+
 /* Run DRIP_BIN with args (NULL-terminated) in directory cwd (NULL:
  * inherit), with PATH set to `path` when it is not NULL. */
 proc run_env(const char *cwd, const char *path, const char *const *args);

@@ -17,25 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct proc {
-    int   status;        /* exit code, or 128 + signal */
-    char *out, *err;
-} proc;
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = '\0';
-    fclose(f);
-    return buf;
-}
+#include "e2e.h"
 
 static void spit(const char *path, const char *text)
 {
@@ -45,64 +27,15 @@ static void spit(const char *path, const char *text)
     fclose(f);
 }
 
-/* Run argv (argv[0] a path) in cwd (NULL: inherit) with CC set to cc
- * (NULL: unset), capturing stdout and stderr. */
-static proc run_cmd(const char *cwd, const char *cc, const char *const *argv)
-{
-    char outp[] = "/tmp/drip-test-out-XXXXXX", errp[] = "/tmp/drip-test-err-XXXXXX";
-    int ofd = mkstemp(outp), efd = mkstemp(errp);
-    ck_assert(ofd >= 0 && efd >= 0);
-    pid_t pid = fork();
-    ck_assert(pid >= 0);
-    if (pid == 0) {
-        dup2(ofd, 1);
-        dup2(efd, 2);
-        if (cwd && chdir(cwd) < 0)
-            _exit(126);
-        if (cc)
-            setenv("CC", cc, 1);
-        else
-            unsetenv("CC");
-        setenv("NO_COLOR", "1", 1);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    close(ofd);
-    close(efd);
-    proc p = {WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st), slurp(outp), slurp(errp)};
-    unlink(outp);
-    unlink(errp);
-    return p;
-}
-
 /* drip with up to 4 arguments (the first NULL ends them). */
 static proc drip(const char *cwd, const char *cc, const char *a1, const char *a2,
                  const char *a3, const char *a4)
 {
     const char *argv[] = {DRIP_BIN, a1, a2, a3, a4, NULL};
-    return run_cmd(cwd, cc, argv);
-}
-
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-}
-
-static char *tmpdir(void)
-{
-    char tmpl[] = "/tmp/drip-test-XXXXXX";
-    ck_assert(mkdtemp(tmpl) != NULL);
-    return strdup(tmpl);
-}
-
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    char setcc[256];
+    snprintf(setcc, sizeof setcc, "CC=%s", cc ? cc : "");
+    const char *env[] = {cc ? setcc : "CC", "NO_COLOR=1", NULL};
+    return run_cmd(cwd, env, argv);
 }
 
 /* ---- drip exercise ------------------------------------------------------------ */
@@ -212,11 +145,12 @@ static proc build_and_run(const char *dir, const char *name)
     snprintf(inc, sizeof inc, "%s/include", DRIP_SOURCE_DIR);
     const char *cc[] = {"/bin/sh", "-c", "exec ${CC:-cc} -Wall -Wextra -Werror -shared -fPIC "
                         "-I \"$1\" \"$2\" -o \"$3\"", "sh", inc, c, so, NULL};
-    proc p = run_cmd(dir, NULL, cc);
+    const char *env[] = {"NO_COLOR=1", NULL};
+    proc p = run_cmd(dir, env, cc);
     ck_assert_msg(p.status == 0, "the skeleton does not build: %s", p.err);
     proc_free(&p);
     const char *args[] = {DRIP_BIN, "run", "--no-color", "-o", report, yaml, NULL};
-    return run_cmd(dir, NULL, args);
+    return run_cmd(dir, env, args);
 }
 
 START_TEST(new_builds_runs_and_catches)
