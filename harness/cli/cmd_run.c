@@ -203,6 +203,7 @@ int cmd_run(int argc, char **argv)
         if ((o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
             !interrupted)
             drip_runner_valgrind(&o, sc, r);
+        drip_classify(r);
         if (color && !quiet)
             printf("\r\033[K");
         if (!quiet || r->status != DRIP_STATUS_PASS)

@@ -42,6 +42,13 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
  * o->log_dir (the XML is written there).  Never fails as a function. */
 void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
 
+/* Classify r's finding (handle leak, blocked tasks, lost memory, reachable
+ * growth, heap growth, bounded, none: see classify.c) from its fitted
+ * metrics and its valgrind section, into r->leak_class, r->class_why and
+ * r->class_basis.  Call it once the run and the valgrind pass are done.
+ * Leaves DRIP_CLASS_UNKNOWN when r has no verdict at all.  Cannot fail. */
+void drip_classify(drip_result *r);
+
 /* ---- shared by runner.c and vgpass.c ---- */
 
 /* In a forked child about to exec a worker: make it a process-group leader,
