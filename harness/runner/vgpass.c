@@ -40,29 +40,48 @@ static bool is_alloc_fn(const char *fn)
     return false;
 }
 
-/* "fn (file:line)" of the first `depth` frames with a function past the
- * allocator's own, joined by " <- "; NULL when there is none.  Caller frees. */
-static char *describe_frames(const drip_vg_stack *st, int depth)
+static void append_frame(strbuf *sb, const drip_vg_frame *f)
+{
+    if (f->file)
+        sb_appendf(sb, "%s (%s:%d)", f->fn, f->file, f->line);
+    else
+        sb_appendf(sb, "%s (%s)", f->fn, f->obj ? f->obj : "?");
+}
+
+static bool in_runtime(const drip_vg_frame *f)
+{
+    return f->obj && strstr(f->obj, "libdrip_rt");
+}
+
+/* "fn (file:line)" of the first frame with a function past the allocator's
+ * own; with `caller`, followed by " <- " and the first frame after it that
+ * is outside Drip's runtime (the workload code that called into it), when
+ * there is one.  NULL when there is no frame to name.  Caller frees. */
+static char *describe_frames(const drip_vg_stack *st, bool caller)
 {
     strbuf sb = {0};
-    int shown = 0;
-    for (size_t i = 0; i < st->nframes && shown < depth; i++) {
-        const drip_vg_frame *f = &st->frames[i];
-        if (!f->fn || (shown == 0 && is_alloc_fn(f->fn)))
-            continue;
-        sb_append(&sb, shown ? " <- " : "");
-        if (f->file)
-            sb_appendf(&sb, "%s (%s:%d)", f->fn, f->file, f->line);
-        else
-            sb_appendf(&sb, "%s (%s)", f->fn, f->obj ? f->obj : "?");
-        shown++;
+    size_t i = 0;
+    while (i < st->nframes && (!st->frames[i].fn || is_alloc_fn(st->frames[i].fn)))
+        i++;
+    if (i == st->nframes)
+        return NULL;
+    append_frame(&sb, &st->frames[i]);
+    if (caller) {
+        size_t j = i + 1;
+        if (in_runtime(&st->frames[i]))
+            while (j < st->nframes && (!st->frames[j].fn || in_runtime(&st->frames[j])))
+                j++;
+        if (j < st->nframes && st->frames[j].fn) {
+            sb_append(&sb, j == i + 1 ? " <- " : " <- ... <- ");
+            append_frame(&sb, &st->frames[j]);
+        }
     }
-    return shown ? sb_take(&sb) : NULL;
+    return sb_take(&sb);
 }
 
 static char *describe_stack(const drip_vg_stack *st)
 {
-    return describe_frames(st, 1);
+    return describe_frames(st, false);
 }
 
 /* Start valgrind on `drip worker` for sc; returns the child's pid, or -1.
@@ -257,7 +276,7 @@ static char *most_grown(const drip_vg_report *rep1, long s1, const drip_vg_repor
             best = l;
         }
     }
-    return best ? describe_frames(&best->stack, 2) : NULL;
+    return best ? describe_frames(&best->stack, true) : NULL;
 }
 
 /* Compare the N run (rep1) with the 2N run (rep2): the search before
