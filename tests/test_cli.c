@@ -469,6 +469,11 @@ START_TEST(valgrind_classes)
                      json_integer_value(json_object_get(sr, "bytes_n")), 4800);
     ck_assert(json_is_false(json_object_get(growth_of(root, "class-reachable", "definitely_lost"),
                                             "growing")));
+    /* suppressions: the scenario's own file, and the runtime's by default */
+    ck_assert_str_eq(str_at(scenario(root, "class-lost-suppressed"), "status"), "pass");
+    ck_assert_int_eq(json_integer_value(json_object_get(vg_of(root, "class-lost-suppressed",
+                                                              "definitely_lost"), "bytes")), 0);
+    ck_assert_str_eq(str_at(scenario(root, "runtime-suppressed"), "status"), "pass");
     json_decref(root);
 
     /* junit.xml tells the same */
