@@ -438,6 +438,73 @@ START_TEST(valgrind_pass)
 }
 END_TEST
 
+static json_t *growth_of(json_t *root, const char *name, const char *kind)
+{
+    return json_object_get(vg_of(root, name, "growth"), kind);
+}
+
+/* Lost memory against reachable growth: one block lost per iteration is
+ * "lost memory" with the allocating function named; a global list that only
+ * grows is "reachable growth" with nothing definitely lost, seen only by the
+ * search before teardown (at exit, teardown has freed it). */
+START_TEST(valgrind_classes)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir,
+                                  TST("scenarios/classes.yaml"), NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(dir);
+
+    json_t *lost = json_object_get(scenario(root, "class-lost"), "classification");
+    ck_assert_str_eq(str_at(lost, "class"), "lost memory");
+    ck_assert_str_eq(str_at(lost, "basis"), "counters and valgrind");
+    ck_assert_msg(strstr(str_at(lost, "why"), "lose_block (lose.c:"), "%s", str_at(lost, "why"));
+    /* 24 bytes in one block per iteration, 100 more iterations in the 2N run */
+    json_t *dl = growth_of(root, "class-lost", "definitely_lost");
+    ck_assert_int_eq(json_integer_value(json_object_get(dl, "bytes_2n")) -
+                     json_integer_value(json_object_get(dl, "bytes_n")), 2400);
+    ck_assert(json_is_true(json_object_get(dl, "growing")));
+    ck_assert_str_eq(str_at(vg_of(root, "class-lost", "growth"), "compared"), "before_teardown");
+    ck_assert_msg(strstr(str_at(vg_of(root, "class-lost", "growth"), "top_lost"), "lose_block"),
+                  "%s", str_at(vg_of(root, "class-lost", "growth"), "top_lost"));
+    ck_assert_msg(strstr(p.out, "[lost memory"), "%s", p.out);
+
+    json_t *reach = json_object_get(scenario(root, "class-reachable"), "classification");
+    ck_assert_str_eq(str_at(reach, "class"), "reachable growth");
+    ck_assert_msg(strstr(str_at(reach, "why"), "remember (grow.c:"), "%s", str_at(reach, "why"));
+    ck_assert_str_eq(str_at(scenario(root, "class-reachable"), "status"), "pass");
+    ck_assert_int_eq(json_integer_value(json_object_get(vg_of(root, "class-reachable",
+                                                              "definitely_lost"), "bytes")), 0);
+    json_t *before = vg_of(root, "class-reachable", "before_teardown");
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(before, "definitely_lost"),
+                                                        "bytes")), 0);
+    ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(before, "still_reachable"),
+                                                        "bytes")), 100 * 48);
+    json_t *sr = growth_of(root, "class-reachable", "still_reachable");
+    ck_assert_int_eq(json_integer_value(json_object_get(sr, "bytes_2n")) -
+                     json_integer_value(json_object_get(sr, "bytes_n")), 4800);
+    ck_assert(json_is_false(json_object_get(growth_of(root, "class-reachable", "definitely_lost"),
+                                            "growing")));
+    /* suppressions: the scenario's own file, and the runtime's by default */
+    ck_assert_str_eq(str_at(scenario(root, "class-lost-suppressed"), "status"), "pass");
+    ck_assert_int_eq(json_integer_value(json_object_get(vg_of(root, "class-lost-suppressed",
+                                                              "definitely_lost"), "bytes")), 0);
+    ck_assert_str_eq(str_at(scenario(root, "runtime-suppressed"), "status"), "pass");
+    json_decref(root);
+
+    /* junit.xml tells the same */
+    char junit_path[4096];
+    snprintf(junit_path, sizeof junit_path, "%s/junit.xml", dir);
+    char *junit = slurp(junit_path);
+    ck_assert_msg(strstr(junit, "class: lost memory: "), "%s", junit);
+    ck_assert_msg(strstr(junit, "valgrind growth 100 -&gt; 200 iterations"), "%s", junit);
+    free(junit);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Without valgrind the checks are skipped - never passed, and said so. */
 START_TEST(valgrind_missing)
 {
@@ -457,6 +524,9 @@ START_TEST(valgrind_missing)
     json_array_foreach(warnings, i, w)
         said |= strstr(json_string_value(w), "valgrind checks skipped, not passed") != NULL;
     ck_assert_msg(said, "no warning about the skipped valgrind checks");
+    json_t *cls = json_object_get(scenario(root, "vg-clean"), "classification");
+    ck_assert_str_eq(str_at(cls, "basis"), "counters");
+    ck_assert_msg(strstr(str_at(cls, "why"), "valgrind pass skipped"), "%s", str_at(cls, "why"));
     json_decref(root);
     proc_free(&p);
     rm_rf(dir);
@@ -554,6 +624,7 @@ static Suite *suite_cli(void)
     tcase_add_test(verdicts, scheduled_faults);
     tcase_add_test(verdicts, valgrind_pass);
     tcase_add_test(verdicts, valgrind_missing);
+    tcase_add_test(verdicts, valgrind_classes);
     tcase_add_test(verdicts, leak_turns_ci_red);
     tcase_add_test(verdicts, results_contract);
     suite_add_tcase(s, verdicts);

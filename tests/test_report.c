@@ -311,7 +311,7 @@ START_TEST(test_json_contract)
         "iterations", "iterations_planned", "failed_iterations", "duration_s", "ns_per_iter",
         "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
-        "expectations", "valgrind", "sweep", "faults", "warnings", NULL};
+        "expectations", "classification", "valgrind", "sweep", "faults", "warnings", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 
@@ -920,6 +920,89 @@ START_TEST(test_ns_per_iter)
     free(few.samples);
     free(few.expects);
     free(few.reason);
+/* ---- classification -------------------------------------------------------- */
+
+/* A result with every gauge flat, and a valgrind pass (N 200, 2N 400)
+ * whose growth per iteration per kind is given. */
+static void flat_result(drip_result *r, bool with_valgrind, double lost, double reach)
+{
+    memset(r, 0, sizeof *r);
+    static const int gauges[] = {DRIP_M_HEAP_BYTES, DRIP_M_HEAP_OBJECTS, DRIP_M_THREADS,
+                                 DRIP_M_FDS, DRIP_M_TASKS, DRIP_M_TIMERS, DRIP_M_CONNS};
+    for (size_t i = 0; i < sizeof gauges / sizeof *gauges; i++)
+        set_fit(r, gauges[i], DRIP_VERDICT_FLAT, 0, 0, 0, 0, 0, 0);
+    if (!with_valgrind)
+        return;
+    drip_valgrind_result *v = &r->valgrind;
+    v->ran = v->complete = v->has_before = true;
+    v->iterations = 200;
+    v->growth.ran = true;
+    v->growth.iterations = 400;
+    v->growth.per_iteration[0] = lost;
+    v->growth.per_iteration[3] = reach;
+    v->growth.growing[0] = lost >= DRIP_VG_GROWTH_MIN;
+    v->growth.growing[3] = reach >= DRIP_VG_GROWTH_MIN;
+}
+
+static drip_leak_class classify(drip_result *r)
+{
+    drip_classify(r);
+    ck_assert_ptr_nonnull(r->class_why);
+    drip_leak_class c = r->leak_class;
+    free(r->class_why);
+    free(r->class_basis);
+    r->class_why = r->class_basis = NULL;
+    return c;
+}
+
+START_TEST(test_classify_priority)
+{
+    drip_result r;
+    flat_result(&r, true, 0, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_NONE);
+
+    flat_result(&r, true, 0, 0);            /* the counters' bounded wins over valgrind's */
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_BOUNDED, 1, 0, 2, 0, 10, 0);
+    r.valgrind.growth.per_iteration[3] = 80;
+    r.valgrind.growth.growing[3] = true;
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_BOUNDED);
+
+    flat_result(&r, true, 0, 48);           /* heap grows, nothing lost */
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 48, 47, 49, 48, 1e5, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_REACHABLE);
+
+    flat_result(&r, false, 0, 0);           /* the same without valgrind: cannot tell */
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 48, 47, 49, 48, 1e5, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_HEAP_GROWTH);
+
+    flat_result(&r, true, 24, 0);           /* lost grows */
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 24, 23, 25, 24, 1e5, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_LOST);
+    flat_result(&r, true, 0.5, 0);          /* below a byte per iteration: a one-off */
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_NONE);
+
+    flat_result(&r, true, 24, 0);           /* tasks outrank lost memory */
+    set_fit(&r, DRIP_M_TASKS, DRIP_VERDICT_GROWING, 0.1, 0.09, 0.11, 0.1, 500, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_BLOCKED);
+    set_fit(&r, DRIP_M_CONNS, DRIP_VERDICT_GROWING, 0.1, 0.09, 0.11, 0.1, 500, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_HANDLE);   /* and handles outrank tasks */
+
+    flat_result(&r, true, 0, 0);            /* a broken valgrind pass is not used */
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 48, 47, 49, 48, 1e5, 0);
+    r.valgrind.problem = (char *)"valgrind XML ends early";
+    drip_classify(&r);
+    ck_assert_int_eq(r.leak_class, DRIP_CLASS_HEAP_GROWTH);
+    ck_assert_str_eq(r.class_basis, "counters");
+    ck_assert_ptr_nonnull(strstr(r.class_why, "valgrind pass broken"));
+    free(r.class_why);
+    free(r.class_basis);
+
+    memset(&r, 0, sizeof r);                /* nothing measured: not classified */
+    drip_classify(&r);
+    ck_assert_int_eq(r.leak_class, DRIP_CLASS_UNKNOWN);
+    ck_assert_ptr_null(r.class_why);
+    ck_assert_ptr_null(drip_class_name(DRIP_CLASS_UNKNOWN));
+    ck_assert_str_eq(drip_class_name(DRIP_CLASS_REACHABLE), "reachable growth");
 }
 END_TEST
 
@@ -938,6 +1021,7 @@ Suite *suite_report(void)
         {"terminal", {test_terminal_lines, test_terminal_summary}},
         {"files",    {test_write_dir}},
         {"judge",    {test_ns_per_iter}},
+        {"classify", {test_classify_priority}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

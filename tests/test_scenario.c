@@ -308,6 +308,31 @@ START_TEST(plugin_paths)
 }
 END_TEST
 
+/* valgrind.suppressions: paths resolved like a plugin's, against the file. */
+START_TEST(valgrind_suppressions)
+{
+    ck_assert_int_eq(load("/a/b/t.yaml", "name: s\nworkload: w\nvalgrind:\n"
+                                         "  iterations: 50\n"
+                                         "  suppressions: [mine.supp, /etc/x.supp]\n"), 0);
+    const drip_valgrind_spec *vg = &list.items[0].valgrind;
+    ck_assert(vg->present);
+    ck_assert_uint_eq(vg->iterations, 50);
+    ck_assert_uint_eq(vg->nsuppressions, 2);
+    ck_assert_str_eq(vg->suppressions[0], "/a/b/mine.supp");
+    ck_assert_str_eq(vg->suppressions[1], "/etc/x.supp");
+}
+END_TEST
+
+START_TEST(err_valgrind_suppressions)
+{
+    expect_one(MIN_OK "valgrind:\n  suppressions: mine.supp\n", 4, 17,
+               "'valgrind.suppressions' must be a sequence");
+    reset();
+    expect_one(MIN_OK "valgrind:\n  suppressions: [\"\"]\n", 4, 18,
+               "'valgrind.suppressions[0]' must be a path to a suppression file");
+}
+END_TEST
+
 START_TEST(empty_collections_and_description)
 {
     const drip_scenario *s = expect_ok(MIN_OK "description:\nparams:\nrun:\nfaults:\nexpect:\n");
@@ -934,6 +959,8 @@ Suite *suite_scenario(void)
     tcase_add_test(core, two_documents);
     tcase_add_test(core, params_kept_as_written);
     tcase_add_test(core, plugin_paths);
+    tcase_add_test(core, valgrind_suppressions);
+    tcase_add_test(core, err_valgrind_suppressions);
     tcase_add_test(core, empty_collections_and_description);
     tcase_add_test(core, all_rules_and_faults);
     tcase_add_test(core, load_file_resolves_against_its_directory);

@@ -259,7 +259,7 @@ static bool stack_has_fn(const drip_vg_stack *st, const char *fn)
     "<frame><ip>0x10A</ip><obj>/x/prog</obj><fn>" fn "</fn><dir>/src</dir>" \
     "<file>prog.c</file><line>12</line></frame></stack>\n</error>\n"
 
-/* A first leak search (dropped), then the last one. */
+/* A first leak search (kept, but not in the totals), then the last one. */
 static const char doc_two_searches[] =
     DOC_HEAD
     LEAK("0x0", "Leak_DefinitelyLost", "8 bytes in 1 blocks are definitely lost in loss record 1 of 1",
@@ -298,7 +298,14 @@ START_TEST(test_direct_split_and_last_search)
     ck_assert(r.complete);
     ck_assert_ptr_null(r.problem);
     ck_assert_int_eq(r.protocol_version, 4);
-    ck_assert_uint_eq(r.nleaks, 4);             /* the first search is dropped */
+    ck_assert_uint_eq(r.nleaks, 5);             /* both searches' records */
+    ck_assert_uint_eq(r.nsearches, 2);          /* the record number restarts */
+    ck_assert_ptr_null(r.searches[0].label);
+    ck_assert_uint_eq(r.searches[0].bytes[VG_DEFINITELY], 8);
+    ck_assert_uint_eq(r.searches[0].bytes[VG_REACHABLE], 0);
+    ck_assert_uint_eq(r.searches[1].bytes[VG_DEFINITELY], 16);
+    ck_assert_uint_eq(r.leaks[0].search, 0);
+    ck_assert_uint_eq(r.leaks[1].search, 1);
     ck_assert_uint_eq(r.bytes[VG_DEFINITELY], 16);
     ck_assert_uint_eq(r.blocks[VG_DEFINITELY], 1);
     ck_assert_uint_eq(r.bytes[VG_INDIRECTLY], 1500);
@@ -307,7 +314,7 @@ START_TEST(test_direct_split_and_last_search)
     ck_assert_uint_eq(r.bytes[VG_REACHABLE], 2048);
     ck_assert_uint_eq(r.blocks[VG_REACHABLE], 2);
 
-    const drip_vg_leak *l = &r.leaks[1];
+    const drip_vg_leak *l = &r.leaks[2];
     ck_assert_int_eq(l->kind, VG_DEFINITELY);
     ck_assert_uint_eq(l->bytes, 16);
     ck_assert_uint_eq(l->indirect_bytes, 1500);
@@ -332,6 +339,45 @@ START_TEST(test_direct_split_and_last_search)
     ck_assert_uint_eq(r.error_count, 5);
     drip_vg_report_free(&r);
     ck_assert_ptr_null(r.leaks);
+}
+END_TEST
+
+/* Searches marked by client messages (VALGRIND_PRINTF), as drip's worker
+ * does: a search is told apart even when its record numbers go on growing
+ * (valgrind numbers a later search's records after the earlier ones' when
+ * they are still known), and each carries its label. */
+START_TEST(test_labelled_searches)
+{
+    static const char doc[] =
+        DOC_HEAD
+        "<clientmsg><tid>1</tid><text>drip: before teardown\n  </text></clientmsg>\n"
+        LEAK("0x0", "Leak_StillReachable", "64 bytes in 4 blocks are still reachable in loss record 1 of 2",
+             "64", "4", "grow")
+        LEAK("0x1", "Leak_DefinitelyLost", "8 bytes in 1 blocks are definitely lost in loss record 2 of 2",
+             "8", "1", "lose")
+        "<clientmsg><tid>1</tid><text>drip: teardown</text></clientmsg>\n"
+        LEAK("0x2", "Leak_DefinitelyLost", "8 bytes in 1 blocks are definitely lost in loss record 3 of 3",
+             "8", "1", "lose")
+        "</valgrindoutput>\n";
+    drip_vg_report r;
+    ck_assert_int_eq(parse_text(doc, sizeof doc - 1, &r), 0);
+    ck_assert_uint_eq(r.nsearches, 2);
+    ck_assert_str_eq(r.searches[0].label, "drip: before teardown");
+    ck_assert_str_eq(r.searches[1].label, "drip: teardown");
+    ck_assert_uint_eq(r.searches[0].bytes[VG_REACHABLE], 64);
+    ck_assert_uint_eq(r.searches[0].blocks[VG_REACHABLE], 4);
+    ck_assert_uint_eq(r.searches[1].bytes[VG_REACHABLE], 0);
+    ck_assert_uint_eq(r.bytes[VG_REACHABLE], 0);          /* totals: the last search */
+    ck_assert_uint_eq(r.bytes[VG_DEFINITELY], 8);
+    ck_assert_int_eq(drip_vg_find_search(&r, "drip: before teardown"), 0);
+    ck_assert_int_eq(drip_vg_find_search(&r, "drip: teardown"), 1);
+    ck_assert_int_eq(drip_vg_find_search(&r, "nothing"), -1);
+    const drip_vg_leak *top[2];
+    ck_assert_uint_eq(drip_vg_top_leaks_in(&r, 0, VG_REACHABLE, top, 2), 1);
+    ck_assert_str_eq(top[0]->stack.frames[1].fn, "grow");
+    ck_assert_uint_eq(drip_vg_top_leaks(&r, VG_REACHABLE, top, 2), 0);
+    drip_vg_report_free(&r);
+    ck_assert_ptr_null(r.searches);
 }
 END_TEST
 
@@ -558,6 +604,7 @@ Suite *suite_vgxml(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_kind_names);
     tcase_add_test(tc, test_direct_split_and_last_search);
+    tcase_add_test(tc, test_labelled_searches);
     tcase_add_test(tc, test_top_leaks);
     tcase_add_test(tc, test_not_valgrind_xml);
     tcase_add_test(tc, test_malformed_middle);

@@ -261,6 +261,7 @@ static int run_command(int argc, char **argv, bool sweep)
             if ((o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
                 !interrupted)
                 drip_runner_valgrind(&o, sc, r);
+            drip_classify(r);
         }
         if (color && !quiet)
             printf("\r\033[K");

@@ -211,6 +211,54 @@ static void json_expectations(jw *w, const drip_result *r)
     jw_end_array(w);
 }
 
+/* "growth": the 2N run against the N run, or null when it did not run. */
+static void json_vg_growth(jw *w, const drip_valgrind_result *v)
+{
+    static const char *const kinds[] = {"definitely_lost", "indirectly_lost", "possibly_lost",
+                                        "still_reachable"};
+    const drip_vg_growth *g = &v->growth;
+    if (!g->iterations) {
+        jw_null(w, "growth");
+        return;
+    }
+    jw_object(w, "growth");
+    jw_array_inline(w, "iterations");
+    jw_u64(w, NULL, v->iterations);
+    jw_u64(w, NULL, g->iterations);
+    jw_end_array(w);
+    jw_str(w, "compared", g->ran ? (g->at_exit ? "at_exit" : "before_teardown") : NULL);
+    jw_str(w, "problem", g->problem);
+    jw_str(w, "xml_file", g->xml_file);
+    if (g->ran) {
+        for (int k = 0; k < 4; k++) {
+            jw_object(w, kinds[k]);
+            jw_u64(w, "bytes_n", g->at_exit ? v->bytes[k] : v->before_bytes[k]);
+            jw_u64(w, "bytes_2n", g->bytes[k]);
+            jw_num(w, "per_iteration", g->per_iteration[k]);
+            jw_bool(w, "growing", g->growing[k]);
+            jw_end_object(w);
+        }
+    }
+    jw_str(w, "top_lost", g->top_lost);
+    jw_str(w, "top_reachable", g->top_reachable);
+    jw_end_object(w);
+}
+
+/* "classification": {class, why, basis}, or null when not classified. */
+static void json_classification(jw *w, const drip_result *r)
+{
+    const char *name = drip_class_name(r->leak_class);
+    if (!name) {
+        jw_null(w, "classification");
+        return;
+    }
+    jw_object(w, "classification");
+    jw_str(w, "class", name);
+    jw_str(w, "why", r->class_why);
+    jw_str(w, "basis", r->class_basis);
+    jw_end_object(w);
+}
+
 /* "valgrind": null when no pass ran, else its totals, errors and checks. */
 static void json_valgrind(jw *w, const drip_result *r)
 {
@@ -233,9 +281,22 @@ static void json_valgrind(jw *w, const drip_result *r)
         jw_u64(w, "blocks", v->blocks[k]);
         jw_end_object(w);
     }
+    if (v->has_before) {               /* the worker's search before teardown */
+        jw_object(w, "before_teardown");
+        for (int k = 0; k < 4; k++) {
+            jw_object(w, kinds[k]);
+            jw_u64(w, "bytes", v->before_bytes[k]);
+            jw_u64(w, "blocks", v->before_blocks[k]);
+            jw_end_object(w);
+        }
+        jw_end_object(w);
+    } else {
+        jw_null(w, "before_teardown");
+    }
     jw_u64(w, "errors", v->errors);
     jw_str(w, "first_error", v->first_error);
     jw_str(w, "top_leak", v->top_leak);
+    json_vg_growth(w, v);
     jw_array(w, "checks");
     for (int c = 0; c < DRIP_VG_CHECKS; c++) {
         if (!v->checked[c])
@@ -384,6 +445,7 @@ static void json_scenario(jw *w, const drip_result *r)
         jw_null(w, "after_teardown");
     }
     json_expectations(w, r);
+    json_classification(w, r);
     json_valgrind(w, r);
     json_sweep(w, r);
     json_faults(w, r);

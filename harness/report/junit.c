@@ -197,6 +197,43 @@ static void describe_sweep(strbuf *sb, const drip_result *r)
     }
 }
 
+/* "valgrind (200 iterations): definitely lost 0 B in 0 blocks, ..." and the
+ * growth line, when a pass was asked for. */
+static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
+{
+    static const char *const kinds[] = {"definitely lost", "indirectly lost", "possibly lost",
+                                        "still reachable"};
+    char b[48];
+    if (!v->ran)
+        return;
+    if (v->skipped) {
+        sb_appendf(sb, "valgrind: skipped, not passed: %s\n", v->skipped);
+        return;
+    }
+    sb_appendf(sb, "valgrind (%llu iterations, at exit):", (unsigned long long)v->iterations);
+    for (int k = 0; k < 4; k++)
+        sb_appendf(sb, "%s %s %s in %llu blocks", k ? "," : "", kinds[k],
+                   drip_fmt_bytes((double)v->bytes[k], b, sizeof b),
+                   (unsigned long long)v->blocks[k]);
+    sb_appendf(sb, "; %llu memory error%s%s\n", (unsigned long long)v->errors,
+               v->errors == 1 ? "" : "s", v->complete ? "" : " (XML incomplete)");
+    if (v->problem)
+        sb_appendf(sb, "valgrind problem: %s\n", v->problem);
+    const drip_vg_growth *g = &v->growth;
+    if (g->problem)
+        sb_appendf(sb, "valgrind growth (%llu iterations): %s\n",
+                   (unsigned long long)g->iterations, g->problem);
+    if (!g->ran)
+        return;
+    sb_appendf(sb, "valgrind growth %llu -> %llu iterations (%s):", (unsigned long long)v->iterations,
+               (unsigned long long)g->iterations, g->at_exit ? "at exit" : "before teardown");
+    for (int k = 0; k < 4; k++)
+        sb_appendf(sb, "%s %s %s/iter%s", k ? "," : "", kinds[k],
+                   drip_fmt_bytes(g->per_iteration[k], b, sizeof b),
+                   g->growing[k] ? " growing" : "");
+    sb_append(sb, "\n");
+}
+
 static bool any_measured(const drip_result *r)
 {
     for (int m = 0; m < DRIP_M_COUNT; m++)
@@ -262,6 +299,10 @@ static void junit_system_out(FILE *out, const drip_result *r)
     describe_slopes(&text, r);
     if (r->sweep.ran)
         describe_sweep(&text, r);
+    if (drip_class_name(r->leak_class))
+        sb_appendf(&text, "class: %s: %s\n", drip_class_name(r->leak_class),
+                   r->class_why ? r->class_why : "");
+    describe_valgrind(&text, &r->valgrind);
     for (size_t i = 0; i < r->nwarnings; i++)
         sb_appendf(&text, "warning: %s\n", r->warnings[i]);
 

@@ -54,6 +54,21 @@ static void valgrind_result_free(drip_valgrind_result *v)
     free(v->xml_file);
     free(v->first_error);
     free(v->top_leak);
+    free(v->growth.problem);
+    free(v->growth.xml_file);
+    free(v->growth.top_lost);
+    free(v->growth.top_reachable);
+}
+
+const char *drip_class_name(drip_leak_class c)
+{
+    static const char *const names[] = {
+        [DRIP_CLASS_NONE] = "none", [DRIP_CLASS_BOUNDED] = "bounded",
+        [DRIP_CLASS_HEAP_GROWTH] = "heap growth", [DRIP_CLASS_REACHABLE] = "reachable growth",
+        [DRIP_CLASS_LOST] = "lost memory", [DRIP_CLASS_BLOCKED] = "blocked tasks",
+        [DRIP_CLASS_HANDLE] = "handle leak",
+    };
+    return c > DRIP_CLASS_UNKNOWN && c <= DRIP_CLASS_HANDLE ? names[c] : NULL;
 }
 
 const char *drip_trial_outcome_name(drip_trial_outcome o)
@@ -118,6 +133,8 @@ static void result_free(drip_result *r)
     free(r->warnings);
     valgrind_result_free(&r->valgrind);
     sweep_result_free(&r->sweep);
+    free(r->class_why);
+    free(r->class_basis);
 }
 
 /* Frees what the run owns, not the struct itself (callers keep it on the

@@ -74,9 +74,30 @@ void drip_fault_result_set_schedule(drip_fault_result *r, uint64_t every, const 
 /* Free what r owns (point, nth) and set those to NULL; r itself is the
  * caller's. */
 void drip_fault_result_clear(drip_fault_result *r);
+/* Growth per valgrind: the pass run again at twice the iterations, and the
+ * leak search before teardown compared between the two runs (vgpass.c). */
+typedef struct drip_vg_growth {
+    bool     ran;                /* the 2N run ran and its XML was whole */
+    char    *problem;            /* why growth could not be measured, or NULL */
+    char    *xml_file;
+    uint64_t iterations;         /* 2N */
+    bool     at_exit;            /* compared at exit: no search before teardown found */
+    uint64_t bytes[4];           /* the 2N run's bytes per kind, in the compared search */
+    double   per_iteration[4];   /* (bytes at 2N - bytes at N) / N */
+    bool     growing[4];         /* per_iteration >= DRIP_VG_GROWTH_MIN */
+    char    *top_lost;           /* biggest definitely-lost site in the 2N run, or NULL */
+    char    *top_reachable;      /* biggest still-reachable site in the 2N run, or NULL */
+} drip_vg_growth;
+
+/* Bytes per iteration from which a kind counts as growing between N and 2N:
+ * a one-off loss adds nothing, a loss of one block per iteration at least
+ * the block's size. */
+#define DRIP_VG_GROWTH_MIN 1.0
 
 /* The valgrind pass, when one was asked for.  Checks follow the order of
- * drip_vg_check_names (scenario.h): four leak kinds in bytes, then errors. */
+ * drip_vg_check_names (scenario.h): four leak kinds in bytes, then errors.
+ * Totals are the N run's, at exit (valgrind's own search) and before
+ * teardown (the worker's: vgmark.h). */
 #define DRIP_VG_CHECKS 5
 #define DRIP_SWEEP_CHECKS 4      /* the order of drip_sweep_check_names (scenario.h) */
 typedef struct drip_valgrind_result {
@@ -86,7 +107,10 @@ typedef struct drip_valgrind_result {
     char    *problem;            /* why the XML is incomplete or unreadable, or NULL */
     char    *xml_file;
     uint64_t iterations;
-    uint64_t bytes[4], blocks[4];/* definitely, indirectly, possibly lost, still reachable */
+    uint64_t bytes[4], blocks[4];/* at exit: definitely, indirectly, possibly lost, still reachable */
+    bool     has_before;         /* the search before teardown was found */
+    uint64_t before_bytes[4], before_blocks[4];   /* before teardown, same kinds */
+    drip_vg_growth growth;
     uint64_t errors;             /* memory errors (invalid reads, uninitialised values...) */
     char    *first_error;        /* "InvalidRead: ... at fn (file:line)", or NULL */
     char    *top_leak;           /* the biggest definitely-lost record's site, or NULL */
@@ -139,6 +163,23 @@ typedef struct drip_sweep_result {
     bool     ok[DRIP_SWEEP_CHECKS];
     drip_sweep_finding *findings; size_t nfindings;
 } drip_sweep_result;
+/* What kind of leak a scenario shows, from the counters and valgrind
+ * together (runner/classify.c; docs/VALGRIND.md).  In priority order, the
+ * highest that applies wins. */
+typedef enum drip_leak_class {
+    DRIP_CLASS_UNKNOWN = 0,      /* not classified (the run errored) */
+    DRIP_CLASS_NONE,             /* nothing grows */
+    DRIP_CLASS_BOUNDED,          /* grew, then stopped */
+    DRIP_CLASS_HEAP_GROWTH,      /* the heap grows; no valgrind pass to say how */
+    DRIP_CLASS_REACHABLE,        /* reachable growth: a logical leak */
+    DRIP_CLASS_LOST,             /* lost memory: definitely lost grows */
+    DRIP_CLASS_BLOCKED,          /* blocked tasks */
+    DRIP_CLASS_HANDLE,           /* handle leak: fds or connections grow */
+} drip_leak_class;
+
+/* "none", "bounded", "heap growth", "reachable growth", "lost memory",
+ * "blocked tasks", "handle leak"; NULL for DRIP_CLASS_UNKNOWN. */
+const char *drip_class_name(drip_leak_class c);
 
 typedef struct drip_result {
     char       *name;
@@ -168,6 +209,9 @@ typedef struct drip_result {
     char              **warnings; size_t nwarnings;
     drip_valgrind_result valgrind;
     drip_sweep_result    sweep;
+    drip_leak_class leak_class;  /* set by drip_classify() */
+    char       *class_why;       /* one line of explanation, or NULL */
+    char       *class_basis;     /* "counters" or "counters and valgrind", or NULL */
 } drip_result;
 
 typedef struct drip_run_results {

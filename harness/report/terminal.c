@@ -1,12 +1,14 @@
 /* terminal.c - the lines a person reads at the end of `drip run`.
  *
- *   PASS   global-map-leaky   heap_bytes +310.2 B/iter growing  (20000 iter, 1.20 s, 60 ns/iter)
+ *   PASS   global-map-leaky   heap_bytes +310.2 B/iter growing  [reachable growth]  (20000 iter, 1.20 s, 60 ns/iter)
  *   FAIL   global-map-lru     heap_bytes +12.50 B/iter growing  — heap_bytes: slope +12.50 B/iter > max 0 B/iter
  *   ERROR  crashy             crashed: SIGSEGV (Segmentation fault) at iteration ~412
  *   3 scenarios: 1 passed, 1 failed, 1 error (12.5 s)
  *
  * A line shows the metrics the scenario has expectations on plus any that
- * grew (verdict growing or bounded), in table order.  A failing line then
+ * grew (verdict growing or bounded), in table order, then the scenario's
+ * class in brackets (with valgrind's growth per iteration when its pass
+ * ran; runner/classify.c).  A failing line then
  * gives the first line of the reason (the runner's account of what broke),
  * or, without one, the expectations that did not hold; an erroring line
  * gives the reason it could not be judged.
@@ -158,6 +160,28 @@ static void sweep_findings(const drip_result *r, FILE *out)
     }
 }
 
+/* "[reachable growth; valgrind lost +0 B/iter, reachable +95.2 B/iter, 0 errors]  "
+ * when the scenario was classified; the valgrind part when its pass ran. */
+static void append_class(strbuf *sb, const drip_result *r)
+{
+    const char *name = drip_class_name(r->leak_class);
+    const drip_valgrind_result *v = &r->valgrind;
+    if (!name)
+        return;
+    sb_appendf(sb, "[%s", name);
+    if (v->ran && v->skipped) {
+        sb_append(sb, "; valgrind skipped");
+    } else if (v->ran && v->growth.ran) {
+        char a[48], b[48];
+        const drip_vg_growth *g = &v->growth;
+        sb_appendf(sb, "; valgrind lost %s/iter, reachable %s/iter, %llu error%s",
+                   drip_fmt_bytes(g->per_iteration[0] + g->per_iteration[1], a, sizeof a),
+                   drip_fmt_bytes(g->per_iteration[2] + g->per_iteration[3], b, sizeof b),
+                   (unsigned long long)v->errors, v->errors == 1 ? "" : "s");
+    }
+    sb_append(sb, "]  ");
+}
+
 static void append_status(strbuf *sb, drip_status s, bool color)
 {
     const char *label = s == DRIP_STATUS_PASS ? "PASS" : s == DRIP_STATUS_FAIL ? "FAIL" : "ERROR";
@@ -190,6 +214,7 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
         if (any)
             sb_appendf(&sb, "%s%s%s  ", dim, metrics.buf, reset);
         sb_free(&metrics);
+        append_class(&sb, r);
 
         if (r->status == DRIP_STATUS_PASS) {
             char failed[48] = "";

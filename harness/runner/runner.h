@@ -54,6 +54,12 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
  * folded into r's status and reason.  Uses o->seed_set/seed, log_dir,
  * self_exe and interrupted.  Never fails as a function. */
 void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
+/* Classify r's finding (handle leak, blocked tasks, lost memory, reachable
+ * growth, heap growth, bounded, none: see classify.c) from its fitted
+ * metrics and its valgrind section, into r->leak_class, r->class_why and
+ * r->class_basis.  Call it once the run and the valgrind pass are done.
+ * Leaves DRIP_CLASS_UNKNOWN when r has no verdict at all.  Cannot fail. */
+void drip_classify(drip_result *r);
 
 /* ---- shared by runner.c and vgpass.c ---- */
 

@@ -22,47 +22,93 @@
 
 #include "runner.h"
 #include "util/util.h"
+#include "valgrind/supp.h"
+#include "valgrind/vgmark.h"
 #include "valgrind/vgxml.h"
 
 #define VG_DEFAULT_ITERATIONS 200
 #define VG_SLOWDOWN 50            /* the pass may take this many times the run's timeout */
 
-/* "fn (file:line)" of the first frame with a function, or NULL. */
-static char *describe_stack(const drip_vg_stack *st)
+static bool is_alloc_fn(const char *fn)
 {
-    for (size_t i = 0; i < st->nframes; i++) {
-        const drip_vg_frame *f = &st->frames[i];
-        if (!f->fn || strncmp(f->fn, "malloc", 6) == 0 || strncmp(f->fn, "calloc", 6) == 0 ||
-            strncmp(f->fn, "realloc", 7) == 0)
-            continue;
-        if (f->file)
-            return xasprintf("%s (%s:%d)", f->fn, f->file, f->line);
-        return xasprintf("%s (%s)", f->fn, f->obj ? f->obj : "?");
-    }
-    return NULL;
+    static const char *const fns[] = {"malloc", "calloc", "realloc", "reallocarray",
+                                      "memalign", "posix_memalign", "aligned_alloc", "strdup",
+                                      "strndup", "operator new"};
+    for (size_t i = 0; i < sizeof fns / sizeof *fns; i++)
+        if (strncmp(fn, fns[i], strlen(fns[i])) == 0)
+            return true;
+    return false;
 }
 
-/* Start valgrind on `drip worker` for sc; returns the child's pid, or -1. */
+static void append_frame(strbuf *sb, const drip_vg_frame *f)
+{
+    if (f->file)
+        sb_appendf(sb, "%s (%s:%d)", f->fn, f->file, f->line);
+    else
+        sb_appendf(sb, "%s (%s)", f->fn, f->obj ? f->obj : "?");
+}
+
+static bool in_runtime(const drip_vg_frame *f)
+{
+    return f->obj && strstr(f->obj, "libdrip_rt");
+}
+
+/* "fn (file:line)" of the first frame with a function past the allocator's
+ * own; with `caller`, followed by " <- " and the first frame after it that
+ * is outside Drip's runtime (the workload code that called into it), when
+ * there is one.  NULL when there is no frame to name.  Caller frees. */
+static char *describe_frames(const drip_vg_stack *st, bool caller)
+{
+    strbuf sb = {0};
+    size_t i = 0;
+    while (i < st->nframes && (!st->frames[i].fn || is_alloc_fn(st->frames[i].fn)))
+        i++;
+    if (i == st->nframes)
+        return NULL;
+    append_frame(&sb, &st->frames[i]);
+    if (caller) {
+        size_t j = i + 1;
+        if (in_runtime(&st->frames[i]))
+            while (j < st->nframes && (!st->frames[j].fn || in_runtime(&st->frames[j])))
+                j++;
+        if (j < st->nframes && st->frames[j].fn) {
+            sb_append(&sb, j == i + 1 ? " <- " : " <- ... <- ");
+            append_frame(&sb, &st->frames[j]);
+        }
+    }
+    return sb_take(&sb);
+}
+
+static char *describe_stack(const drip_vg_stack *st)
+{
+    return describe_frames(st, false);
+}
+
+/* Start valgrind on `drip worker` for sc; returns the child's pid, or -1.
+ * `supp` is the runtime's suppression file (NULL: none). */
 static pid_t start(const drip_runner_opts *o, const drip_scenario *sc, const char *xml,
-                   uint64_t iterations)
+                   uint64_t iterations, const char *supp)
 {
     fflush(NULL);
     pid_t pid = fork();
     if (pid != 0)
         return pid;
     drip__child_setup(xasprintf("%s/%s.valgrind.log", o->log_dir, sc->name), -1);
-    char buf[128], xmlopt[4096];
-    snprintf(xmlopt, sizeof xmlopt, "--xml-file=%s", xml);
-    const char *argv[32];
+    char buf[128];
+    const char **argv = xcalloc(32 + sc->valgrind.nsuppressions, sizeof *argv);
     int a = 0;
     argv[a++] = "valgrind";
     argv[a++] = "--tool=memcheck";
     argv[a++] = "--leak-check=full";
     argv[a++] = "--show-leak-kinds=all";
     argv[a++] = "--xml=yes";
-    argv[a++] = xmlopt;
+    argv[a++] = xasprintf("--xml-file=%s", xml);
     argv[a++] = "--child-silent-after-fork=yes";
     argv[a++] = "--fair-sched=yes";          /* no starved threads in runtime workloads */
+    if (supp)
+        argv[a++] = xasprintf("--suppressions=%s", supp);
+    for (size_t i = 0; i < sc->valgrind.nsuppressions; i++)
+        argv[a++] = xasprintf("--suppressions=%s", sc->valgrind.suppressions[i]);
     argv[a++] = o->self_exe;
     drip__worker_args(o, sc, 0, iterations, argv, &a, buf);   /* the worker's lines: /dev/null */
     execvp("valgrind", (char *const *)argv);
@@ -92,13 +138,90 @@ static int wait_until(pid_t pid, uint64_t deadline_ns, bool *timed_out)
     return status;
 }
 
-/* Copy the parsed report into the result and check the limits. */
-static void judge_valgrind(const drip_vg_report *rep, drip_valgrind_result *v)
+/* Write the runtime's suppressions (supp.h) to LOG_DIR/drip-runtime.supp
+ * and return that path (caller frees); NULL, with a warning on r, when it
+ * cannot be written: the pass then runs without them. */
+static char *runtime_suppressions(const char *log_dir, drip_result *r)
+{
+    char *path = xasprintf("%s/drip-runtime.supp", log_dir);
+    FILE *f = fopen(path, "w");
+    bool ok = f && fwrite(drip_vg_runtime_supp, 1, drip_vg_runtime_supp_len, f) ==
+                   drip_vg_runtime_supp_len;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok) {
+        drip_result_add_warning(r, "cannot write %s (%s): the valgrind pass runs without the "
+                                "runtime's suppressions", path, strerror(errno));
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+/* ---- one run under valgrind -------------------------------------------------- */
+
+/* Run the worker under valgrind at `iterations`, writing `xml`, and parse
+ * it into *rep (always initialised; the caller frees it).  Returns 0 when
+ * the XML is whole; otherwise sets *skipped (valgrind could not run: the
+ * checks are skipped) or *problem (the run or its XML is broken: an error),
+ * both malloc'd. */
+static int run_once(const drip_runner_opts *o, const drip_scenario *sc, uint64_t iterations,
+                    const char *xml, const char *supp, drip_vg_report *rep, char **skipped,
+                    char **problem)
+{
+    memset(rep, 0, sizeof *rep);
+    pid_t pid = start(o, sc, xml, iterations, supp);
+    if (pid < 0) {
+        *skipped = xasprintf("cannot fork: %s", strerror(errno));
+        return -1;
+    }
+    setpgid(pid, pid);
+    bool timed_out;
+    uint64_t budget = sc->run.timeout_ns * VG_SLOWDOWN;
+    int status = wait_until(pid, drip_now_ns() + budget, &timed_out);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+        *skipped = xstrdup("valgrind is not installed (Debian: apt-get install valgrind)");
+        return -1;
+    }
+    if (drip_vg_parse_file(xml, rep) < 0) {
+        *problem = xasprintf("%s", rep->problem ? rep->problem : "unreadable XML");
+        return -1;
+    }
+    if (timed_out)
+        *problem = xasprintf("timed out after %llu iterations' budget; the XML covers the run "
+                             "up to the kill", (unsigned long long)iterations);
+    else if (!rep->complete)
+        *problem = xstrdup(rep->problem ? rep->problem : "the XML ends early");
+    return *problem ? -1 : 0;
+}
+
+/* The search valgrind made at exit: the last one, unless the last is the
+ * worker's search before teardown (then the one at exit found nothing). */
+static long exit_search(const drip_vg_report *rep)
+{
+    long last = (long)rep->nsearches - 1;
+    if (last >= 0 && rep->searches[last].label &&
+        strcmp(rep->searches[last].label, DRIP_VG_BEFORE_TEARDOWN) == 0)
+        return -1;
+    return last;
+}
+
+static void copy_search(const drip_vg_report *rep, long s, uint64_t bytes[4], uint64_t blocks[4])
 {
     for (int k = 0; k < 4; k++) {
-        v->bytes[k] = rep->bytes[k];
-        v->blocks[k] = rep->blocks[k];
+        bytes[k] = s >= 0 ? rep->searches[s].bytes[k] : 0;
+        blocks[k] = s >= 0 ? rep->searches[s].blocks[k] : 0;
     }
+}
+
+/* Copy the N run's totals and errors into the result. */
+static void take_totals(const drip_vg_report *rep, drip_valgrind_result *v)
+{
+    long at_exit = exit_search(rep);
+    long before = drip_vg_find_search(rep, DRIP_VG_BEFORE_TEARDOWN);
+    copy_search(rep, at_exit, v->bytes, v->blocks);
+    v->has_before = before >= 0;
+    copy_search(rep, before, v->before_bytes, v->before_blocks);
     v->errors = rep->error_count;
     if (rep->nerrors) {
         char *where = describe_stack(&rep->errors[0].stack);
@@ -107,8 +230,97 @@ static void judge_valgrind(const drip_vg_report *rep, drip_valgrind_result *v)
         free(where);
     }
     const drip_vg_leak *top = NULL;
-    if (drip_vg_top_leaks(rep, VG_DEFINITELY, &top, 1) == 1)
+    if (at_exit >= 0 && drip_vg_top_leaks_in(rep, (size_t)at_exit, VG_DEFINITELY, &top, 1) == 1)
         v->top_leak = describe_stack(&top->stack);
+}
+
+/* ---- growth between N and 2N ------------------------------------------------- */
+
+static bool same_stack(const drip_vg_stack *a, const drip_vg_stack *b)
+{
+    if (a->nframes != b->nframes)
+        return false;
+    for (size_t i = 0; i < a->nframes; i++) {
+        const drip_vg_frame *x = &a->frames[i], *y = &b->frames[i];
+        if ((x->fn || y->fn) && (!x->fn || !y->fn || strcmp(x->fn, y->fn) != 0))
+            return false;
+        if (x->line != y->line || (!x->fn && x->ip != y->ip))
+            return false;
+    }
+    return true;
+}
+
+/* The site of the record of kind k (or k2) in search s2 of rep2 that grew
+ * most since the record with the same stack in search s1 of rep1; NULL when
+ * none grew.  Caller frees. */
+static char *most_grown(const drip_vg_report *rep1, long s1, const drip_vg_report *rep2,
+                        long s2, drip_vg_kind k, drip_vg_kind k2)
+{
+    const drip_vg_leak *best = NULL;
+    uint64_t best_growth = 0;
+    for (size_t i = 0; s2 >= 0 && i < rep2->nleaks; i++) {
+        const drip_vg_leak *l = &rep2->leaks[i];
+        if (l->search != (size_t)s2 || (l->kind != k && l->kind != k2))
+            continue;
+        uint64_t before = 0;
+        for (size_t j = 0; s1 >= 0 && j < rep1->nleaks; j++) {
+            const drip_vg_leak *m = &rep1->leaks[j];
+            if (m->search == (size_t)s1 && m->kind == l->kind && same_stack(&m->stack, &l->stack)) {
+                before = m->bytes + m->indirect_bytes;
+                break;
+            }
+        }
+        uint64_t now = l->bytes + l->indirect_bytes;
+        if (now > before && now - before > best_growth) {
+            best_growth = now - before;
+            best = l;
+        }
+    }
+    return best ? describe_frames(&best->stack, true) : NULL;
+}
+
+/* Compare the N run (rep1) with the 2N run (rep2): the search before
+ * teardown when both have it, else the one at exit. */
+static void measure_growth(const drip_vg_report *rep1, const drip_vg_report *rep2,
+                           drip_valgrind_result *v)
+{
+    drip_vg_growth *g = &v->growth;
+    long b1 = drip_vg_find_search(rep1, DRIP_VG_BEFORE_TEARDOWN);
+    long b2 = drip_vg_find_search(rep2, DRIP_VG_BEFORE_TEARDOWN);
+    long s1 = b1, s2 = b2;
+    if (b1 < 0 || b2 < 0) {
+        g->at_exit = true;
+        s1 = exit_search(rep1);
+        s2 = exit_search(rep2);
+    }
+    uint64_t n1[4], n2[4], blocks[4];
+    copy_search(rep1, s1, n1, blocks);
+    copy_search(rep2, s2, n2, blocks);
+    double n = (double)(g->iterations - v->iterations);
+    for (int k = 0; k < 4; k++) {
+        g->bytes[k] = n2[k];
+        g->per_iteration[k] = ((double)n2[k] - (double)n1[k]) / n;
+        g->growing[k] = g->per_iteration[k] >= DRIP_VG_GROWTH_MIN;
+    }
+    g->top_lost = most_grown(rep1, s1, rep2, s2, VG_DEFINITELY, VG_INDIRECTLY);
+    g->top_reachable = most_grown(rep1, s1, rep2, s2, VG_REACHABLE, VG_POSSIBLY);
+    g->ran = true;
+    if (rep2->error_count > v->errors) {          /* the longer run found more */
+        v->errors = rep2->error_count;
+        if (!v->first_error && rep2->nerrors) {
+            char *where = describe_stack(&rep2->errors[0].stack);
+            v->first_error = xasprintf("%s: %s%s%s", rep2->errors[0].kind, rep2->errors[0].what,
+                                       where ? " at " : "", where ? where : "");
+            free(where);
+        }
+    }
+}
+
+/* ---- judging -------------------------------------------------------------------- */
+
+/* Check the limits against the N run's totals at exit (errors: either run). */
+static void judge_valgrind(drip_valgrind_result *v)
+{
     for (int c = 0; c < DRIP_VG_CHECKS; c++) {
         v->actual[c] = c == DRIP_VGC_ERRORS ? v->errors : v->bytes[c];
         v->ok[c] = !v->checked[c] || v->actual[c] <= v->limit[c];
@@ -123,9 +335,12 @@ static void apply(drip_result *r, const drip_valgrind_result *v)
         return;
     }
     strbuf sb = {0};
-    if (v->problem) {
+    if (v->problem)
         sb_appendf(&sb, "valgrind pass: %s", v->problem);
-    } else {
+    else if (v->growth.problem)
+        sb_appendf(&sb, "valgrind pass at %llu iterations (growth): %s",
+                   (unsigned long long)v->growth.iterations, v->growth.problem);
+    if (!v->problem) {
         for (int c = 0; c < DRIP_VG_CHECKS; c++) {
             if (v->ok[c])
                 continue;
@@ -146,8 +361,9 @@ static void apply(drip_result *r, const drip_valgrind_result *v)
     }
     if (!sb.len)
         return;
-    if (r->status == DRIP_STATUS_PASS || (v->problem && r->status == DRIP_STATUS_FAIL))
-        r->status = v->problem ? DRIP_STATUS_ERROR : DRIP_STATUS_FAIL;
+    bool broken = v->problem || v->growth.problem;
+    if (r->status == DRIP_STATUS_PASS || (broken && r->status == DRIP_STATUS_FAIL))
+        r->status = broken ? DRIP_STATUS_ERROR : DRIP_STATUS_FAIL;
     char *reason = r->reason ? xasprintf("%s; %s", r->reason, sb.buf) : xstrdup(sb.buf);
     free(r->reason);
     r->reason = reason;
@@ -172,33 +388,28 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
         return;
     }
     v->xml_file = xasprintf("%s/%s.valgrind.xml", o->log_dir, sc->name);
-    drip_vg_report rep;
-    memset(&rep, 0, sizeof rep);
-
-    pid_t pid = start(o, sc, v->xml_file, v->iterations);
-    if (pid < 0) {
-        v->skipped = xasprintf("cannot fork: %s", strerror(errno));
+    drip_vg_report rep1, rep2;
+    memset(&rep2, 0, sizeof rep2);
+    char *supp = runtime_suppressions(o->log_dir, r);
+    int rc = run_once(o, sc, v->iterations, v->xml_file, supp, &rep1, &v->skipped, &v->problem);
+    if (v->skipped)
         goto out;
+    v->complete = rc == 0;
+    take_totals(&rep1, v);            /* a cut-off file: what came before the cut */
+    if (rc == 0) {                    /* growth: the same at twice the iterations */
+        drip_vg_growth *g = &v->growth;
+        char *skipped = NULL;
+        g->iterations = 2 * v->iterations;
+        g->xml_file = xasprintf("%s/%s.valgrind-2n.xml", o->log_dir, sc->name);
+        if (run_once(o, sc, g->iterations, g->xml_file, supp, &rep2, &skipped, &g->problem) == 0)
+            measure_growth(&rep1, &rep2, v);
+        else if (skipped)
+            g->problem = skipped;
     }
-    setpgid(pid, pid);
-    bool timed_out;
-    uint64_t budget = sc->run.timeout_ns * VG_SLOWDOWN;
-    int status = wait_until(pid, drip_now_ns() + budget, &timed_out);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        v->skipped = xstrdup("valgrind is not installed (Debian: apt-get install valgrind)");
-        goto out;
-    }
-    if (drip_vg_parse_file(v->xml_file, &rep) < 0) {
-        v->problem = xasprintf("%s", rep.problem ? rep.problem : "unreadable XML");
-        goto out;
-    }
-    v->complete = rep.complete && !timed_out;
-    if (timed_out)
-        v->problem = xstrdup("timed out; the XML covers the run up to the kill");
-    else if (!rep.complete)
-        v->problem = xstrdup(rep.problem ? rep.problem : "the XML ends early");
-    judge_valgrind(&rep, v);
+    judge_valgrind(v);
 out:
-    drip_vg_report_free(&rep);
+    drip_vg_report_free(&rep1);
+    drip_vg_report_free(&rep2);
+    free(supp);
     apply(r, v);
 }

@@ -111,6 +111,9 @@ static void scenario_free(drip_scenario *s)
     free(s->file);
     free(s->workload);
     free(s->plugin);
+    for (size_t i = 0; i < s->valgrind.nsuppressions; i++)
+        free(s->valgrind.suppressions[i]);
+    free(s->valgrind.suppressions);
     for (size_t i = 0; i < s->nparams; i++) {
         free(s->params[i].key);
         free(s->params[i].value);

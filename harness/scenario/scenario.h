@@ -102,6 +102,9 @@ typedef struct drip_valgrind_spec {
     uint64_t iterations;             /* default 200 */
     bool     has_max[DRIP_VGC_COUNT];
     uint64_t max[DRIP_VGC_COUNT];    /* bytes for leak kinds, a count for errors */
+    char   **suppressions;           /* valgrind suppression files, resolved against
+                                        the YAML file's directory */
+    size_t   nsuppressions;
     drip_pos pos;
 } drip_valgrind_spec;
 

@@ -32,8 +32,8 @@ static void *grow_to(void *items, size_t n, size_t size)
 
 /* ---- workload ---------------------------------------------------------------- */
 
-/* A relative plugin path names a file next to the YAML file, whatever the
- * working directory; the result always holds a '/', so dlopen() never
+/* A relative plugin (or suppression file) path names a file next to the
+ * YAML file, whatever the working directory; the result always holds a '/', so dlopen() never
  * searches the library path for it.  Caller frees. */
 static char *resolve_plugin(const char *file, const char *rel)
 {
@@ -591,6 +591,35 @@ static int set_vg_limit(drip__loader *ld, void *obj, const yaml_event_t *v, cons
     return 0;
 }
 
+/* One `- FILE` of `suppressions:`: a path relative to the YAML file. */
+static int supp_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
+{
+    drip_valgrind_spec *vg = ctx;
+    char path[48];
+    const char *text;
+    snprintf(path, sizeof path, "valgrind.suppressions[%zu]", index);
+    int r = drip__text(ld, v, path, "a path to a valgrind suppression file", &text);
+    if (r <= 0)
+        return r;
+    if (!*text) {
+        drip__problem(ld, drip__pos(v), "'%s' must be a path to a suppression file, got an "
+                      "empty string", path);
+        return 0;
+    }
+    vg->suppressions = grow_to(vg->suppressions, vg->nsuppressions, sizeof *vg->suppressions);
+    vg->suppressions[vg->nsuppressions++] = resolve_plugin(ld->file, text);
+    return 0;
+}
+
+static int set_vg_suppressions(drip__loader *ld, void *obj, const yaml_event_t *v,
+                               const char *path)
+{
+    int r = drip__want(ld, v, path, YAML_SEQUENCE_START_EVENT);
+    if (r <= 0)
+        return r;
+    return drip__walk_seq(ld, supp_item, obj);
+}
+
 #define VG(f) .off = offsetof(drip_valgrind_spec, f)
 static const drip__field vg_fields[] = {
     {.key = "iterations", .kind = DRIP__K_UINT, VG(iterations), .umin = 1,
@@ -600,6 +629,7 @@ static const drip__field vg_fields[] = {
     {.key = "possibly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
     {.key = "still_reachable", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
     {.key = "errors", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "suppressions", .kind = DRIP__K_CUSTOM, .fn = set_vg_suppressions},
 };
 #undef VG
 

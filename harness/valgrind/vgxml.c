@@ -21,7 +21,7 @@
 typedef enum tag {
     T_OTHER = 0, T_ROOT, T_PROTOCOLVERSION, T_ERROR, T_UNIQUE, T_KIND, T_WHAT,
     T_XWHAT, T_TEXT, T_LEAKEDBYTES, T_LEAKEDBLOCKS, T_AUXWHAT, T_STACK, T_FRAME,
-    T_IP, T_OBJ, T_FN, T_DIR, T_FILE, T_LINE, T_ERRORCOUNTS, T_PAIR, T_COUNT,
+    T_IP, T_OBJ, T_FN, T_DIR, T_FILE, T_LINE, T_ERRORCOUNTS, T_PAIR, T_COUNT, T_CLIENTMSG,
 } tag;
 
 static const char *const tag_names[] = {
@@ -31,7 +31,7 @@ static const char *const tag_names[] = {
     [T_LEAKEDBLOCKS] = "leakedblocks", [T_AUXWHAT] = "auxwhat", [T_STACK] = "stack",
     [T_FRAME] = "frame", [T_IP] = "ip", [T_OBJ] = "obj", [T_FN] = "fn", [T_DIR] = "dir",
     [T_FILE] = "file", [T_LINE] = "line", [T_ERRORCOUNTS] = "errorcounts",
-    [T_PAIR] = "pair", [T_COUNT] = "count",
+    [T_PAIR] = "pair", [T_COUNT] = "count", [T_CLIENTMSG] = "clientmsg",
 };
 
 /* One <error> being read. */
@@ -46,7 +46,9 @@ typedef struct pending {
 typedef struct parser {
     XML_Parser      xp;
     drip_vg_report *out;
-    size_t          leakcap, errcap;
+    size_t          leakcap, errcap, searchcap;
+    char           *label;           /* a <clientmsg> not yet given to a search */
+    bool            new_search;      /* a <clientmsg> came: the next record starts one */
     tag             open[VG_MAX_DEPTH];
     int             depth;           /* elements open now */
     bool            seen_root, root_closed, bad_root;
@@ -223,12 +225,16 @@ static void finish_leak(parser *p, drip_vg_kind k)
     l.bytes = split && direct <= c->leakedbytes ? direct : c->leakedbytes;
     l.indirect_bytes = c->leakedbytes - l.bytes;
 
-    /* A record number that does not grow starts a new leak search: keep the last. */
-    if (r->nleaks && l.record && l.record <= r->leaks[r->nleaks - 1].record) {
-        for (size_t i = 0; i < r->nleaks; i++)
-            leak_free(&r->leaks[i]);
-        r->nleaks = 0;
+    /* A record number that does not grow, or a client message, starts a new
+     * leak search. */
+    if (!r->nsearches || p->new_search ||
+        (l.record && l.record <= r->leaks[r->nleaks - 1].record)) {
+        XGROW(r->searches, p->searchcap, r->nsearches);
+        r->searches[r->nsearches++] = (drip_vg_search){ .label = p->label };
+        p->label = NULL;
+        p->new_search = false;
     }
+    l.search = r->nsearches - 1;
     l.stack = c->stacks[0];
     c->stacks[0] = (drip_vg_stack){ 0 };
     XGROW(r->leaks, p->leakcap, r->nleaks);
@@ -366,6 +372,16 @@ static void on_end(void *ud, const XML_Char *name)
         p->counts[2 * p->ncounts] = p->pair_count;
         p->counts[2 * p->ncounts + 1] = p->pair_unique;
         p->ncounts++;
+    } else if (t == T_TEXT && up == T_CLIENTMSG && parent(p, 2) == T_ROOT) {
+        free(p->label);
+        p->label = sb_take(&p->text);
+        if (p->label) {
+            size_t n = strlen(p->label);
+            while (n && (p->label[n - 1] == '\n' || p->label[n - 1] == ' '))
+                p->label[--n] = '\0';
+        }
+    } else if (t == T_CLIENTMSG && up == T_ROOT) {
+        p->new_search = true;
     } else if (t == T_ROOT && p->depth == 1) {
         p->root_closed = true;
     }
@@ -393,8 +409,13 @@ static void summarise(parser *p)
 {
     drip_vg_report *r = p->out;
     for (size_t i = 0; i < r->nleaks; i++) {
-        r->bytes[r->leaks[i].kind] += r->leaks[i].bytes;
-        r->blocks[r->leaks[i].kind] += r->leaks[i].blocks;
+        drip_vg_search *s = &r->searches[r->leaks[i].search];
+        s->bytes[r->leaks[i].kind] += r->leaks[i].bytes;
+        s->blocks[r->leaks[i].kind] += r->leaks[i].blocks;
+    }
+    if (r->nsearches) {
+        memcpy(r->bytes, r->searches[r->nsearches - 1].bytes, sizeof r->bytes);
+        memcpy(r->blocks, r->searches[r->nsearches - 1].blocks, sizeof r->blocks);
     }
     if (!p->seen_counts) {
         r->error_count = r->nerrors;
@@ -481,6 +502,7 @@ int drip_vg_parse_stream(FILE *f, drip_vg_report *out)
         discard_records(out);
     pending_clear(&p.cur);
     sb_free(&p.text);
+    free(p.label);
     free(p.counts);
     XML_ParserFree(p.xp);
     return rc;
@@ -507,19 +529,36 @@ void drip_vg_report_free(drip_vg_report *r)
         leak_free(&r->leaks[i]);
     for (size_t i = 0; i < r->nerrors; i++)
         error_free(&r->errors[i]);
+    for (size_t i = 0; i < r->nsearches; i++)
+        free(r->searches[i].label);
     free(r->leaks);
+    free(r->searches);
     free(r->errors);
     free(r->problem);
     memset(r, 0, sizeof *r);
 }
 
+long drip_vg_find_search(const drip_vg_report *r, const char *label)
+{
+    for (size_t i = r ? r->nsearches : 0; i-- > 0;)
+        if (r->searches[i].label && label && strcmp(r->searches[i].label, label) == 0)
+            return (long)i;
+    return -1;
+}
+
 size_t drip_vg_top_leaks(const drip_vg_report *r, drip_vg_kind k,
                          const drip_vg_leak **out, size_t n)
+{
+    return drip_vg_top_leaks_in(r, r && r->nsearches ? r->nsearches - 1 : 0, k, out, n);
+}
+
+size_t drip_vg_top_leaks_in(const drip_vg_report *r, size_t search, drip_vg_kind k,
+                            const drip_vg_leak **out, size_t n)
 {
     size_t got = 0;
     for (size_t i = 0; r && i < r->nleaks && n > 0; i++) {
         const drip_vg_leak *l = &r->leaks[i];
-        if (l->kind != k)
+        if (l->kind != k || l->search != search)
             continue;
         uint64_t size = l->bytes + l->indirect_bytes;
         /* insertion into out[0..got), strictly larger moves ahead: stable */

@@ -21,9 +21,13 @@
  *   report.blocks[k]    = sum of leak.blocks over the records of kind k
  *
  * which equals valgrind's text LEAK SUMMARY, every byte counted once.  When
- * one run holds several leak searches (VALGRIND_DO_LEAK_CHECK), only the last
- * is kept: a loss record number that does not increase starts a new search.
- * Kinds hidden by --show-leak-kinds have no records and total 0.
+ * one run holds several leak searches (VALGRIND_DO_LEAK_CHECK), each is kept
+ * as a drip_vg_search with its own totals; report.bytes/blocks are the last
+ * one's.  A new search starts at a loss record number that does not increase,
+ * or at the first record after a <clientmsg> (VALGRIND_PRINTF), whose text
+ * becomes the search's label: a program marks its searches that way.  A
+ * search with no records at all leaves no trace.  Kinds hidden by
+ * --show-leak-kinds have no records and total 0.
  */
 #ifndef DRIP_VGXML_H
 #define DRIP_VGXML_H
@@ -61,6 +65,7 @@ typedef struct drip_vg_leak {
     uint64_t      indirect_bytes;  /* owned blocks, also in their own records;
                                       the XML does not count their blocks */
     unsigned      record;          /* "loss record N of M": N, or 0 if absent */
+    size_t        search;          /* index into report.searches */
     drip_vg_stack stack;           /* where the block was allocated */
 } drip_vg_leak;
 
@@ -74,12 +79,22 @@ typedef struct drip_vg_error {
     drip_vg_stack aux_stack;  /* the stack after it (the allocation), or empty */
 } drip_vg_error;
 
+/* One leak search: the totals of its records, counted as above. */
+typedef struct drip_vg_search {
+    char    *label;                  /* the <clientmsg> text that preceded it (trimmed),
+                                        or NULL */
+    uint64_t bytes[VG_NKINDS], blocks[VG_NKINDS];
+} drip_vg_search;
+
 typedef struct drip_vg_report {
     bool          complete;          /* the document ended properly (</valgrindoutput>) */
     int           protocol_version;  /* 0 when absent */
-    uint64_t      bytes[VG_NKINDS], blocks[VG_NKINDS];   /* totals, counted once */
-    drip_vg_leak *leaks;             /* every leak record, in file order */
+    uint64_t      bytes[VG_NKINDS], blocks[VG_NKINDS];   /* the last search's totals,
+                                                             counted once */
+    drip_vg_leak *leaks;             /* every leak record of every search, in file order */
     size_t        nleaks;
+    drip_vg_search *searches;        /* every leak search, in file order */
+    size_t        nsearches;
     drip_vg_error *errors;           /* every non-leak error, in file order */
     size_t        nerrors;
     uint64_t      error_count;       /* sum of <errorcounts> over non-leak errors; when
@@ -109,11 +124,19 @@ void drip_vg_report_free(drip_vg_report *r);
  * "unknown" for anything else.  Cannot fail. */
 const char *drip_vg_kind_name(drip_vg_kind k);
 
-/* The at most `n` largest leak records of kind `k`, by direct plus indirect
- * bytes (valgrind's own order), largest first, equal sizes in file order.
- * Stores pointers borrowed from *r (valid until drip_vg_report_free) in
- * out[0..] and returns how many.  Does not allocate; cannot fail. */
+/* The at most `n` largest leak records of kind `k` in the last search, by
+ * direct plus indirect bytes (valgrind's own order), largest first, equal
+ * sizes in file order.  Stores pointers borrowed from *r (valid until
+ * drip_vg_report_free) in out[0..] and returns how many.  Does not
+ * allocate; cannot fail. */
 size_t drip_vg_top_leaks(const drip_vg_report *r, drip_vg_kind k,
                          const drip_vg_leak **out, size_t n);
+
+/* The same in search number `search` (0 when there is no such search). */
+size_t drip_vg_top_leaks_in(const drip_vg_report *r, size_t search, drip_vg_kind k,
+                            const drip_vg_leak **out, size_t n);
+
+/* The index of the last search labelled `label`, or -1.  Cannot fail. */
+long drip_vg_find_search(const drip_vg_report *r, const char *label);
 
 #endif /* DRIP_VGXML_H */

@@ -32,6 +32,7 @@
 #include "protocol.h"
 #include "sampler.h"
 #include "util/util.h"
+#include "valgrind/vgmark.h"
 
 typedef struct worker {
     const drip_scenario *sc;
@@ -364,6 +365,8 @@ teardown:
     atomic_store(&w.stop, true);
     if (watching)
         pthread_join(watch, NULL);
+    if (rc == 0)                  /* under memcheck: what the iterations left, still held */
+        drip_vg_mark_before_teardown();
     if (set_up && w.wl->teardown) {
         drip_alloc_set_counting(true);
         w.wl->teardown(w.ctxs[0], w.state);
