@@ -920,6 +920,9 @@ START_TEST(test_ns_per_iter)
     free(few.samples);
     free(few.expects);
     free(few.reason);
+}
+END_TEST
+
 /* ---- classification -------------------------------------------------------- */
 
 /* A result with every gauge flat, and a valgrind pass (N 200, 2N 400)
