@@ -207,8 +207,9 @@ static json_t *faults_of(const char *threads, const char *seed, char **dirp)
 
 START_TEST(faults_replay_across_threads)
 {
-    char *d1, *d2, *d3;
+    char *d1, *d2, *d3, *d4;
     json_t *one = faults_of("1", "7", &d1), *two = faults_of("2", "7", &d2);
+    json_t *four = faults_of("4", "7", &d4);
     json_t *other = faults_of("1", "8", &d3);
     ck_assert_int_eq(json_array_size(one), 1);
     json_t *f = json_array_get(one, 0);
@@ -217,9 +218,14 @@ START_TEST(faults_replay_across_threads)
     ck_assert(json_integer_value(json_object_get(f, "fired")) > 1000);
     ck_assert_msg(json_equal(one, two), "fault logs differ between 1 and 2 threads:\n%s\n%s",
                   json_dumps(one, 0), json_dumps(two, 0));
+    ck_assert_msg(json_equal(one, four), "fault logs differ between 1 and 4 threads:\n%s\n%s",
+                  json_dumps(one, 0), json_dumps(four, 0));
     ck_assert(!json_equal(one, other));
     json_decref(one);
     json_decref(two);
+    json_decref(four);
+    rm_rf(d4);
+    free(d4);
     json_decref(other);
     rm_rf(d1);
     rm_rf(d2);
@@ -512,8 +518,11 @@ START_TEST(valgrind_missing)
     proc p = run_env(NULL, "/nonexistent", (const char *[]){"run", "--no-color", "-k", "vg-clean",
                                                            "-o", dir, TST("scenarios/valgrind.yaml"),
                                                            NULL});
-    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    /* asked for and not run: never a pass */
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "valgrind checks skipped, not passed") != NULL, "%s", p.out);
     json_t *root = load_results(dir);
+    ck_assert_str_eq(str_at(scenario(root, "vg-clean"), "status"), "error");
     json_t *vg = json_object_get(scenario(root, "vg-clean"), "valgrind");
     ck_assert_msg(strstr(str_at(vg, "skipped"), "not installed"), "%s", str_at(vg, "skipped"));
     json_t *check = json_array_get(json_object_get(vg, "checks"), 0);

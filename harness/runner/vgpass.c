@@ -331,7 +331,15 @@ static void judge_valgrind(drip_valgrind_result *v)
 static void apply(drip_result *r, const drip_valgrind_result *v)
 {
     if (v->skipped) {
+        /* Asked for and not done: the scenario cannot pass on checks that
+         * never ran, whatever its counters say. */
         drip_result_add_warning(r, "valgrind checks skipped, not passed: %s", v->skipped);
+        char *reason = r->reason
+            ? xasprintf("%s; valgrind checks skipped, not passed: %s", r->reason, v->skipped)
+            : xasprintf("valgrind checks skipped, not passed: %s", v->skipped);
+        free(r->reason);
+        r->reason = reason;
+        r->status = DRIP_STATUS_ERROR;
         return;
     }
     strbuf sb = {0};
