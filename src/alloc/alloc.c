@@ -200,6 +200,11 @@ static _Atomic(drip_alloc_fail_hook) g_fail;
  * tracking. */
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 
+/* The profiler's mean sampling interval in bytes (0: off; 1: every
+ * allocation) and its stack walker (drip_alloc_profile_start). */
+static _Atomic uint64_t g_prof_rate;
+static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
+
 /* Non-zero while a fail hook is installed or tracking is on: the one flag
  * malloc's fast path tests to know it must take the slow way. */
 static _Atomic int g_slow;
@@ -213,6 +218,9 @@ static ALLOC_TLS struct {
     unsigned char off;    /* counting turned off (zero means on) */
     unsigned char state;  /* T_* */
     unsigned char in_hook; /* inside the fail hook: never recurse */
+    int64_t  sample_left; /* bytes before the next profiling sample (see
+                           * "Profiling"); 0 (SAMPLE_UNDRAWN): draw first */
+    uint64_t rng;         /* xorshift state for the sampling intervals */
 } t_self;
 
 /* Should this allocation fail?  Only for threads that count (the
@@ -409,8 +417,9 @@ ALLOC_SLOW static void track_unlink(track_rec *r)
     pthread_mutex_unlock(&g_track_lock);
 }
 
-/* malloc (zero = false) or calloc (zero = true) of a tracked block. */
-ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
+/* malloc (zero = false) or calloc (zero = true) of a tracked block whose
+ * stack comes from walk (NULL: none). */
+ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_backtrace_fn walk)
 {
     if (size > SIZE_MAX - TRACK_OFF) {
         errno = ENOMEM;
@@ -420,7 +429,7 @@ ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
     if (!real)
         return NULL;
     track_rec *r = (track_rec *)real;
-    drip_alloc_backtrace_fn bt = atomic_load_explicit(&g_track, memory_order_acquire);
+    drip_alloc_backtrace_fn bt = walk;
     int n = 0;
     if (bt) {
         t_self.in_hook = 1;              /* the walker's own allocations: plain */
@@ -443,6 +452,106 @@ ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
     return user;
 }
 
+/* A block tracked for the failure sweep (the sweep's walker). */
+ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
+{
+    return track_alloc_with(size, zero, atomic_load_explicit(&g_track, memory_order_acquire));
+}
+
+/* A block sampled by the profiler (the profiler's walker). */
+ALLOC_SLOW static void *track_alloc_sampled(size_t size, bool zero)
+{
+    return track_alloc_with(size, zero, atomic_load_explicit(&g_prof_walk, memory_order_acquire));
+}
+
+/* ======================================================================
+ * Profiling (drip_alloc_profile_start): sampled allocation sites.  Every
+ * counting thread counts down the bytes it allocates; when the count goes
+ * below zero the allocation is sampled - tracked with its stack, as above -
+ * and a new interval is drawn from an exponential distribution with mean
+ * `rate` bytes (Poisson sampling by bytes, as Go's MemProfileRate), so a
+ * block's chance of being sampled is 1 - exp(-size / rate) and the harness
+ * scales each sample back by its inverse.  rate 1 samples every
+ * allocation ("precise").  malloc's fast path does the count-down inline;
+ * everything else happens here, off the fast path.
+ * ====================================================================== */
+
+#define SAMPLE_UNDRAWN 0             /* a thread's interval is not drawn yet (new
+                                      * threads start here: TLS is zeroed) */
+#define SAMPLE_NEVER   (INT64_MAX / 2)
+
+
+/* A uniform double in (0, 1] from the thread's xorshift64*. */
+static double thread_uniform(void)
+{
+    uint64_t x = t_self.rng;
+    if (!x)
+        x = (uintptr_t)&t_self ^ 0x9e3779b97f4a7c15ULL;   /* per-thread seed */
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    t_self.rng = x;
+    return (double)((x * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53 + 0x1.0p-53;
+}
+
+/* -ln(u) for u in (0, 1], without libm: ln(m * 2^e) = ln(m) + e ln 2 with
+ * a short series for ln(m), m in [1, 2).  Good to ~1e-7, plenty for
+ * sampling intervals. */
+static double neg_log(double u)
+{
+    int e = 0;
+    while (u < 1.0) {
+        u *= 2.0;
+        e--;
+    }
+    double t = (u - 1.0) / (u + 1.0), t2 = t * t;      /* ln(u) = 2 atanh(t) */
+    double series = t * (2.0 + t2 * (2.0 / 3 + t2 * (2.0 / 5 + t2 * (2.0 / 7 + t2 * (2.0 / 9 +
+                    t2 * (2.0 / 11 + t2 * (2.0 / 13)))))));
+    return -(series + e * 0.69314718055994530942);
+}
+
+/* The next interval for this thread: exponential with mean rate bytes. */
+static int64_t sample_interval(uint64_t rate)
+{
+    double x = neg_log(thread_uniform()) * (double)rate;
+    return x > (double)SAMPLE_NEVER ? SAMPLE_NEVER : (int64_t)x;
+}
+
+/* Count size bytes down; true when this allocation is to be sampled.
+ * Only for counting threads outside the walker (the caller checks). */
+ALLOC_SLOW static bool sample_due(size_t size)
+{
+    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
+    if (!rate) {
+        t_self.sample_left = SAMPLE_NEVER;
+        return false;
+    }
+    if (rate == 1)
+        return true;
+    if (t_self.sample_left == SAMPLE_UNDRAWN)
+        t_self.sample_left = sample_interval(rate);
+    int64_t left = t_self.sample_left - (int64_t)size;
+    if (left >= 0) {
+        t_self.sample_left = left;
+        return false;
+    }
+    t_self.sample_left = sample_interval(rate);
+    return true;
+}
+
+/* Should this allocation be sampled by the profiler? */
+static inline bool profile_wanted(size_t size)
+{
+    if (t_self.off || t_self.in_hook)
+        return false;
+    int64_t left = t_self.sample_left - (int64_t)size;
+    if (likely(left >= 0 && t_self.sample_left != SAMPLE_UNDRAWN)) {
+        t_self.sample_left = left;
+        return false;
+    }
+    return sample_due(size);
+}
+
 /* malloc without failure injection (the caller has asked already). */
 static inline void *alloc__malloc_nofail(size_t size)
 {
@@ -452,6 +561,8 @@ static inline void *alloc__malloc_nofail(size_t size)
     }
     if (unlikely(atomic_load_explicit(&g_slow, memory_order_relaxed)) && track_wanted())
         return track_alloc(size, false);
+    if (unlikely(profile_wanted(size)))
+        return track_alloc_sampled(size, false);
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
         return NULL;
@@ -537,12 +648,22 @@ static void *alloc__realloc(void *p, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    if (unlikely(h->magic == ALLOC_TRACKED ||
-                 (atomic_load_explicit(&g_slow, memory_order_relaxed) && track_wanted()))) {
+    bool sweep_new = atomic_load_explicit(&g_slow, memory_order_relaxed) && track_wanted();
+    bool sample_new = !sweep_new && profile_wanted(size);
+    if (unlikely(h->magic == ALLOC_TRACKED || sweep_new || sample_new)) {
         /* A tracked block moves as a new allocation (tracked when tracking
-         * is on) plus a free of the old one: the list never holds a stale
-         * address.  Counts as one allocation and one free, as below. */
-        void *n = alloc__malloc_nofail(size);
+         * is on or the profiler samples it) plus a free of the old one: the
+         * list never holds a stale address.  Counts as one allocation and
+         * one free, as below. */
+        void *n;
+        if (sweep_new) {
+            n = track_alloc(size, false);
+        } else if (sample_new) {
+            n = track_alloc_sampled(size, false);
+        } else {
+            char *real = __libc_malloc(size + HDR);
+            n = real ? block_init(real, HDR, size) : NULL;
+        }
         if (!n)
             return NULL;
         memcpy(n, p, old_size < size ? old_size : size);
@@ -612,6 +733,10 @@ void *malloc(size_t size)
     if (unlikely(!s || size > SIZE_MAX - HDR ||
                  atomic_load_explicit(&g_slow, memory_order_relaxed)))
         return malloc_slow(size);
+    int64_t left = t_self.sample_left - (int64_t)size;   /* profiling count-down */
+    if (unlikely(left < 0 || t_self.sample_left == SAMPLE_UNDRAWN))
+        return malloc_slow(size);
+    t_self.sample_left = left;
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
         return NULL;
@@ -666,6 +791,8 @@ void *calloc(size_t n, size_t size)
     }
     if (unlikely(atomic_load_explicit(&g_slow, memory_order_relaxed)) && track_wanted())
         return track_alloc(total, true);
+    if (unlikely(profile_wanted(total)))
+        return track_alloc_sampled(total, true);
     char *real = __libc_calloc(1, total + HDR);
     if (unlikely(!real))
         return NULL;
@@ -933,6 +1060,8 @@ bool drip_alloc_set_counting(bool on)
     bool was_on = !t_self.off;
     t_self.off = !on;
     t_self.fast = on ? t_self.slot : NULL;
+    if (on && !was_on)            /* pick up a profiling rate set since */
+        t_self.sample_left = SAMPLE_UNDRAWN;
     return was_on;
 }
 
@@ -969,6 +1098,25 @@ bool drip_alloc_track_start(drip_alloc_backtrace_fn walk)
     atomic_store(&g_track, walk ? walk : caller_only);
     slow_update();
     return true;
+}
+
+bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
+{
+    if (passthrough() || rate == 0)
+        return false;
+    atomic_store(&g_prof_walk, walk ? walk : caller_only);
+    atomic_store(&g_prof_rate, rate);
+    return true;
+}
+
+void drip_alloc_profile_stop(void)
+{
+    atomic_store(&g_prof_rate, 0);
+}
+
+uint64_t drip_alloc_profile_rate(void)
+{
+    return atomic_load(&g_prof_rate);
 }
 
 void drip_alloc_track_stop(void)

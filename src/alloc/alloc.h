@@ -106,6 +106,22 @@ size_t drip_alloc_track_list(drip_alloc_block *out, size_t max);
 /* Drop every listed block from the list (they stay allocated and counted). */
 void drip_alloc_track_forget(void);
 
+/* Profiling: sampled allocation sites, on the same tracking list.
+ *
+ * Counted allocations (malloc, calloc, realloc) are sampled by bytes: each
+ * counting thread draws exponential intervals with mean `rate` bytes and
+ * the allocation that crosses one is tracked with its stack from `walk`
+ * (as above), so a block of size s is sampled with probability
+ * 1 - exp(-s / rate); scale a sample by the inverse to estimate totals.
+ * rate 1 tracks every allocation.  A thread picks up a new rate when its
+ * counting is next switched on.  Sampled blocks stay listed until freed;
+ * drip_alloc_track_list reads them.  Not to be mixed with the failure
+ * sweep's tracking (one list).  false when the counting allocator is not
+ * active or rate is 0. */
+bool     drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk);
+void     drip_alloc_profile_stop(void);
+uint64_t drip_alloc_profile_rate(void);       /* 0 when off */
+
 #ifdef __cplusplus
 }
 #endif

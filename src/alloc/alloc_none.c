@@ -54,3 +54,19 @@ size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
 void drip_alloc_track_forget(void)
 {
 }
+
+bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
+{
+    (void)rate;
+    (void)walk;
+    return false;
+}
+
+void drip_alloc_profile_stop(void)
+{
+}
+
+uint64_t drip_alloc_profile_rate(void)
+{
+    return 0;
+}
