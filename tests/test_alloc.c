@@ -766,6 +766,14 @@ START_TEST(test_profile_sampling)
     double truth = (double)N * SIZE;
     ck_assert_msg(fabs(estimate - truth) < 0.1 * truth, "estimate %.0f, truth %.0f (%zu samples)",
                   estimate, truth, n);
+    /* the per-stack totals say the same (one stack: this loop) */
+    static drip_alloc_site sites[8];
+    uint64_t dropped = 1;
+    ck_assert_uint_eq(drip_alloc_profile_sites(sites, 8, &dropped), 1);
+    ck_assert_uint_eq(dropped, 0);
+    ck_assert_msg(fabs(sites[0].bytes - estimate) < 1e-6 * truth, "%f vs %f", sites[0].bytes,
+                  estimate);
+    ck_assert_msg(fabs(sites[0].objects * SIZE - sites[0].bytes) < 1e-6 * truth, "objects");
 
     /* precise: every allocation */
     drip_alloc_track_forget();

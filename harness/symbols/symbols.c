@@ -109,27 +109,73 @@ static bool is_allocator(const char *fn)
     return false;
 }
 
-int drip_symbols_stack(drip_symbols *sym, void *const *pcs, int npc, int depth, char *buf,
-                       size_t len)
+/* Name pc into f; the text form goes to buf as drip_symbols_frame's. */
+static void name_frame(drip_symbols *sym, void *pc, drip_frame *f)
 {
-    size_t used = 0;
-    int written = 0;
+    memset(f, 0, sizeof *f);
+    f->pc = pc;
+    Dwarf_Addr addr = (Dwarf_Addr)(uintptr_t)pc;
+    if (addr > 0)
+        addr -= 1;
+    Dwfl_Module *mod = sym ? dwfl_addrmodule(sym->dwfl, addr) : NULL;
+    if (!mod)
+        return;
+    GElf_Off off = 0;
+    GElf_Sym es;
+    const char *name = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
+    if (name)
+        snprintf(f->fn, sizeof f->fn, "%s", name);
+    Dwfl_Line *dl = dwfl_module_getsrc(mod, addr);
+    const char *file = dl ? dwfl_lineinfo(dl, NULL, &f->line, NULL, NULL, NULL) : NULL;
+    if (!file)
+        file = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    if (file) {
+        const char *base = strrchr(file, '/');
+        snprintf(f->file, sizeof f->file, "%s", base ? base + 1 : file);
+    }
+}
+
+int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *out, int max)
+{
+    int n = 0;
     bool in_site = sym == NULL;       /* without names nothing can be skipped */
-    if (len)
-        buf[0] = '\0';
-    for (int i = 0; i < npc && written < depth; i++) {
-        char frame[256], fn[128];
-        drip_symbols_frame(sym, pcs[i], frame, sizeof frame, fn, sizeof fn);
+    for (int i = 0; i < npc && n < max; i++) {
+        name_frame(sym, pcs[i], &out[n]);
+        const char *fn = out[n].fn;
         if (!in_site && (is_allocator(fn) || !fn[0]))
             continue;                    /* still inside malloc & co. */
         in_site = true;
         if (strcmp(fn, "trial") == 0 || strcmp(fn, "run_iterations") == 0)
             break;                       /* the harness's loop that called iterate */
-        int n = snprintf(buf + used, len > used ? len - used : 0, "%s%s",
-                         written ? " < " : "", frame);
-        if (n < 0 || (size_t)n >= len - used)
+        n++;
+    }
+    return n;
+}
+
+int drip_symbols_stack(drip_symbols *sym, void *const *pcs, int npc, int depth, char *buf,
+                       size_t len)
+{
+    drip_frame frames[DRIP_SYMBOLS_MAX_DEPTH];
+    if (depth > DRIP_SYMBOLS_MAX_DEPTH)
+        depth = DRIP_SYMBOLS_MAX_DEPTH;
+    int n = drip_symbols_site(sym, pcs, npc, frames, depth);
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    int written = 0;
+    for (int i = 0; i < n; i++) {
+        char text[320];
+        const drip_frame *f = &frames[i];
+        if (f->fn[0] && f->line)
+            snprintf(text, sizeof text, "%s (%s:%d)", f->fn, f->file, f->line);
+        else if (f->fn[0])
+            snprintf(text, sizeof text, "%s (%s)", f->fn, f->file[0] ? f->file : "?");
+        else
+            snprintf(text, sizeof text, "%p", f->pc);
+        int k = snprintf(buf + used, len > used ? len - used : 0, "%s%s", i ? " < " : "", text);
+        if (k < 0 || (size_t)k >= len - used)
             break;
-        used += (size_t)n;
+        used += (size_t)k;
         written++;
     }
     return written;

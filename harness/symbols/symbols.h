@@ -20,6 +20,8 @@ int drip_stack_walk(void **pcs, int max);
 
 typedef struct drip_symbols drip_symbols;
 
+#define DRIP_SYMBOLS_MAX_DEPTH 24
+
 /* Open the symbol tables of the modules loaded in this process now (the
  * executable, shared libraries, dlopen'd plugins).  NULL when libdwfl
  * cannot read them; drip_symbols_frame then still gives raw addresses. */
@@ -36,6 +38,20 @@ void drip_symbols_close(drip_symbols *sym);
  * caller can skip frames by function. */
 void drip_symbols_frame(drip_symbols *sym, void *pc, char *buf, size_t len, char *fn,
                         size_t fnlen);
+
+/* One named frame of an allocating stack. */
+typedef struct drip_frame {
+    char fn[128];            /* function, or "" when unknown */
+    char file[160];          /* source file's base name, or the module's; "" if unknown */
+    int  line;               /* 0 when unknown */
+    void *pc;
+} drip_frame;
+
+/* The allocating stack's frames from the first one that is not in the
+ * allocator itself (malloc, calloc, realloc, strdup...) up to, not
+ * including, the harness's own loop that called the workload, at most
+ * max of them, into out.  Returns how many. */
+int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *out, int max);
 
 /* The allocating stack as one line: frames from the first one that is not
  * in the allocator itself (malloc, calloc, realloc, strdup...), at most

@@ -458,10 +458,76 @@ ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
     return track_alloc_with(size, zero, atomic_load_explicit(&g_track, memory_order_acquire));
 }
 
-/* A block sampled by the profiler (the profiler's walker). */
+/* e^-x for x >= 0 without libm: x = n ln2 + r, e^-r by its series. */
+static double exp_neg(double x)
+{
+    if (x > 700)
+        return 0;
+    int n = (int)(x / 0.69314718055994530942);
+    double r = x - n * 0.69314718055994530942, term = 1, sum = 1;
+    for (int i = 1; i < 18; i++) {
+        term *= -r / i;
+        sum += term;
+    }
+    while (n-- > 0)
+        sum *= 0.5;
+    return sum;
+}
+
+/* Cumulative sampled allocations per stack, for "alloc_space" profiles:
+ * an open-addressing table in static memory, under g_track_lock. */
+#define SITE_SLOTS 4096
+static struct site_slot {
+    uint64_t hash;            /* 0: empty */
+    uint32_t npc;
+    void    *pc[DRIP_ALLOC_MAX_FRAMES];
+    double   objects, bytes;  /* estimates: each sample scaled by 1 / P(sampled) */
+} g_sites[SITE_SLOTS];
+static size_t g_sites_used;
+static uint64_t g_sites_dropped;      /* samples whose stack found no slot */
+
+/* Add one sample of size bytes at stack r (lock held). */
+static void site_add(const track_rec *r, size_t size, uint64_t rate)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ r->npc;
+    for (uint32_t i = 0; i < r->npc; i++)
+        h = (h ^ (uint64_t)(uintptr_t)r->pc[i]) * 0x100000001b3ULL;
+    h |= 1;
+    double p = rate <= 1 ? 1.0 : 1.0 - exp_neg((double)size / (double)rate);
+    double w = p > 0 ? 1.0 / p : 1.0;
+    for (size_t probe = 0; probe < SITE_SLOTS; probe++) {
+        struct site_slot *s = &g_sites[(h + probe) & (SITE_SLOTS - 1)];
+        if (s->hash == 0) {
+            if (g_sites_used >= SITE_SLOTS * 3 / 4)
+                break;
+            s->hash = h;
+            s->npc = r->npc;
+            memcpy(s->pc, r->pc, sizeof s->pc);
+            g_sites_used++;
+        } else if (s->hash != h || s->npc != r->npc ||
+                   memcmp(s->pc, r->pc, r->npc * sizeof r->pc[0]) != 0) {
+            continue;
+        }
+        s->objects += w;
+        s->bytes += w * (double)size;
+        return;
+    }
+    g_sites_dropped++;
+}
+
+/* A block sampled by the profiler (the profiler's walker), counted in the
+ * per-stack totals. */
 ALLOC_SLOW static void *track_alloc_sampled(size_t size, bool zero)
 {
-    return track_alloc_with(size, zero, atomic_load_explicit(&g_prof_walk, memory_order_acquire));
+    void *user = track_alloc_with(size, zero,
+                                  atomic_load_explicit(&g_prof_walk, memory_order_acquire));
+    if (user) {
+        pthread_mutex_lock(&g_track_lock);
+        site_add((const track_rec *)((char *)user - TRACK_OFF), size,
+                 atomic_load_explicit(&g_prof_rate, memory_order_relaxed));
+        pthread_mutex_unlock(&g_track_lock);
+    }
+    return user;
 }
 
 /* ======================================================================
@@ -1104,6 +1170,11 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
 {
     if (passthrough() || rate == 0)
         return false;
+    pthread_mutex_lock(&g_track_lock);
+    memset(g_sites, 0, sizeof g_sites);
+    g_sites_used = 0;
+    g_sites_dropped = 0;
+    pthread_mutex_unlock(&g_track_lock);
     atomic_store(&g_prof_walk, walk ? walk : caller_only);
     atomic_store(&g_prof_rate, rate);
     return true;
@@ -1117,6 +1188,28 @@ void drip_alloc_profile_stop(void)
 uint64_t drip_alloc_profile_rate(void)
 {
     return atomic_load(&g_prof_rate);
+}
+
+size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&g_track_lock);
+    for (size_t i = 0; i < SITE_SLOTS; i++) {
+        const struct site_slot *s = &g_sites[i];
+        if (!s->hash)
+            continue;
+        if (n < max) {
+            out[n].npc = (int)s->npc;
+            memcpy(out[n].pc, s->pc, sizeof s->pc);
+            out[n].objects = s->objects;
+            out[n].bytes = s->bytes;
+        }
+        n++;
+    }
+    if (dropped)
+        *dropped = g_sites_dropped;
+    pthread_mutex_unlock(&g_track_lock);
+    return n;
 }
 
 void drip_alloc_track_stop(void)

@@ -122,6 +122,18 @@ bool     drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk);
 void     drip_alloc_profile_stop(void);
 uint64_t drip_alloc_profile_rate(void);       /* 0 when off */
 
+/* Everything the profiler sampled since it started, per stack (freed or
+ * not): estimated allocations and bytes (each sample scaled by the inverse
+ * of its chance of being sampled).  Copies up to max into out and returns
+ * how many stacks there are; *dropped (if not NULL) gets the samples that
+ * found no room in the fixed table of 4096 stacks.  Never allocates. */
+typedef struct drip_alloc_site {
+    int    npc;
+    void  *pc[DRIP_ALLOC_MAX_FRAMES];
+    double objects, bytes;
+} drip_alloc_site;
+size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped);
+
 #ifdef __cplusplus
 }
 #endif

@@ -70,3 +70,12 @@ uint64_t drip_alloc_profile_rate(void)
 {
     return 0;
 }
+
+size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
+{
+    (void)out;
+    (void)max;
+    if (dropped)
+        *dropped = 0;
+    return 0;
+}
