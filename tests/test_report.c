@@ -311,7 +311,8 @@ START_TEST(test_json_contract)
         "iterations", "iterations_planned", "failed_iterations", "duration_s", "ns_per_iter",
         "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
-        "expectations", "classification", "valgrind", "sweep", "faults", "warnings", NULL};
+        "expectations", "classification", "valgrind", "sweep", "profile", "faults", "warnings",
+        NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 

@@ -385,6 +385,52 @@ static void json_sweep(jw *w, const drip_result *r)
     jw_end_object(w);
 }
 
+/* "profile": null when no site profile was taken; else how it was taken
+ * and the sites whose live bytes grew most between the snapshots. */
+static void json_profile(jw *w, const drip_result *r)
+{
+    const drip_profile_result *p = &r->profile;
+    if (!p->ran) {
+        jw_null(w, "profile");
+        return;
+    }
+    jw_object(w, "profile");
+    jw_str(w, "mode", p->mode);
+    jw_u64(w, "rate", p->rate);
+    jw_u64(w, "early_iteration", p->early_iteration);
+    jw_u64(w, "late_iteration", p->late_iteration);
+    jw_u64(w, "stacks", p->stacks);
+    jw_u64(w, "dropped_samples", p->dropped);
+    size_t n = 0;
+    size_t *idx = drip_prof_growing(p, &n);
+    jw_array(w, "growing_sites");
+    for (size_t i = 0; i < n && i < 10; i++) {
+        const drip_prof_site *s = &p->sites[idx[i]];
+        char *stack = drip_prof_site_stack(s, 6);
+        jw_object(w, NULL);
+        jw_str(w, "stack", stack);
+        jw_num(w, "bytes_per_iteration", drip_prof_site_growth(p, s));
+        jw_num(w, "early_bytes", s->early_bytes);
+        jw_num(w, "late_bytes", s->late_bytes);
+        jw_num(w, "late_objects", s->late_objects);
+        jw_num(w, "allocated_bytes", s->alloc_bytes);
+        jw_array(w, "frames");
+        for (size_t f = 0; f < s->nframes; f++) {
+            jw_object(w, NULL);
+            jw_str(w, "function", s->frames[f].fn);
+            jw_str(w, "file", s->frames[f].file);
+            jw_u64(w, "line", (uint64_t)s->frames[f].line);
+            jw_end_object(w);
+        }
+        jw_end_array(w);
+        jw_end_object(w);
+        free(stack);
+    }
+    jw_end_array(w);
+    free(idx);
+    jw_end_object(w);
+}
+
 static void json_faults(jw *w, const drip_result *r)
 {
     jw_array(w, "faults");
@@ -448,6 +494,7 @@ static void json_scenario(jw *w, const drip_result *r)
     json_classification(w, r);
     json_valgrind(w, r);
     json_sweep(w, r);
+    json_profile(w, r);
     json_faults(w, r);
     jw_array(w, "warnings");
     for (size_t i = 0; i < r->nwarnings; i++)

@@ -116,6 +116,66 @@ void drip_fault_result_clear(drip_fault_result *r)
     r->nnth = 0;
 }
 
+double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site *s)
+{
+    if (p->late_iteration <= p->early_iteration)
+        return NAN;
+    return (s->late_bytes - s->early_bytes) / (double)(p->late_iteration - p->early_iteration);
+}
+
+char *drip_prof_site_stack(const drip_prof_site *s, size_t depth)
+{
+    strbuf sb = {0};
+    for (size_t i = 0; i < s->nframes && i < depth; i++) {
+        const drip_prof_frame *f = &s->frames[i];
+        sb_append(&sb, i ? " < " : "");
+        if (f->line)
+            sb_appendf(&sb, "%s (%s:%d)", f->fn, f->file, f->line);
+        else
+            sb_appendf(&sb, "%s (%s)", f->fn, f->file[0] ? f->file : "?");
+    }
+    if (!sb.len)
+        sb_append(&sb, "(no stack)");
+    return sb_take(&sb);
+}
+
+static const drip_profile_result *g_sort_profile;   /* qsort has no context argument */
+
+static int cmp_growth_desc(const void *a, const void *b)
+{
+    const drip_prof_site *x = &g_sort_profile->sites[*(const size_t *)a];
+    const drip_prof_site *y = &g_sort_profile->sites[*(const size_t *)b];
+    double gx = x->late_bytes - x->early_bytes, gy = y->late_bytes - y->early_bytes;
+    return gx < gy ? 1 : gx > gy ? -1 : 0;
+}
+
+size_t *drip_prof_growing(const drip_profile_result *p, size_t *n)
+{
+    size_t *idx = xcalloc(p->nsites + 1, sizeof *idx);
+    size_t k = 0;
+    for (size_t i = 0; i < p->nsites; i++)
+        if (p->sites[i].late_bytes > p->sites[i].early_bytes)
+            idx[k++] = i;
+    g_sort_profile = p;
+    qsort(idx, k, sizeof *idx, cmp_growth_desc);
+    g_sort_profile = NULL;
+    *n = k;
+    return idx;
+}
+
+static void profile_result_free(drip_profile_result *p)
+{
+    for (size_t i = 0; i < p->nsites; i++) {
+        for (size_t j = 0; j < p->sites[i].nframes; j++) {
+            free(p->sites[i].frames[j].fn);
+            free(p->sites[i].frames[j].file);
+        }
+        free(p->sites[i].frames);
+    }
+    free(p->sites);
+    free(p->mode);
+}
+
 static void result_free(drip_result *r)
 {
     free(r->name);
@@ -133,6 +193,7 @@ static void result_free(drip_result *r)
     free(r->warnings);
     valgrind_result_free(&r->valgrind);
     sweep_result_free(&r->sweep);
+    profile_result_free(&r->profile);
     free(r->class_why);
     free(r->class_basis);
 }

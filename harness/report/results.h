@@ -181,6 +181,43 @@ typedef enum drip_leak_class {
  * "blocked tasks", "handle leak"; NULL for DRIP_CLASS_UNKNOWN. */
 const char *drip_class_name(drip_leak_class c);
 
+/* Allocation-site profile (profile.c in the worker): per stack, the
+ * estimated live bytes and objects when the warm-up ended (early) and
+ * after the last iteration (late), and what it allocated in all. */
+typedef struct drip_prof_frame {
+    char *fn, *file;         /* "" when unknown */
+    int   line;              /* 0 when unknown */
+} drip_prof_frame;
+
+typedef struct drip_prof_site {
+    drip_prof_frame *frames; size_t nframes;   /* allocation first, callers after */
+    double early_bytes, early_objects;
+    double late_bytes, late_objects;
+    double alloc_bytes, alloc_objects;
+} drip_prof_site;
+
+typedef struct drip_profile_result {
+    bool     ran;
+    char    *mode;                   /* "sampled" or "precise" */
+    uint64_t rate;                   /* mean sampling interval in bytes; 1 = precise */
+    uint64_t early_iteration, late_iteration;
+    size_t   stacks;                 /* stacks seen (more than the sites kept) */
+    uint64_t dropped;                /* samples the allocator had no room for */
+    drip_prof_site *sites; size_t nsites;
+} drip_profile_result;
+
+/* Growth of a site per iteration between the snapshots (bytes), or NAN when
+ * the snapshots are the same iteration. */
+double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site *s);
+
+/* "fn (file:line) < caller (file:line) < ..." for at most depth frames,
+ * malloc'd. */
+char *drip_prof_site_stack(const drip_prof_site *s, size_t depth);
+
+/* Indices of the sites sorted by growth, biggest first, only those that
+ * grew (malloc'd, *n of them). */
+size_t *drip_prof_growing(const drip_profile_result *p, size_t *n);
+
 typedef struct drip_result {
     char       *name;
     char       *file;
@@ -209,6 +246,7 @@ typedef struct drip_result {
     char              **warnings; size_t nwarnings;
     drip_valgrind_result valgrind;
     drip_sweep_result    sweep;
+    drip_profile_result  profile;
     drip_leak_class leak_class;  /* set by drip_classify() */
     char       *class_why;       /* one line of explanation, or NULL */
     char       *class_basis;     /* "counters" or "counters and valgrind", or NULL */

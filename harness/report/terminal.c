@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../util/util.h"
@@ -256,11 +257,39 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
     return ferror(out) ? -1 : 0;
 }
 
+/* Under a scenario whose heap grows: where it grows most (the profile's
+ * top site), "         grows at render (cache.c:59) < cache_iterate (cache.c:80)  +86.2 B/iter". */
+static void growing_site(const drip_result *r, FILE *out)
+{
+    const drip_metric_result *heap = &r->metrics[DRIP_M_HEAP_BYTES];
+    if (!r->profile.ran || !heap->measured || (heap->fit.verdict != DRIP_VERDICT_GROWING &&
+                                              !r->heap_ceiling_hit))
+        return;
+    size_t n = 0;
+    size_t *idx = drip_prof_growing(&r->profile, &n);
+    if (n) {
+        const drip_prof_site *s = &r->profile.sites[idx[0]];
+        char *stack = drip_prof_site_stack(s, 3), slope[64];
+        strbuf sb = {0};
+        sb_append(&sb, "         grows at ");
+        append_one_line(&sb, stack);
+        double g = drip_prof_site_growth(&r->profile, s);
+        if (isfinite(g))
+            sb_appendf(&sb, "  %s", drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, g, slope, sizeof slope));
+        sb_append(&sb, "\n");
+        fputs(sb.buf, out);
+        sb_free(&sb);
+        free(stack);
+    }
+    free(idx);
+}
+
 int drip_report_terminal_line(const drip_result *r, FILE *out, bool color)
 {
     int rc = terminal_line(r, out, color, NAME_WIDTH);
     if (r->sweep.ran)
         sweep_findings(r, out);
+    growing_site(r, out);
     return rc;
 }
 

@@ -130,6 +130,76 @@ typedef struct watch {
     strbuf pending;                    /* a partial line */
 } watch;
 
+/* The next space-separated field of *p with %XX escapes undone, malloc'd
+ * ("-" reads as ""), or NULL at the end. */
+static char *next_field(char **p)
+{
+    char *s = *p;
+    while (*s == ' ')
+        s++;
+    if (!*s)
+        return NULL;
+    char *end = strchr(s, ' ');
+    size_t len = end ? (size_t)(end - s) : strlen(s);
+    *p = s + len;
+    if (len == 1 && s[0] == '-')
+        return xstrdup("");
+    char *out = xcalloc(len + 1, 1), *o = out;
+    for (size_t i = 0; i < len; i++) {
+        unsigned hex;
+        if (s[i] == '%' && i + 2 < len + 1 && sscanf(s + i + 1, "%2x", &hex) == 1) {
+            *o++ = (char)hex;
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    return out;
+}
+
+/* "profile MODE RATE EARLY LATE STACKS DROPPED" */
+static void parse_profile(drip_profile_result *p, char *rest)
+{
+    free(p->mode);
+    p->mode = next_field(&rest);
+    p->rate = strtoull(rest, &rest, 10);
+    p->early_iteration = strtoull(rest, &rest, 10);
+    p->late_iteration = strtoull(rest, &rest, 10);
+    p->stacks = strtoull(rest, &rest, 10);
+    p->dropped = strtoull(rest, &rest, 10);
+    p->ran = p->mode != NULL;
+}
+
+/* "psite EB EO LB LO AB AO N fn file line ..." */
+static void parse_psite(drip_profile_result *p, char *rest)
+{
+    p->sites = xrealloc(p->sites, (p->nsites + 1) * sizeof *p->sites);
+    drip_prof_site *s = &p->sites[p->nsites++];
+    memset(s, 0, sizeof *s);
+    s->early_bytes = strtod(rest, &rest);
+    s->early_objects = strtod(rest, &rest);
+    s->late_bytes = strtod(rest, &rest);
+    s->late_objects = strtod(rest, &rest);
+    s->alloc_bytes = strtod(rest, &rest);
+    s->alloc_objects = strtod(rest, &rest);
+    long nf = strtol(rest, &rest, 10);
+    if (nf < 0 || nf > 64)
+        nf = 0;
+    s->frames = xcalloc((size_t)nf + 1, sizeof *s->frames);
+    for (long i = 0; i < nf; i++) {
+        char *fn = next_field(&rest), *file = next_field(&rest);
+        if (!fn || !file) {
+            free(fn);
+            free(file);
+            break;
+        }
+        s->frames[s->nframes].fn = fn;
+        s->frames[s->nframes].file = file;
+        s->frames[s->nframes].line = (int)strtol(rest, &rest, 10);
+        s->nframes++;
+    }
+}
+
 static void parse_line(watch *w, char *line)
 {
     drip_result *r = w->r;
@@ -165,6 +235,10 @@ static void parse_line(watch *w, char *line)
         while (*rest == ' ' && f->nfirst < DRIP_FAULT_FIRST_MAX)
             f->first[f->nfirst++] = strtoull(rest, &rest, 10);
         r->nfaults++;
+    } else if (strcmp(line, "profile") == 0) {
+        parse_profile(&r->profile, rest);
+    } else if (strcmp(line, "psite") == 0) {
+        parse_psite(&r->profile, rest);
     } else if (strcmp(line, "warn") == 0) {
         drip_result_add_warning(r, "%s", rest);
     } else if (strcmp(line, "error") == 0) {

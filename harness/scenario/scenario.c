@@ -24,6 +24,17 @@ void drip_run_spec_defaults(drip_run_spec *run)
     run->heap_ceiling = 1ULL << 30;
 }
 
+const char *drip_profile_mode_name(drip_profile_mode m)
+{
+    switch (m) {
+    case DRIP_PROFILE_OFF:     return "off";
+    case DRIP_PROFILE_PRECISE: return "precise";
+    case DRIP_PROFILE_DEFAULT:
+    case DRIP_PROFILE_SAMPLED: return "sampled";
+    }
+    return "sampled";
+}
+
 /* Fill *sw with the documented sweep defaults.  Can't fail. */
 void drip_sweep_spec_defaults(drip_sweep_spec *sw)
 {

@@ -108,6 +108,25 @@ typedef struct drip_valgrind_spec {
     drip_pos pos;
 } drip_valgrind_spec;
 
+/* Allocation-site profiling (`profile:`): which sites the live heap grows
+ * at.  Sampled by bytes (mean `rate`, default 512 KiB, as Go's
+ * MemProfileRate) or precise (every allocation). */
+typedef enum drip_profile_mode {
+    DRIP_PROFILE_DEFAULT = 0,        /* not given: sampled */
+    DRIP_PROFILE_OFF,
+    DRIP_PROFILE_SAMPLED,
+    DRIP_PROFILE_PRECISE,
+} drip_profile_mode;
+
+typedef struct drip_profile_spec {
+    drip_profile_mode mode;
+    uint64_t rate;                   /* bytes; default 512 KiB */
+    drip_pos pos;
+} drip_profile_spec;
+
+/* "off", "sampled", "precise" (DEFAULT reads "sampled"). */
+const char *drip_profile_mode_name(drip_profile_mode m);
+
 /* The failure sweep (`sweep:`, run by `drip sweep`): trial k runs one
  * iteration, after setup and `warmup` iterations, with the k-th allocation
  * failing (transient) or the k-th and every later one (persistent), then
@@ -148,6 +167,7 @@ typedef struct drip_scenario {
     drip_expect *expects;    size_t nexpects;
     drip_valgrind_spec valgrind;
     drip_sweep_spec sweep;
+    drip_profile_spec profile;
 } drip_scenario;
 
 typedef struct drip_scenario_list {

@@ -542,6 +542,7 @@ static int set_expect(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 
 static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
 static int set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+static int set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
 
 static const drip__field root_fields[] = {
     {.key = "name", .kind = DRIP__K_NAME, .required = true, .off = offsetof(drip_scenario, name)},
@@ -553,6 +554,7 @@ static const drip__field root_fields[] = {
     {.key = "expect", .kind = DRIP__K_CUSTOM, .fn = set_expect},
     {.key = "valgrind", .kind = DRIP__K_CUSTOM, .fn = set_valgrind},
     {.key = "sweep", .kind = DRIP__K_CUSTOM, .fn = set_sweep},
+    {.key = "profile", .kind = DRIP__K_CUSTOM, .fn = set_profile},
 };
 
 /* ---- valgrind ------------------------------------------------------------------ */
@@ -725,6 +727,50 @@ static int set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const c
     sc->sweep.present = true;
     sc->sweep.pos = drip__pos(v);
     drip__mapwalk w = {sweep_fields, NELEM(sweep_fields), path, "key", NULL, &sc->sweep, seen};
+    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+}
+
+/* ---- profile -------------------------------------------------------------------- */
+
+/* `mode: off | sampled | precise`. */
+static int set_profile_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_profile_spec *pr = obj;
+    const char *text;
+    char shown[DRIP__SHOWN];
+    int r = drip__text(ld, v, path, "off, sampled or precise", &text);
+    if (r <= 0)
+        return r;
+    if (strcmp(text, "off") == 0)
+        pr->mode = DRIP_PROFILE_OFF;
+    else if (strcmp(text, "sampled") == 0)
+        pr->mode = DRIP_PROFILE_SAMPLED;
+    else if (strcmp(text, "precise") == 0)
+        pr->mode = DRIP_PROFILE_PRECISE;
+    else
+        drip__problem(ld, drip__pos(v), "'%s' must be off, sampled or precise, got '%s'", path,
+                      drip__shown(text, shown));
+    return 0;
+}
+
+static const drip__field profile_fields[] = {
+    {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_profile_mode},
+    {.key = "rate", .kind = DRIP__K_SIZE, .off = offsetof(drip_profile_spec, rate),
+     .size = sizeof(uint64_t), .umin = 1, .umax = 1ULL << 40,
+     .range = "a size from 1 byte to 1TiB"},
+};
+
+static int set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(profile_fields)];
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    memset(seen, 0, sizeof seen);
+    sc->profile.pos = drip__pos(v);
+    drip__mapwalk w = {profile_fields, NELEM(profile_fields), path, "key", NULL, &sc->profile,
+                       seen};
     return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
 }
 

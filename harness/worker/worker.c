@@ -29,6 +29,7 @@
 #include "alloc.h"
 #include "builtin.h"
 #include "ctx.h"
+#include "profile.h"
 #include "protocol.h"
 #include "sampler.h"
 #include "util/util.h"
@@ -51,6 +52,7 @@ typedef struct worker {
     pthread_cond_t       gate_cond;    /* until their epoch is released */
     atomic_uint_fast64_t released;     /* epochs released: iterations below
                                         * released * sample_every may start */
+    uint64_t             profile_early_at;  /* iterations done when warm-up ends */
 } worker;
 
 /* ---- sending -------------------------------------------------------------- */
@@ -193,6 +195,8 @@ static void *run_iterations(void *p)
         uint64_t done = atomic_fetch_add(&w->completed, 1) + 1;
         if (done % every == 0 || done == n) {
             send_sample(w, done);                        /* the epoch is complete */
+            if (done >= w->profile_early_at)
+                drip_profiler_early(done);               /* still quiescent */
             release(w, done / every + 1);
         }
     }
@@ -301,6 +305,8 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         drip_ctx_init(w.ctxs[t], &w.sh);
     }
 
+    drip_profiler_start(sc->profile.mode, sc->profile.rate);
+    w.profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
     if (w.wl->setup) {
         drip_alloc_set_counting(true);
         int src = w.wl->setup(w.ctxs[0], &w.state);
@@ -345,6 +351,8 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     } else {
         w.t0 = drip_now_ns();
         send_sample(&w, 0);
+        if (w.profile_early_at == 0)
+            drip_profiler_early(0);
         release(&w, 1);                                  /* epoch 0 may start */
     }
     for (unsigned t = 0; t < started; t++)
@@ -367,6 +375,8 @@ teardown:
         pthread_join(watch, NULL);
     if (rc == 0)                  /* under memcheck: what the iterations left, still held */
         drip_vg_mark_before_teardown();
+    if (set_up)                   /* the late snapshot: all threads joined */
+        drip_profiler_finish(atomic_load(&w.completed), w.fd);
     if (set_up && w.wl->teardown) {
         drip_alloc_set_counting(true);
         w.wl->teardown(w.ctxs[0], w.state);

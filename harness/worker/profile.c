@@ -1,0 +1,278 @@
+/* profile.c - which allocation sites the live heap grows at.
+ *
+ * The allocator samples the workload's allocations (alloc.h, "Profiling")
+ * and keeps each sampled block, with its stack, on its tracking list until
+ * it is freed.  Two snapshots of that list - one when the warm-up ends,
+ * one after the last iteration, both at quiescent points of the run - give
+ * each stack's estimated live bytes then and now; their difference over
+ * the iterations between them is the site's growth per iteration, like
+ * `pprof -diff_base`.  The allocator's per-stack totals add what each
+ * site allocated in all (freed or not).  The stacks are named here, after
+ * the run, outside any allocator hook, and sent to the runner as `profile`
+ * and `psite` lines (protocol.h).
+ */
+#define _GNU_SOURCE
+#include "profile.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "protocol.h"
+#include "symbols/symbols.h"
+#include "util/util.h"
+#include "worker.h"
+
+#define SITES_SENT_MAX  300    /* stacks sent to the runner */
+#define FRAMES_SENT_MAX 16
+
+/* One stack's estimates in a snapshot or in the allocator's totals. */
+typedef struct stack_sum {
+    int    npc;
+    void  *pc[DRIP_ALLOC_MAX_FRAMES];
+    double early_bytes, early_objects;
+    double late_bytes, late_objects;
+    double alloc_bytes, alloc_objects;
+} stack_sum;
+
+static struct {
+    bool       on;
+    drip_profile_mode mode;
+    uint64_t   rate;
+    bool       early_taken;
+    uint64_t   early_iteration;
+    stack_sum *early;  size_t nearly;
+} g_prof;
+
+static int cmp_stack(const void *a, const void *b)
+{
+    const stack_sum *x = a, *y = b;
+    if (x->npc != y->npc)
+        return x->npc < y->npc ? -1 : 1;
+    return memcmp(x->pc, y->pc, (size_t)x->npc * sizeof x->pc[0]);
+}
+
+/* The inverse of a block's chance of being sampled. */
+static double weight(size_t size)
+{
+    if (g_prof.rate <= 1)
+        return 1.0;
+    double p = 1.0 - exp(-(double)size / (double)g_prof.rate);
+    return p > 0 ? 1.0 / p : 1.0;
+}
+
+/* The live sampled blocks grouped by stack, sorted: *n sums, malloc'd.
+ * Live estimates go to the late_* fields. */
+static stack_sum *snapshot(size_t *n)
+{
+    size_t cap = drip_alloc_track_list(NULL, 0) + 1024;
+    drip_alloc_block *blocks = xcalloc(cap, sizeof *blocks);
+    size_t nb = drip_alloc_track_list(blocks, cap);
+    if (nb > cap)
+        nb = cap;
+    stack_sum *sums = xcalloc(nb + 1, sizeof *sums);
+    for (size_t i = 0; i < nb; i++) {
+        sums[i].npc = blocks[i].npc;
+        memcpy(sums[i].pc, blocks[i].pc, sizeof sums[i].pc);
+        double w = weight(blocks[i].size);
+        sums[i].late_bytes = w * (double)blocks[i].size;
+        sums[i].late_objects = w;
+    }
+    free(blocks);
+    qsort(sums, nb, sizeof *sums, cmp_stack);
+    size_t out = 0;
+    for (size_t i = 0; i < nb; i++) {
+        if (out && cmp_stack(&sums[out - 1], &sums[i]) == 0) {
+            sums[out - 1].late_bytes += sums[i].late_bytes;
+            sums[out - 1].late_objects += sums[i].late_objects;
+        } else {
+            sums[out++] = sums[i];
+        }
+    }
+    *n = out;
+    return sums;
+}
+
+bool drip_profiler_start(drip_profile_mode mode, uint64_t rate)
+{
+    memset(&g_prof, 0, sizeof g_prof);
+    if (mode == DRIP_PROFILE_OFF)
+        return false;
+    g_prof.mode = mode == DRIP_PROFILE_DEFAULT ? DRIP_PROFILE_SAMPLED : mode;
+    g_prof.rate = g_prof.mode == DRIP_PROFILE_PRECISE ? 1 : rate;
+    drip_alloc_track_forget();
+    g_prof.on = drip_alloc_profile_start(g_prof.rate, drip_stack_walk);
+    return g_prof.on;
+}
+
+void drip_profiler_early(uint64_t iteration)
+{
+    if (!g_prof.on || g_prof.early_taken)
+        return;
+    g_prof.early = snapshot(&g_prof.nearly);
+    for (size_t i = 0; i < g_prof.nearly; i++) {       /* they are the early ones */
+        g_prof.early[i].early_bytes = g_prof.early[i].late_bytes;
+        g_prof.early[i].early_objects = g_prof.early[i].late_objects;
+        g_prof.early[i].late_bytes = g_prof.early[i].late_objects = 0;
+    }
+    g_prof.early_iteration = iteration;
+    g_prof.early_taken = true;
+}
+
+/* Find or add the stack of (npc, pc) in the sorted-or-appended table. */
+static stack_sum *find_stack(stack_sum **all, size_t *n, size_t *cap, int npc, void *const *pc)
+{
+    stack_sum key;
+    key.npc = npc;
+    memcpy(key.pc, pc, (size_t)npc * sizeof pc[0]);
+    for (size_t i = 0; i < *n; i++)
+        if (cmp_stack(&(*all)[i], &key) == 0)
+            return &(*all)[i];
+    XGROW(*all, *cap, *n);
+    stack_sum *s = &(*all)[(*n)++];
+    memset(s, 0, sizeof *s);
+    s->npc = npc;
+    memcpy(s->pc, pc, (size_t)npc * sizeof pc[0]);
+    return s;
+}
+
+/* Which stacks to send: the biggest by growth, by live bytes and by bytes
+ * allocated, each ranked; marks chosen ones and returns how many. */
+static int cmp_growth(const void *a, const void *b)
+{
+    const stack_sum *x = *(stack_sum *const *)a, *y = *(stack_sum *const *)b;
+    double gx = x->late_bytes - x->early_bytes, gy = y->late_bytes - y->early_bytes;
+    return gx < gy ? 1 : gx > gy ? -1 : 0;
+}
+
+static int cmp_live(const void *a, const void *b)
+{
+    const stack_sum *x = *(stack_sum *const *)a, *y = *(stack_sum *const *)b;
+    return x->late_bytes < y->late_bytes ? 1 : x->late_bytes > y->late_bytes ? -1 : 0;
+}
+
+static int cmp_alloc(const void *a, const void *b)
+{
+    const stack_sum *x = *(stack_sum *const *)a, *y = *(stack_sum *const *)b;
+    return x->alloc_bytes < y->alloc_bytes ? 1 : x->alloc_bytes > y->alloc_bytes ? -1 : 0;
+}
+
+/* "%20" for spaces and "%25" for '%', so a name is one protocol field. */
+static void append_field(strbuf *sb, const char *s)
+{
+    sb_append(sb, " ");
+    if (!*s) {
+        sb_append(sb, "-");
+        return;
+    }
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '%' || *s == '\n' || *s == '\r')
+            sb_appendf(sb, "%%%02X", (unsigned char)*s);
+        else
+            sb_appendn(sb, s, 1);
+    }
+}
+
+static void send(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void send(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    drip__proto_vsend(fd, fmt, ap);
+    va_end(ap);
+}
+
+void drip_profiler_finish(uint64_t iteration, int fd)
+{
+    if (!g_prof.on)
+        return;
+    size_t nlate = 0, n = 0, cap = 0;
+    stack_sum *late = snapshot(&nlate);
+    drip_alloc_profile_stop();
+
+    /* one table: early, late and allocated per stack */
+    stack_sum *all = NULL;
+    for (size_t i = 0; i < g_prof.nearly; i++) {
+        stack_sum *s = find_stack(&all, &n, &cap, g_prof.early[i].npc, g_prof.early[i].pc);
+        s->early_bytes = g_prof.early[i].early_bytes;
+        s->early_objects = g_prof.early[i].early_objects;
+    }
+    for (size_t i = 0; i < nlate; i++) {
+        stack_sum *s = find_stack(&all, &n, &cap, late[i].npc, late[i].pc);
+        s->late_bytes = late[i].late_bytes;
+        s->late_objects = late[i].late_objects;
+    }
+    uint64_t dropped = 0;
+    size_t nsites = drip_alloc_profile_sites(NULL, 0, &dropped);
+    drip_alloc_site *sites = xcalloc(nsites + 1, sizeof *sites);
+    nsites = drip_alloc_profile_sites(sites, nsites, &dropped);
+    for (size_t i = 0; i < nsites; i++) {
+        stack_sum *s = find_stack(&all, &n, &cap, sites[i].npc, sites[i].pc);
+        s->alloc_bytes = sites[i].bytes;
+        s->alloc_objects = sites[i].objects;
+    }
+    free(sites);
+
+    /* choose: up to a third of the budget from each ranking */
+    stack_sum **rank = xcalloc(n + 1, sizeof *rank);
+    bool *chosen = xcalloc(n + 1, sizeof *chosen);
+    size_t nchosen = 0;
+    int (*cmps[3])(const void *, const void *) = {cmp_growth, cmp_live, cmp_alloc};
+    for (int c = 0; c < 3; c++) {
+        for (size_t i = 0; i < n; i++)
+            rank[i] = &all[i];
+        qsort(rank, n, sizeof *rank, cmps[c]);
+        for (size_t i = 0, taken = 0; i < n && taken < SITES_SENT_MAX / 3; i++, taken++) {
+            size_t idx = (size_t)(rank[i] - all);
+            if (!chosen[idx]) {
+                chosen[idx] = true;
+                nchosen++;
+            }
+        }
+    }
+
+    uint64_t early_it = g_prof.early_taken ? g_prof.early_iteration : 0;
+    send(fd, "profile %s %llu %llu %llu %zu %llu", drip_profile_mode_name(g_prof.mode),
+         (unsigned long long)g_prof.rate, (unsigned long long)early_it,
+         (unsigned long long)iteration, n, (unsigned long long)dropped);
+    drip_symbols *sym = drip_symbols_open();
+    for (size_t i = 0; i < n; i++) {
+        if (!chosen[i])
+            continue;
+        const stack_sum *s = &all[i];
+        drip_frame frames[FRAMES_SENT_MAX];
+        int nf = drip_symbols_site(sym, s->pc, s->npc, frames, FRAMES_SENT_MAX);
+        strbuf sb = {0};
+        sb_appendf(&sb, "psite %.1f %.2f %.1f %.2f %.1f %.2f", s->early_bytes, s->early_objects,
+                   s->late_bytes, s->late_objects, s->alloc_bytes, s->alloc_objects);
+        int sent = 0;
+        strbuf fr = {0};
+        for (int f = 0; f < nf; f++) {
+            size_t before = fr.len;
+            append_field(&fr, frames[f].fn[0] ? frames[f].fn : "?");
+            append_field(&fr, frames[f].file);
+            sb_appendf(&fr, " %d", frames[f].line);
+            if (sb.len + fr.len > DRIP_PROTO_MAX_LINE - 64) {   /* keep the line whole */
+                fr.len = before;
+                fr.buf[before] = '\0';
+                break;
+            }
+            sent++;
+        }
+        sb_appendf(&sb, " %d%s", sent, fr.buf ? fr.buf : "");
+        send(fd, "%s", sb.buf);
+        sb_free(&fr);
+        sb_free(&sb);
+    }
+    drip_symbols_close(sym);
+    free(chosen);
+    free(rank);
+    free(all);
+    free(late);
+    free(g_prof.early);
+    drip_alloc_track_forget();
+    memset(&g_prof, 0, sizeof g_prof);
+}
