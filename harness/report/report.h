@@ -20,6 +20,15 @@ int drip_report_junit(const drip_run_results *run, FILE *out);
 /* One scenario's samples as CSV with a header line. */
 int drip_report_csv(const drip_result *r, FILE *out);
 
+/* A scenario's allocation-site profile (r->profile; nothing to write when
+ * it did not run): pprof's profile.proto, gzipped - the heap profile
+ * (alloc_objects, alloc_space, inuse_objects, inuse_space), or with growth
+ * the change of inuse_* between the warm-up's end and the last iteration -
+ * and the same as folded stacks ("outer;...;inner bytes" per line, positive
+ * weights only) for flame graphs. */
+int drip_report_pprof(const drip_result *r, bool growth, FILE *out);
+int drip_report_folded(const drip_result *r, bool growth, FILE *out);
+
 /* The terminal: drip_report_terminal_line prints one scenario's verdict
  * line (as the run goes); drip_report_terminal_summary prints, after the
  * run, the lines of the scenarios that did not pass, the totals and the
@@ -29,6 +38,8 @@ int drip_report_terminal_summary(const drip_run_results *run, const char *report
                                  FILE *out, bool color);
 
 /* Write results.json, junit.xml and <name>.csv for each scenario into dir
+ * (and, for a scenario with a site profile, <name>.heap.pb.gz,
+ * <name>.growth.pb.gz, <name>.heap.folded and <name>.growth.folded)
  * (created if missing).  Each file is written to a temporary name and renamed
  * into place, so a reader never sees half a file.  On failure returns -1 and
  * sets *err to a malloc'd message. */

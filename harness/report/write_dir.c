@@ -1,4 +1,5 @@
-/* write_dir.c - the report directory: results.json, junit.xml, NAME.csv.
+/* write_dir.c - the report directory: results.json, junit.xml, NAME.csv
+ * and the profile files.
  *
  * Every file is written to NAME.tmp and renamed over NAME, so a CI job that
  * picks the directory up never reads half a file.  The first failure stops
@@ -57,6 +58,10 @@ typedef int (*writer_fn)(const void *what, FILE *out);
 static int write_json(const void *run, FILE *out)  { return drip_report_json(run, out); }
 static int write_junit(const void *run, FILE *out) { return drip_report_junit(run, out); }
 static int write_csv(const void *r, FILE *out)     { return drip_report_csv(r, out); }
+static int write_heap_pb(const void *r, FILE *out)     { return drip_report_pprof(r, false, out); }
+static int write_growth_pb(const void *r, FILE *out)   { return drip_report_pprof(r, true, out); }
+static int write_heap_fold(const void *r, FILE *out)   { return drip_report_folded(r, false, out); }
+static int write_growth_fold(const void *r, FILE *out) { return drip_report_folded(r, true, out); }
 
 /* Write dir/name through dir/name.tmp.  Returns 0, or -1 with *err set and
  * the temporary file removed. */
@@ -97,7 +102,7 @@ done:
 /* A scenario name as a file name.  Loaded names are [A-Za-z0-9._-]+ already;
  * anything else (a '/' above all) becomes '_' so a file never lands outside
  * the directory.  Caller frees. */
-static char *csv_name(const char *name)
+static char *file_name(const char *name, const char *ext)
 {
     strbuf sb = {0};
     name = name && *name ? name : "scenario";
@@ -107,7 +112,7 @@ static char *csv_name(const char *name)
                   c == '.' || c == '_' || c == '-';
         sb_appendn(&sb, ok ? &c : "_", 1);
     }
-    sb_append(&sb, ".csv");
+    sb_append(&sb, ext);
     return sb_take(&sb);
 }
 
@@ -121,12 +126,24 @@ int drip_report_write_dir(const drip_run_results *run, const char *dir, char **e
     if (write_file(dir, "results.json", write_json, run, err) != 0 ||
         write_file(dir, "junit.xml", write_junit, run, err) != 0)
         return -1;
+    static const struct { const char *ext; writer_fn fn; bool profile; } files[] = {
+        {".csv", write_csv, false},
+        {".heap.pb.gz", write_heap_pb, true},
+        {".growth.pb.gz", write_growth_pb, true},
+        {".heap.folded", write_heap_fold, true},
+        {".growth.folded", write_growth_fold, true},
+    };
     for (size_t i = 0; i < run->count; i++) {
-        char *name = csv_name(run->scenarios[i].name);
-        int rc = write_file(dir, name, write_csv, &run->scenarios[i], err);
-        free(name);
-        if (rc != 0)
-            return -1;
+        const drip_result *r = &run->scenarios[i];
+        for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+            if (files[f].profile && !r->profile.ran)
+                continue;
+            char *name = file_name(r->name, files[f].ext);
+            int rc = write_file(dir, name, files[f].fn, r, err);
+            free(name);
+            if (rc != 0)
+                return -1;
+        }
     }
     return 0;
 }
