@@ -44,6 +44,10 @@ void drip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * that exist.  Problems go to *diags; returns their number. */
 int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, drip_diags *diags);
 
+/* --profile's value: off, sampled or precise into *out; false (and an
+ * error printed) otherwise. */
+bool drip_cli_parse_profile(const char *s, drip_profile_mode *out);
+
 /* Is `s` an integer within [min, max]?  Used for option values. */
 bool drip_cli_parse_u64(const char *opt, const char *s, unsigned long long min,
                         unsigned long long max, unsigned long long *out);

@@ -30,6 +30,8 @@ static const char run_usage[] =
     "      --seed N           use seed N for every scenario (replays a report's run)\n"
     "      --threads N        run every scenario on N threads\n"
     "      --iterations N     run every scenario for N iterations (samples scale along)\n"
+    "      --profile MODE     allocation-site profile: off, sampled (default: every\n"
+    "                         512 KiB on average) or precise (every allocation)\n"
     "      --valgrind         also run every scenario's worker under valgrind memcheck\n"
     "                         (scenarios with a valgrind: section always get this pass)\n"
     "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
@@ -122,6 +124,7 @@ static int run_command(int argc, char **argv, bool sweep)
         {"filter", required_argument, NULL, 'k'},
         {"valgrind", no_argument, NULL, 'V'},
         {"mode", required_argument, NULL, 'm'},
+        {"profile", required_argument, NULL, 'P'},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
@@ -166,6 +169,10 @@ static int run_command(int argc, char **argv, bool sweep)
             filters[nfilters++] = optarg;
             break;
         case 'V': o.valgrind = true; break;
+        case 'P':
+            if (!drip_cli_parse_profile(optarg, &o.profile))
+                goto cleanup;
+            break;
         case 'm':
             if (strcmp(optarg, "transient") == 0) {
                 modes = DRIP_SWEEP_TRANSIENT;
@@ -185,8 +192,8 @@ static int run_command(int argc, char **argv, bool sweep)
         default: fputs(usage, stderr); goto cleanup;
         }
     }
-    if (sweep && (o.threads || o.iterations || o.valgrind)) {
-        drip_cli_error("sweep: --threads, --iterations and --valgrind are for drip run "
+    if (sweep && (o.threads || o.iterations || o.valgrind || o.profile)) {
+        drip_cli_error("sweep: --threads, --iterations, --valgrind and --profile are for drip run "
                        "(a sweep runs one iteration per trial on one thread)");
         goto cleanup;
     }

@@ -26,6 +26,7 @@ int cmd_worker(int argc, char **argv)
         {"iterations", required_argument, NULL, 'N'},
         {"fd", required_argument, NULL, 'f'},
         {"sweep", required_argument, NULL, 'w'},
+        {"profile", required_argument, NULL, 'P'},
         {"from", required_argument, NULL, 'k'},
         {"plugin", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
@@ -54,6 +55,10 @@ int cmd_worker(int argc, char **argv)
             o.iterations = v;
             break;
         case 'p': o.plugin = optarg; break;
+        case 'P':
+            if (!drip_cli_parse_profile(optarg, &o.profile))
+                return DRIP_EXIT_USAGE;
+            break;
         case 'f': if (!drip_cli_parse_u64("--fd", optarg, 0, 1 << 20, &fd)) return 2; break;
         case 'w':
             if (strcmp(optarg, "transient") == 0) {
@@ -71,7 +76,7 @@ int cmd_worker(int argc, char **argv)
             break;
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
-                  "[--fd FD] [--plugin SO] [--sweep transient|persistent [--from K]] -- FILE\n", stderr);
+                  "[--fd FD] [--plugin SO] [--profile MODE] [--sweep transient|persistent [--from K]] -- FILE\n", stderr);
             return DRIP_EXIT_USAGE;
         }
     }
@@ -96,6 +101,8 @@ int cmd_worker(int argc, char **argv)
     }
     drip_runner_apply_overrides(&o, &sc->run);
     drip_runner_apply_plugin(&o, sc);
+    if (o.profile != DRIP_PROFILE_DEFAULT)
+        sc->profile.mode = o.profile;
     if (sweep)
         rc = drip_worker_sweep(sc, sc->run.seed, sweep, from_k, (int)fd);
     else

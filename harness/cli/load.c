@@ -136,3 +136,18 @@ int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, d
     }
     return problems;
 }
+
+bool drip_cli_parse_profile(const char *s, drip_profile_mode *out)
+{
+    if (strcmp(s, "off") == 0)
+        *out = DRIP_PROFILE_OFF;
+    else if (strcmp(s, "sampled") == 0)
+        *out = DRIP_PROFILE_SAMPLED;
+    else if (strcmp(s, "precise") == 0)
+        *out = DRIP_PROFILE_PRECISE;
+    else {
+        drip_cli_error("--profile must be off, sampled or precise, not '%s'", s);
+        return false;
+    }
+    return true;
+}

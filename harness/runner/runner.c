@@ -99,6 +99,10 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
         argv[a++] = "--plugin";
         argv[a++] = o->plugin;
     }
+    if (o->profile != DRIP_PROFILE_DEFAULT) {
+        argv[a++] = "--profile";
+        argv[a++] = drip_profile_mode_name(o->profile);
+    }
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
@@ -110,7 +114,7 @@ static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int 
 {
     char *log = o->log_dir ? xasprintf("%s/%s.log", o->log_dir, sc->name) : NULL;
     drip__child_setup(log, wfd);
-    const char *argv[18];
+    const char *argv[20];
     char buf[128];
     int a = 0;
     argv[a++] = "drip";

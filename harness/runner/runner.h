@@ -24,6 +24,7 @@ typedef struct drip_runner_opts {
     uint32_t    threads;         /* 0: the scenario's run.threads */
     uint64_t    iterations;      /* 0: the scenario's run.iterations */
     bool        valgrind;        /* --valgrind: a valgrind pass for every scenario */
+    drip_profile_mode profile;   /* --profile: DEFAULT keeps the scenario's */
     const char *plugin;          /* NULL, or a plugin (absolute path) that replaces every
                                     scenario's workload (`drip exercise`) */
     volatile sig_atomic_t *interrupted;   /* set by a signal handler: stop now */
@@ -70,7 +71,7 @@ void drip_classify(drip_result *r);
 void drip__child_setup(const char *log_path, int proto_fd);
 
 /* Append "worker --index I [--seed S] [--threads T] [--iterations N]
- * [--plugin P] -- FILE" to argv at *argc (room for 14 more entries plus
+ * [--plugin P] [--profile MODE] -- FILE" to argv at *argc (room for 16 more entries plus
  * NULL), with the
  * numbers formatted into buf (at least 128 bytes, alive until exec).  seed
  * comes from o; threads and iterations 0 are left out. */

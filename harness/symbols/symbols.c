@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "symbols.h"
 
+#include <dwarf.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <libunwind.h>
 #include <stdint.h>
@@ -109,17 +111,28 @@ static bool is_allocator(const char *fn)
     return false;
 }
 
-/* Name pc into f; the text form goes to buf as drip_symbols_frame's. */
-static void name_frame(drip_symbols *sym, void *pc, drip_frame *f)
+/* The base name of a path, copied into out. */
+static void set_base(char *out, size_t len, const char *path)
 {
+    const char *base = strrchr(path, '/');
+    snprintf(out, len, "%s", base ? base + 1 : path);
+}
+
+/* Name pc into up to max frames: the functions inlined at pc, innermost
+ * first, then the function they were inlined into (each with the line it
+ * is at: the source line for the innermost, the call line for the
+ * others).  Returns how many frames (at least 1). */
+static int name_frames(drip_symbols *sym, void *pc, drip_frame *out, int max)
+{
+    drip_frame *f = &out[0];
     memset(f, 0, sizeof *f);
     f->pc = pc;
     Dwarf_Addr addr = (Dwarf_Addr)(uintptr_t)pc;
     if (addr > 0)
-        addr -= 1;
+        addr -= 1;                       /* inside the call, not after it */
     Dwfl_Module *mod = sym ? dwfl_addrmodule(sym->dwfl, addr) : NULL;
     if (!mod)
-        return;
+        return 1;
     GElf_Off off = 0;
     GElf_Sym es;
     const char *name = dwfl_module_addrinfo(mod, addr, &off, &es, NULL, NULL, NULL);
@@ -129,10 +142,53 @@ static void name_frame(drip_symbols *sym, void *pc, drip_frame *f)
     const char *file = dl ? dwfl_lineinfo(dl, NULL, &f->line, NULL, NULL, NULL) : NULL;
     if (!file)
         file = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-    if (file) {
-        const char *base = strrchr(file, '/');
-        snprintf(f->file, sizeof f->file, "%s", base ? base + 1 : file);
+    if (file)
+        set_base(f->file, sizeof f->file, file);
+
+    /* Inlined calls: DWARF scopes at addr, innermost first. */
+    Dwarf_Addr bias = 0;
+    Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+    Dwarf_Die *scopes = NULL;
+    int nscopes = cu ? dwarf_getscopes(cu, addr - bias, &scopes) : 0;
+    Dwarf_Files *files = NULL;
+    size_t nfiles = 0;
+    if (cu && dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
+        files = NULL;
+    int n = 1;
+    for (int i = 0; i < nscopes && n < max; i++) {
+        int tag = dwarf_tag(&scopes[i]);
+        if (tag != DW_TAG_inlined_subroutine)
+            continue;
+        /* scopes[i] is a function inlined into the next enclosing
+         * function scope: the frame so far is named after it, and the
+         * caller's frame is at its call site. */
+        const char *inl = dwarf_diename(&scopes[i]);
+        if (inl)
+            snprintf(out[n - 1].fn, sizeof out[n - 1].fn, "%s", inl);
+        Dwarf_Attribute at;
+        Dwarf_Word call_line = 0, call_file = 0;
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &at), &call_line);
+        dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &at), &call_file);
+        drip_frame *caller = &out[n++];
+        memset(caller, 0, sizeof *caller);
+        caller->pc = pc;
+        caller->line = (int)call_line;
+        const char *cf = files && call_file < nfiles ? dwarf_filesrc(files, call_file, NULL, NULL)
+                                                     : NULL;
+        set_base(caller->file, sizeof caller->file, cf ? cf : out[0].file);
+        for (int j = i + 1; j < nscopes; j++) {        /* the enclosing function */
+            int t = dwarf_tag(&scopes[j]);
+            if (t == DW_TAG_inlined_subroutine || t == DW_TAG_subprogram) {
+                const char *outer = dwarf_diename(&scopes[j]);
+                snprintf(caller->fn, sizeof caller->fn, "%s", outer ? outer : (name ? name : ""));
+                break;
+            }
+        }
+        if (!caller->fn[0] && name)
+            snprintf(caller->fn, sizeof caller->fn, "%s", name);
     }
+    free(scopes);
+    return n;
 }
 
 int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *out, int max)
@@ -140,14 +196,17 @@ int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *
     int n = 0;
     bool in_site = sym == NULL;       /* without names nothing can be skipped */
     for (int i = 0; i < npc && n < max; i++) {
-        name_frame(sym, pcs[i], &out[n]);
-        const char *fn = out[n].fn;
-        if (!in_site && (is_allocator(fn) || !fn[0]))
-            continue;                    /* still inside malloc & co. */
-        in_site = true;
-        if (strcmp(fn, "trial") == 0 || strcmp(fn, "run_iterations") == 0)
-            break;                       /* the harness's loop that called iterate */
-        n++;
+        drip_frame named[8];
+        int k = name_frames(sym, pcs[i], named, 8);
+        for (int j = 0; j < k && n < max; j++) {
+            const char *fn = named[j].fn;
+            if (!in_site && (is_allocator(fn) || !fn[0]))
+                continue;                /* still inside malloc & co. */
+            in_site = true;
+            if (strcmp(fn, "trial") == 0 || strcmp(fn, "run_iterations") == 0)
+                return n;                /* the harness's loop that called iterate */
+            out[n++] = named[j];
+        }
     }
     return n;
 }
