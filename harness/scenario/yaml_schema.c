@@ -4,7 +4,8 @@
  * rows in the field tables below and are read by the walker in
  * yaml_load.c; the functions here handle what a row cannot say: the two
  * forms of `workload`, free-form `params`, the `faults` sequence, the
- * metric-keyed `expect` mapping, and checks across keys.  docs/SCENARIOS.md
+ * metric-keyed `expect` mapping, and checks across keys.  The sections of
+ * the extra passes (valgrind, sweep, profile) are in yaml_passes.c.  docs/SCENARIOS.md
  * is the user's view of the same schema; keep them in step.
  */
 #include "yaml_walk.h"
@@ -23,7 +24,7 @@
 
 /* Make room for element n of an array that has no capacity field: the
  * capacity is implied as the next power of two, so growth stays amortized. */
-static void *grow_to(void *items, size_t n, size_t size)
+void *drip__grow_to(void *items, size_t n, size_t size)
 {
     if (n == 0 || (n & (n - 1)) == 0)
         items = xrealloc(items, (n ? 2 * n : 1) * size);
@@ -35,7 +36,7 @@ static void *grow_to(void *items, size_t n, size_t size)
 /* A relative plugin (or suppression file) path names a file next to the
  * YAML file, whatever the working directory; the result always holds a '/', so dlopen() never
  * searches the library path for it.  Caller frees. */
-static char *resolve_plugin(const char *file, const char *rel)
+char *drip__resolve_path(const char *file, const char *rel)
 {
     const char *slash = strrchr(file, '/');
 
@@ -65,7 +66,7 @@ static int set_plugin(drip__loader *ld, void *obj, const yaml_event_t *v, const 
         return 0;
     }
     free(sc->plugin);
-    sc->plugin = resolve_plugin(ld->file, text);
+    sc->plugin = drip__resolve_path(ld->file, text);
     return 0;
 }
 
@@ -122,7 +123,7 @@ static int param_entry(drip__loader *ld, void *ctx, const char *key,
                       drip__shown(key, shown));
         return 0;
     }
-    sc->params = grow_to(sc->params, sc->nparams, sizeof *sc->params);
+    sc->params = drip__grow_to(sc->params, sc->nparams, sizeof *sc->params);
     sc->params[sc->nparams++] = (drip_param){
         .key = xstrdup(key),
         .value = xstrdup((const char *)v->data.scalar.value),
@@ -393,7 +394,7 @@ static int fault_item(drip__loader *ld, void *ctx, size_t index, const yaml_even
                           "duplicate fault point '%s' (first at line %d)", f.point, first);
     }
     if (ld->diags->count == problems) {
-        sc->faults = grow_to(sc->faults, sc->nfaults, sizeof *sc->faults);
+        sc->faults = drip__grow_to(sc->faults, sc->nfaults, sizeof *sc->faults);
         sc->faults[sc->nfaults++] = f;
         f.point = NULL;                      /* moved */
         f.nth = NULL;
@@ -456,7 +457,7 @@ static const drip__field rule_fields[RULE_NFIELDS] = {
 static void add_expect(drip_scenario *sc, int metric, drip_rule rule, double limit,
                        drip_verdict verdict, drip_pos pos)
 {
-    sc->expects = grow_to(sc->expects, sc->nexpects, sizeof *sc->expects);
+    sc->expects = drip__grow_to(sc->expects, sc->nexpects, sizeof *sc->expects);
     sc->expects[sc->nexpects++] = (drip_expect){metric, rule, limit, verdict, pos};
 }
 
@@ -540,9 +541,6 @@ static int set_expect(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 
 /* ---- the document ------------------------------------------------------------- */
 
-static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
-static int set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
-static int set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
 
 static const drip__field root_fields[] = {
     {.key = "name", .kind = DRIP__K_NAME, .required = true, .off = offsetof(drip_scenario, name)},
@@ -552,227 +550,10 @@ static const drip__field root_fields[] = {
     {.key = "run", .kind = DRIP__K_CUSTOM, .fn = set_run},
     {.key = "faults", .kind = DRIP__K_CUSTOM, .fn = set_faults},
     {.key = "expect", .kind = DRIP__K_CUSTOM, .fn = set_expect},
-    {.key = "valgrind", .kind = DRIP__K_CUSTOM, .fn = set_valgrind},
-    {.key = "sweep", .kind = DRIP__K_CUSTOM, .fn = set_sweep},
-    {.key = "profile", .kind = DRIP__K_CUSTOM, .fn = set_profile},
+    {.key = "valgrind", .kind = DRIP__K_CUSTOM, .fn = drip__set_valgrind},
+    {.key = "sweep", .kind = DRIP__K_CUSTOM, .fn = drip__set_sweep},
+    {.key = "profile", .kind = DRIP__K_CUSTOM, .fn = drip__set_profile},
 };
-
-/* ---- valgrind ------------------------------------------------------------------ */
-
-const char *const drip_vg_check_names[DRIP_VGC_COUNT] = {
-    "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable", "errors",
-};
-
-static const drip__field vg_limit_fields[] = {
-    {.key = "max", .kind = DRIP__K_UINT, .required = true, .off = 0, .umin = 0,
-     .umax = UINT64_MAX, .range = "an integer of 0 or more"},
-};
-
-/* `KIND: { max: N }`, the check named by the last component of path. */
-static int set_vg_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_valgrind_spec *vg = obj;
-    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
-    int check = 0;
-    while (check < DRIP_VGC_COUNT && strcmp(drip_vg_check_names[check], name) != 0)
-        check++;
-    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
-    if (r <= 0 || check == DRIP_VGC_COUNT)
-        return r;
-    drip__seen seen[1];
-    uint64_t max = 0;
-    size_t problems = ld->diags->count;
-    memset(seen, 0, sizeof seen);
-    drip__mapwalk w = {vg_limit_fields, 1, path, "key", NULL, &max, seen};
-    if (drip__walk_fields(ld, v, &w) < 0)
-        return -1;
-    if (ld->diags->count == problems && seen[0].key.line) {
-        vg->has_max[check] = true;
-        vg->max[check] = max;
-    }
-    return 0;
-}
-
-/* One `- FILE` of `suppressions:`: a path relative to the YAML file. */
-static int supp_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
-{
-    drip_valgrind_spec *vg = ctx;
-    char path[48];
-    const char *text;
-    snprintf(path, sizeof path, "valgrind.suppressions[%zu]", index);
-    int r = drip__text(ld, v, path, "a path to a valgrind suppression file", &text);
-    if (r <= 0)
-        return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v), "'%s' must be a path to a suppression file, got an "
-                      "empty string", path);
-        return 0;
-    }
-    vg->suppressions = grow_to(vg->suppressions, vg->nsuppressions, sizeof *vg->suppressions);
-    vg->suppressions[vg->nsuppressions++] = resolve_plugin(ld->file, text);
-    return 0;
-}
-
-static int set_vg_suppressions(drip__loader *ld, void *obj, const yaml_event_t *v,
-                               const char *path)
-{
-    int r = drip__want(ld, v, path, YAML_SEQUENCE_START_EVENT);
-    if (r <= 0)
-        return r;
-    return drip__walk_seq(ld, supp_item, obj);
-}
-
-#define VG(f) .off = offsetof(drip_valgrind_spec, f)
-static const drip__field vg_fields[] = {
-    {.key = "iterations", .kind = DRIP__K_UINT, VG(iterations), .umin = 1,
-     .umax = 100000000, .range = "an integer from 1 to 100000000"},
-    {.key = "definitely_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
-    {.key = "indirectly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
-    {.key = "possibly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
-    {.key = "still_reachable", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
-    {.key = "errors", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
-    {.key = "suppressions", .kind = DRIP__K_CUSTOM, .fn = set_vg_suppressions},
-};
-#undef VG
-
-static int set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_scenario *sc = obj;
-    drip__seen seen[NELEM(vg_fields)];
-    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
-    if (r <= 0)
-        return r;
-    memset(seen, 0, sizeof seen);
-    sc->valgrind.present = true;
-    sc->valgrind.iterations = 200;
-    sc->valgrind.pos = drip__pos(v);
-    drip__mapwalk w = {vg_fields, NELEM(vg_fields), path, "key", NULL, &sc->valgrind, seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
-}
-
-/* ---- sweep ---------------------------------------------------------------------- */
-
-const char *const drip_sweep_check_names[DRIP_SWC_COUNT] = {
-    "leaked_bytes", "leaked_blocks", "crashes", "hangs",
-};
-
-/* `CHECK: { max: N }`, the check named by the last component of path. */
-static int set_sweep_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_sweep_spec *sw = obj;
-    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
-    int check = 0;
-    while (check < DRIP_SWC_COUNT && strcmp(drip_sweep_check_names[check], name) != 0)
-        check++;
-    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
-    if (r <= 0 || check == DRIP_SWC_COUNT)
-        return r;
-    drip__seen seen[1];
-    uint64_t max = 0;
-    size_t problems = ld->diags->count;
-    memset(seen, 0, sizeof seen);
-    drip__mapwalk w = {vg_limit_fields, 1, path, "key", NULL, &max, seen};
-    if (drip__walk_fields(ld, v, &w) < 0)
-        return -1;
-    if (ld->diags->count == problems && seen[0].key.line)
-        sw->max[check] = max;
-    return 0;
-}
-
-/* `mode: transient | persistent | both`. */
-static int set_sweep_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_sweep_spec *sw = obj;
-    const char *text;
-    char shown[DRIP__SHOWN];
-    int r = drip__text(ld, v, path, "transient, persistent or both", &text);
-    if (r <= 0)
-        return r;
-    if (strcmp(text, "transient") == 0)
-        sw->modes = DRIP_SWEEP_TRANSIENT;
-    else if (strcmp(text, "persistent") == 0)
-        sw->modes = DRIP_SWEEP_PERSISTENT;
-    else if (strcmp(text, "both") == 0)
-        sw->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
-    else
-        drip__problem(ld, drip__pos(v), "'%s' must be transient, persistent or both, got '%s'",
-                      path, drip__shown(text, shown));
-    return 0;
-}
-
-#define SW(f) .off = offsetof(drip_sweep_spec, f), .size = sizeof(((drip_sweep_spec *)0)->f)
-static const drip__field sweep_fields[] = {
-    {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_sweep_mode},
-    {.key = "warmup", .kind = DRIP__K_UINT, SW(warmup), .umin = 0, .umax = 1000000,
-     .range = "an integer from 0 to 1000000"},
-    {.key = "max_k", .kind = DRIP__K_UINT, SW(max_k), .umin = 1, .umax = 100000000,
-     .range = "an integer from 1 to 100000000"},
-    {.key = "timeout", .kind = DRIP__K_DUR, SW(timeout_ns), .umin = 1000000,
-     .umax = 86400ULL * 1000000000ULL, .range = "a duration from 1ms to 24h"},
-    {.key = "leaked_bytes", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
-    {.key = "leaked_blocks", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
-    {.key = "crashes", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
-    {.key = "hangs", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
-};
-#undef SW
-
-static int set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_scenario *sc = obj;
-    drip__seen seen[NELEM(sweep_fields)];
-    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
-    if (r <= 0)
-        return r;
-    memset(seen, 0, sizeof seen);
-    sc->sweep.present = true;
-    sc->sweep.pos = drip__pos(v);
-    drip__mapwalk w = {sweep_fields, NELEM(sweep_fields), path, "key", NULL, &sc->sweep, seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
-}
-
-/* ---- profile -------------------------------------------------------------------- */
-
-/* `mode: off | sampled | precise`. */
-static int set_profile_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_profile_spec *pr = obj;
-    const char *text;
-    char shown[DRIP__SHOWN];
-    int r = drip__text(ld, v, path, "off, sampled or precise", &text);
-    if (r <= 0)
-        return r;
-    if (strcmp(text, "off") == 0)
-        pr->mode = DRIP_PROFILE_OFF;
-    else if (strcmp(text, "sampled") == 0)
-        pr->mode = DRIP_PROFILE_SAMPLED;
-    else if (strcmp(text, "precise") == 0)
-        pr->mode = DRIP_PROFILE_PRECISE;
-    else
-        drip__problem(ld, drip__pos(v), "'%s' must be off, sampled or precise, got '%s'", path,
-                      drip__shown(text, shown));
-    return 0;
-}
-
-static const drip__field profile_fields[] = {
-    {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_profile_mode},
-    {.key = "rate", .kind = DRIP__K_SIZE, .off = offsetof(drip_profile_spec, rate),
-     .size = sizeof(uint64_t), .umin = 1, .umax = 1ULL << 40,
-     .range = "a size from 1 byte to 1TiB"},
-};
-
-static int set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_scenario *sc = obj;
-    drip__seen seen[NELEM(profile_fields)];
-    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
-    if (r <= 0)
-        return r;
-    memset(seen, 0, sizeof seen);
-    sc->profile.pos = drip__pos(v);
-    drip__mapwalk w = {profile_fields, NELEM(profile_fields), path, "key", NULL, &sc->profile,
-                       seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
-}
 
 int drip__scenario_document(drip__loader *ld, const yaml_event_t *root, drip_pos doc,
                             drip_scenario *sc)

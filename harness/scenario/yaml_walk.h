@@ -164,4 +164,19 @@ void drip__keyset_free(drip__keyset *ks);
 int drip__scenario_document(drip__loader *ld, const yaml_event_t *root, drip_pos doc,
                             drip_scenario *sc);
 
+/* ---- shared by the schema files --------------------------------------------- */
+
+/* Make room for element n of an array without a capacity field (grows to
+ * the next power of two).  Aborts when memory runs out. */
+void *drip__grow_to(void *items, size_t n, size_t size);
+
+/* A path from a scenario file (plugin, suppression file) made absolute or
+ * relative to the file's directory; always holds a '/'.  Caller frees. */
+char *drip__resolve_path(const char *file, const char *rel);
+
+/* The extra passes' sections (yaml_passes.c), for the root table. */
+int drip__set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+int drip__set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+int drip__set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+
 #endif /* DRIP_YAML_WALK_H */

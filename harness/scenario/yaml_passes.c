@@ -1,0 +1,240 @@
+/* yaml_passes.c - the sections of a scenario for the passes beyond the
+ * counted run: `valgrind:` (the memcheck pass), `sweep:` (drip sweep's
+ * allocation-failure trials) and `profile:` (allocation-site sampling).
+ * yaml_schema.c's root table points here; docs/SCENARIOS.md is the user's
+ * view. */
+#include "yaml_walk.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- valgrind ------------------------------------------------------------------ */
+
+const char *const drip_vg_check_names[DRIP_VGC_COUNT] = {
+    "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable", "errors",
+};
+
+static const drip__field limit_fields[] = {
+    {.key = "max", .kind = DRIP__K_UINT, .required = true, .off = 0, .umin = 0,
+     .umax = UINT64_MAX, .range = "an integer of 0 or more"},
+};
+
+/* Read `{ max: N }` (v is its first event) into *max; true when it was
+ * given and good.  Problems are reported; -1 only after a syntax error. */
+static int read_limit(drip__loader *ld, const yaml_event_t *v, const char *path, uint64_t *max,
+                      bool *given)
+{
+    *given = false;
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    drip__seen seen[1];
+    size_t problems = ld->diags->count;
+    memset(seen, 0, sizeof seen);
+    drip__mapwalk w = {limit_fields, 1, path, "key", NULL, max, seen};
+    if (drip__walk_fields(ld, v, &w) < 0)
+        return -1;
+    *given = ld->diags->count == problems && seen[0].key.line;
+    return 0;
+}
+
+/* The index of the last component of path in names[0..n), or n. */
+static int check_index(const char *path, const char *const *names, int n)
+{
+    const char *name = strrchr(path, '.') ? strrchr(path, '.') + 1 : path;
+    int i = 0;
+    while (i < n && strcmp(names[i], name) != 0)
+        i++;
+    return i;
+}
+
+/* `KIND: { max: N }`, the check named by the last component of path. */
+static int set_vg_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_valgrind_spec *vg = obj;
+    int check = check_index(path, drip_vg_check_names, DRIP_VGC_COUNT);
+    uint64_t max = 0;
+    bool given;
+    int r = read_limit(ld, v, path, &max, &given);
+    if (r == 0 && given && check < DRIP_VGC_COUNT) {
+        vg->has_max[check] = true;
+        vg->max[check] = max;
+    }
+    return r;
+}
+
+/* One `- FILE` of `suppressions:`: a path relative to the YAML file. */
+static int supp_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
+{
+    drip_valgrind_spec *vg = ctx;
+    char path[48];
+    const char *text;
+    snprintf(path, sizeof path, "valgrind.suppressions[%zu]", index);
+    int r = drip__text(ld, v, path, "a path to a valgrind suppression file", &text);
+    if (r <= 0)
+        return r;
+    if (!*text) {
+        drip__problem(ld, drip__pos(v), "'%s' must be a path to a suppression file, got an "
+                      "empty string", path);
+        return 0;
+    }
+    vg->suppressions = drip__grow_to(vg->suppressions, vg->nsuppressions, sizeof *vg->suppressions);
+    vg->suppressions[vg->nsuppressions++] = drip__resolve_path(ld->file, text);
+    return 0;
+}
+
+static int set_vg_suppressions(drip__loader *ld, void *obj, const yaml_event_t *v,
+                               const char *path)
+{
+    int r = drip__want(ld, v, path, YAML_SEQUENCE_START_EVENT);
+    if (r <= 0)
+        return r;
+    return drip__walk_seq(ld, supp_item, obj);
+}
+
+#define VG(f) .off = offsetof(drip_valgrind_spec, f)
+static const drip__field vg_fields[] = {
+    {.key = "iterations", .kind = DRIP__K_UINT, VG(iterations), .umin = 1,
+     .umax = 100000000, .range = "an integer from 1 to 100000000"},
+    {.key = "definitely_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "indirectly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "possibly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "still_reachable", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "errors", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
+    {.key = "suppressions", .kind = DRIP__K_CUSTOM, .fn = set_vg_suppressions},
+};
+#undef VG
+
+int drip__set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(vg_fields)];
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    memset(seen, 0, sizeof seen);
+    sc->valgrind.present = true;
+    sc->valgrind.iterations = 200;
+    sc->valgrind.pos = drip__pos(v);
+    drip__mapwalk w = {vg_fields, NELEM(vg_fields), path, "key", NULL, &sc->valgrind, seen};
+    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+}
+
+/* ---- sweep ---------------------------------------------------------------------- */
+
+const char *const drip_sweep_check_names[DRIP_SWC_COUNT] = {
+    "leaked_bytes", "leaked_blocks", "crashes", "hangs",
+};
+
+/* `CHECK: { max: N }`, the check named by the last component of path. */
+static int set_sweep_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_sweep_spec *sw = obj;
+    int check = check_index(path, drip_sweep_check_names, DRIP_SWC_COUNT);
+    uint64_t max = 0;
+    bool given;
+    int r = read_limit(ld, v, path, &max, &given);
+    if (r == 0 && given && check < DRIP_SWC_COUNT)
+        sw->max[check] = max;
+    return r;
+}
+
+/* `mode: transient | persistent | both`. */
+static int set_sweep_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_sweep_spec *sw = obj;
+    const char *text;
+    char shown[DRIP__SHOWN];
+    int r = drip__text(ld, v, path, "transient, persistent or both", &text);
+    if (r <= 0)
+        return r;
+    if (strcmp(text, "transient") == 0)
+        sw->modes = DRIP_SWEEP_TRANSIENT;
+    else if (strcmp(text, "persistent") == 0)
+        sw->modes = DRIP_SWEEP_PERSISTENT;
+    else if (strcmp(text, "both") == 0)
+        sw->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
+    else
+        drip__problem(ld, drip__pos(v), "'%s' must be transient, persistent or both, got '%s'",
+                      path, drip__shown(text, shown));
+    return 0;
+}
+
+#define SW(f) .off = offsetof(drip_sweep_spec, f), .size = sizeof(((drip_sweep_spec *)0)->f)
+static const drip__field sweep_fields[] = {
+    {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_sweep_mode},
+    {.key = "warmup", .kind = DRIP__K_UINT, SW(warmup), .umin = 0, .umax = 1000000,
+     .range = "an integer from 0 to 1000000"},
+    {.key = "max_k", .kind = DRIP__K_UINT, SW(max_k), .umin = 1, .umax = 100000000,
+     .range = "an integer from 1 to 100000000"},
+    {.key = "timeout", .kind = DRIP__K_DUR, SW(timeout_ns), .umin = 1000000,
+     .umax = 86400ULL * 1000000000ULL, .range = "a duration from 1ms to 24h"},
+    {.key = "leaked_bytes", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+    {.key = "leaked_blocks", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+    {.key = "crashes", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+    {.key = "hangs", .kind = DRIP__K_CUSTOM, .fn = set_sweep_limit},
+};
+#undef SW
+
+int drip__set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(sweep_fields)];
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    memset(seen, 0, sizeof seen);
+    sc->sweep.present = true;
+    sc->sweep.pos = drip__pos(v);
+    drip__mapwalk w = {sweep_fields, NELEM(sweep_fields), path, "key", NULL, &sc->sweep, seen};
+    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+}
+
+/* ---- profile -------------------------------------------------------------------- */
+
+/* `mode: off | sampled | precise`. */
+static int set_profile_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_profile_spec *pr = obj;
+    const char *text;
+    char shown[DRIP__SHOWN];
+    int r = drip__text(ld, v, path, "off, sampled or precise", &text);
+    if (r <= 0)
+        return r;
+    if (strcmp(text, "off") == 0)
+        pr->mode = DRIP_PROFILE_OFF;
+    else if (strcmp(text, "sampled") == 0)
+        pr->mode = DRIP_PROFILE_SAMPLED;
+    else if (strcmp(text, "precise") == 0)
+        pr->mode = DRIP_PROFILE_PRECISE;
+    else
+        drip__problem(ld, drip__pos(v), "'%s' must be off, sampled or precise, got '%s'", path,
+                      drip__shown(text, shown));
+    return 0;
+}
+
+static const drip__field profile_fields[] = {
+    {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_profile_mode},
+    {.key = "rate", .kind = DRIP__K_SIZE, .off = offsetof(drip_profile_spec, rate),
+     .size = sizeof(uint64_t), .umin = 1, .umax = 1ULL << 40,
+     .range = "a size from 1 byte to 1TiB"},
+};
+
+int drip__set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    drip_scenario *sc = obj;
+    drip__seen seen[NELEM(profile_fields)];
+    int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
+    if (r <= 0)
+        return r;
+    memset(seen, 0, sizeof seen);
+    sc->profile.pos = drip__pos(v);
+    drip__mapwalk w = {profile_fields, NELEM(profile_fields), path, "key", NULL, &sc->profile,
+                       seen};
+    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+}
