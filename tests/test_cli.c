@@ -543,6 +543,35 @@ START_TEST(valgrind_missing)
 }
 END_TEST
 
+/* A valgrind pass that does not finish is an error that says why: the
+ * worker killed under valgrind (the XML is whole, the run is not), and
+ * valgrind killed from outside (the XML is cut off). */
+START_TEST(valgrind_cut_off)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir, TST("scenarios/vgcut.yaml"), NULL});
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(dir);
+    const char *names[] = {"vg-killed", "vg-cut"};
+    const char *says[] = {"died of SIGKILL", "timed out"};
+    for (int i = 0; i < 2; i++) {
+        json_t *s = scenario(root, names[i]);
+        ck_assert_msg(strcmp(str_at(s, "status"), "error") == 0, "%s: %s", names[i],
+                      str_at(s, "status"));
+        json_t *vg = json_object_get(s, "valgrind");
+        ck_assert_msg(strstr(str_at(vg, "problem"), says[i]) != NULL, "%s: problem %s", names[i],
+                      str_at(vg, "problem"));
+        ck_assert_msg(strstr(str_at(s, "reason"), "valgrind") != NULL, "%s", str_at(s, "reason"));
+    }
+    json_t *cut = json_object_get(scenario(root, "vg-cut"), "valgrind");
+    ck_assert(json_is_false(json_object_get(cut, "complete")));     /* the XML ends early */
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- verdicts and the results contract ---------------------------------------------- */
 
 START_TEST(leak_turns_ci_red)
@@ -633,6 +662,7 @@ static Suite *suite_cli(void)
     tcase_add_test(verdicts, scheduled_faults);
     tcase_add_test(verdicts, valgrind_pass);
     tcase_add_test(verdicts, valgrind_missing);
+    tcase_add_test(verdicts, valgrind_cut_off);
     tcase_add_test(verdicts, valgrind_classes);
     tcase_add_test(verdicts, leak_turns_ci_red);
     tcase_add_test(verdicts, results_contract);

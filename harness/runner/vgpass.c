@@ -188,8 +188,17 @@ static int run_once(const drip_runner_opts *o, const drip_scenario *sc, uint64_t
         return -1;
     }
     if (timed_out)
-        *problem = xasprintf("timed out after %llu iterations' budget; the XML covers the run "
-                             "up to the kill", (unsigned long long)iterations);
+        *problem = xasprintf("timed out: valgrind had not finished %llu iterations within "
+                             "%.0f s (%d x run.timeout) and was killed; its XML is cut off%s",
+                             (unsigned long long)iterations, (double)budget / 1e9, VG_SLOWDOWN,
+                             rep->complete ? "" : " and covers the run up to the kill");
+    else if (WIFSIGNALED(status))
+        *problem = xasprintf("the worker under valgrind died of SIG%s before finishing its "
+                             "%llu iterations; the XML covers the run up to there",
+                             sigabbrev_np(WTERMSIG(status)), (unsigned long long)iterations);
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        *problem = xasprintf("the worker under valgrind exited with status %d before finishing",
+                             WEXITSTATUS(status));
     else if (!rep->complete)
         *problem = xstrdup(rep->problem ? rep->problem : "the XML ends early");
     return *problem ? -1 : 0;
