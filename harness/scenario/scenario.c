@@ -24,6 +24,22 @@ void drip_run_spec_defaults(drip_run_spec *run)
     run->heap_ceiling = 1ULL << 30;
 }
 
+uint64_t drip_duration_timeout(uint64_t duration_ns)
+{
+    const uint64_t margin = 60ULL * 1000000000ULL + duration_ns / 10;
+    return duration_ns > UINT64_MAX - margin ? UINT64_MAX : duration_ns + margin;
+}
+
+void drip_run_spec_set_duration(drip_run_spec *run, uint64_t duration_ns)
+{
+    run->duration_ns = duration_ns;
+    run->iterations = 0;
+    run->sample_every = 0;
+    uint64_t t = drip_duration_timeout(duration_ns);
+    if (!run->timeout_set || run->timeout_ns < t)
+        run->timeout_ns = t;
+}
+
 /* Fill *sw with the documented sweep defaults.  Can't fail. */
 void drip_sweep_spec_defaults(drip_sweep_spec *sw)
 {
