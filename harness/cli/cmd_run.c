@@ -290,7 +290,7 @@ static int run_command(int argc, char **argv, bool sweep)
             break;
         }
         if (live) {
-            printf("  ...    %s", sc->name);
+            printf("  ...  %s", sc->name);
             fflush(stdout);
         }
         drip_result *r = drip_run_results_add(&run);

@@ -1,8 +1,11 @@
 /* progress.h - the line a person watches while a scenario runs.
  *
- *   ...    global-map-leaky  12.3k/20k it  8.12k it/s  heap 2.40 MiB  slope +310 B/iter  ETA 0:02
- *   ...    soak-leaky  1.23M it  0:32/2:00  37.5k it/s  heap 12.3 MiB  slope +48.0 B/iter  ETA 1:28
+ *   ...  global-map-leaky  12.3k/20.0k it  8.12k it/s  heap 2.40 MiB +310 B/iter  ETA 0:02
+ *   ...  soak-leaky  1.23M it  0:32/2:00  37.5k it/s  heap 12.3 MiB +48.0 B/iter
  *
+ * That is: iterations done (of planned; for a timed run, and the time run
+ * of the duration), the rate, the live heap at the last sample and its
+ * slope so far (after warm-up), and for a counted run the ETA.
  * The runner fills a drip_progress snapshot (runner.h,
  * drip__progress_snapshot) and hands it to a callback; the CLI formats it
  * with drip_progress_format and rewrites one terminal line with it.  Only
@@ -24,7 +27,8 @@ typedef struct drip_progress {
     double      rate;          /* iterations per second; NaN when not known yet */
     double      heap_bytes;    /* live heap at the last sample; NaN when not measured */
     double      slope;         /* heap_bytes per iteration after warm-up; NaN: not yet */
-    double      eta_s;         /* seconds left; NaN when not known */
+    double      eta_s;         /* seconds left; NaN when not known (shown for a
+                                  counted run; a timed one shows elapsed_s) */
     bool        stopping;      /* asked to stop early (Ctrl-C): ending at the next sample */
 } drip_progress;
 
