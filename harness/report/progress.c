@@ -41,7 +41,7 @@ static const char *fmt_bytes_short(double v, char *buf, size_t n)
     }
     const char *sign = v < 0 ? "-" : "";
     snprintf(buf, n, a < 9.995 ? "%s%.2f %s" : a < 99.95 ? "%s%.1f %s" : "%s%.0f %s", sign,
-                 a, unit[k]);
+             a, unit[k]);
     return buf;
 }
 

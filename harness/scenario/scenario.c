@@ -15,6 +15,7 @@
  * an explicit sample_every recomputes it.  Can't fail. */
 void drip_run_spec_defaults(drip_run_spec *run)
 {
+    memset(run, 0, sizeof *run);                 /* no duration, timeout not written */
     run->iterations = 10000;
     run->threads = 1;
     run->sample_every = run->iterations / 200;
