@@ -308,11 +308,11 @@ START_TEST(test_json_contract)
     ck_assert_uint_eq(json_array_size(scs), 3);
     static const char *const sc_keys[] = {
         "name", "file", "workload", "description", "status", "reason", "seed", "threads",
-        "iterations", "iterations_planned", "failed_iterations", "duration_s", "ns_per_iter",
-        "warmup",
+        "iterations", "iterations_planned", "duration_planned_s", "failed_iterations",
+        "duration_s", "ns_per_iter", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
         "expectations", "classification", "valgrind", "sweep", "profile", "faults", "warnings",
-        NULL};
+        "interrupted", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 

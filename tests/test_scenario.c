@@ -232,6 +232,62 @@ START_TEST(run_values_and_sample_every_default)
 }
 END_TEST
 
+/* A timed run: duration instead of iterations, no sample_every, and a
+ * timeout that follows the duration unless one is written. */
+START_TEST(run_duration)
+{
+    const drip_scenario *s = expect_ok(MIN_OK "run:\n  duration: 10m\n  threads: 2\n");
+    ck_assert_uint_eq(s->run.duration_ns, 600000000000ULL);
+    ck_assert_uint_eq(s->run.iterations, 0);
+    ck_assert_uint_eq(s->run.sample_every, 0);
+    ck_assert_uint_eq(s->run.threads, 2);
+    ck_assert_uint_eq(s->run.timeout_ns, 720000000000ULL);   /* 10m + 60s + 10% */
+    ck_assert(!s->run.timeout_set);
+
+    s = expect_ok(MIN_OK "run: { duration: 2s, timeout: 5m }\n");
+    ck_assert_uint_eq(s->run.duration_ns, 2000000000ULL);
+    ck_assert_uint_eq(s->run.timeout_ns, 300000000000ULL);   /* written: kept */
+    ck_assert(s->run.timeout_set);
+    s = expect_ok(MIN_OK "run: { duration: 1.5h }\n");
+    ck_assert_uint_eq(s->run.duration_ns, 5400000000000ULL);
+    s = expect_ok(MIN_OK "run: { duration: 1s }\n");          /* the shortest */
+    ck_assert_uint_eq(s->run.duration_ns, 1000000000ULL);
+    s = expect_ok(MIN_OK "run: { duration: 8760h }\n");       /* the longest */
+    ck_assert_uint_eq(s->run.duration_ns, DRIP_DURATION_MAX_NS);
+
+    s = expect_ok(MIN_OK "run: { iterations: 1000 }\n");      /* counted: no duration */
+    ck_assert_uint_eq(s->run.duration_ns, 0);
+    ck_assert(!s->run.timeout_set);
+    s = expect_ok(MIN_OK "run: { timeout: 30s }\n");
+    ck_assert(s->run.timeout_set);
+}
+END_TEST
+
+/* --duration on the command line: the same rules, applied to a spec. */
+START_TEST(run_spec_set_duration)
+{
+    drip_run_spec run;
+    drip_run_spec_defaults(&run);
+    drip_run_spec_set_duration(&run, 600000000000ULL);
+    ck_assert_uint_eq(run.duration_ns, 600000000000ULL);
+    ck_assert_uint_eq(run.iterations, 0);
+    ck_assert_uint_eq(run.sample_every, 0);
+    ck_assert_uint_eq(run.timeout_ns, 720000000000ULL);       /* the default 60s raised */
+
+    drip_run_spec_defaults(&run);
+    run.timeout_set = true;
+    run.timeout_ns = 7200000000000ULL;                        /* written 2h: longer, kept */
+    drip_run_spec_set_duration(&run, 600000000000ULL);
+    ck_assert_uint_eq(run.timeout_ns, 7200000000000ULL);
+    run.timeout_ns = 30000000000ULL;                          /* written 30s: too short */
+    drip_run_spec_set_duration(&run, 600000000000ULL);
+    ck_assert_uint_eq(run.timeout_ns, 720000000000ULL);
+
+    ck_assert_uint_eq(drip_duration_timeout(1000000000ULL), 61100000000ULL);
+    ck_assert_uint_eq(drip_duration_timeout(UINT64_MAX - 5), UINT64_MAX);   /* saturates */
+}
+END_TEST
+
 START_TEST(two_documents)
 {
     static const char yaml[] =
@@ -731,6 +787,43 @@ START_TEST(err_too_few_samples)
 }
 END_TEST
 
+START_TEST(err_run_duration)
+{
+    expect_one(MIN_OK "run:\n  iterations: 100\n  duration: 10s\n", 5, 3,
+               "'run.duration' and 'run.iterations' exclude each other (line 4): a run is "
+               "timed or counted, give one");
+    reset();
+    expect_one(MIN_OK "run: { duration: 10s, sample_every: 5 }\n", 3, 23,
+               "'run.sample_every' cannot be given with 'run.duration': a timed run sizes "
+               "its epochs from the measured rate, for about 200 samples");
+    reset();
+    expect_one(MIN_OK "run: { duration: 1m, timeout: 30s }\n", 3, 31,
+               "'run.timeout' (30 s) must be longer than 'run.duration' (60 s), or the run "
+               "always times out");
+    reset();
+    expect_one(MIN_OK "run: { duration: 1m, timeout: 1m }\n", 3, 31,
+               "'run.timeout' (60 s) must be longer than 'run.duration' (60 s)");
+    reset();
+    expect_one(MIN_OK "run: { duration: 0s }\n", 3, 18,
+               "'run.duration' must be a duration from 1s to 8760h, got '0s'");
+    reset();
+    expect_one(MIN_OK "run: { duration: 500ms }\n", 3, 18,
+               "'run.duration' must be a duration from 1s to 8760h, got '500ms'");
+    reset();
+    expect_one(MIN_OK "run: { duration: 8761h }\n", 3, 18,
+               "'run.duration' must be a duration from 1s to 8760h, got '8761h'");
+    reset();
+    expect_one(MIN_OK "run: { duration: 10 }\n", 3, 18,
+               "'run.duration' must be a duration with a unit such as 30s or 500ms, got '10'");
+    reset();
+    expect_one(MIN_OK "run: { duration: -1s }\n", 3, 18, "'run.duration' must be a duration");
+    reset();
+    expect_one(MIN_OK "run: { duration: \"10m\" }\n", 3, 18, "'run.duration' must be");
+    reset();
+    expect_one(MIN_OK "run: { durration: 10m }\n", 3, 8, "did you mean 'duration'");
+}
+END_TEST
+
 START_TEST(strict_numbers)
 {
     static const char *const bad_iterations[] = {
@@ -958,6 +1051,8 @@ Suite *suite_scenario(void)
     tcase_add_test(core, run_values_and_sample_every_default);
     tcase_add_test(core, two_documents);
     tcase_add_test(core, params_kept_as_written);
+    tcase_add_test(core, run_duration);
+    tcase_add_test(core, run_spec_set_duration);
     tcase_add_test(core, plugin_paths);
     tcase_add_test(core, valgrind_suppressions);
     tcase_add_test(core, err_valgrind_suppressions);
@@ -995,6 +1090,7 @@ Suite *suite_scenario(void)
     tcase_add_test(errors, err_expect_empty_rules);
     tcase_add_test(errors, err_alloc_fault_sizes);
     tcase_add_test(errors, err_too_few_samples);
+    tcase_add_test(errors, err_run_duration);
     tcase_add_test(errors, strict_numbers);
     tcase_add_test(errors, err_many_problems_in_one_file);
     tcase_add_test(errors, err_syntax);

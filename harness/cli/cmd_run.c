@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ static const char run_usage[] =
     "      --iterations N     run every scenario for N iterations (samples scale along)\n"
     "      --profile MODE     allocation-site profile: off, sampled (default: every\n"
     "                         512 KiB on average) or precise (every allocation)\n"
+    "      --duration D       run every scenario for D (30s, 10m, 2h: a soak), with\n"
+    "                         about 200 samples; not with --iterations\n"
     "      --valgrind         also run every scenario's worker under valgrind memcheck\n"
     "                         (scenarios with a valgrind: section always get this pass)\n"
     "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
@@ -39,8 +42,13 @@ static const char run_usage[] =
     "  -q, --quiet            print only failures and the summary\n"
     "  -h, --help             show this help\n"
     "\n"
-    "Exit status: 0 every scenario passed, 1 a scenario failed or errored,\n"
-    "2 bad command line or invalid scenario file (nothing ran).\n";
+    "On a terminal a progress line shows the running scenario. Ctrl-C ends the\n"
+    "running scenario at its next sample, judges what it measured and writes\n"
+    "the report (no later scenario starts); a second Ctrl-C kills it at once.\n"
+    "\n"
+    "Exit status: 0 every scenario passed, 1 a scenario failed or errored or\n"
+    "the run was interrupted, 2 bad command line or invalid scenario file\n"
+    "(nothing ran).\n";
 
 static const char sweep_usage[] =
     "usage: drip sweep [options] FILE|DIR...\n"
@@ -69,10 +77,23 @@ static const char sweep_usage[] =
 
 static volatile sig_atomic_t interrupted;
 
+/* The first Ctrl-C (or SIGTERM) asks the running scenario to stop early
+ * and be judged; the second kills it (runner.h). */
 static void on_signal(int sig)
 {
     (void)sig;
-    interrupted = 1;
+    interrupted = interrupted ? 2 : 1;
+}
+
+/* The progress callback on a TTY: rewrite the current line in place. */
+static void show_progress(void *arg, const drip_progress *p)
+{
+    (void)arg;
+    struct winsize ws;
+    int width = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+    char line[512];
+    printf("\r\033[K%s", drip_progress_format(p, width, line, sizeof line));
+    fflush(stdout);
 }
 
 /* A fresh directory reports/KIND-YYYYmmdd-HHMMSS[-N]; returns it malloc'd. */
@@ -121,6 +142,7 @@ static int run_command(int argc, char **argv, bool sweep)
         {"seed", required_argument, NULL, 'S'},
         {"threads", required_argument, NULL, 'T'},
         {"iterations", required_argument, NULL, 'N'},
+        {"duration", required_argument, NULL, 'U'},
         {"filter", required_argument, NULL, 'k'},
         {"valgrind", no_argument, NULL, 'V'},
         {"mode", required_argument, NULL, 'm'},
@@ -164,6 +186,17 @@ static int run_command(int argc, char **argv, bool sweep)
                 goto cleanup;
             o.iterations = v;
             break;
+        case 'U': {
+            uint64_t ns;
+            if (drip_parse_duration(optarg, &ns) < 0 || ns < DRIP_DURATION_MIN_NS ||
+                ns > DRIP_DURATION_MAX_NS) {
+                drip_cli_error("--duration must be a duration from 1s to 8760h, such as 30s, "
+                               "10m or 2h, not '%s'", optarg);
+                goto cleanup;
+            }
+            o.duration_ns = ns;
+            break;
+        }
         case 'k':
             XGROW(filters, fcap, nfilters);
             filters[nfilters++] = optarg;
@@ -192,9 +225,14 @@ static int run_command(int argc, char **argv, bool sweep)
         default: fputs(usage, stderr); goto cleanup;
         }
     }
-    if (sweep && (o.threads || o.iterations || o.valgrind || o.profile)) {
-        drip_cli_error("sweep: --threads, --iterations, --valgrind and --profile are for drip run "
-                       "(a sweep runs one iteration per trial on one thread)");
+    if (sweep && (o.threads || o.iterations || o.duration_ns || o.valgrind || o.profile)) {
+        drip_cli_error("sweep: --threads, --iterations, --duration, --valgrind and --profile are "
+                       "for drip run (a sweep runs one iteration per trial on one thread)");
+        goto cleanup;
+    }
+    if (o.iterations && o.duration_ns) {
+        drip_cli_error("--iterations and --duration exclude each other: a run is counted "
+                       "or timed");
         goto cleanup;
     }
     if (!sweep && modes) {
@@ -208,6 +246,11 @@ static int run_command(int argc, char **argv, bool sweep)
     }
     if (color < 0)
         color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    /* The line rewritten in place only on a terminal: CI logs get one line
+     * per scenario. */
+    bool live = isatty(STDOUT_FILENO) && !quiet;
+    if (live && !sweep)
+        o.progress = show_progress;
 
     if (drip_cli_load(argv + optind, (size_t)(argc - optind), &list, &diags) > 0) {
         drip_diags_print(&diags, stderr);
@@ -253,8 +296,8 @@ static int run_command(int argc, char **argv, bool sweep)
             run.complete = false;
             break;
         }
-        if (color && !quiet) {
-            printf("  ...    %s", sc->name);
+        if (live) {
+            printf("  ...  %s", sc->name);
             fflush(stdout);
         }
         drip_result *r = drip_run_results_add(&run);
@@ -270,7 +313,7 @@ static int run_command(int argc, char **argv, bool sweep)
                 drip_runner_valgrind(&o, sc, r);
             drip_classify(r);
         }
-        if (color && !quiet)
+        if (live)
             printf("\r\033[K");
         if (!quiet || r->status != DRIP_STATUS_PASS)
             drip_report_terminal_line(r, stdout, color);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "runner/runner.h"
+#include "util/util.h"
 #include "worker/protocol.h"
 #include "worker/worker.h"
 
@@ -24,6 +25,7 @@ int cmd_worker(int argc, char **argv)
         {"seed", required_argument, NULL, 'S'},
         {"threads", required_argument, NULL, 'T'},
         {"iterations", required_argument, NULL, 'N'},
+        {"duration", required_argument, NULL, 'D'},
         {"fd", required_argument, NULL, 'f'},
         {"sweep", required_argument, NULL, 'w'},
         {"profile", required_argument, NULL, 'P'},
@@ -54,6 +56,16 @@ int cmd_worker(int argc, char **argv)
                 return DRIP_EXIT_USAGE;
             o.iterations = v;
             break;
+        case 'D': {
+            uint64_t ns;
+            if (drip_parse_duration(optarg, &ns) < 0 || ns < DRIP_DURATION_MIN_NS ||
+                ns > DRIP_DURATION_MAX_NS) {
+                drip_cli_error("worker: --duration must be a duration from 1s to 8760h");
+                return DRIP_EXIT_USAGE;
+            }
+            o.duration_ns = ns;
+            break;
+        }
         case 'p': o.plugin = optarg; break;
         case 'P':
             if (!drip_cli_parse_profile(optarg, &o.profile))
@@ -76,7 +88,8 @@ int cmd_worker(int argc, char **argv)
             break;
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
-                  "[--fd FD] [--plugin SO] [--profile MODE] [--sweep transient|persistent [--from K]] -- FILE\n", stderr);
+                  "[--duration D] [--fd FD] [--plugin SO] [--profile MODE] "
+                  "[--sweep transient|persistent [--from K]] -- FILE\n", stderr);
             return DRIP_EXIT_USAGE;
         }
     }

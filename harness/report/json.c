@@ -472,7 +472,13 @@ static void json_scenario(jw *w, const drip_result *r)
     jw_u64(w, "seed", r->seed);
     jw_u64(w, "threads", r->threads);
     jw_u64(w, "iterations", r->iterations);
-    jw_u64(w, "iterations_planned", r->iterations_planned);
+    if (r->duration_planned_s > 0) {          /* a timed run: no iteration plan */
+        jw_null(w, "iterations_planned");
+        jw_num(w, "duration_planned_s", r->duration_planned_s);
+    } else {
+        jw_u64(w, "iterations_planned", r->iterations_planned);
+        jw_null(w, "duration_planned_s");
+    }
     jw_u64(w, "failed_iterations", r->failed_iterations);
     jw_num(w, "duration_s", r->duration_s);
     jw_num(w, "ns_per_iter", r->ns_per_iter);
@@ -500,6 +506,7 @@ static void json_scenario(jw *w, const drip_result *r)
     for (size_t i = 0; i < r->nwarnings; i++)
         jw_str(w, NULL, r->warnings[i]);
     jw_end_array(w);
+    jw_bool(w, "interrupted", r->interrupted);
     jw_end_object(w);
 }
 

@@ -286,6 +286,10 @@ static void junit_system_out(FILE *out, const drip_result *r)
         sb_appendf(&text, "%s\n", r->description);
     if (r->sweep.ran)
         sb_append(&text, "failure sweep");
+    else if (r->duration_planned_s > 0)
+        sb_appendf(&text, "%llu iterations in a timed run of %g s (%llu failed)",
+                   (unsigned long long)r->iterations, r->duration_planned_s,
+                   (unsigned long long)r->failed_iterations);
     else
         sb_appendf(&text, "%llu of %llu iterations (%llu failed)",
                    (unsigned long long)r->iterations, (unsigned long long)r->iterations_planned,

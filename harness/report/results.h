@@ -228,7 +228,10 @@ typedef struct drip_result {
 
     uint64_t    seed;
     unsigned    threads;
-    uint64_t    iterations_planned;
+    uint64_t    iterations_planned;   /* 0 for a timed run */
+    double      duration_planned_s;   /* a timed run's duration; 0 for a counted run */
+    bool        interrupted;          /* stopped early by Ctrl-C / SIGTERM, judged on
+                                         what was measured */
     uint64_t    iterations;       /* completed */
     uint64_t    failed_iterations;/* iterate() returned non-zero */
     double      duration_s;

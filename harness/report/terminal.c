@@ -222,6 +222,9 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
             if (r->failed_iterations)          /* expected errors: counted, shown */
                 snprintf(failed, sizeof failed, ", %llu failed",
                          (unsigned long long)r->failed_iterations);
+            if (r->interrupted)                /* Ctrl-C: judged on what was measured */
+                snprintf(failed + strlen(failed), sizeof failed - strlen(failed),
+                         ", stopped early");
             char per_iter[48] = "";
             if (isfinite(r->ns_per_iter))       /* time per iteration, after warm-up */
                 snprintf(per_iter, sizeof per_iter, ", %.0f ns/iter", r->ns_per_iter);
@@ -234,6 +237,9 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
         } else if (r->reason) {             /* the judge's own words */
             sb_append(&sb, "— ");
             append_one_line(&sb, r->reason);
+            if (r->interrupted)
+                sb_appendf(&sb, "  %s(stopped early at iteration %llu)%s", dim,
+                           (unsigned long long)r->iterations, reset);
         } else {
             bool first = true;
             sb_append(&sb, "— ");

@@ -27,12 +27,18 @@ void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run)
         run->seed = o->seed;
     if (o->threads)
         run->threads = o->threads;
-    if (o->iterations && o->iterations != run->iterations) {
+    if (o->iterations && run->duration_ns) {          /* a timed run made a counted one */
+        run->duration_ns = 0;
+        run->iterations = o->iterations;
+        run->sample_every = o->iterations / 200 > 1 ? o->iterations / 200 : 1;
+    } else if (o->iterations && o->iterations != run->iterations) {
         double samples = (double)run->iterations / (double)run->sample_every;
         uint64_t every = (uint64_t)((double)o->iterations / samples);
         run->iterations = o->iterations;
         run->sample_every = every ? every : 1;
     }
+    if (o->duration_ns && !o->iterations)
+        drip_run_spec_set_duration(run, o->duration_ns);
 }
 
 void drip_runner_apply_plugin(const drip_runner_opts *o, drip_scenario *sc)
@@ -75,7 +81,7 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
                        uint64_t iterations, const char **argv, int *argc, char *buf)
 {
     int a = *argc;
-    char *idx = buf, *seed = buf + 32, *thr = buf + 64, *it = buf + 96;
+    char *idx = buf, *seed = buf + 32, *thr = buf + 64, *it = buf + 96, *dur = buf + 128;
     snprintf(idx, 32, "%zu", sc->doc_index);
     argv[a++] = "worker";
     argv[a++] = "--index";
@@ -94,6 +100,10 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
         snprintf(it, 32, "%llu", (unsigned long long)iterations);
         argv[a++] = "--iterations";
         argv[a++] = it;
+    } else if (o->duration_ns) {
+        snprintf(dur, 32, "%lluns", (unsigned long long)o->duration_ns);
+        argv[a++] = "--duration";
+        argv[a++] = dur;
     }
     if (o->plugin) {
         argv[a++] = "--plugin";
@@ -114,8 +124,10 @@ static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int 
 {
     char *log = o->log_dir ? xasprintf("%s/%s.log", o->log_dir, sc->name) : NULL;
     drip__child_setup(log, wfd);
+    signal(SIGUSR1, SIG_IGN);         /* a stop request before the worker's handler is
+                                         lost, not fatal (the runner repeats it) */
     const char *argv[20];
-    char buf[128];
+    char buf[160];
     int a = 0;
     argv[a++] = "drip";
     drip__worker_args(o, sc, o->threads, o->iterations, argv, &a, buf);
@@ -128,7 +140,7 @@ static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int 
 
 typedef struct watch {
     drip_result *r;
-    bool   done, ceiling;
+    bool   done, ceiling, stopped;
     char  *error;
     uint64_t ceiling_iter;
     strbuf pending;                    /* a partial line */
@@ -252,6 +264,8 @@ static void parse_line(watch *w, char *line)
         w->ceiling = true;
         strtoll(rest, &rest, 10);
         w->ceiling_iter = strtoull(rest, &rest, 10);
+    } else if (strcmp(line, "stopped") == 0) {
+        w->stopped = true;
     } else if (strcmp(line, "done") == 0) {
         w->done = true;
         r->iterations = strtoull(rest, &rest, 10);
@@ -315,6 +329,38 @@ static int cmp_sample(const void *a, const void *b)
 
 /* ---- one scenario ------------------------------------------------------------- */
 
+#define PROGRESS_EVERY_NS 250000000ULL      /* the progress callback, 4 times a second */
+
+/* Call o->progress with a snapshot of r, when it is time (*next_ns). */
+static void report_progress(const drip_runner_opts *o, const drip_result *r,
+                            const drip_run_spec *run, uint64_t first_ns, bool stopping,
+                            uint64_t *next_ns)
+{
+    uint64_t now = drip_now_ns();
+    if (!o->progress || now < *next_ns)
+        return;
+    *next_ns = now + PROGRESS_EVERY_NS;
+    drip_progress p;
+    drip__progress_snapshot(r, run, first_ns ? (double)(now - first_ns) / 1e9 : 0, stopping, &p);
+    o->progress(o->progress_arg, &p);
+}
+
+/* The warning of a scenario the runner stopped early (Ctrl-C). */
+static void add_stopped_warning(drip_result *r, const drip_run_spec *run)
+{
+    char a[32], b[32];
+    if (run->duration_ns)
+        drip_result_add_warning(r, "stopped early by interrupt at iteration %llu, after %s s "
+                                "of a %s s run", (unsigned long long)r->iterations,
+                                drip_fmt_num(r->nsamples ? r->samples[r->nsamples - 1]
+                                             .v[DRIP_COL_TIME] : 0, a, sizeof a),
+                                drip_fmt_num((double)run->duration_ns / 1e9, b, sizeof b));
+    else
+        drip_result_add_warning(r, "stopped early by interrupt at iteration %llu of %llu",
+                                (unsigned long long)r->iterations,
+                                (unsigned long long)run->iterations);
+}
+
 void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r)
 {
     drip_run_spec run = sc->run;
@@ -327,6 +373,7 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
     r->seed = run.seed;
     r->threads = run.threads;
     r->iterations_planned = run.iterations;
+    r->duration_planned_s = (double)run.duration_ns / 1e9;
     r->heap_ceiling = run.heap_ceiling;
     r->warmup = run.warmup;
 
@@ -353,12 +400,23 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
     setpgid(pid, pid);                       /* also in the child: no race */
     close(pfd[1]);
 
-    uint64_t deadline = t0 + run.timeout_ns;
+    uint64_t deadline = t0 + run.timeout_ns < t0 ? UINT64_MAX : t0 + run.timeout_ns;
+    uint64_t first_ns = 0, next_progress = 0;
+    bool stopping = false;
     for (;;) {
-        if (o->interrupted && *o->interrupted) {
+        if (o->interrupted && *o->interrupted >= 2) {
             why_killed = INTERRUPTED;
             break;
         }
+        if (o->interrupted && *o->interrupted && !w.done) {
+            /* Ctrl-C: end at the next epoch boundary.  Repeated each turn:
+             * one sent before the worker's handler was in place is lost. */
+            kill(pid, SIGUSR1);
+            stopping = true;
+        }
+        if (!first_ns && r->nsamples)
+            first_ns = drip_now_ns();
+        report_progress(o, r, &run, first_ns, stopping, &next_progress);
         uint64_t now = drip_now_ns();
         if (now >= deadline) {
             why_killed = TIMED_OUT;
@@ -403,17 +461,28 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
             }
     if (!w.done)
         r->iterations = w.ceiling ? w.ceiling_iter : last_iteration(r);
+    if (w.stopped && w.done) {
+        r->interrupted = true;
+        add_stopped_warning(r, &run);
+    }
 
-    char sec[32];
+    char sec[32], dur[32];
     if (why_killed == TIMED_OUT) {
         r->status = DRIP_STATUS_ERROR;
-        r->reason = xasprintf("timeout after %s s (iteration %llu of %llu)",
-                              drip_fmt_num((double)run.timeout_ns / 1e9, sec, sizeof sec),
-                              (unsigned long long)last_iteration(r),
-                              (unsigned long long)run.iterations);
+        if (run.duration_ns)
+            r->reason = xasprintf("timeout after %s s (iteration %llu of a %s s timed run)",
+                                  drip_fmt_num((double)run.timeout_ns / 1e9, sec, sizeof sec),
+                                  (unsigned long long)last_iteration(r),
+                                  drip_fmt_num((double)run.duration_ns / 1e9, dur, sizeof dur));
+        else
+            r->reason = xasprintf("timeout after %s s (iteration %llu of %llu)",
+                                  drip_fmt_num((double)run.timeout_ns / 1e9, sec, sizeof sec),
+                                  (unsigned long long)last_iteration(r),
+                                  (unsigned long long)run.iterations);
     } else if (why_killed == INTERRUPTED) {
         r->status = DRIP_STATUS_ERROR;
         r->reason = xstrdup("interrupted");
+        r->interrupted = true;
     } else if (why_killed == RSS_KILLED) {
         r->status = DRIP_STATUS_ERROR;
         r->reason = xasprintf("killed: resident memory passed the heap ceiling + 512 MiB "

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "report/progress.h"
 #include "report/results.h"
 #include "scenario/scenario.h"
 
@@ -23,15 +24,27 @@ typedef struct drip_runner_opts {
     uint64_t    seed;
     uint32_t    threads;         /* 0: the scenario's run.threads */
     uint64_t    iterations;      /* 0: the scenario's run.iterations */
+    uint64_t    duration_ns;     /* 0: the scenario's; else a timed run (--duration) */
     bool        valgrind;        /* --valgrind: a valgrind pass for every scenario */
     drip_profile_mode profile;   /* --profile: DEFAULT keeps the scenario's */
     const char *plugin;          /* NULL, or a plugin (absolute path) that replaces every
                                     scenario's workload (`drip exercise`) */
-    volatile sig_atomic_t *interrupted;   /* set by a signal handler: stop now */
+    volatile sig_atomic_t *interrupted;   /* set by a signal handler: 1 asks the
+                                             running scenario to end at its next
+                                             epoch boundary and be judged (a
+                                             sweep stops at once); 2 or more
+                                             kills the worker now */
+    /* Called about 4 times a second while a scenario runs (drip run only),
+     * with a snapshot borrowed for the call; NULL: none.  The runner never
+     * prints: showing it is the caller's business. */
+    void (*progress)(void *arg, const drip_progress *p);
+    void       *progress_arg;
 } drip_runner_opts;
 
 /* Apply the command-line overrides of `o` to a scenario's run spec (keeps
- * sample_every proportional when iterations change). */
+ * sample_every proportional when iterations change; --iterations makes a
+ * timed run a counted one with about 200 samples, --duration the reverse,
+ * see drip_run_spec_set_duration). */
 void drip_runner_apply_overrides(const drip_runner_opts *o, drip_run_spec *run);
 
 /* When o->plugin is set, make sc's workload that plugin (its workload name,
@@ -70,13 +83,23 @@ void drip_classify(drip_result *r);
  * and close every fd above it. */
 void drip__child_setup(const char *log_path, int proto_fd);
 
-/* Append "worker --index I [--seed S] [--threads T] [--iterations N]
- * [--plugin P] [--profile MODE] -- FILE" to argv at *argc (room for 16 more entries plus
- * NULL), with the
- * numbers formatted into buf (at least 128 bytes, alive until exec).  seed
- * comes from o; threads and iterations 0 are left out. */
+/* Append "worker --index I [--seed S] [--threads T] [--iterations N |
+ * --duration D] [--plugin P] [--profile MODE] -- FILE" to argv at *argc
+ * (room for 18 more entries plus NULL), with the numbers formatted into buf
+ * (at least 160 bytes, alive until exec).  seed and duration come from o
+ * (duration only when iterations is 0); threads and iterations 0 are left
+ * out. */
 void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
                        uint64_t iterations, const char **argv, int *argc, char *buf);
+
+/* Fill *p with what r's samples so far say (progress.c): iterations at the
+ * last sample, the rate over the last few samples, the live heap, a
+ * Theil-Sen slope of heap_bytes over at most 200 samples after warm-up,
+ * and the ETA.  run is the run as overridden; since_first_s the seconds
+ * since the first sample arrived (a timed run's clock).  Strings in *p
+ * are borrowed from r.  Cannot fail: what is not known yet is NaN. */
+void drip__progress_snapshot(const drip_result *r, const drip_run_spec *run,
+                             double since_first_s, bool stopping, drip_progress *p);
 
 /* Fit every measured metric, evaluate sc's expectations and set r's status
  * and reason from them (an error status already set is kept).  Pure: uses

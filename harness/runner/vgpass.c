@@ -94,8 +94,8 @@ static pid_t start(const drip_runner_opts *o, const drip_scenario *sc, const cha
     if (pid != 0)
         return pid;
     drip__child_setup(xasprintf("%s/%s.valgrind.log", o->log_dir, sc->name), -1);
-    char buf[128];
-    const char **argv = xcalloc(32 + sc->valgrind.nsuppressions, sizeof *argv);
+    char buf[160];
+    const char **argv = xcalloc(34 + sc->valgrind.nsuppressions, sizeof *argv);
     int a = 0;
     argv[a++] = "valgrind";
     argv[a++] = "--tool=memcheck";

@@ -15,6 +15,7 @@
  * an explicit sample_every recomputes it.  Can't fail. */
 void drip_run_spec_defaults(drip_run_spec *run)
 {
+    memset(run, 0, sizeof *run);                 /* no duration, timeout not written */
     run->iterations = 10000;
     run->threads = 1;
     run->sample_every = run->iterations / 200;
@@ -33,6 +34,22 @@ const char *drip_profile_mode_name(drip_profile_mode m)
     case DRIP_PROFILE_SAMPLED: return "sampled";
     }
     return "sampled";
+}
+
+uint64_t drip_duration_timeout(uint64_t duration_ns)
+{
+    const uint64_t margin = 60ULL * 1000000000ULL + duration_ns / 10;
+    return duration_ns > UINT64_MAX - margin ? UINT64_MAX : duration_ns + margin;
+}
+
+void drip_run_spec_set_duration(drip_run_spec *run, uint64_t duration_ns)
+{
+    run->duration_ns = duration_ns;
+    run->iterations = 0;
+    run->sample_every = 0;
+    uint64_t t = drip_duration_timeout(duration_ns);
+    if (!run->timeout_set || run->timeout_ns < t)
+        run->timeout_ns = t;
 }
 
 /* Fill *sw with the documented sweep defaults.  Can't fail. */

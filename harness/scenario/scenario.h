@@ -79,12 +79,22 @@ typedef struct drip_expect {
     drip_pos     pos;
 } drip_expect;
 
+/* A run is counted in iterations, or timed (`duration`, a soak): then
+ * iterations and sample_every are 0, the run ends at the first epoch
+ * boundary after duration_ns, and the worker sizes its epochs from the
+ * measured rate for about DRIP_DURATION_SAMPLES samples (worker/pace.h). */
+#define DRIP_DURATION_SAMPLES 200
+#define DRIP_DURATION_MIN_NS  1000000000ULL              /* 1 s */
+#define DRIP_DURATION_MAX_NS  (8760ULL * 3600 * 1000000000ULL)   /* a year */
+
 typedef struct drip_run_spec {
-    uint64_t iterations;     /* default 10000 */
+    uint64_t iterations;     /* default 10000; 0 with a duration */
+    uint64_t duration_ns;    /* 0: counted in iterations; else a timed run */
     uint32_t threads;        /* default 1; 1..256 */
-    uint64_t sample_every;   /* default max(1, iterations / 200) */
+    uint64_t sample_every;   /* default max(1, iterations / 200); 0 with a duration */
     double   warmup;         /* default 0.2; [0, 0.9] */
-    uint64_t timeout_ns;     /* default 60 s */
+    uint64_t timeout_ns;     /* default 60 s; with a duration, drip_duration_timeout() */
+    bool     timeout_set;    /* timeout was written in the file */
     uint64_t seed;           /* default 1 */
     uint64_t heap_ceiling;   /* default 1 GiB */
 } drip_run_spec;
@@ -191,6 +201,17 @@ int drip_scenario_check_unique(const drip_scenario_list *list, drip_diags *diags
 
 /* Fill *run with the defaults listed in drip_run_spec. */
 void drip_run_spec_defaults(drip_run_spec *run);
+
+/* The timeout a timed run gets when none is written: the duration, plus
+ * the default 60 s for setup, teardown and the epoch that crosses the
+ * end, plus a tenth of the duration for iterations that slow down as the
+ * heap grows.  Saturates instead of overflowing.  Cannot fail. */
+uint64_t drip_duration_timeout(uint64_t duration_ns);
+
+/* Make *run a timed run of duration_ns (iterations and sample_every 0)
+ * with the timeout drip_duration_timeout() gives, or the one written in
+ * the file when that is longer.  For `--duration`; cannot fail. */
+void drip_run_spec_set_duration(drip_run_spec *run, uint64_t duration_ns);
 
 /* The scenario's value for a param, or NULL. */
 const drip_param *drip_scenario_param(const drip_scenario *s, const char *key);

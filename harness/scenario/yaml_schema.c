@@ -142,14 +142,17 @@ static int set_params(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 
 /* ---- run ----------------------------------------------------------------------- */
 
-enum { RUN_ITERATIONS, RUN_THREADS, RUN_SAMPLE_EVERY, RUN_WARMUP, RUN_TIMEOUT, RUN_SEED,
-       RUN_HEAP_CEILING, RUN_NFIELDS };
+enum { RUN_ITERATIONS, RUN_DURATION, RUN_THREADS, RUN_SAMPLE_EVERY, RUN_WARMUP, RUN_TIMEOUT,
+       RUN_SEED, RUN_HEAP_CEILING, RUN_NFIELDS };
 
 #define RUN(m) .off = offsetof(drip_run_spec, m), .size = sizeof(((drip_run_spec *)0)->m)
 static const drip__field run_fields[RUN_NFIELDS] = {
     [RUN_ITERATIONS]   = {.key = "iterations", .kind = DRIP__K_UINT, RUN(iterations),
                           .umin = 1, .umax = 1000000000000ULL,
                           .range = "an integer from 1 to 1000000000000"},
+    [RUN_DURATION]     = {.key = "duration", .kind = DRIP__K_DUR, RUN(duration_ns),
+                          .umin = DRIP_DURATION_MIN_NS, .umax = DRIP_DURATION_MAX_NS,
+                          .range = "a duration from 1s to 8760h"},
     [RUN_THREADS]      = {.key = "threads", .kind = DRIP__K_UINT, RUN(threads),
                           .umin = 1, .umax = 256, .range = "an integer from 1 to 256"},
     [RUN_SAMPLE_EVERY] = {.key = "sample_every", .kind = DRIP__K_UINT, RUN(sample_every),
@@ -167,10 +170,43 @@ static const drip__field run_fields[RUN_NFIELDS] = {
 };
 #undef RUN
 
+/* A timed run (`duration`): it excludes iterations and sample_every (the
+ * worker sizes epochs from the rate it measures), and its timeout, unless
+ * written, follows the duration.  A written timeout must leave room for
+ * the duration, or the run could only time out.  Called once every run
+ * value read was good. */
+static void settle_duration(drip__loader *ld, drip_run_spec *run, const drip__seen *seen)
+{
+    char a[32], b[32];
+    if (seen[RUN_ITERATIONS].key.line) {
+        drip__problem(ld, seen[RUN_DURATION].key, "'run.duration' and 'run.iterations' "
+                      "exclude each other (line %d): a run is timed or counted, give one",
+                      seen[RUN_ITERATIONS].key.line);
+        return;
+    }
+    if (seen[RUN_SAMPLE_EVERY].key.line) {
+        drip__problem(ld, seen[RUN_SAMPLE_EVERY].key, "'run.sample_every' cannot be given with "
+                      "'run.duration': a timed run sizes its epochs from the measured rate, "
+                      "for about %d samples", DRIP_DURATION_SAMPLES);
+        return;
+    }
+    if (seen[RUN_TIMEOUT].key.line && run->timeout_ns <= run->duration_ns) {
+        snprintf(a, sizeof a, "%.6g s", (double)run->timeout_ns / 1e9);
+        snprintf(b, sizeof b, "%.6g s", (double)run->duration_ns / 1e9);
+        drip__problem(ld, seen[RUN_TIMEOUT].val, "'run.timeout' (%s) must be longer than "
+                      "'run.duration' (%s), or the run always times out; leave it out for "
+                      "the duration + 60 s + 10%%", a, b);
+        return;
+    }
+    run->timeout_set = seen[RUN_TIMEOUT].key.line != 0;
+    drip_run_spec_set_duration(run, run->duration_ns);
+}
+
 /* Read `run:`, then settle sample_every: its default follows iterations,
  * and a slope needs two fitted halves of DRIP_MIN_FIT_SAMPLES samples.  The
  * sample count is judged only when every run value was good, so a typo in
- * iterations does not also produce a complaint about samples. */
+ * iterations does not also produce a complaint about samples.  A timed run
+ * (`duration`) is settled by settle_duration instead. */
 static int set_run(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_scenario *sc = obj;
@@ -188,6 +224,11 @@ static int set_run(drip__loader *ld, void *obj, const yaml_event_t *v, const cha
         return -1;
     if (ld->diags->count != problems)
         return 0;
+    run->timeout_set = seen[RUN_TIMEOUT].key.line != 0;
+    if (seen[RUN_DURATION].key.line) {
+        settle_duration(ld, run, seen);
+        return 0;
+    }
     if (!seen[RUN_SAMPLE_EVERY].key.line)
         run->sample_every = run->iterations / 200 > 1 ? run->iterations / 200 : 1;
 

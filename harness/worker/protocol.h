@@ -4,6 +4,9 @@
  * each line is a single write() shorter than PIPE_BUF, so lines from
  * different threads never interleave.  Fields are separated by one space;
  * the last field of error and warn is free text (newlines replaced).
+ * The runner may send the worker SIGUSR1 to end the run at its next epoch
+ * boundary (a graceful Ctrl-C); until the worker installs its handler the
+ * signal is ignored (the runner sets SIG_IGN before exec and repeats it).
  *
  *   measured M0 .. Mk          1/0 per metric in drip_metrics order
  *   sample ITER TIME_S M0 .. Mk
@@ -12,7 +15,10 @@
  *   error TEXT                 the scenario cannot be judged (setup failed...)
  *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
  *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
- *   done ITERATIONS FAILED     all iterations ran and teardown returned
+ *   stopped ITER               the runner asked to stop (SIGUSR1): the run ended
+ *                              early, at the epoch boundary ITER (before done)
+ *   done ITERATIONS FAILED     all iterations ran (or the run was stopped) and
+ *                              teardown returned
  *
  * A sweep worker (`drip worker --sweep MODE --from K`) says instead:
  *

@@ -6,7 +6,11 @@
  * an epoch starts only once the sample before it was taken, and the thread
  * that completes an epoch's last iteration takes the sample - so no
  * iteration is half done when a sample is taken, and with any number of
- * threads the heap holds exactly what whole iterations left behind.  Everything the harness does here runs with the
+ * threads the heap holds exactly what whole iterations left behind.  A
+ * timed run (run.duration) sizes each epoch when the sample before it is
+ * taken (pace.h) and ends at the first boundary after the duration; a
+ * SIGUSR1 from the runner (Ctrl-C) ends any run at its next boundary,
+ * which is then reported with a `stopped` line.  Everything the harness does here runs with the
  * allocator's counting off; it is switched on only around the workload's
  * own calls (setup, iterate, teardown), so the series hold the workload's
  * memory and nothing else.
@@ -30,6 +34,7 @@
 #include "builtin.h"
 #include "ctx.h"
 #include "profile.h"
+#include "pace.h"
 #include "protocol.h"
 #include "sampler.h"
 #include "util/util.h"
@@ -50,10 +55,28 @@ typedef struct worker {
     pthread_mutex_t      send_lock;
     pthread_mutex_t      gate_lock;    /* iteration threads wait at the gate */
     pthread_cond_t       gate_cond;    /* until their epoch is released */
-    atomic_uint_fast64_t released;     /* epochs released: iterations below
-                                        * released * sample_every may start */
-    uint64_t             profile_early_at;  /* iterations done when warm-up ends */
+    atomic_uint_fast64_t open_until;   /* iterations below this may start: the
+                                        * end of the current epoch */
+    uint64_t             n;            /* iterations at most (a timed run: DRIP_PACE_MAX) */
+    uint64_t             every;        /* the current epoch's size; with the two
+                                        * below, touched only by the thread
+                                        * ending an epoch (and main before) */
+    uint64_t             epoch_t0;     /* when the last sample was taken */
+    uint64_t             epochs;       /* epochs ended (samples after the first) */
+    bool                 stopped;      /* ended early: the runner asked */
+    uint64_t             profile_early_at;  /* counted run: iterations done when the
+                                        * warm-up ends (a timed run: by time) */
 } worker;
+
+/* Set by SIGUSR1: the runner asks the run to end at the next epoch
+ * boundary (a graceful Ctrl-C). */
+static volatile sig_atomic_t stop_asked;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_asked = 1;
+}
 
 /* ---- sending -------------------------------------------------------------- */
 
@@ -140,11 +163,11 @@ const drip_workload *drip__worker_load(const drip_scenario *sc, char **why)
 
 /* ---- threads -------------------------------------------------------------- */
 
-/* Let iterations of epochs below `epochs` start. */
-static void release(worker *w, uint64_t epochs)
+/* Let iterations below `until` start: the next epoch's end. */
+static void release(worker *w, uint64_t until)
 {
     pthread_mutex_lock(&w->gate_lock);
-    atomic_store(&w->released, epochs);
+    atomic_store(&w->open_until, until);
     pthread_cond_broadcast(&w->gate_cond);
     pthread_mutex_unlock(&w->gate_lock);
 }
@@ -158,6 +181,40 @@ static void stop_all(worker *w)
     pthread_mutex_unlock(&w->gate_lock);
 }
 
+/* Called by the thread that completed an epoch's last iteration (`done`
+ * iterations in all): take the epoch's sample, then end the run (n
+ * iterations done, a timed run's duration passed, or the runner asked) or
+ * open the next epoch, sized by pace.h in a timed run. */
+static void end_epoch(worker *w, uint64_t done)
+{
+    const drip_run_spec *run = &w->sc->run;
+    send_sample(w, done);
+    uint64_t now = drip_now_ns();
+    /* The profile's early snapshot when the warm-up ends, while no
+     * iteration runs (by iterations done, or for a timed run by time). */
+    if (run->duration_ns ? (double)(now - w->t0) >= run->warmup * (double)run->duration_ns
+                         : done >= w->profile_early_at)
+        drip_profiler_early(done);
+    bool end = done >= w->n;
+    if (run->duration_ns) {
+        end = end || now - w->t0 >= run->duration_ns;
+        w->epochs++;
+        w->every = drip_pace_next(w->every, now - w->epoch_t0,
+                                  drip_pace_target(run->duration_ns, now - w->t0,
+                                                   w->epochs + 1));
+        w->epoch_t0 = now;
+    }
+    if (!end && stop_asked) {
+        w->stopped = true;
+        end = true;
+    }
+    if (end) {
+        stop_all(w);
+        return;
+    }
+    release(w, w->n - done > w->every ? done + w->every : w->n);
+}
+
 typedef struct thread_arg {
     worker   *w;
     drip_ctx *ctx;
@@ -168,16 +225,16 @@ static void *run_iterations(void *p)
     thread_arg *ta = p;
     worker *w = ta->w;
     drip_ctx *ctx = ta->ctx;
-    const uint64_t n = w->sc->run.iterations, every = w->sc->run.sample_every;
+    const uint64_t n = w->n;
 
     drip_alloc_set_counting(false);
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
         uint64_t i = atomic_fetch_add(&w->next, 1);
         if (i >= n)
             break;
-        if (atomic_load(&w->released) <= i / every) {    /* wait for this epoch */
+        if (atomic_load(&w->open_until) <= i) {          /* wait for this epoch */
             pthread_mutex_lock(&w->gate_lock);
-            while (atomic_load(&w->released) <= i / every && !atomic_load(&w->stop))
+            while (atomic_load(&w->open_until) <= i && !atomic_load(&w->stop))
                 pthread_cond_wait(&w->gate_cond, &w->gate_lock);
             pthread_mutex_unlock(&w->gate_lock);
             if (atomic_load(&w->stop))
@@ -193,22 +250,25 @@ static void *run_iterations(void *p)
         if (atomic_load_explicit(&w->sh.param_error, memory_order_relaxed))
             stop_all(w);
         uint64_t done = atomic_fetch_add(&w->completed, 1) + 1;
-        if (done % every == 0 || done == n) {
-            send_sample(w, done);                        /* the epoch is complete */
-            if (done >= w->profile_early_at)
-                drip_profiler_early(done);               /* still quiescent */
-            release(w, done / every + 1);
-        }
+        if (done == atomic_load(&w->open_until))
+            end_epoch(w, done);                          /* the epoch is complete */
     }
     return NULL;
 }
 
 /* The heap-ceiling watchdog: polls the counters every few milliseconds and
  * ends the process when the live heap passes the ceiling, after sending a
- * last sample, so the runner judges the samples so far. */
+ * last sample, so the runner judges the samples so far.  It is also the
+ * one thread that takes SIGUSR1 (every other one blocks it: see
+ * drip_worker_run), so a stop request never interrupts a workload's
+ * system call. */
 static void *ceiling_watch(void *p)
 {
     worker *w = p;
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
     drip_alloc_set_counting(false);
     const struct timespec tick = {0, 2 * 1000 * 1000};
     while (!atomic_load(&w->stop)) {
@@ -275,6 +335,21 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     pthread_cond_init(&w.gate_cond, NULL);
     signal(SIGPIPE, SIG_IGN);
     drip_alloc_set_counting(false);
+    {   /* SIGUSR1 asks for a graceful stop: blocked in every thread this
+         * one starts (the workload's too), taken by ceiling_watch alone. */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_stop_signal;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGUSR1, &sa, NULL);
+        sigset_t usr1;
+        sigemptyset(&usr1);
+        sigaddset(&usr1, SIGUSR1);
+        pthread_sigmask(SIG_BLOCK, &usr1, NULL);
+    }
+    w.n = sc->run.duration_ns ? DRIP_PACE_MAX : sc->run.iterations;
+    w.every = sc->run.duration_ns ? 1 : sc->run.sample_every;
 
     const unsigned nthreads = sc->run.threads;
     int rc = 1;
@@ -351,9 +426,10 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     } else {
         w.t0 = drip_now_ns();
         send_sample(&w, 0);
-        if (w.profile_early_at == 0)
+        w.epoch_t0 = drip_now_ns();
+        if (w.profile_early_at == 0 && !sc->run.duration_ns)
             drip_profiler_early(0);
-        release(&w, 1);                                  /* epoch 0 may start */
+        release(&w, w.n > w.every ? w.every : w.n);      /* epoch 0 may start */
     }
     for (unsigned t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
@@ -405,6 +481,8 @@ teardown:
     }
     if (rc == 0) {
         send_warnings(&w, faults);
+        if (w.stopped)
+            send_line(&w, "stopped %llu", (unsigned long long)atomic_load(&w.completed));
         send_line(&w, "done %llu %llu", (unsigned long long)atomic_load(&w.completed),
                   (unsigned long long)atomic_load(&w.failed));
     }
