@@ -267,6 +267,19 @@ START_TEST(test_shard_and_merge)
         free(csv);
         free(log);
     }
+    /* samples read back and written again: the same bytes */
+    char *from, *to;
+    if (asprintf(&from, "%s/a-leak.csv", shard[0]) < 0 ||
+        asprintf(&to, "%s/a-leak.csv", merged) < 0)
+        abort();
+    char *csv_from = slurp(from), *csv_to = slurp(to);
+    ck_assert_ptr_nonnull(csv_from);
+    ck_assert_ptr_nonnull(csv_to);
+    ck_assert_str_eq(csv_from, csv_to);
+    free(csv_from);
+    free(csv_to);
+    free(from);
+    free(to);
     char *junit = NULL;
     if (asprintf(&junit, "%s/junit.xml", merged) < 0)
         abort();

@@ -1,5 +1,6 @@
 /* cmd_diff.c - `drip diff BASE NEW`: compare two runs' results.json and
  * exit 1 on a regression, so CI can gate on "no new growth since main". */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,7 @@ static int write_json(const drip_comparison *c, const drip_cmp_tolerance *t, con
     bool to_stdout = strcmp(path, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(path, "w");
     if (!f) {
-        drip_cli_error("cannot write %s: %m", path);
+        drip_cli_error("cannot write %s: %s", path, strerror(errno));
         return -1;
     }
     int rc = drip_comparison_json(c, t, base, nw, f);

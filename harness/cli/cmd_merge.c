@@ -94,10 +94,29 @@ cleanup:
     return rc;
 }
 
+/* Do files a and b hold the same bytes?  False when either cannot be read. */
+static bool same_content(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    bool same = fa && fb;
+    while (same) {
+        int ca = getc(fa), cb = getc(fb);
+        same = ca == cb;
+        if (ca == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
 /* Copy the files of in->dir that the report writer did not write into out
  * (the workers' logs, valgrind XML...).  A name already in out (written, or
  * copied from an earlier report) is left alone, with a warning when it is
- * not one the writer makes.  0, or -1 after printing why. */
+ * not a CSV (those the writer makes) and its bytes differ.  0, or -1 after
+ * printing why. */
 static int copy_rest(const input *in, const char *out)
 {
     DIR *d = opendir(in->dir);
@@ -120,7 +139,8 @@ static int copy_rest(const input *in, const char *out)
                 if (errno != EEXIST) {
                     drip_cli_error("cannot copy %s to %s: %s", from, to, strerror(errno));
                     rc = -1;
-                } else if (len < 4 || strcmp(n + len - 4, ".csv") != 0) {
+                } else if ((len < 4 || strcmp(n + len - 4, ".csv") != 0) &&
+                           !same_content(from, to)) {      /* drip-runtime.supp: in every shard */
                     fprintf(stderr, "drip: warning: %s: %s is in the merged report already; "
                             "kept the first\n", in->path, n);
                 }
@@ -138,7 +158,10 @@ static void move_path(char **path, const char *in_dir, const char *out)
 {
     size_t n = strlen(in_dir);
     if (*path && strncmp(*path, in_dir, n) == 0 && (*path)[n] == '/') {
-        char *moved = xasprintf("%s%s", out, *path + n);
+        const char *rest = *path + n;
+        while (*rest == '/')
+            rest++;
+        char *moved = xasprintf("%s/%s", out, rest);
         free(*path);
         *path = moved;
     }
@@ -265,7 +288,7 @@ int cmd_merge(int argc, char **argv)
     int color = -1, rc = DRIP_EXIT_USAGE, opt;
     bool quiet = false;
     unsigned missing = 0;
-    char *err = NULL;
+    char *err = NULL, *trimmed = NULL;
     drip_run_results merged = {0};
 
     optind = 1;
@@ -286,6 +309,9 @@ int cmd_merge(int argc, char **argv)
     }
     if (color < 0)
         color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    out_dir = trimmed = xstrdup(out_dir);
+    for (size_t len = strlen(trimmed); len > 1 && trimmed[len - 1] == '/'; len--)
+        trimmed[len - 1] = '\0';           /* "merged/" is "merged": paths inside read well */
     if (!dir_is_new(out_dir)) {
         drip_cli_error("%s exists and is not empty: merge into a new directory", out_dir);
         goto cleanup;
@@ -333,6 +359,7 @@ cleanup:
     }
     free(in);
     free(err);
+    free(trimmed);
     drip_run_results_free(&merged);
     return rc;
 }

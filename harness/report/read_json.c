@@ -648,13 +648,15 @@ char *drip_results_dir_of(const char *path, char **json_path)
     char *dir;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         dir = xstrdup(path);
+        for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
+            dir[n - 1] = '\0';            /* "reports/x/" is "reports/x" */
     } else {
         const char *slash = strrchr(path, '/');
         dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
     }
     if (json_path)
         *json_path = (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                         ? xasprintf("%s/results.json", path) : xstrdup(path);
+                         ? xasprintf("%s/results.json", dir) : xstrdup(path);
     return dir;
 }
 
