@@ -167,6 +167,23 @@ static void move_path(char **path, const char *in_dir, const char *out)
     }
 }
 
+/* In a reason, "(worker output: IN/x.log)" becomes "(worker output: OUT/x.log)":
+ * the log was copied. */
+static void move_log_path(char **text, const char *in_dir, const char *out)
+{
+    char *needle = xasprintf("worker output: %s/", in_dir);
+    char *at = *text ? strstr(*text, needle) : NULL;
+    if (at) {
+        const char *rest = at + strlen(needle);
+        while (*rest == '/')
+            rest++;
+        char *moved = xasprintf("%.*sworker output: %s/%s", (int)(at - *text), *text, out, rest);
+        free(*text);
+        *text = moved;
+    }
+    free(needle);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const drip_result *)a)->name, ((const drip_result *)b)->name);
@@ -258,6 +275,7 @@ static void combine(input *in, size_t n, const char *out_dir, unsigned missing,
             *d = r->scenarios[k];                  /* moved: the input gives it up below */
             move_path(&d->valgrind.xml_file, in[i].dir, out_dir);
             move_path(&d->valgrind.growth.xml_file, in[i].dir, out_dir);
+            move_log_path(&d->reason, in[i].dir, out_dir);
         }
         r->count = 0;
     }
