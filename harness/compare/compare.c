@@ -60,6 +60,8 @@ static bool settled(drip_verdict v)
     return v == DRIP_VERDICT_FLAT || v == DRIP_VERDICT_BOUNDED;
 }
 
+/* Metric m of base against nw into *out (zeroed by the caller): the verdict
+ * rule, then the slope rule when both intervals are known.  Cannot fail. */
 static void compare_metric(const drip_result *base, const drip_result *nw, int m,
                            const drip_cmp_tolerance *t, drip_cmp_metric *out)
 {
@@ -94,6 +96,7 @@ static void compare_metric(const drip_result *base, const drip_result *nw, int m
     }
 }
 
+/* A matched pair: the status rule, every metric, and the totals of the row. */
 static void compare_scenario(drip_cmp_scenario *s, const drip_cmp_tolerance *t)
 {
     bool better = false;

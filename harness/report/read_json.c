@@ -160,7 +160,11 @@ static const char *const sweep_modes[2] = {"transient", "persistent"};
 static const char *const sweep_checks[DRIP_SWEEP_CHECKS] = {"leaked_bytes", "leaked_blocks",
                                                            "crashes", "hangs"};
 
-/* ---- a scenario's parts ----------------------------------------------------- */
+/* ---- a scenario's parts -----------------------------------------------------
+ * Each read_PART fills its part of r (which owns what it gets) from the
+ * scenario object s, whose key path is `where`; it returns false after
+ * recording the first error, leaving r partly filled for the caller to
+ * free.  A part that is missing or null leaves r's part zeroed. */
 
 static bool read_metrics(rd *c, json_t *s, const char *where, drip_result *r)
 {
