@@ -287,8 +287,9 @@ START_TEST(test_json_contract)
     json_t *root = parse_json(text);
 
     static const char *const top_keys[] = {"drip_version", "seed", "started_at", "duration_s",
-                                           "complete", "summary", "scenarios", NULL};
+                                           "complete", "shard", "summary", "scenarios", NULL};
     assert_keys(root, top_keys);
+    assert_null(root, "shard");                 /* not sharded */
     assert_str(root, "drip_version", "0.1.0");
     assert_int(root, "seed", 1);
     assert_str(root, "started_at", "2026-11-25T17:00:00Z");

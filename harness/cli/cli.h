@@ -20,6 +20,8 @@ int cmd_worker(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_exercise(int argc, char **argv);
 int cmd_new(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* The drip executable to start workers from: argv[0] resolved to an
  * absolute path (through PATH when it has no slash), else /proc/self/exe.
@@ -51,5 +53,15 @@ bool drip_cli_parse_profile(const char *s, drip_profile_mode *out);
 /* Is `s` an integer within [min, max]?  Used for option values. */
 bool drip_cli_parse_u64(const char *opt, const char *s, unsigned long long min,
                         unsigned long long max, unsigned long long *out);
+
+/* --shard K/N (shard.c).  drip_cli_parse_shard parses "K/N" (1 <= K <= N <=
+ * DRIP_SHARD_MAX) into *k and *n, or prints why not and returns false.
+ * drip_cli_shard_select sets selected[i] for the candidates (candidate[i]:
+ * the scenario passed the filters) that shard k of n runs: sorted by name,
+ * the i-th goes to shard (i mod n) + 1.  Cannot fail. */
+#define DRIP_SHARD_MAX 10000
+bool drip_cli_parse_shard(const char *s, unsigned *k, unsigned *n);
+void drip_cli_shard_select(const char *const *names, const bool *candidate, size_t count,
+                           unsigned k, unsigned n, bool *selected);
 
 #endif /* DRIP_CLI_H */

@@ -38,6 +38,9 @@ static const char run_usage[] =
     "      --valgrind         also run every scenario's worker under valgrind memcheck\n"
     "                         (scenarios with a valgrind: section always get this pass)\n"
     "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
+    "      --shard K/N        run only shard K of N: the filtered scenarios sorted by\n"
+    "                         name, the i-th (from 0) in shard (i mod N) + 1; combine\n"
+    "                         the shards' reports with drip merge (docs/CI.md)\n"
     "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
     "  -q, --quiet            print only failures and the summary\n"
     "  -h, --help             show this help\n"
@@ -46,9 +49,9 @@ static const char run_usage[] =
     "running scenario at its next sample, judges what it measured and writes\n"
     "the report (no later scenario starts); a second Ctrl-C kills it at once.\n"
     "\n"
-    "Exit status: 0 every scenario passed, 1 a scenario failed or errored or\n"
-    "the run was interrupted, 2 bad command line or invalid scenario file\n"
-    "(nothing ran).\n";
+    "Exit status: 0 every scenario passed (or the shard has none), 1 a scenario\n"
+    "failed or errored or the run was interrupted, 2 bad command line or\n"
+    "invalid scenario file (nothing ran).\n";
 
 static const char sweep_usage[] =
     "usage: drip sweep [options] FILE|DIR...\n"
@@ -68,6 +71,7 @@ static const char sweep_usage[] =
     "      --seed N           use seed N for every scenario's named fault points\n"
     "      --mode MODE        transient, persistent or both (default: the scenario's)\n"
     "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
+    "      --shard K/N        sweep only shard K of N (as drip run --shard)\n"
     "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
     "  -q, --quiet            print only failures and the summary\n"
     "  -h, --help             show this help\n"
@@ -147,6 +151,7 @@ static int run_command(int argc, char **argv, bool sweep)
         {"valgrind", no_argument, NULL, 'V'},
         {"mode", required_argument, NULL, 'm'},
         {"profile", required_argument, NULL, 'P'},
+        {"shard", required_argument, NULL, 'H'},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
@@ -158,7 +163,8 @@ static int run_command(int argc, char **argv, bool sweep)
     char **filters = NULL;
     size_t nfilters = 0, fcap = 0;
     int color = -1;
-    unsigned modes = 0;
+    unsigned modes = 0, shard_k = 0, shard_n = 0;
+    bool *selected = NULL;
     bool quiet = false, default_dir = false;
     const char *usage = sweep ? sweep_usage : run_usage;
     int rc = DRIP_EXIT_USAGE, opt;
@@ -218,6 +224,10 @@ static int run_command(int argc, char **argv, bool sweep)
                 goto cleanup;
             }
             break;
+        case 'H':
+            if (!drip_cli_parse_shard(optarg, &shard_k, &shard_n))
+                goto cleanup;
+            break;
         case 'C': color = 1; break;
         case 'c': color = 0; break;
         case 'q': quiet = true; break;
@@ -259,12 +269,31 @@ static int run_command(int argc, char **argv, bool sweep)
         goto cleanup;
     }
 
+    /* selected[i]: the filters pass scenario i, and --shard gives it to us */
+    selected = xcalloc(list.count + 1, sizeof *selected);
+    size_t matched = 0;
     for (size_t i = 0; i < list.count; i++)
-        run.planned += matches(filters, nfilters, list.items[i].name);
-    if (run.planned == 0) {
+        matched += selected[i] = matches(filters, nfilters, list.items[i].name);
+    if (matched == 0) {
         drip_cli_error("no scenario matches the filter");
         goto cleanup;
     }
+    if (shard_n) {
+        const char **names = xcalloc(list.count, sizeof *names);
+        bool *candidate = xcalloc(list.count, sizeof *candidate);
+        for (size_t i = 0; i < list.count; i++) {
+            names[i] = list.items[i].name;
+            candidate[i] = selected[i];
+        }
+        drip_cli_shard_select(names, candidate, list.count, shard_k, shard_n, selected);
+        free(candidate);
+        free(names);
+    }
+    for (size_t i = 0; i < list.count; i++)
+        run.planned += selected[i];
+    if (shard_n && !quiet)
+        printf("shard %u/%u: %zu of %zu scenario%s\n", shard_k, shard_n, run.planned, matched,
+               matched == 1 ? "" : "s");
 
     if (!report_dir) {
         report_dir = default_report_dir(sweep ? "sweep" : "run");
@@ -287,10 +316,12 @@ static int run_command(int argc, char **argv, bool sweep)
     run.seed = o.seed;
     run.started_at = iso_now();
     run.complete = true;
+    run.shard_index = shard_k;
+    run.shard_count = shard_n;
     uint64_t t0 = drip_now_ns();
     for (size_t i = 0; i < list.count; i++) {
         const drip_scenario *sc = &list.items[i];
-        if (!matches(filters, nfilters, sc->name))
+        if (!selected[i])
             continue;
         if (interrupted) {
             run.complete = false;
@@ -345,6 +376,7 @@ cleanup:
     drip_scenario_list_free(&list);
     drip_diags_free(&diags);
     free(filters);
+    free(selected);
     free(report_dir);
     return rc;
 }

@@ -16,6 +16,8 @@ static const struct command {
     {"explain", cmd_explain, "explain a built-in leak pattern"},
     {"exercise", cmd_exercise, "grade a fix of a pattern's exercise (workshops)"},
     {"new", cmd_new, "write a workload plugin skeleton and its scenario"},
+    {"diff", cmd_diff, "compare two runs' results; exit 1 on a regression (CI baselines)"},
+    {"merge", cmd_merge, "combine shard reports (drip run --shard K/N) into one report"},
     {"worker", cmd_worker, NULL},
 };
 

@@ -524,6 +524,14 @@ int drip_report_json(const drip_run_results *run, FILE *out)
     jw_str(&w, "started_at", run->started_at);
     jw_num(&w, "duration_s", run->duration_s);
     jw_bool(&w, "complete", run->complete);
+    if (run->shard_count) {            /* `drip run --shard K/N` */
+        jw_object(&w, "shard");
+        jw_u64(&w, "index", run->shard_index);
+        jw_u64(&w, "count", run->shard_count);
+        jw_end_object(&w);
+    } else {
+        jw_null(&w, "shard");
+    }
 
     jw_object(&w, "summary");
     jw_u64(&w, "total", run->count);

@@ -263,6 +263,8 @@ typedef struct drip_run_results {
     double      duration_s;
     bool        complete;        /* false when the run was interrupted */
     size_t      planned;         /* scenarios the run set out to run; 0 if not known */
+    unsigned    shard_index;     /* `--shard K/N`: K (1-based) ...          */
+    unsigned    shard_count;     /* ... and N; both 0 when the run was not sharded */
     drip_result *scenarios;  size_t count, cap;
 } drip_run_results;
 

@@ -1,0 +1,168 @@
+/* compare.c - the comparison itself: pure, no I/O (compare.h). */
+#include "compare.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+void drip_cmp_tolerance_default(drip_cmp_tolerance *t)
+{
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        t->absolute[m] = drip_metrics[m].resolution / DRIP_CMP_RESOLUTION_ITERS;
+        t->relative[m] = DRIP_CMP_DEFAULT_RELATIVE;
+    }
+}
+
+int drip_cmp_tolerance_parse(drip_cmp_tolerance *t, const char *spec, char **err)
+{
+    const char *eq = strchr(spec, '=');
+    const char *num = eq ? eq + 1 : spec;
+    int metric = -1;
+    *err = NULL;
+    if (eq) {
+        char *name = xstrndup(spec, (size_t)(eq - spec));
+        metric = drip_metric_find(name);
+        if (metric < 0) {
+            const char *near = drip_did_you_mean(name, drip_metric_names());
+            *err = xasprintf("--tolerance: unknown metric '%s'%s%s%s", name,
+                             near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        }
+        free(name);
+        if (metric < 0)
+            return -1;
+    }
+    size_t len = strlen(num);
+    bool relative = len > 0 && num[len - 1] == '%';
+    char *digits = xstrndup(num, relative ? len - 1 : len);
+    double v;
+    int rc = drip_parse_double(digits, &v);
+    free(digits);
+    if (rc != 0 || !(v >= 0)) {
+        *err = xasprintf("--tolerance: '%s' is not N, N%%, METRIC=N or METRIC=N%% "
+                         "with N a number >= 0", spec);
+        return -1;
+    }
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        if (metric >= 0 && m != metric)
+            continue;
+        if (relative)
+            t->relative[m] = v / 100;
+        else
+            t->absolute[m] = v;
+    }
+    return 0;
+}
+
+static bool settled(drip_verdict v)
+{
+    return v == DRIP_VERDICT_FLAT || v == DRIP_VERDICT_BOUNDED;
+}
+
+/* Metric m of base against nw into *out (zeroed by the caller): the verdict
+ * rule, then the slope rule when both intervals are known.  Cannot fail. */
+static void compare_metric(const drip_result *base, const drip_result *nw, int m,
+                           const drip_cmp_tolerance *t, drip_cmp_metric *out)
+{
+    out->base_measured = base->metrics[m].measured;
+    out->new_measured = nw->metrics[m].measured;
+    out->margin = NAN;
+    out->tolerance = NAN;
+    if (out->base_measured)
+        out->base = base->metrics[m].fit;
+    if (out->new_measured)
+        out->new = nw->metrics[m].fit;
+    if (!out->base_measured || !out->new_measured)
+        return;
+    const drip_fit *b = &out->base, *n = &out->new;
+
+    if (settled(b->verdict) && n->verdict == DRIP_VERDICT_GROWING)
+        out->regressed |= DRIP_CMP_VERDICT;
+    else if (b->verdict == DRIP_VERDICT_GROWING && settled(n->verdict))
+        out->improved = true;
+
+    if (isfinite(b->all.slope) && isfinite(b->all.low) && isfinite(b->all.high) &&
+        isfinite(n->all.low) && isfinite(n->all.high)) {
+        double tol = t->relative[m] * fabs(b->all.slope);
+        if (t->absolute[m] > tol)
+            tol = t->absolute[m];
+        out->tolerance = tol;
+        out->margin = n->all.low - b->all.high;
+        if (out->margin > tol)
+            out->regressed |= DRIP_CMP_SLOPE;
+        else if (b->all.low - n->all.high > tol)
+            out->improved = true;
+    }
+}
+
+/* A matched pair: the status rule, every metric, and the totals of the row. */
+static void compare_scenario(drip_cmp_scenario *s, const drip_cmp_tolerance *t)
+{
+    bool better = false;
+    if (s->new->status > s->base->status)
+        s->regressed |= DRIP_CMP_STATUS;
+    else if (s->new->status < s->base->status)
+        better = true;
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        compare_metric(s->base, s->new, m, t, &s->metrics[m]);
+        s->regressed |= s->metrics[m].regressed;
+        better = better || s->metrics[m].improved;
+    }
+    s->improved = better && !s->regressed;
+}
+
+static const drip_result *find(const drip_run_results *run, const char *name)
+{
+    for (size_t i = 0; i < run->count; i++)
+        if (run->scenarios[i].name && strcmp(run->scenarios[i].name, name) == 0)
+            return &run->scenarios[i];
+    return NULL;
+}
+
+bool drip_compare(const drip_run_results *base, const drip_run_results *nw,
+                  const drip_cmp_tolerance *t, drip_comparison *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t cap = base->count + nw->count;
+    out->scenarios = cap ? xcalloc(cap, sizeof *out->scenarios) : NULL;
+
+    for (size_t i = 0; i < base->count; i++) {
+        const drip_result *b = &base->scenarios[i];
+        if (!b->name)
+            continue;
+        drip_cmp_scenario *s = &out->scenarios[out->count++];
+        s->name = b->name;
+        s->base = b;
+        s->new = find(nw, b->name);
+        if (!s->new) {
+            s->presence = DRIP_CMP_REMOVED;
+            out->removed++;
+            continue;
+        }
+        s->presence = DRIP_CMP_BOTH;
+        out->compared++;
+        compare_scenario(s, t);
+        out->regressed += s->regressed != 0;
+        out->improved += s->improved;
+    }
+    for (size_t i = 0; i < nw->count; i++) {
+        const drip_result *n = &nw->scenarios[i];
+        if (!n->name || find(base, n->name))
+            continue;
+        drip_cmp_scenario *s = &out->scenarios[out->count++];
+        s->name = n->name;
+        s->new = n;
+        s->presence = DRIP_CMP_ADDED;
+        out->added++;
+    }
+    return out->regressed > 0;
+}
+
+void drip_comparison_free(drip_comparison *c)
+{
+    if (!c)
+        return;
+    free(c->scenarios);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,122 @@
+/* read_csv.c - a scenario's samples back from NAME.csv (csv.c's mirror). */
+#define _GNU_SOURCE                      /* getline */
+#include "read.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/util.h"
+
+char *drip_results_csv_name(const char *name)
+{
+    strbuf sb = {0};
+    name = name && *name ? name : "scenario";
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        sb_appendn(&sb, ok ? &c : "_", 1);
+    }
+    sb_append(&sb, ".csv");
+    return sb_take(&sb);
+}
+
+/* The sample column a header name stands for, or -1 (ignored). */
+static int column_of(const char *name)
+{
+    if (strcmp(name, "iteration") == 0)
+        return DRIP_COL_ITER;
+    if (strcmp(name, "time_s") == 0)
+        return DRIP_COL_TIME;
+    int m = drip_metric_find(name);
+    return m < 0 ? -1 : DRIP_COL_METRIC(m);
+}
+
+/* Split line (newline stripped) at commas in place; returns the field count
+ * and fills fields[0..max). */
+static size_t split(char *line, char **fields, size_t max)
+{
+    size_t n = 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    for (char *p = line;; p++) {
+        char *comma = strchr(p, ',');
+        if (n < max)
+            fields[n] = p;
+        n++;
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma;
+    }
+    return n;
+}
+
+#define CSV_MAX_COLS 64
+
+int drip_results_read_csv(const char *path, drip_result *r, char **err)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL, *fields[CSV_MAX_COLS];
+    int cols[CSV_MAX_COLS];
+    size_t cap = 0, ncols = 0, lineno = 1;
+    int rc = -1;
+
+    *err = NULL;
+    if (!f) {
+        if (errno == ENOENT)
+            return 1;
+        *err = xasprintf("%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    if (getline(&line, &cap, f) < 0) {
+        *err = xasprintf("%s: empty: no header line", path);
+        goto cleanup;
+    }
+    ncols = split(line, fields, CSV_MAX_COLS);
+    if (ncols > CSV_MAX_COLS || strcmp(fields[0], "iteration") != 0) {
+        *err = xasprintf("%s:1: not a drip samples CSV (the header starts 'iteration,time_s')",
+                         path);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < ncols; i++)
+        cols[i] = column_of(fields[i]);
+
+    while (getline(&line, &cap, f) >= 0) {
+        lineno++;
+        if (line[0] == '\n' || line[0] == '\0')
+            continue;
+        size_t n = split(line, fields, CSV_MAX_COLS);
+        if (n != ncols) {
+            *err = xasprintf("%s:%zu: %zu fields, the header has %zu", path, lineno, n, ncols);
+            goto cleanup;
+        }
+        drip_sample s;
+        for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
+            s.v[c] = NAN;
+        for (size_t i = 0; i < n; i++) {
+            if (cols[i] < 0 || !*fields[i])
+                continue;                      /* an unknown column; not measured */
+            char *end;
+            errno = 0;
+            double v = strtod(fields[i], &end);
+            if (*end || errno == ERANGE) {
+                *err = xasprintf("%s:%zu: '%s' is not a number", path, lineno, fields[i]);
+                goto cleanup;
+            }
+            s.v[cols[i]] = v;
+        }
+        drip_result_add_sample(r, &s);
+    }
+    if (ferror(f)) {
+        *err = xasprintf("%s: cannot read: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    free(line);
+    fclose(f);
+    return rc;
+}
