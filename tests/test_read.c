@@ -201,6 +201,40 @@ static void build(drip_run_results *run)
     sw->findings[0].sites[0] = (drip_sweep_site){48, 1, xstrdup("iterate (sweepme.c:32)")};
     sw->findings[1] = (drip_sweep_finding){.mode = 1, .k = 3, .outcome = DRIP_TRIAL_CRASH,
                                            .signal = 11, .detail = xstrdup("SIGSEGV")};
+
+    drip_result *t = drip_run_results_add(run);         /* a soak stopped early, profiled */
+    t->name = xstrdup("soaked");
+    t->file = xstrdup("soak.yaml");
+    t->workload = xstrdup("global-map-leaky");
+    t->duration_s = 12.5;
+    t->duration_planned_s = 600;
+    t->interrupted = true;
+    t->iterations = 123456;
+    t->warmup = 0.2;
+    drip_profile_result *p = &t->profile;
+    p->ran = true;
+    p->mode = xstrdup("sampled");
+    p->rate = 524288;
+    p->early_iteration = 24000;
+    p->late_iteration = 123456;
+    p->stacks = 7;
+    p->dropped = 1;
+    p->nsites = 2;
+    p->sites = xcalloc(2, sizeof *p->sites);
+    static const struct { const char *fn, *file; int line; } fr[3] = {
+        {"render", "cache.c", 59}, {"cache_iterate", "cache.c", 80}, {"weird \"name\"", "", 0}};
+    for (size_t i = 0; i < 2; i++) {
+        drip_prof_site *site = &p->sites[i];
+        site->early_bytes = 1048576.5 * (double)(i + 1);
+        site->late_bytes = i ? site->early_bytes / 2 : 9437184.25;   /* the second shrank */
+        site->late_objects = 32768.125;
+        site->alloc_bytes = 1e9 + (double)i;
+        site->nframes = 3 - i;
+        site->frames = xcalloc(site->nframes, sizeof *site->frames);
+        for (size_t f = 0; f < site->nframes; f++)
+            site->frames[f] = (drip_prof_frame){xstrdup(fr[f].fn), xstrdup(fr[f].file),
+                                                fr[f].line};
+    }
 }
 
 static void assert_same_file(const char *a_dir, const char *b_dir, const char *name)
@@ -231,7 +265,7 @@ START_TEST(test_round_trip)
 
     ck_assert_msg(drip_results_read(a, &back, &no_samples, &err) == 0, "%s", err);
     ck_assert_uint_eq(no_samples, 0);
-    ck_assert_uint_eq(back.count, 2);
+    ck_assert_uint_eq(back.count, 3);
     ck_assert_uint_eq(back.shard_index, 2);
     ck_assert_uint_eq(back.shard_count, 3);
     ck_assert_uint_eq(back.scenarios[0].nsamples, 10);
@@ -242,18 +276,31 @@ START_TEST(test_round_trip)
     ck_assert(isnan(back.scenarios[0].expects[2].actual));
     ck_assert_int_eq(back.scenarios[1].status, DRIP_STATUS_ERROR);
     ck_assert_str_eq(back.scenarios[1].sweep.findings[0].sites[0].stack, "iterate (sweepme.c:32)");
+    const drip_result *t = &back.scenarios[2];
+    ck_assert(t->interrupted);
+    ck_assert(t->duration_planned_s == 600);
+    ck_assert(t->profile.ran && t->profile.partial);          /* only the growing sites */
+    ck_assert_uint_eq(t->profile.nsites, 1);                  /* the second one shrank */
+    ck_assert_str_eq(t->profile.sites[0].frames[0].fn, "render");
+    ck_assert_int_eq(t->profile.sites[0].frames[1].line, 80);
 
     ck_assert_int_eq(drip_report_write_dir(&back, b, &err), 0);
     assert_same_file(a, b, "results.json");
     assert_same_file(a, b, "junit.xml");
     assert_same_file(a, b, "leaky.csv");
     assert_same_file(a, b, "swept.csv");
+    assert_same_file(a, b, "soaked.csv");
+    /* the profile files are written from the full profile only, never again
+     * from the growing sites a results.json keeps */
+    char *pb = xasprintf("%s/soaked.heap.pb.gz", b);
+    ck_assert_int_ne(access(pb, F_OK), 0);
+    free(pb);
 
     /* a path to the file reads the same as its directory */
     drip_run_results again = {0};
     char *file = xasprintf("%s/results.json", a);
     ck_assert_msg(drip_results_read(file, &again, NULL, &err) == 0, "%s", err);
-    ck_assert_uint_eq(again.count, 2);
+    ck_assert_uint_eq(again.count, 3);
     drip_run_results_free(&again);
     free(file);
 

@@ -507,6 +507,71 @@ static bool read_sweep(rd *c, json_t *s, const char *where, drip_result *r)
     return true;
 }
 
+/* "profile": how it was taken and its growing sites.  results.json holds
+ * only the sites that grew most, so the result is marked partial: the
+ * profile files are not written again from it (drip merge copies the
+ * shards' files instead). */
+static bool read_profile(rd *c, json_t *s, const char *where, drip_result *r)
+{
+    bool ok;
+    char w[256], wi[300], wf[340];
+    drip_profile_result *p = &r->profile;
+    json_t *pj = get_kind(c, s, where, "profile", JSON_OBJECT, &ok);
+    if (!pj)
+        return ok;
+    snprintf(w, sizeof w, "%s.profile", where);
+    p->ran = true;
+    p->partial = true;
+    if (!get_str(c, pj, w, "mode", &p->mode) || !get_u64(c, pj, w, "rate", &p->rate) ||
+        !get_u64(c, pj, w, "early_iteration", &p->early_iteration) ||
+        !get_u64(c, pj, w, "late_iteration", &p->late_iteration) ||
+        !get_u64(c, pj, w, "dropped_samples", &p->dropped))
+        return false;
+    uint64_t stacks = 0;
+    if (!get_u64(c, pj, w, "stacks", &stacks))
+        return false;
+    p->stacks = (size_t)stacks;
+    json_t *sites = get_kind(c, pj, w, "growing_sites", JSON_ARRAY, &ok);
+    if (!ok)
+        return false;
+    size_t i, j;
+    json_t *e, *fe;
+    if (sites && json_array_size(sites))
+        p->sites = xcalloc(json_array_size(sites), sizeof *p->sites);
+    json_array_foreach(sites, i, e) {
+        snprintf(wi, sizeof wi, "%s.growing_sites[%zu]", w, i);
+        if (!json_is_object(e))
+            return fail(c, wi, NULL, "expected an object");
+        drip_prof_site *site = &p->sites[p->nsites++];
+        if (!get_num(c, e, wi, "early_bytes", &site->early_bytes) ||
+            !get_num(c, e, wi, "late_bytes", &site->late_bytes) ||
+            !get_num(c, e, wi, "late_objects", &site->late_objects) ||
+            !get_num(c, e, wi, "allocated_bytes", &site->alloc_bytes))
+            return false;
+        json_t *frames = get_kind(c, e, wi, "frames", JSON_ARRAY, &ok);
+        if (!ok)
+            return false;
+        if (frames && json_array_size(frames))
+            site->frames = xcalloc(json_array_size(frames), sizeof *site->frames);
+        json_array_foreach(frames, j, fe) {
+            snprintf(wf, sizeof wf, "%s.frames[%zu]", wi, j);
+            if (!json_is_object(fe))
+                return fail(c, wf, NULL, "expected an object");
+            drip_prof_frame *f = &site->frames[site->nframes++];
+            uint64_t line = 0;
+            if (!get_str(c, fe, wf, "function", &f->fn) || !get_str(c, fe, wf, "file", &f->file) ||
+                !get_u64(c, fe, wf, "line", &line))
+                return false;
+            if (!f->fn)
+                f->fn = xstrdup("");
+            if (!f->file)
+                f->file = xstrdup("");
+            f->line = line > INT32_MAX ? 0 : (int)line;
+        }
+    }
+    return true;
+}
+
 static bool read_faults(rd *c, json_t *s, const char *where, drip_result *r)
 {
     bool ok;
@@ -584,7 +649,10 @@ static bool read_scenario(rd *c, json_t *s, size_t index, drip_result *r, uint64
         !get_str(c, s, w, "reason", &r->reason) || !get_u64(c, s, w, "seed", &r->seed) ||
         !get_u64(c, s, w, "threads", &threads) ||
         !get_u64(c, s, w, "iterations", &r->iterations) ||
-        !get_u64(c, s, w, "iterations_planned", &r->iterations_planned) ||
+        (!json_is_null(json_object_get(s, "iterations_planned")) &&     /* null: timed */
+         !get_u64(c, s, w, "iterations_planned", &r->iterations_planned)) ||
+        !get_num(c, s, w, "duration_planned_s", &r->duration_planned_s) ||
+        !get_bool(c, s, w, "interrupted", &r->interrupted) ||
         !get_u64(c, s, w, "failed_iterations", &r->failed_iterations) ||
         !get_num(c, s, w, "duration_s", &r->duration_s) ||
         !get_num(c, s, w, "ns_per_iter", &r->ns_per_iter) ||
@@ -595,13 +663,16 @@ static bool read_scenario(rd *c, json_t *s, size_t index, drip_result *r, uint64
         return false;
     if (!r->name)
         return fail(c, w, "name", "missing: every scenario has a name");
+    if (isnan(r->duration_planned_s))           /* null: a counted run */
+        r->duration_planned_s = 0;
     if (threads > UINT32_MAX)
         return fail(c, w, "threads", "too large");
     r->threads = (unsigned)threads;
     r->status = (drip_status)status;
     return read_metrics(c, s, w, r) && read_after_teardown(c, s, w, r) &&
            read_expectations(c, s, w, r) && read_classification(c, s, w, r) &&
-           read_valgrind(c, s, w, r) && read_sweep(c, s, w, r) && read_faults(c, s, w, r) &&
+           read_valgrind(c, s, w, r) && read_sweep(c, s, w, r) && read_profile(c, s, w, r) &&
+           read_faults(c, s, w, r) &&
            read_warnings(c, s, w, r);
 }
 

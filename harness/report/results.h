@@ -198,6 +198,8 @@ typedef struct drip_prof_site {
 
 typedef struct drip_profile_result {
     bool     ran;
+    bool     partial;                /* read back from results.json: only the growing
+                                      * sites; the profile files are not rewritten */
     char    *mode;                   /* "sampled" or "precise" */
     uint64_t rate;                   /* mean sampling interval in bytes; 1 = precise */
     uint64_t early_iteration, late_iteration;
