@@ -1,4 +1,5 @@
-/* write_dir.c - the report directory: results.json, junit.xml, NAME.csv.
+/* write_dir.c - the report directory: results.json, junit.xml, report.html,
+ * NAME.csv.
  *
  * Every file is written to NAME.tmp and renamed over NAME, so a CI job that
  * picks the directory up never reads half a file.  The first failure stops
@@ -56,6 +57,7 @@ typedef int (*writer_fn)(const void *what, FILE *out);
 
 static int write_json(const void *run, FILE *out)  { return drip_report_json(run, out); }
 static int write_junit(const void *run, FILE *out) { return drip_report_junit(run, out); }
+static int write_html(const void *run, FILE *out) { return drip_report_html(run, out); }
 static int write_csv(const void *r, FILE *out)     { return drip_report_csv(r, out); }
 
 /* Write dir/name through dir/name.tmp.  Returns 0, or -1 with *err set and
@@ -119,7 +121,8 @@ int drip_report_write_dir(const drip_run_results *run, const char *dir, char **e
         return -1;
     }
     if (write_file(dir, "results.json", write_json, run, err) != 0 ||
-        write_file(dir, "junit.xml", write_junit, run, err) != 0)
+        write_file(dir, "junit.xml", write_junit, run, err) != 0 ||
+        write_file(dir, "report.html", write_html, run, err) != 0)
         return -1;
     for (size_t i = 0; i < run->count; i++) {
         char *name = csv_name(run->scenarios[i].name);
