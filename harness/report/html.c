@@ -49,7 +49,8 @@ static const char css[] =
     "h2 .top{margin-left:auto;font-size:12px;font-weight:400}\n"
     "h3{font-size:11.5px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);"
     "margin:18px 0 6px;font-weight:650}\n"
-    "table{border-collapse:collapse;width:100%;font-size:13px}\n"
+    "table{border-collapse:collapse;min-width:55%;font-size:13px}\n"
+    "table.full{width:100%}\n"
     "th{font-weight:600;color:var(--muted);font-size:11px;text-transform:uppercase;"
     "letter-spacing:.05em;text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);"
     "white-space:nowrap}\n"
@@ -97,7 +98,8 @@ static const char css[] =
     ".c-dot{fill:#0969da}\n"
     ".c-fit{stroke:#bf3989;stroke-width:4;stroke-opacity:.45;stroke-linecap:round}\n"
     ".c-limit{stroke:#cf222e;stroke-width:1.3;stroke-dasharray:5 4;fill:none}\n"
-    ".c-limit-label{font-size:10px;fill:#cf222e}\n"
+    ".c-limit-label{font-size:10px;fill:#cf222e;paint-order:stroke;stroke:#fff;"
+    "stroke-width:3px;stroke-linejoin:round}\n"
     ".c-after{fill:#8250df}\n"
     ".legend{display:flex;flex-wrap:wrap;gap:2px 18px;font-size:12px;color:var(--muted);"
     "margin:0 0 8px}\n"
@@ -195,8 +197,11 @@ static void summary_row(FILE *out, const drip_result *r, size_t i)
     const char *cls = drip_class_name(r->leak_class);
     if (cls)
         fprintf(out, "<span class=\"cls\">%s</span>", cls);
-    fprintf(out, "</td><td class=\"n\">%llu</td><td class=\"n\">",
-            (unsigned long long)r->iterations);
+    if (r->sweep.ran)                   /* trials, not iterations */
+        fputs("</td><td class=\"n\">\xE2\x80\x93</td><td class=\"n\">", out);
+    else
+        fprintf(out, "</td><td class=\"n\">%llu</td><td class=\"n\">",
+                (unsigned long long)r->iterations);
     drip__html_duration(out, r->duration_s);
     fputs("</td><td class=\"n\">", out);
     if (isfinite(r->ns_per_iter))
@@ -209,7 +214,7 @@ static void summary_row(FILE *out, const drip_result *r, size_t i)
 static void summary(FILE *out, const drip_run_results *run)
 {
     fputs("<section class=\"card\"><h3 style=\"margin-top:0\">Scenarios</h3>"
-          "<table class=\"summary\"><thead><tr><th>status</th><th>scenario</th>"
+          "<table class=\"summary full\"><thead><tr><th>status</th><th>scenario</th>"
           "<th>slopes per iteration</th><th>class</th><th class=\"n\">iterations</th>"
           "<th class=\"n\">time</th><th class=\"n\">ns/iter</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < run->count; i++)

@@ -111,7 +111,7 @@ static void verdicts(FILE *out, const drip_result *r)
         any |= r->metrics[m].measured;
     if (!any)
         return;
-    fputs("<h3>Verdicts</h3><table><thead><tr><th>metric</th><th class=\"n\">slope</th>"
+    fputs("<h3>Verdicts</h3><table class=\"full\"><thead><tr><th>metric</th><th class=\"n\">slope</th>"
           "<th class=\"n\">99.9% interval</th><th class=\"n\">tail slope</th>"
           "<th class=\"n\">growth</th><th class=\"n\">window first</th>"
           "<th class=\"n\">last</th><th class=\"n\">after teardown</th><th>verdict</th>"
@@ -328,8 +328,9 @@ static void valgrind_kinds(FILE *out, const drip_valgrind_result *v)
     fprintf(out, "<table><thead><tr><th>kind</th><th class=\"n\">at exit (%" PRIu64
             " iterations)</th><th class=\"n\">before teardown</th>", v->iterations);
     if (g->ran)
-        fprintf(out, "<th class=\"n\">%s at %" PRIu64 "</th><th class=\"n\">growth per "
-                "iteration</th>", g->at_exit ? "at exit" : "before teardown", g->iterations);
+        fprintf(out, "<th class=\"n\">%s (%" PRIu64 " iterations)</th><th class=\"n\">"
+                "growth per iteration</th>", g->at_exit ? "at exit" : "before teardown",
+                g->iterations);
     fputs("</tr></thead><tbody>\n", out);
     for (int k = 0; k < 4; k++) {
         fprintf(out, "<tr><td>%s</td><td class=\"n\">", kinds[k]);

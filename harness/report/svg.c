@@ -220,16 +220,18 @@ static const char *slope_label(const drip_chart *c, const char *rule, double slo
 }
 
 /* A line of the given slope through (xw, yw) to xe, clipped to the plot,
- * with its label at the end. */
+ * with its label at the end: above the line (a max_slope), or below it (a
+ * min_slope), so that two limits close together keep their labels apart. */
 static void limit_line(FILE *out, const frame *f, const char *clip, double xw, double yw,
-                       double xe, double slope, const char *label)
+                       double xe, double slope, const char *label, bool below)
 {
     double ye = yw + slope * (xe - xw);
     fprintf(out, "<line class=\"c-limit\" clip-path=\"url(#%s)\" x1=\"%.1f\" y1=\"%.1f\" "
             "x2=\"%.1f\" y2=\"%.1f\"/>", clip, px(f, xw), py(f, yw), px(f, xe), py(f, ye));
-    double ly = fmin(fmax(py(f, ye), f->y0 + 9), f->y1 - 4);
+    double ly = below ? fmin(fmax(py(f, ye) + 11, f->y0 + 20), f->y1 - 3)
+                      : fmin(fmax(py(f, ye) - 4, f->y0 + 9), f->y1 - 14);
     fprintf(out, "<text class=\"c-limit-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">",
-            f->x1 - 3, ly - 3);
+            f->x1 - 3, ly);
     drip__html_escape(out, label, false);
     fputs("</text>", out);
 }
@@ -353,10 +355,10 @@ int drip__svg_chart(FILE *out, const drip_chart *c)
         char label[128];
         if (isfinite(c->max_slope))
             limit_line(out, &f, clip, xw, yw, xe, c->max_slope,
-                       slope_label(c, "max_slope", c->max_slope, label, sizeof label));
+                       slope_label(c, "max_slope", c->max_slope, label, sizeof label), false);
         if (isfinite(c->min_slope))
             limit_line(out, &f, clip, xw, yw, xe, c->min_slope,
-                       slope_label(c, "min_slope", c->min_slope, label, sizeof label));
+                       slope_label(c, "min_slope", c->min_slope, label, sizeof label), true);
     }
     if (isfinite(icept) && xe > xw)         /* under the samples: a band they run along */
         fprintf(out, "<line class=\"c-fit\" clip-path=\"url(#%s)\" x1=\"%.1f\" y1=\"%.1f\" "
