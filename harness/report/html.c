@@ -50,7 +50,8 @@ static const char css[] =
     "h3{font-size:11.5px;text-transform:uppercase;letter-spacing:.08em;color:var(--muted);"
     "margin:18px 0 6px;font-weight:650}\n"
     "table{border-collapse:collapse;min-width:55%;font-size:13px}\n"
-    "table.full{width:100%}\n"
+    "table.full{width:100%}table.gap{margin-top:8px}h3.first{margin-top:0}"
+    ".dim{color:var(--muted)}\n"
     "th{font-weight:600;color:var(--muted);font-size:11px;text-transform:uppercase;"
     "letter-spacing:.05em;text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);"
     "white-space:nowrap}\n"
@@ -213,7 +214,7 @@ static void summary_row(FILE *out, const drip_result *r, size_t i)
 
 static void summary(FILE *out, const drip_run_results *run)
 {
-    fputs("<section class=\"card\"><h3 style=\"margin-top:0\">Scenarios</h3>"
+    fputs("<section class=\"card\"><h3 class=\"first\">Scenarios</h3>"
           "<table class=\"summary full\"><thead><tr><th>status</th><th>scenario</th>"
           "<th>slopes per iteration</th><th>class</th><th class=\"n\">iterations</th>"
           "<th class=\"n\">time</th><th class=\"n\">ns/iter</th></tr></thead><tbody>\n", out);

@@ -74,7 +74,7 @@ static void classification(FILE *out, const drip_result *r)
     fprintf(out, "<p class=\"why\"><span class=\"cls\">%s</span> ", cls);
     drip__html_escape(out, r->class_why, false);
     if (r->class_basis) {
-        fputs(" <span class=\"meta\" style=\"display:inline\">(from the ", out);
+        fputs(" <span class=\"dim\">(from the ", out);
         drip__html_escape(out, r->class_basis, false);
         fputs(")</span>", out);
     }
@@ -306,7 +306,7 @@ static void faults(FILE *out, const drip_result *r)
 static void bytes_blocks(FILE *out, uint64_t bytes, uint64_t blocks)
 {
     char buf[48];
-    fprintf(out, "%s <span class=\"meta\" style=\"display:inline\">in %" PRIu64 " block%s</span>",
+    fprintf(out, "%s <span class=\"dim\">in %" PRIu64 " block%s</span>",
             drip_fmt_bytes((double)bytes, buf, sizeof buf), blocks, blocks == 1 ? "" : "s");
 }
 
@@ -363,7 +363,7 @@ static void valgrind_checks(FILE *out, const drip_valgrind_result *v)
         any |= v->checked[c];
     if (!any)
         return;
-    fputs("<table style=\"margin-top:8px\"><thead><tr><th>check</th><th class=\"n\">max</th>"
+    fputs("<table class=\"gap\"><thead><tr><th>check</th><th class=\"n\">max</th>"
           "<th class=\"n\">actual</th><th>result</th></tr></thead><tbody>\n", out);
     for (int c = 0; c < DRIP_VG_CHECKS; c++) {
         if (!v->checked[c])
@@ -410,7 +410,7 @@ static void sweep_findings(FILE *out, const drip_sweep_result *sw)
               "it allocated, and none crashed or hung</p>\n", out);
         return;
     }
-    fputs("<table style=\"margin-top:8px\"><thead><tr><th>mode</th><th class=\"n\">k</th>"
+    fputs("<table class=\"gap\"><thead><tr><th>mode</th><th class=\"n\">k</th>"
           "<th>outcome</th><th class=\"n\">leaked</th><th>where</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < sw->nfindings; i++) {
         const drip_sweep_finding *f = &sw->findings[i];
@@ -457,7 +457,7 @@ static void sweep(FILE *out, const drip_result *r)
     fprintf(out, "%" PRIu64 " warm-up iteration%s before each trial; an iteration without "
             "faults leaves ", sw->warmup, sw->warmup == 1 ? "" : "s");
     bytes_blocks(out, sw->reference_bytes, sw->reference_blocks);
-    fputs(" (not counted against the trials)</p>\n<table style=\"margin-top:8px\"><thead><tr>"
+    fputs(" (not counted against the trials)</p>\n<table class=\"gap\"><thead><tr>"
           "<th>check</th><th class=\"n\">max</th><th class=\"n\">actual</th><th>result</th>"
           "</tr></thead><tbody>\n", out);
     for (int c = 0; c < DRIP_SWEEP_CHECKS; c++)
