@@ -29,17 +29,25 @@ int drip_report_csv(const drip_result *r, FILE *out);
 int drip_report_pprof(const drip_result *r, bool growth, FILE *out);
 int drip_report_folded(const drip_result *r, bool growth, FILE *out);
 
+/* report.html: one self-contained page (inline CSS and SVG charts, no
+ * script, nothing loaded from elsewhere) with the summary and, per
+ * scenario, its verdicts, a chart per measured metric, faults, valgrind and
+ * sweep findings.  Text from scenario files and plugins is escaped; the
+ * markup is also well-formed XML. */
+int drip_report_html(const drip_run_results *run, FILE *out);
+
 /* The terminal: drip_report_terminal_line prints one scenario's verdict
  * line (as the run goes); drip_report_terminal_summary prints, after the
- * run, the lines of the scenarios that did not pass, the totals and the
- * report directory. */
+ * run, the lines of the scenarios that did not pass, the totals, the
+ * report directory and its report.html. */
 int drip_report_terminal_line(const drip_result *r, FILE *out, bool color);
 int drip_report_terminal_summary(const drip_run_results *run, const char *report_dir,
                                  FILE *out, bool color);
 
-/* Write results.json, junit.xml and <name>.csv for each scenario into dir
- * (and, for a scenario with a site profile, <name>.heap.pb.gz,
- * <name>.growth.pb.gz, <name>.heap.folded and <name>.growth.folded)
+/* Write results.json, junit.xml, report.html and <name>.csv for each
+ * scenario into dir (and, for a scenario with a site profile,
+ * <name>.heap.pb.gz, <name>.growth.pb.gz, <name>.heap.folded and
+ * <name>.growth.folded)
  * (created if missing).  Each file is written to a temporary name and renamed
  * into place, so a reader never sees half a file.  On failure returns -1 and
  * sets *err to a malloc'd message. */

@@ -335,7 +335,9 @@ int drip_report_terminal_summary(const drip_run_results *run, const char *report
     }
     if (report_dir) {
         size_t n = strlen(report_dir);
-        fprintf(out, "report: %s%s\n", report_dir, n && report_dir[n - 1] == '/' ? "" : "/");
+        const char *slash = n && report_dir[n - 1] == '/' ? "" : "/";
+        fprintf(out, "report: %s%s\n", report_dir, slash);
+        fprintf(out, "html:   %s%sreport.html\n", report_dir, slash);   /* write_dir wrote it */
     }
     return ferror(out) ? -1 : 0;
 }

@@ -1,5 +1,5 @@
-/* write_dir.c - the report directory: results.json, junit.xml, NAME.csv
- * and the profile files.
+/* write_dir.c - the report directory: results.json, junit.xml, report.html,
+ * NAME.csv and the profile files.
  *
  * Every file is written to NAME.tmp and renamed over NAME, so a CI job that
  * picks the directory up never reads half a file.  The first failure stops
@@ -57,6 +57,7 @@ typedef int (*writer_fn)(const void *what, FILE *out);
 
 static int write_json(const void *run, FILE *out)  { return drip_report_json(run, out); }
 static int write_junit(const void *run, FILE *out) { return drip_report_junit(run, out); }
+static int write_html(const void *run, FILE *out) { return drip_report_html(run, out); }
 static int write_csv(const void *r, FILE *out)     { return drip_report_csv(r, out); }
 static int write_heap_pb(const void *r, FILE *out)     { return drip_report_pprof(r, false, out); }
 static int write_growth_pb(const void *r, FILE *out)   { return drip_report_pprof(r, true, out); }
@@ -124,7 +125,8 @@ int drip_report_write_dir(const drip_run_results *run, const char *dir, char **e
         return -1;
     }
     if (write_file(dir, "results.json", write_json, run, err) != 0 ||
-        write_file(dir, "junit.xml", write_junit, run, err) != 0)
+        write_file(dir, "junit.xml", write_junit, run, err) != 0 ||
+        write_file(dir, "report.html", write_html, run, err) != 0)
         return -1;
     static const struct { const char *ext; writer_fn fn; bool profile; } files[] = {
         {".csv", write_csv, false},

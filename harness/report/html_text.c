@@ -1,0 +1,104 @@
+/* html_text.c - text from scenario files and plugins, made safe for HTML.
+ *
+ * Names, descriptions, reasons, warnings and stacks all come from outside
+ * Drip: a description may hold "<script>", a plugin's message invalid
+ * UTF-8.  Everything such goes through drip__html_escape (see html.h).
+ */
+#include "html.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../util/util.h"
+
+void drip__html_escape(FILE *out, const char *s, bool attr)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        uint32_t cp;
+        size_t n = drip_utf8_decode(p, &cp);
+        if (n == 0) {                         /* not UTF-8: one byte, one U+FFFD */
+            fputs("\xEF\xBF\xBD", out);
+            p++;
+            continue;
+        }
+        switch (cp) {
+        case '&':  fputs("&amp;", out);  break;
+        case '<':  fputs("&lt;", out);   break;
+        case '>':  fputs("&gt;", out);   break;
+        case '"':  fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out);  break;     /* &apos; is not HTML 4 */
+        case '\n': fputs(attr ? "&#10;" : "\n", out); break;
+        case '\t': fputs(attr ? "&#9;" : "\t", out);  break;
+        default:
+            /* C0 controls (CR too: a browser shows nothing for it), DEL and
+             * the C1 controls, and the two noncharacters XML forbids */
+            if (cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0) && cp != 0xFFFE && cp != 0xFFFF)
+                fwrite(p, 1, n, out);
+            break;
+        }
+        p += n;
+    }
+}
+
+void drip__html_escapef(FILE *out, const char *fmt, ...)
+{
+    strbuf sb = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    sb_vappendf(&sb, fmt, ap);
+    va_end(ap);
+    drip__html_escape(out, sb.buf, false);
+    sb_free(&sb);
+}
+
+/* ---- small pieces ------------------------------------------------------- */
+
+#define DASH "\xE2\x80\x93"                /* an en dash: no value */
+
+void drip__html_status(FILE *out, drip_status s)
+{
+    const char *name = drip_status_name(s);
+    const char *label = s == DRIP_STATUS_PASS ? "PASS" : s == DRIP_STATUS_FAIL ? "FAIL" : "ERROR";
+    fprintf(out, "<span class=\"pill %s\">%s</span>", name, label);
+}
+
+void drip__html_verdict(FILE *out, drip_verdict v)
+{
+    const char *name = drip_verdict_name(v);
+    fprintf(out, "<span class=\"v %s\">%s</span>", name, name);
+}
+
+void drip__html_value(FILE *out, int metric, double v)
+{
+    char buf[64];
+    if (!isfinite(v) || metric < 0 || metric >= DRIP_M_COUNT)
+        fputs(DASH, out);
+    else if (drip_metrics[metric].bytes)
+        fputs(drip_fmt_bytes(v, buf, sizeof buf), out);
+    else
+        fprintf(out, "%s %s", drip_fmt_num(v, buf, sizeof buf), drip_metrics[metric].unit);
+}
+
+void drip__html_slope(FILE *out, int metric, double slope)
+{
+    char buf[64];
+    if (!isfinite(slope) || metric < 0 || metric >= DRIP_M_COUNT)
+        fputs(DASH, out);
+    else
+        fputs(drip_metric_fmt_slope(metric, slope, buf, sizeof buf), out);
+}
+
+void drip__html_duration(FILE *out, double s)
+{
+    if (!isfinite(s) || s < 0)
+        fputs(DASH, out);
+    else if (s < 60)
+        fprintf(out, "%.2f s", s);
+    else if (s < 3600)
+        fprintf(out, "%dm %02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        fprintf(out, "%dh %02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
