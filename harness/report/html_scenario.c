@@ -469,6 +469,48 @@ static void sweep(FILE *out, const drip_result *r)
     sweep_findings(out, sw);
 }
 
+/* ---- where the heap grows (the site profile) ----------------------------------- */
+
+static void growing_sites(FILE *out, const drip_result *r)
+{
+    const drip_profile_result *p = &r->profile;
+    if (!p->ran)
+        return;
+    size_t n = 0;
+    size_t *idx = drip_prof_growing(p, &n);
+    fprintf(out, "<h3>Where the heap grows</h3><p class=\"why\">%s profile (",
+            p->mode ? p->mode : "sampled");
+    if (p->rate > 1)
+        fprintf(out, "a sample every %" PRIu64 " bytes on average", p->rate);
+    else
+        fputs("every allocation", out);
+    fprintf(out, "), live sampled blocks at iteration %" PRIu64 " and %" PRIu64 "; pprof: "
+            "<span class=\"mono\">", p->early_iteration, p->late_iteration);
+    drip__html_escape(out, r->name ? r->name : "?", false);
+    fputs(".growth.pb.gz</span></p>\n", out);
+    if (!n) {
+        fputs("<p class=\"why\"><span class=\"ok\">no site grew</span></p>\n", out);
+        free(idx);
+        return;
+    }
+    fputs("<table class=\"gap\"><thead><tr><th class=\"n\">per iteration</th>"
+          "<th class=\"n\">live at the end</th><th>allocated at</th></tr></thead><tbody>\n", out);
+    for (size_t i = 0; i < n && i < 10; i++) {
+        const drip_prof_site *s = &p->sites[idx[i]];
+        char *stack = drip_prof_site_stack(s, 6);
+        fputs("<tr><td class=\"n\">", out);
+        drip__html_slope(out, DRIP_M_HEAP_BYTES, drip_prof_site_growth(p, s));
+        fputs("</td><td class=\"n\">", out);
+        drip__html_value(out, DRIP_M_HEAP_BYTES, s->late_bytes);
+        fputs("</td><td class=\"mono\">", out);
+        drip__html_escape(out, stack, false);
+        fputs("</td></tr>\n", out);
+        free(stack);
+    }
+    fputs("</tbody></table>\n", out);
+    free(idx);
+}
+
 /* ---- the section ---------------------------------------------------------------- */
 
 static void warnings(FILE *out, const drip_result *r)
@@ -511,6 +553,7 @@ void drip__html_scenario(FILE *out, const drip_result *r, size_t index)
     verdicts(out, r);
     expectations(out, r);
     charts(out, r, index);
+    growing_sites(out, r);
     faults(out, r);
     valgrind(out, r);
     sweep(out, r);
