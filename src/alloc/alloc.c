@@ -34,7 +34,14 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ALLOC_SLOW  __attribute__((noinline, cold))
+/* Thread-locals: local-exec (one instruction) when this file is built into
+ * an executable, as the drip_alloc object library is; initial-exec, which
+ * also works in a preloaded shared object, otherwise. */
+#ifdef DRIP_ALLOC_IN_EXECUTABLE
+#define ALLOC_TLS   __thread __attribute__((tls_model("local-exec")))
+#else
 #define ALLOC_TLS   __thread __attribute__((tls_model("initial-exec")))
+#endif
 
 /* glibc's own allocator, exported under these names since 2.2.5.  They are
  * aliases of glibc's malloc, free, ..., so valgrind's replacements (which it
@@ -200,9 +207,15 @@ static _Atomic(drip_alloc_fail_hook) g_fail;
  * tracking. */
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 
-/* Non-zero while a fail hook is installed or tracking is on: the one flag
- * malloc's fast path tests to know it must take the slow way. */
+/* Non-zero while a fail hook is installed or tracking is on: the flag the
+ * fast paths test to know they must take the slow way. */
 static _Atomic int g_slow;
+
+/* malloc's fast path takes the sizes below this: SIZE_MAX - HDR + 1 (a
+ * larger size would overflow with the header) while g_slow is zero, and 0
+ * (no size) while it is set, so that one compare tests both.  slow_update
+ * keeps the two in step. */
+static _Atomic size_t g_fast_below = SIZE_MAX - sizeof(alloc__hdr) + 1;
 
 /* Zero-initialised for every new thread: counting on, no slot yet. */
 static ALLOC_TLS struct {
@@ -626,22 +639,32 @@ ALLOC_SLOW static void *malloc_slow(size_t size)
     return alloc__malloc(size);
 }
 
+/* glibc's malloc failed after malloc counted the block: take it back. */
+ALLOC_SLOW static void *malloc_failed(size_t size)
+{
+    alloc__slot *s = t_self.fast;
+    slot_sub(&s->bytes, size);
+    slot_sub(&s->allocs, 1);
+    return NULL;                       /* errno is glibc's ENOMEM */
+}
+
 void *malloc(size_t size)
 {
     alloc__slot *s = t_self.fast;
-    if (unlikely(!s || size > SIZE_MAX - HDR ||
-                 atomic_load_explicit(&g_slow, memory_order_relaxed)))
+    if (unlikely(!s || size >= atomic_load_explicit(&g_fast_below, memory_order_relaxed)))
         return malloc_slow(size);
+    /* Counted before the call, so that only size has to survive it (one
+     * register saved, not two).  A reader may see the block a moment
+     * early; a failed call takes it back. */
+    slot_add(&s->bytes, size);
+    slot_add(&s->allocs, 1);
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
-        return NULL;
+        return malloc_failed(size);
     alloc__hdr *h = (alloc__hdr *)real;
     h->size = size;
     h->offset = (uint32_t)HDR;
     h->magic = ALLOC_COUNTED;
-    s = t_self.fast;        /* unchanged by glibc; reloading is cheaper than keeping */
-    slot_add(&s->bytes, size);
-    slot_add(&s->allocs, 1);
     return real + HDR;
 }
 
@@ -959,7 +982,9 @@ bool drip_alloc_active(void)
 /* Recompute g_slow after a hook or the walker changed. */
 static void slow_update(void)
 {
-    atomic_store(&g_slow, atomic_load(&g_fail) != NULL || atomic_load(&g_track) != NULL);
+    bool slow = atomic_load(&g_fail) != NULL || atomic_load(&g_track) != NULL;
+    atomic_store(&g_slow, slow);
+    atomic_store(&g_fast_below, slow ? 0 : SIZE_MAX - HDR + 1);
 }
 
 drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
