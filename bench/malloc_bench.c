@@ -30,6 +30,8 @@
 #include <time.h>
 
 #ifdef BENCH_DRIP
+#include <libunwind.h>
+
 #include "alloc.h"
 #endif
 
@@ -52,6 +54,17 @@ static int start_counters(void)
     }
     return 0;
 }
+
+/* Tracking as `drip sweep` runs it: every allocation's stack from
+ * libunwind's unw_backtrace, on a list under one lock.  Not attribution
+ * (no sampling, no per-site table): the per-allocation stack cost that
+ * exists today, for comparison. */
+static int start_sweep_track(void)
+{
+    if (start_counters() != 0)
+        return -1;
+    return drip_alloc_track_start(unw_backtrace) ? 0 : -1;
+}
 #else
 static int start_plain(void)
 {
@@ -62,6 +75,8 @@ static int start_plain(void)
 static const bench_mode modes[] = {
 #ifdef BENCH_DRIP
     { "counters", "Drip's counting allocator, counters only", start_counters },
+    { "sweep-track", "counters + drip sweep's tracking (unw_backtrace, locked list)",
+      start_sweep_track },
     /* Attribution rows go here, e.g.
      * { "sampled", "counters + sampled sites (default rate)", start_sampled },
      * { "precise", "counters + every allocation's site",      start_precise }, */
