@@ -168,8 +168,9 @@ static inline bool passthrough(void)
  * Counters
  *
  * Each thread that does a counted operation claims a slot and is then its
- * only writer: it updates its own counters with a relaxed load, an add and
- * a relaxed store (plain movs on x86), no lock and no locked instruction.
+ * only writer: it updates its own counters with one unlocked add to memory
+ * on x86-64 (a relaxed load, an add and a relaxed store elsewhere; see
+ * slot_add), no lock and no locked instruction.
  * drip_alloc_read() sums every slot.  A slot holds deltas, not totals, so a
  * thread can free what another allocated and its slot goes negative: only
  * the sum means anything.  When a thread exits, a pthread key destructor
