@@ -91,6 +91,7 @@ static void setup(void)
  * the bad ones we pass on purpose). */
 static volatile size_t v_huge = SIZE_MAX - 8;
 static volatile size_t v_half = SIZE_MAX / 2;
+static volatile size_t v_impossible = (size_t)1 << 46;   /* 64 TiB: glibc says no */
 static volatile size_t v_align48 = 48;
 static volatile size_t v_align_absurd = SIZE_MAX / 2 + 2;
 
@@ -357,6 +358,20 @@ START_TEST(test_huge_malloc)
     ck_assert_ptr_null(p);
     ck_assert_int_eq(errno, ENOMEM);
     ck_unchanged();
+}
+END_TEST
+
+/* glibc itself refuses (no overflow on our side): malloc counts before it
+ * calls glibc, and must take the count back. */
+START_TEST(test_glibc_refuses)
+{
+    void *p;
+    errno = 0;
+    MEASURE(p = malloc(v_impossible));
+    ck_assert_ptr_null(p);
+    ck_assert_int_eq(errno, ENOMEM);
+    ck_unchanged();
+    ck_invariant();
 }
 END_TEST
 
@@ -948,6 +963,7 @@ Suite *suite_alloc(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_huge_malloc);
+    tcase_add_test(tc, test_glibc_refuses);
     tcase_add_test(tc, test_calloc_overflow);
     tcase_add_test(tc, test_realloc_failure);
     tcase_add_test(tc, test_aligned_errors);

@@ -34,7 +34,14 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define ALLOC_SLOW  __attribute__((noinline, cold))
+/* Thread-locals: local-exec (one instruction) when this file is built into
+ * an executable, as the drip_alloc object library is; initial-exec, which
+ * also works in a preloaded shared object, otherwise. */
+#ifdef DRIP_ALLOC_IN_EXECUTABLE
+#define ALLOC_TLS   __thread __attribute__((tls_model("local-exec")))
+#else
 #define ALLOC_TLS   __thread __attribute__((tls_model("initial-exec")))
+#endif
 
 /* glibc's own allocator, exported under these names since 2.2.5.  They are
  * aliases of glibc's malloc, free, ..., so valgrind's replacements (which it
@@ -161,8 +168,9 @@ static inline bool passthrough(void)
  * Counters
  *
  * Each thread that does a counted operation claims a slot and is then its
- * only writer: it updates its own counters with a relaxed load, an add and
- * a relaxed store (plain movs on x86), no lock and no locked instruction.
+ * only writer: it updates its own counters with one unlocked add to memory
+ * on x86-64 (a relaxed load, an add and a relaxed store elsewhere; see
+ * slot_add), no lock and no locked instruction.
  * drip_alloc_read() sums every slot.  A slot holds deltas, not totals, so a
  * thread can free what another allocated and its slot goes negative: only
  * the sum means anything.  When a thread exits, a pthread key destructor
@@ -205,9 +213,15 @@ static _Atomic(drip_alloc_backtrace_fn) g_track;
 static _Atomic uint64_t g_prof_rate;
 static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
 
-/* Non-zero while a fail hook is installed or tracking is on: the one flag
- * malloc's fast path tests to know it must take the slow way. */
+/* Non-zero while a fail hook is installed or tracking is on: the flag the
+ * fast paths test to know they must take the slow way. */
 static _Atomic int g_slow;
+
+/* malloc's fast path takes the sizes below this: SIZE_MAX - HDR + 1 (a
+ * larger size would overflow with the header) while g_slow is zero, and 0
+ * (no size) while it is set, so that one compare tests both.  slow_update
+ * keeps the two in step. */
+static _Atomic size_t g_fast_below = SIZE_MAX - sizeof(alloc__hdr) + 1;
 
 /* Zero-initialised for every new thread: counting on, no slot yet. */
 static ALLOC_TLS struct {
@@ -236,11 +250,29 @@ static inline bool inject_failure(size_t size)
     return fail;
 }
 
-/* Owner-only update: no other thread writes this slot. */
+/* Owner-only update: no other thread writes this slot.  On x86-64 it is
+ * one unlocked add to memory (the compiler turns a relaxed load and store
+ * into three instructions): readers need only see the old or the new value,
+ * and an aligned 8-byte store is single-copy atomic there.  No lock prefix,
+ * since no other thread writes the counter. */
 static inline void slot_add(_Atomic uint64_t *c, uint64_t delta)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__("addq %1, %0" : "+m"(*(uint64_t *)c) : "er"(delta));
+#else
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + delta,
                           memory_order_relaxed);
+#endif
+}
+
+/* slot_add of -delta, one instruction shorter on x86-64 (no negation). */
+static inline void slot_sub(_Atomic uint64_t *c, uint64_t delta)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__("subq %1, %0" : "+m"(*(uint64_t *)c) : "er"(delta));
+#else
+    slot_add(c, -delta);
+#endif
 }
 
 /* pthread key destructor: the thread is exiting.  Later counted operations
@@ -783,8 +815,10 @@ static size_t page_size(void)
 
 /* malloc and free test one thread-local pointer: a non-NULL fast slot
  * means counting mode, counting on and a slot claimed.  Everything else
- * (first call, pass-through, counting off, no slot yet) takes the slow
- * function, which does it the general way. */
+ * (first call, pass-through, counting off, no slot yet; for free also a
+ * block that is not plainly counted) takes the slow function, which does
+ * it the general way.  The slow functions are reached by tail calls, so
+ * the fast paths save no registers (bench/run, docs/PERFORMANCE.md). */
 
 ALLOC_SLOW static void *malloc_slow(size_t size)
 {
@@ -793,25 +827,36 @@ ALLOC_SLOW static void *malloc_slow(size_t size)
     return alloc__malloc(size);
 }
 
+/* glibc's malloc failed after malloc counted the block: take it back. */
+ALLOC_SLOW static void *malloc_failed(size_t size)
+{
+    alloc__slot *s = t_self.fast;
+    slot_sub(&s->bytes, size);
+    slot_sub(&s->allocs, 1);
+    return NULL;                       /* errno is glibc's ENOMEM */
+}
+
 void *malloc(size_t size)
 {
     alloc__slot *s = t_self.fast;
-    if (unlikely(!s || size > SIZE_MAX - HDR ||
-                 atomic_load_explicit(&g_slow, memory_order_relaxed)))
+    if (unlikely(!s || size >= atomic_load_explicit(&g_fast_below, memory_order_relaxed)))
         return malloc_slow(size);
     int64_t left = t_self.sample_left - (int64_t)size;   /* profiling count-down */
     if (unlikely(left < 0 || t_self.sample_left == SAMPLE_UNDRAWN))
         return malloc_slow(size);
     t_self.sample_left = left;
+    /* Counted before the call, so that only size has to survive it (one
+     * register saved, not two).  A reader may see the block a moment
+     * early; a failed call takes it back. */
+    slot_add(&s->bytes, size);
+    slot_add(&s->allocs, 1);
     char *real = __libc_malloc(size + HDR);
     if (unlikely(!real))
-        return NULL;
+        return malloc_failed(size);
     alloc__hdr *h = (alloc__hdr *)real;
     h->size = size;
     h->offset = (uint32_t)HDR;
     h->magic = ALLOC_COUNTED;
-    slot_add(&s->bytes, size);
-    slot_add(&s->allocs, 1);
     return real + HDR;
 }
 
@@ -829,19 +874,13 @@ ALLOC_SLOW static void free_slow(void *p)
 void free(void *p)
 {
     alloc__slot *s = t_self.fast;
-    if (unlikely(!s || !p)) {
-        free_slow(p);
+    if (unlikely(!s || !p || hdr_of(p)->magic != ALLOC_COUNTED)) {
+        free_slow(p);       /* also uncounted, tracked and bad blocks */
         return;
     }
     alloc__hdr *h = hdr_of(p);
-    CHECK_MAGIC("free", p, h);
-    if (h->magic == ALLOC_COUNTED) {
-        slot_add(&s->bytes, -h->size);
-        slot_add(&s->frees, 1);
-    } else if (unlikely(h->magic == ALLOC_TRACKED)) {
-        alloc__free(p);
-        return;
-    }
+    slot_sub(&s->bytes, h->size);
+    slot_add(&s->frees, 1);
     block_release(p, h);
 }
 
@@ -1139,7 +1178,9 @@ bool drip_alloc_active(void)
 /* Recompute g_slow after a hook or the walker changed. */
 static void slow_update(void)
 {
-    atomic_store(&g_slow, atomic_load(&g_fail) != NULL || atomic_load(&g_track) != NULL);
+    bool slow = atomic_load(&g_fail) != NULL || atomic_load(&g_track) != NULL;
+    atomic_store(&g_slow, slow);
+    atomic_store(&g_fast_below, slow ? 0 : SIZE_MAX - HDR + 1);
 }
 
 drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
