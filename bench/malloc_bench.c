@@ -65,6 +65,23 @@ static int start_sweep_track(void)
         return -1;
     return drip_alloc_track_start(unw_backtrace) ? 0 : -1;
 }
+/* Attribution as `drip run` does it: sampled sites at the default mean
+ * interval of 512 KiB (profile: sampled), or every allocation's site
+ * (profile: precise), stacks from libunwind's unw_backtrace (sampled) or
+ * the allocator's frame-pointer walk (precise), as the worker does. */
+static int start_sampled(void)
+{
+    if (start_counters() != 0)
+        return -1;
+    return drip_alloc_profile_start(512 * 1024, unw_backtrace) ? 0 : -1;
+}
+
+static int start_precise(void)
+{
+    if (start_counters() != 0)
+        return -1;
+    return drip_alloc_profile_start(1, drip_alloc_walk_fp) ? 0 : -1;
+}
 #else
 static int start_plain(void)
 {
@@ -77,9 +94,9 @@ static const bench_mode modes[] = {
     { "counters", "Drip's counting allocator, counters only", start_counters },
     { "sweep-track", "counters + drip sweep's tracking (unw_backtrace, locked list)",
       start_sweep_track },
-    /* Attribution rows go here, e.g.
-     * { "sampled", "counters + sampled sites (default rate)", start_sampled },
-     * { "precise", "counters + every allocation's site",      start_precise }, */
+    { "sampled", "counters + sampled sites (mean 512 KiB, unw_backtrace)", start_sampled },
+    { "precise", "counters + every allocation's site (frame-pointer walk, locked list)",
+      start_precise },
 #else
     { "plain", "glibc malloc", start_plain },
 #endif

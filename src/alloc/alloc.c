@@ -25,10 +25,12 @@
 #include <link.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define likely(x)   __builtin_expect(!!(x), 1)
@@ -189,6 +191,9 @@ typedef struct alloc__slot {
     _Atomic uint64_t allocs;
     _Atomic uint64_t frees;
     _Atomic int      in_use;  /* claimed by a live thread */
+    struct track_shard *_Atomic track;   /* tracking list and site totals of
+                                          * the slot's threads (mmap'd on
+                                          * first use, kept with the slot) */
 } __attribute__((aligned(64))) alloc__slot;
 
 static alloc__slot g_slots[ALLOC_SLOTS];
@@ -398,14 +403,15 @@ static inline void *block_init(char *real, size_t offset, size_t size)
  *                  ^ real        offset = TRACK_OFF --------^
  *
  * The header's offset already tells free where glibc's block starts, so a
- * tracked block needs nothing else.  The list has one lock; tracking is
- * for failure sweeps, where every allocation's site matters more than
- * speed.  Over-aligned allocations (posix_memalign and friends beyond 16
+ * tracked block needs nothing else.  The lists are sharded by counter
+ * slot (one thread at a time), each with its own lock, so that threads
+ * that track every allocation (precise profiles) do not contend.  Over-aligned allocations (posix_memalign and friends beyond 16
  * bytes) are counted but never tracked.
  * ====================================================================== */
 
 typedef struct track_rec {
     struct track_rec *prev, *next;
+    struct track_shard *owner; /* the list it is on */
     uint64_t serial;
     uint32_t npc;
     uint32_t linked;          /* on the list (cleared by forget) */
@@ -414,10 +420,75 @@ typedef struct track_rec {
 
 #define TRACK_OFF (((sizeof(track_rec) + 15) & ~(size_t)15) + HDR)
 
-static pthread_mutex_t g_track_lock = PTHREAD_MUTEX_INITIALIZER;
-static track_rec      *g_track_head;
-static uint64_t        g_track_serial;
-static size_t          g_track_count;
+/* Cumulative sampled allocations per stack, for "alloc_space" profiles:
+ * an open-addressing table in each shard.  Untouched pages of a shard cost
+ * nothing (mmap'd, zero), and readers skip shards that never sampled. */
+#define SITE_SLOTS 1024
+typedef struct site_slot {
+    uint64_t hash;            /* 0: empty */
+    uint32_t npc;
+    void    *pc[DRIP_ALLOC_MAX_FRAMES];
+    double   objects, bytes;  /* estimates: each sample scaled by 1 / P(sampled) */
+} site_slot;
+
+/* One shard of tracking: the tracked blocks allocated by the threads of one
+ * counter slot (one thread at a time), and their per-stack totals.  Shards
+ * keep threads from contending on one lock when every allocation is
+ * tracked; a block freed by another thread takes its owner's lock.  mmap'd
+ * on first use (never malloc'd: this runs inside malloc) and never freed. */
+typedef struct track_shard {
+    atomic_flag lock;
+    track_rec  *head;
+    size_t      count;
+    size_t      sites_used;
+    uint64_t    sites_dropped;   /* samples whose stack found no slot */
+    site_slot   sites[SITE_SLOTS];
+} track_shard;
+
+static track_shard g_track_global = {.lock = ATOMIC_FLAG_INIT};  /* threads without a slot */
+static ALLOC_TLS uint64_t t_track_serial;
+
+static void shard_lock(track_shard *t)
+{
+    while (atomic_flag_test_and_set_explicit(&t->lock, memory_order_acquire))
+        sched_yield();
+}
+
+static void shard_unlock(track_shard *t)
+{
+    atomic_flag_clear_explicit(&t->lock, memory_order_release);
+}
+
+/* The calling thread's shard: its slot's (created on first use), or the
+ * global one.  Never NULL. */
+static track_shard *my_shard(void)
+{
+    alloc__slot *s = t_self.slot;
+    if (!s)
+        return &g_track_global;
+    track_shard *t = atomic_load_explicit(&s->track, memory_order_acquire);
+    if (t)
+        return t;
+    void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return &g_track_global;
+    t = m;                               /* zeroed: an unlocked, empty shard */
+    atomic_store_explicit(&s->track, t, memory_order_release);   /* only this thread writes it */
+    return t;
+}
+
+/* Call fn on every shard that exists (the global one first). */
+static void each_shard(void (*fn)(track_shard *t, void *arg), void *arg)
+{
+    fn(&g_track_global, arg);
+    unsigned high = atomic_load_explicit(&g_slots_high, memory_order_acquire);
+    for (unsigned i = 0; i < high; i++) {
+        track_shard *t = atomic_load_explicit(&g_slots[i].track, memory_order_acquire);
+        if (t)
+            fn(t, arg);
+    }
+}
 
 static inline track_rec *rec_of(void *user, const alloc__hdr *h)
 {
@@ -432,62 +503,22 @@ static inline bool track_wanted(void)
            !t_self.in_hook;
 }
 
-/* Take a block off the tracking list, unless forget already did. */
+/* Take a block off its tracking list, unless forget already did. */
 ALLOC_SLOW static void track_unlink(track_rec *r)
 {
-    pthread_mutex_lock(&g_track_lock);
+    track_shard *t = r->owner;
+    shard_lock(t);
     if (r->linked) {
         if (r->prev)
             r->prev->next = r->next;
         else
-            g_track_head = r->next;
+            t->head = r->next;
         if (r->next)
             r->next->prev = r->prev;
         r->linked = 0;
-        g_track_count--;
+        t->count--;
     }
-    pthread_mutex_unlock(&g_track_lock);
-}
-
-/* malloc (zero = false) or calloc (zero = true) of a tracked block whose
- * stack comes from walk (NULL: none). */
-ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_backtrace_fn walk)
-{
-    if (size > SIZE_MAX - TRACK_OFF) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    char *real = zero ? __libc_calloc(1, size + TRACK_OFF) : __libc_malloc(size + TRACK_OFF);
-    if (!real)
-        return NULL;
-    track_rec *r = (track_rec *)real;
-    drip_alloc_backtrace_fn bt = walk;
-    int n = 0;
-    if (bt) {
-        t_self.in_hook = 1;              /* the walker's own allocations: plain */
-        n = bt(r->pc, DRIP_ALLOC_MAX_FRAMES);
-        t_self.in_hook = 0;
-    }
-    r->npc = n > 0 ? (uint32_t)n : 0;
-    void *user = block_init(real, TRACK_OFF, size);
-    hdr_of(user)->magic = ALLOC_TRACKED;
-    pthread_mutex_lock(&g_track_lock);
-    r->serial = ++g_track_serial;
-    r->prev = NULL;
-    r->next = g_track_head;
-    if (g_track_head)
-        g_track_head->prev = r;
-    g_track_head = r;
-    r->linked = 1;
-    g_track_count++;
-    pthread_mutex_unlock(&g_track_lock);
-    return user;
-}
-
-/* A block tracked for the failure sweep (the sweep's walker). */
-ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
-{
-    return track_alloc_with(size, zero, atomic_load_explicit(&g_track, memory_order_acquire));
+    shard_unlock(t);
 }
 
 /* e^-x for x >= 0 without libm: x = n ln2 + r, e^-r by its series. */
@@ -506,20 +537,8 @@ static double exp_neg(double x)
     return sum;
 }
 
-/* Cumulative sampled allocations per stack, for "alloc_space" profiles:
- * an open-addressing table in static memory, under g_track_lock. */
-#define SITE_SLOTS 4096
-static struct site_slot {
-    uint64_t hash;            /* 0: empty */
-    uint32_t npc;
-    void    *pc[DRIP_ALLOC_MAX_FRAMES];
-    double   objects, bytes;  /* estimates: each sample scaled by 1 / P(sampled) */
-} g_sites[SITE_SLOTS];
-static size_t g_sites_used;
-static uint64_t g_sites_dropped;      /* samples whose stack found no slot */
-
-/* Add one sample of size bytes at stack r (lock held). */
-static void site_add(const track_rec *r, size_t size, uint64_t rate)
+/* Add one sample of size bytes at stack r to shard t (its lock held). */
+static void site_add(track_shard *t, const track_rec *r, size_t size, uint64_t rate)
 {
     uint64_t h = 0xcbf29ce484222325ULL ^ r->npc;
     for (uint32_t i = 0; i < r->npc; i++)
@@ -528,14 +547,14 @@ static void site_add(const track_rec *r, size_t size, uint64_t rate)
     double p = rate <= 1 ? 1.0 : 1.0 - exp_neg((double)size / (double)rate);
     double w = p > 0 ? 1.0 / p : 1.0;
     for (size_t probe = 0; probe < SITE_SLOTS; probe++) {
-        struct site_slot *s = &g_sites[(h + probe) & (SITE_SLOTS - 1)];
+        site_slot *s = &t->sites[(h + probe) & (SITE_SLOTS - 1)];
         if (s->hash == 0) {
-            if (g_sites_used >= SITE_SLOTS * 3 / 4)
+            if (t->sites_used >= SITE_SLOTS * 3 / 4)
                 break;
             s->hash = h;
             s->npc = r->npc;
             memcpy(s->pc, r->pc, sizeof s->pc);
-            g_sites_used++;
+            t->sites_used++;
         } else if (s->hash != h || s->npc != r->npc ||
                    memcmp(s->pc, r->pc, r->npc * sizeof r->pc[0]) != 0) {
             continue;
@@ -544,22 +563,62 @@ static void site_add(const track_rec *r, size_t size, uint64_t rate)
         s->bytes += w * (double)size;
         return;
     }
-    g_sites_dropped++;
+    t->sites_dropped++;
+}
+
+/* malloc (zero = false) or calloc (zero = true) of a tracked block whose
+ * stack comes from walk (NULL: none); a profiler's sample (rate > 0) also
+ * counts in its shard's per-stack totals. */
+ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_backtrace_fn walk,
+                                         uint64_t rate)
+{
+    if (size > SIZE_MAX - TRACK_OFF) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    char *real = zero ? __libc_calloc(1, size + TRACK_OFF) : __libc_malloc(size + TRACK_OFF);
+    if (!real)
+        return NULL;
+    track_rec *r = (track_rec *)real;
+    int n = 0;
+    if (walk) {
+        t_self.in_hook = 1;              /* the walker's own allocations: plain */
+        n = walk(r->pc, DRIP_ALLOC_MAX_FRAMES);
+        t_self.in_hook = 0;
+    }
+    r->npc = n > 0 ? (uint32_t)n : 0;
+    void *user = block_init(real, TRACK_OFF, size);
+    hdr_of(user)->magic = ALLOC_TRACKED;
+    track_shard *t = my_shard();
+    r->owner = t;
+    r->serial = ++t_track_serial;
+    r->prev = NULL;
+    shard_lock(t);
+    r->next = t->head;
+    if (t->head)
+        t->head->prev = r;
+    t->head = r;
+    r->linked = 1;
+    t->count++;
+    if (rate)
+        site_add(t, r, size, rate);
+    shard_unlock(t);
+    return user;
+}
+
+/* A block tracked for the failure sweep (the sweep's walker). */
+ALLOC_SLOW static void *track_alloc(size_t size, bool zero)
+{
+    return track_alloc_with(size, zero, atomic_load_explicit(&g_track, memory_order_acquire), 0);
 }
 
 /* A block sampled by the profiler (the profiler's walker), counted in the
  * per-stack totals. */
 ALLOC_SLOW static void *track_alloc_sampled(size_t size, bool zero)
 {
-    void *user = track_alloc_with(size, zero,
-                                  atomic_load_explicit(&g_prof_walk, memory_order_acquire));
-    if (user) {
-        pthread_mutex_lock(&g_track_lock);
-        site_add((const track_rec *)((char *)user - TRACK_OFF), size,
-                 atomic_load_explicit(&g_prof_rate, memory_order_relaxed));
-        pthread_mutex_unlock(&g_track_lock);
-    }
-    return user;
+    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
+    return track_alloc_with(size, zero, atomic_load_explicit(&g_prof_walk, memory_order_acquire),
+                            rate ? rate : 1);
 }
 
 /* ======================================================================
@@ -1190,6 +1249,53 @@ drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
     return old;
 }
 
+/* This thread's stack, [lo, hi), found once (pthread_getattr_np may
+ * allocate: the allocator's hook flag makes that allocation plain). */
+static __thread uintptr_t t_stack_lo, t_stack_hi;
+
+static bool stack_bounds(void)
+{
+    if (t_stack_hi)
+        return true;
+    pthread_attr_t attr;
+    if (pthread_getattr_np(pthread_self(), &attr) != 0)
+        return false;
+    void *addr = NULL;
+    size_t size = 0;
+    int rc = pthread_attr_getstack(&attr, &addr, &size);
+    pthread_attr_destroy(&attr);
+    if (rc != 0 || !addr || !size)
+        return false;
+    t_stack_lo = (uintptr_t)addr;
+    t_stack_hi = (uintptr_t)addr + size;
+    return true;
+}
+
+int drip_alloc_walk_fp(void **pcs, int max)
+{
+    if (!stack_bounds())
+        return 0;
+    uintptr_t *fp = __builtin_frame_address(0);
+    int n = 0;
+    while (n < max) {
+        uintptr_t at = (uintptr_t)fp;
+        /* fp[0] (the caller's fp) and fp[1] (the return address) must lie
+         * in this thread's stack, or the chain is broken (a frame without
+         * a frame pointer, or the end). */
+        if (at < t_stack_lo || at + 2 * sizeof(uintptr_t) > t_stack_hi || (at & 7))
+            break;
+        void *ret = (void *)fp[1];
+        if (!ret)
+            break;
+        pcs[n++] = ret;
+        uintptr_t *next = (uintptr_t *)fp[0];
+        if (next <= fp)                  /* stacks grow down: callers are above */
+            break;
+        fp = next;
+    }
+    return n;
+}
+
 /* The walker used when drip_alloc_track_start is given none: no stacks. */
 static int caller_only(void **pcs, int max)
 {
@@ -1207,15 +1313,22 @@ bool drip_alloc_track_start(drip_alloc_backtrace_fn walk)
     return true;
 }
 
+static void shard_reset_sites(track_shard *t, void *arg)
+{
+    (void)arg;
+    shard_lock(t);
+    if (t->sites_used)                   /* never touch the pages of an unused table */
+        memset(t->sites, 0, sizeof t->sites);
+    t->sites_used = 0;
+    t->sites_dropped = 0;
+    shard_unlock(t);
+}
+
 bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
 {
     if (passthrough() || rate == 0)
         return false;
-    pthread_mutex_lock(&g_track_lock);
-    memset(g_sites, 0, sizeof g_sites);
-    g_sites_used = 0;
-    g_sites_dropped = 0;
-    pthread_mutex_unlock(&g_track_lock);
+    each_shard(shard_reset_sites, NULL);
     atomic_store(&g_prof_walk, walk ? walk : caller_only);
     atomic_store(&g_prof_rate, rate);
     return true;
@@ -1231,26 +1344,41 @@ uint64_t drip_alloc_profile_rate(void)
     return atomic_load(&g_prof_rate);
 }
 
-size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
+/* Reading shards into a caller's array: where it is, how full. */
+typedef struct shard_read {
+    drip_alloc_site  *sites;
+    drip_alloc_block *blocks;
+    size_t            n, max;
+    uint64_t          dropped;
+} shard_read;
+
+static void shard_sites(track_shard *t, void *arg)
 {
-    size_t n = 0;
-    pthread_mutex_lock(&g_track_lock);
-    for (size_t i = 0; i < SITE_SLOTS; i++) {
-        const struct site_slot *s = &g_sites[i];
+    shard_read *rd = arg;
+    shard_lock(t);
+    for (size_t i = 0; t->sites_used && i < SITE_SLOTS; i++) {
+        const site_slot *s = &t->sites[i];
         if (!s->hash)
             continue;
-        if (n < max) {
-            out[n].npc = (int)s->npc;
-            memcpy(out[n].pc, s->pc, sizeof s->pc);
-            out[n].objects = s->objects;
-            out[n].bytes = s->bytes;
+        if (rd->n < rd->max) {
+            rd->sites[rd->n].npc = (int)s->npc;
+            memcpy(rd->sites[rd->n].pc, s->pc, sizeof s->pc);
+            rd->sites[rd->n].objects = s->objects;
+            rd->sites[rd->n].bytes = s->bytes;
         }
-        n++;
+        rd->n++;
     }
+    rd->dropped += t->sites_dropped;
+    shard_unlock(t);
+}
+
+size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
+{
+    shard_read rd = {.sites = out, .max = max};
+    each_shard(shard_sites, &rd);
     if (dropped)
-        *dropped = g_sites_dropped;
-    pthread_mutex_unlock(&g_track_lock);
-    return n;
+        *dropped = rd.dropped;
+    return rd.n;
 }
 
 void drip_alloc_track_stop(void)
@@ -1259,34 +1387,48 @@ void drip_alloc_track_stop(void)
     slow_update();
 }
 
-size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
+static void shard_blocks(track_shard *t, void *arg)
 {
-    pthread_mutex_lock(&g_track_lock);
-    size_t i = 0;
-    for (track_rec *r = g_track_head; r && i < max; r = r->next, i++) {
+    shard_read *rd = arg;
+    shard_lock(t);
+    for (track_rec *r = t->head; r; r = r->next, rd->n++) {
+        if (rd->n >= rd->max)
+            continue;
         const alloc__hdr *h = (const alloc__hdr *)((char *)r + TRACK_OFF - HDR);
-        out[i].ptr = (const char *)r + TRACK_OFF;
-        out[i].size = h->size;
-        out[i].serial = r->serial;
-        out[i].npc = (int)r->npc;
-        memcpy(out[i].pc, r->pc, sizeof r->pc);
+        drip_alloc_block *b = &rd->blocks[rd->n];
+        b->ptr = (const char *)r + TRACK_OFF;
+        b->size = h->size;
+        b->serial = r->serial;
+        b->npc = (int)r->npc;
+        memcpy(b->pc, r->pc, sizeof r->pc);
     }
-    size_t total = g_track_count;
-    pthread_mutex_unlock(&g_track_lock);
-    return total;
+    shard_unlock(t);
 }
 
-void drip_alloc_track_forget(void)
+size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
 {
-    pthread_mutex_lock(&g_track_lock);
-    for (track_rec *r = g_track_head, *next; r; r = next) {
+    shard_read rd = {.blocks = out, .max = max};
+    each_shard(shard_blocks, &rd);
+    return rd.n;
+}
+
+static void shard_forget(track_shard *t, void *arg)
+{
+    (void)arg;
+    shard_lock(t);
+    for (track_rec *r = t->head, *next; r; r = next) {
         next = r->next;
         alloc__hdr *h = (alloc__hdr *)((char *)r + TRACK_OFF - HDR);
         h->magic = ALLOC_COUNTED;
         r->linked = 0;
         r->prev = r->next = NULL;
     }
-    g_track_head = NULL;
-    g_track_count = 0;
-    pthread_mutex_unlock(&g_track_lock);
+    t->head = NULL;
+    t->count = 0;
+    shard_unlock(t);
+}
+
+void drip_alloc_track_forget(void)
+{
+    each_shard(shard_forget, NULL);
 }

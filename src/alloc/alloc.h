@@ -82,10 +82,18 @@ drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook);
 
 typedef int (*drip_alloc_backtrace_fn)(void **pcs, int max);
 
+/* A walker by frame pointers: an order of magnitude cheaper than an
+ * unwinder, and complete only through code built with
+ * -fno-omit-frame-pointer (Drip and its built-ins are; glibc and plugins
+ * built without it end the walk early, never wrongly: every frame must lie
+ * in the calling thread's stack).  Fits drip_alloc_backtrace_fn; meant for
+ * precise profiles, where every allocation is walked. */
+int drip_alloc_walk_fp(void **pcs, int max);
+
 typedef struct drip_alloc_block {
     const void *ptr;                      /* the user pointer */
     size_t      size;                     /* requested size */
-    uint64_t    serial;                   /* 1, 2, ... in allocation order */
+    uint64_t    serial;                   /* 1, 2, ... in the allocating thread's order */
     int         npc;
     void       *pc[DRIP_ALLOC_MAX_FRAMES];
 } drip_alloc_block;
@@ -97,7 +105,8 @@ bool drip_alloc_track_start(drip_alloc_backtrace_fn walk);
 /* Stop tracking new allocations; tracked blocks stay listed until freed. */
 void drip_alloc_track_stop(void);
 
-/* Copy up to max listed blocks (newest first) into out; returns how many
+/* Copy up to max listed blocks (newest first within each thread's shard)
+ * into out; returns how many
  * are listed in all, which may be more than max.  Takes the list's lock
  * and never allocates; call it from a thread whose counting is off if out
  * is to be allocated first. */
@@ -126,7 +135,7 @@ uint64_t drip_alloc_profile_rate(void);       /* 0 when off */
  * not): estimated allocations and bytes (each sample scaled by the inverse
  * of its chance of being sampled).  Copies up to max into out and returns
  * how many stacks there are; *dropped (if not NULL) gets the samples that
- * found no room in the fixed table of 4096 stacks.  Never allocates. */
+ * found no room (each thread's table holds 768 stacks).  Never allocates. */
 typedef struct drip_alloc_site {
     int    npc;
     void  *pc[DRIP_ALLOC_MAX_FRAMES];

@@ -79,3 +79,10 @@ size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *drop
         *dropped = 0;
     return 0;
 }
+
+int drip_alloc_walk_fp(void **pcs, int max)
+{
+    (void)pcs;
+    (void)max;
+    return 0;
+}
