@@ -215,8 +215,8 @@ void drip_profiler_finish(uint64_t iteration, int fd)
     nsites = drip_alloc_profile_sites(sites, nsites, &dropped);
     for (size_t i = 0; i < nsites; i++) {
         stack_sum *s = find_stack(&all, &n, &cap, sites[i].npc, sites[i].pc);
-        s->alloc_bytes = sites[i].bytes;
-        s->alloc_objects = sites[i].objects;
+        s->alloc_bytes += sites[i].bytes;            /* one entry per thread shard */
+        s->alloc_objects += sites[i].objects;
     }
     free(sites);
 
