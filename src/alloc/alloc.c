@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include "alloc.h"
+#include "alloc_parts.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -1068,119 +1069,6 @@ void *pvalloc(size_t size)
  * allocate, so it is looked up once in libc's ELF symbol table.
  * ---------------------------------------------------------------------- */
 
-typedef size_t (*usable_fn)(void *);
-
-struct usable_lookup {
-    uintptr_t self;    /* an address inside the object holding this file */
-    usable_fn found;
-};
-
-static uint32_t gnu_hash(const char *s)
-{
-    uint32_t h = 5381;
-    for (; *s; s++)
-        h = h * 33 + (unsigned char)*s;
-    return h;
-}
-
-static uint32_t sysv_hash(const char *s)
-{
-    uint32_t h = 0;
-    for (; *s; s++) {
-        h = (h << 4) + (unsigned char)*s;
-        uint32_t g = h & 0xf0000000u;
-        h ^= g >> 24;
-        h &= ~g;
-    }
-    return h;
-}
-
-static const ElfW(Sym) *elf_lookup(const char *name, const ElfW(Sym) *symtab,
-                                   const char *strtab, const uint32_t *gnu,
-                                   const uint32_t *sysv)
-{
-    if (gnu) {
-        uint32_t nbuckets = gnu[0], symoffset = gnu[1], bloom_words = gnu[2];
-        const uint32_t *buckets =
-            (const uint32_t *)((const ElfW(Addr) *)(gnu + 4) + bloom_words);
-        const uint32_t *chain = buckets + nbuckets;
-        uint32_t h = gnu_hash(name);
-        uint32_t i = nbuckets ? buckets[h % nbuckets] : 0;
-        if (i < symoffset)
-            return NULL;
-        for (;; i++) {
-            uint32_t h2 = chain[i - symoffset];
-            if ((h | 1) == (h2 | 1) && strcmp(strtab + symtab[i].st_name, name) == 0)
-                return &symtab[i];
-            if (h2 & 1)
-                return NULL;
-        }
-    }
-    if (sysv) {
-        uint32_t nbucket = sysv[0];
-        const uint32_t *bucket = sysv + 2, *chain = bucket + nbucket;
-        for (uint32_t i = nbucket ? bucket[sysv_hash(name) % nbucket] : 0; i; i = chain[i])
-            if (strcmp(strtab + symtab[i].st_name, name) == 0)
-                return &symtab[i];
-    }
-    return NULL;
-}
-
-static int usable_lookup_cb(struct dl_phdr_info *info, size_t len, void *arg)
-{
-    struct usable_lookup *lk = arg;
-    const ElfW(Dyn) *dyn = NULL;
-    (void)len;
-    for (int i = 0; i < info->dlpi_phnum; i++) {
-        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
-        if (ph->p_type == PT_LOAD && lk->self >= start && lk->self - start < ph->p_memsz)
-            return 0;                          /* that is us: look further */
-        if (ph->p_type == PT_DYNAMIC)
-            dyn = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr);
-    }
-    if (!dyn)
-        return 0;
-
-    const ElfW(Sym) *symtab = NULL;
-    const char *strtab = NULL;
-    const uint32_t *gnu = NULL, *sysv = NULL;
-    for (; dyn->d_tag != DT_NULL; dyn++) {
-        uintptr_t p = dyn->d_un.d_ptr;
-        if (p < info->dlpi_addr)               /* not relocated by ld.so (vdso) */
-            p += info->dlpi_addr;
-        switch (dyn->d_tag) {
-        case DT_SYMTAB:   symtab = (const ElfW(Sym) *)p; break;
-        case DT_STRTAB:   strtab = (const char *)p; break;
-        case DT_GNU_HASH: gnu = (const uint32_t *)p; break;
-        case DT_HASH:     sysv = (const uint32_t *)p; break;
-        default: break;
-        }
-    }
-    if (!symtab || !strtab || (!gnu && !sysv))
-        return 0;
-    const ElfW(Sym) *s = elf_lookup("malloc_usable_size", symtab, strtab, gnu, sysv);
-    if (!s || s->st_shndx == SHN_UNDEF || ELF64_ST_TYPE(s->st_info) != STT_FUNC)
-        return 0;
-    lk->found = (usable_fn)(info->dlpi_addr + s->st_value);
-    return 1;
-}
-
-ALLOC_SLOW static size_t usable_passthrough(void *p)
-{
-    static _Atomic(usable_fn) cached;
-    static _Atomic int looked_up;
-    usable_fn fn = atomic_load_explicit(&cached, memory_order_acquire);
-    if (!fn && !atomic_load_explicit(&looked_up, memory_order_acquire)) {
-        struct usable_lookup lk = { (uintptr_t)&usable_lookup_cb, NULL };
-        dl_iterate_phdr(usable_lookup_cb, &lk);
-        fn = lk.found;
-        atomic_store_explicit(&cached, fn, memory_order_release);
-        atomic_store_explicit(&looked_up, 1, memory_order_release);
-    }
-    return fn ? fn(p) : 0;    /* 0 if not found: too small is safe, too big is not */
-}
-
 size_t malloc_usable_size(void *p)
 {
     if (!p) {
@@ -1189,7 +1077,7 @@ size_t malloc_usable_size(void *p)
         return 0;
     }
     if (passthrough())
-        return usable_passthrough(p);
+        return drip__alloc_usable_passthrough(p);
     alloc__hdr *h = hdr_of(p);
     CHECK_MAGIC("malloc_usable_size", p, h);
     return h->size;
@@ -1247,53 +1135,6 @@ drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook)
     drip_alloc_fail_hook old = atomic_exchange(&g_fail, hook);
     slow_update();
     return old;
-}
-
-/* This thread's stack, [lo, hi), found once (pthread_getattr_np may
- * allocate: the allocator's hook flag makes that allocation plain). */
-static __thread uintptr_t t_stack_lo, t_stack_hi;
-
-static bool stack_bounds(void)
-{
-    if (t_stack_hi)
-        return true;
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0)
-        return false;
-    void *addr = NULL;
-    size_t size = 0;
-    int rc = pthread_attr_getstack(&attr, &addr, &size);
-    pthread_attr_destroy(&attr);
-    if (rc != 0 || !addr || !size)
-        return false;
-    t_stack_lo = (uintptr_t)addr;
-    t_stack_hi = (uintptr_t)addr + size;
-    return true;
-}
-
-int drip_alloc_walk_fp(void **pcs, int max)
-{
-    if (!stack_bounds())
-        return 0;
-    uintptr_t *fp = __builtin_frame_address(0);
-    int n = 0;
-    while (n < max) {
-        uintptr_t at = (uintptr_t)fp;
-        /* fp[0] (the caller's fp) and fp[1] (the return address) must lie
-         * in this thread's stack, or the chain is broken (a frame without
-         * a frame pointer, or the end). */
-        if (at < t_stack_lo || at + 2 * sizeof(uintptr_t) > t_stack_hi || (at & 7))
-            break;
-        void *ret = (void *)fp[1];
-        if (!ret)
-            break;
-        pcs[n++] = ret;
-        uintptr_t *next = (uintptr_t *)fp[0];
-        if (next <= fp)                  /* stacks grow down: callers are above */
-            break;
-        fp = next;
-    }
-    return n;
 }
 
 /* The walker used when drip_alloc_track_start is given none: no stacks. */
