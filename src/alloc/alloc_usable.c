@@ -8,7 +8,7 @@
  * this file.  libc only; never calls malloc.
  */
 #define _GNU_SOURCE
-#include "alloc_parts.h"
+#include "alloc_internal.h"
 
 #include <elf.h>
 #include <link.h>
