@@ -216,8 +216,9 @@ static void parse_psite(drip_profile_result *p, char *rest)
     }
 }
 
-static void parse_line(watch *w, char *line)
+static void parse_line(void *arg, char *line)
 {
+    watch *w = arg;
     drip_result *r = w->r;
     char *rest = strchr(line, ' ');
     if (rest)
@@ -273,20 +274,35 @@ static void parse_line(watch *w, char *line)
     }
 }
 
-/* Append bytes read from the worker and parse each complete line. */
-static void feed(watch *w, const char *buf, size_t n)
+int drip__read_lines(int fd, uint64_t deadline_ns, strbuf *pending,
+                     void (*line)(void *arg, char *text), void *arg)
 {
-    sb_appendn(&w->pending, buf, n);
-    char *start = w->pending.buf, *nl;
-    while ((nl = memchr(start, '\n', w->pending.len - (size_t)(start - w->pending.buf)))) {
+    uint64_t now = drip_now_ns();
+    uint64_t left_ms = deadline_ns > now ? (deadline_ns - now) / 1000000 + 1 : 0;
+    struct pollfd p = {fd, POLLIN, 0};
+    int pr = poll(&p, 1, left_ms < 100 ? (int)left_ms : 100);
+    if (pr < 0 && errno != EINTR)
+        return -1;
+    if (pr <= 0)
+        return 0;
+    char buf[8192];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0)
+        return -1;                           /* EOF: the worker has ended */
+    sb_appendn(pending, buf, (size_t)n);
+    char *start = pending->buf, *nl;
+    while ((nl = memchr(start, '\n', pending->len - (size_t)(start - pending->buf)))) {
         *nl = '\0';
-        parse_line(w, start);
+        line(arg, start);
         start = nl + 1;
     }
-    size_t left = w->pending.len - (size_t)(start - w->pending.buf);
-    memmove(w->pending.buf, start, left);
-    w->pending.len = left;
-    w->pending.buf[left] = '\0';
+    size_t left = pending->len - (size_t)(start - pending->buf);
+    memmove(pending->buf, start, left);
+    pending->len = left;
+    pending->buf[left] = '\0';
+    return 1;
 }
 
 /* The last non-empty line of a worker's log (at most 200 bytes of it), or
@@ -427,20 +443,8 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
             why_killed = RSS_KILLED;
             break;
         }
-        uint64_t left_ms = (deadline - now) / 1000000 + 1;
-        struct pollfd p = {pfd[0], POLLIN, 0};
-        int pr = poll(&p, 1, left_ms < 100 ? (int)left_ms : 100);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (pr <= 0)
-            continue;
-        char buf[8192];
-        ssize_t n = read(pfd[0], buf, sizeof buf);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
+        if (drip__read_lines(pfd[0], deadline, &w.pending, parse_line, &w) < 0)
             break;                           /* EOF: the worker has ended */
-        feed(&w, buf, (size_t)n);
     }
     if (why_killed != RUNNING)
         kill(-pid, SIGKILL);

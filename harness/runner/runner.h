@@ -75,7 +75,16 @@ void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_
  * Leaves DRIP_CLASS_UNKNOWN when r has no verdict at all.  Cannot fail. */
 void drip_classify(drip_result *r);
 
-/* ---- shared by runner.c and vgpass.c ---- */
+/* ---- shared by runner.c, sweep.c and vgpass.c ---- */
+
+/* Wait (until deadline_ns, at most 100 ms) for the worker's protocol pipe
+ * fd, read what is there and call line(arg, text) for each complete line
+ * (text is NUL-terminated and may be modified), keeping a partial line in
+ * *pending.  Returns 1 when it read something, 0 when nothing came (poll
+ * again), -1 at EOF or on a read error: the worker has ended. */
+struct strbuf;
+int drip__read_lines(int fd, uint64_t deadline_ns, struct strbuf *pending,
+                     void (*line)(void *arg, char *text), void *arg);
 
 /* In a forked child about to exec a worker: make it a process-group leader,
  * send stdout and stderr to log_path (when not NULL), read stdin from

@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +46,9 @@ static drip_sweep_finding *add_finding(drip_sweep_result *sw, int mode, uint64_t
     return f;
 }
 
-static void parse_line(sweep_watch *w, char *line)
+static void parse_line(void *arg, char *line)
 {
+    sweep_watch *w = arg;
     drip_sweep_result *sw = &w->r->sweep;
     char *rest = strchr(line, ' ');
     if (rest)
@@ -110,21 +110,6 @@ static void parse_line(sweep_watch *w, char *line)
         if (!w->error)
             w->error = xstrdup(rest);
     }
-}
-
-static void feed(sweep_watch *w, const char *buf, size_t n)
-{
-    sb_appendn(&w->pending, buf, n);
-    char *start = w->pending.buf, *nl;
-    while ((nl = memchr(start, '\n', w->pending.len - (size_t)(start - w->pending.buf)))) {
-        *nl = '\0';
-        parse_line(w, start);
-        start = nl + 1;
-    }
-    size_t left = w->pending.len - (size_t)(start - w->pending.buf);
-    memmove(w->pending.buf, start, left);
-    w->pending.len = left;
-    w->pending.buf[left] = '\0';
 }
 
 /* In the child: log (appended: every worker of the sweep shares it), fds,
@@ -206,21 +191,9 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
             how = ENDED_HANG;
             break;
         }
-        uint64_t left_ms = (deadline - now) / 1000000 + 1;
-        struct pollfd p = {pfd[0], POLLIN, 0};
-        int pr = poll(&p, 1, left_ms < 100 ? (int)left_ms : 100);
-        if (pr < 0 && errno != EINTR)
-            break;
-        if (pr <= 0)
-            continue;
-        char buf[8192];
-        ssize_t n = read(pfd[0], buf, sizeof buf);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0)
-            break;
         w->trial_started = false;
-        feed(w, buf, (size_t)n);
+        if (drip__read_lines(pfd[0], deadline, &w->pending, parse_line, w) < 0)
+            break;                           /* EOF: the worker has ended */
         if (w->trial_started)
             deadline = drip_now_ns() + sc->sweep.timeout_ns;
     }
