@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "html.h"
+#include "report.h"
 #include "../util/util.h"
 
 #define DASH "\xE2\x80\x93"
@@ -486,8 +487,10 @@ static void growing_sites(FILE *out, const drip_result *r)
         fputs("every allocation", out);
     fprintf(out, "), live sampled blocks at iteration %" PRIu64 " and %" PRIu64 "; pprof: "
             "<span class=\"mono\">", p->early_iteration, p->late_iteration);
-    drip__html_escape(out, r->name ? r->name : "?", false);
-    fputs(".growth.pb.gz</span></p>\n", out);
+    char *pb = drip_report_file_name(r->name, ".growth.pb.gz");
+    drip__html_escape(out, pb, false);
+    free(pb);
+    fputs("</span></p>\n", out);
     if (!n) {
         fputs("<p class=\"why\"><span class=\"ok\">no site grew</span></p>\n", out);
         free(idx);

@@ -40,9 +40,4 @@ int drip_results_read_csv(const char *path, drip_result *r, char **err);
  * results.json path, malloc'd. */
 char *drip_results_dir_of(const char *path, char **json_path);
 
-/* The CSV file name a report gives scenario `name` (must match
- * write_dir.c): "NAME.csv" with anything outside [A-Za-z0-9._-] as '_'.
- * malloc'd; cannot fail. */
-char *drip_results_csv_name(const char *name);
-
 #endif /* DRIP_REPORT_READ_H */

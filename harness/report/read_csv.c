@@ -10,20 +10,6 @@
 
 #include "../util/util.h"
 
-char *drip_results_csv_name(const char *name)
-{
-    strbuf sb = {0};
-    name = name && *name ? name : "scenario";
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-';
-        sb_appendn(&sb, ok ? &c : "_", 1);
-    }
-    sb_append(&sb, ".csv");
-    return sb_take(&sb);
-}
-
 /* The sample column a header name stands for, or -1 (ignored). */
 static int column_of(const char *name)
 {

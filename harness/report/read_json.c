@@ -7,6 +7,7 @@
  * null".  The first error stops the read.
  */
 #include "read.h"
+#include "report.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -741,7 +742,7 @@ static int read_samples(const char *dir, drip_run_results *run, const uint64_t *
 {
     for (size_t i = 0; i < run->count; i++) {
         drip_result *r = &run->scenarios[i];
-        char *name = drip_results_csv_name(r->name);
+        char *name = drip_report_file_name(r->name, ".csv");
         char *path = xasprintf("%s/%s", dir, name);
         int rc = drip_results_read_csv(path, r, err);
         if (rc == 0 && r->nsamples != nsamples[i]) {

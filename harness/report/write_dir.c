@@ -16,43 +16,6 @@
 
 #include "../util/util.h"
 
-/* mkdir -p.  Returns 0, or -1 with errno set. */
-static int mkdir_p(const char *dir)
-{
-    if (!*dir) {
-        errno = ENOENT;
-        return -1;
-    }
-    char *path = xstrdup(dir);
-    int rc = 0;
-    for (char *p = path + 1; ; p++) {       /* +1: a leading '/' is not a component */
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            rc = -1;
-            break;
-        }
-        *p = saved;
-        if (!saved)
-            break;
-    }
-    if (rc == 0) {                          /* EEXIST may mean a file of that name */
-        struct stat st;
-        if (stat(dir, &st) != 0)
-            rc = -1;
-        else if (!S_ISDIR(st.st_mode)) {
-            errno = ENOTDIR;
-            rc = -1;
-        }
-    }
-    int saved_errno = errno;
-    free(path);
-    errno = saved_errno;
-    return rc;
-}
-
 typedef int (*writer_fn)(const void *what, FILE *out);
 
 static int write_json(const void *run, FILE *out)  { return drip_report_json(run, out); }
@@ -100,10 +63,7 @@ done:
     return rc;
 }
 
-/* A scenario name as a file name.  Loaded names are [A-Za-z0-9._-]+ already;
- * anything else (a '/' above all) becomes '_' so a file never lands outside
- * the directory.  Caller frees. */
-static char *file_name(const char *name, const char *ext)
+char *drip_report_file_name(const char *name, const char *ext)
 {
     strbuf sb = {0};
     name = name && *name ? name : "scenario";
@@ -120,7 +80,7 @@ static char *file_name(const char *name, const char *ext)
 int drip_report_write_dir(const drip_run_results *run, const char *dir, char **err)
 {
     *err = NULL;
-    if (mkdir_p(dir) != 0) {
+    if (drip_mkdir_p(dir) != 0) {
         *err = xasprintf("cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
@@ -140,7 +100,7 @@ int drip_report_write_dir(const drip_run_results *run, const char *dir, char **e
         for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
             if (files[f].profile && (!r->profile.ran || r->profile.partial))
                 continue;
-            char *name = file_name(r->name, files[f].ext);
+            char *name = drip_report_file_name(r->name, files[f].ext);
             int rc = write_file(dir, name, files[f].fn, r, err);
             free(name);
             if (rc != 0)
