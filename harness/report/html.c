@@ -139,14 +139,6 @@ static void header(FILE *out, const drip_run_results *run)
     fputs("</div></div></header>\n", out);
 }
 
-static bool has_expectation(const drip_result *r, int m)
-{
-    for (size_t i = 0; i < r->nexpects; i++)
-        if (r->expects[i].metric == m)
-            return true;
-    return false;
-}
-
 /* The metrics worth a glance, as the terminal picks them: every metric an
  * expectation names, and any gauge that grew. */
 static void key_slopes(FILE *out, const drip_result *r)
@@ -154,10 +146,7 @@ static void key_slopes(FILE *out, const drip_result *r)
     fputs("<div class=\"chips\">", out);
     for (int m = 0; m < DRIP_M_COUNT; m++) {
         const drip_metric_result *mr = &r->metrics[m];
-        bool grew = mr->measured && !drip_metrics[m].cumulative &&
-                    (mr->fit.verdict == DRIP_VERDICT_GROWING ||
-                     mr->fit.verdict == DRIP_VERDICT_BOUNDED);
-        if (!grew && !has_expectation(r, m))
+        if (!drip_result_metric_shown(r, m))
             continue;
         fprintf(out, "<span class=\"chip\"><span class=\"k\">%s</span> ", drip_metrics[m].name);
         if (mr->measured) {

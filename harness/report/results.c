@@ -71,6 +71,18 @@ const char *drip_class_name(drip_leak_class c)
     return c > DRIP_CLASS_UNKNOWN && c <= DRIP_CLASS_HANDLE ? names[c] : NULL;
 }
 
+bool drip_result_metric_shown(const drip_result *r, int m)
+{
+    const drip_metric_result *mr = &r->metrics[m];
+    if (mr->measured && !drip_metrics[m].cumulative &&
+        (mr->fit.verdict == DRIP_VERDICT_GROWING || mr->fit.verdict == DRIP_VERDICT_BOUNDED))
+        return true;
+    for (size_t i = 0; i < r->nexpects; i++)
+        if (r->expects[i].metric == m)
+            return true;
+    return false;
+}
+
 const char *drip_trial_outcome_name(drip_trial_outcome o)
 {
     switch (o) {

@@ -277,6 +277,12 @@ void drip_result_add_warning(drip_result *r, const char *fmt, ...)
 void drip_result_add_sample(drip_result *r, const drip_sample *s);
 void drip_run_results_free(drip_run_results *run);
 
+/* Is metric m worth a glance in a one-line summary of r?  Every metric an
+ * expectation names, and any gauge that grew (growing or bounded; a
+ * running total such as allocs always grows, so only when asked for).
+ * The terminal line and report.html's summary pick metrics by this. */
+bool drip_result_metric_shown(const drip_result *r, int m);
+
 /* Counts over the run. */
 typedef struct drip_run_counts { size_t pass, fail, error; } drip_run_counts;
 drip_run_counts drip_run_results_count(const drip_run_results *run);

@@ -44,14 +44,6 @@ static void append_one_line(strbuf *sb, const char *s)
     }
 }
 
-static bool has_expectation(const drip_result *r, int m)
-{
-    for (size_t i = 0; i < r->nexpects; i++)
-        if (r->expects[i].metric == m)
-            return true;
-    return false;
-}
-
 /* "heap_bytes +310.2 B/iter growing, heap_objects +1.00 objects/iter growing";
  * returns false when there is nothing to show. */
 static bool append_metrics(strbuf *sb, const drip_result *r)
@@ -59,11 +51,7 @@ static bool append_metrics(strbuf *sb, const drip_result *r)
     bool any = false;
     for (int m = 0; m < DRIP_M_COUNT; m++) {
         const drip_metric_result *mr = &r->metrics[m];
-        /* A running total (allocs) always grows: shown only when asked for. */
-        bool grew = mr->measured && !drip_metrics[m].cumulative &&
-                    (mr->fit.verdict == DRIP_VERDICT_GROWING ||
-                     mr->fit.verdict == DRIP_VERDICT_BOUNDED);
-        if (!grew && !has_expectation(r, m))
+        if (!drip_result_metric_shown(r, m))
             continue;
         sb_append(sb, any ? ", " : "");
         any = true;
