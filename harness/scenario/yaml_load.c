@@ -232,6 +232,24 @@ int drip__text(drip__loader *ld, const yaml_event_t *v, const char *path,
     return 1;
 }
 
+int drip__choice(drip__loader *ld, const yaml_event_t *v, const char *path, const char *want,
+                 const char *const *names, int n, int *index)
+{
+    const char *text;
+    char shown[DRIP__SHOWN];
+    int r = drip__text(ld, v, path, want, &text);
+    if (r <= 0)
+        return r;
+    for (int i = 0; i < n; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *index = i;
+            return 1;
+        }
+    drip__problem(ld, drip__pos(v), "'%s' must be %s, got '%s'", path, want,
+                  drip__shown(text, shown));
+    return 0;
+}
+
 int drip__want(drip__loader *ld, const yaml_event_t *v, const char *path,
                yaml_event_type_t type)
 {

@@ -147,22 +147,13 @@ static int set_sweep_limit(drip__loader *ld, void *obj, const yaml_event_t *v, c
 /* `mode: transient | persistent | both`. */
 static int set_sweep_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    drip_sweep_spec *sw = obj;
-    const char *text;
-    char shown[DRIP__SHOWN];
-    int r = drip__text(ld, v, path, "transient, persistent or both", &text);
-    if (r <= 0)
-        return r;
-    if (strcmp(text, "transient") == 0)
-        sw->modes = DRIP_SWEEP_TRANSIENT;
-    else if (strcmp(text, "persistent") == 0)
-        sw->modes = DRIP_SWEEP_PERSISTENT;
-    else if (strcmp(text, "both") == 0)
-        sw->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
-    else
-        drip__problem(ld, drip__pos(v), "'%s' must be transient, persistent or both, got '%s'",
-                      path, drip__shown(text, shown));
-    return 0;
+    static const char *const names[] = {"transient", "persistent", "both"};
+    static const unsigned modes[] = {DRIP_SWEEP_TRANSIENT, DRIP_SWEEP_PERSISTENT,
+                                     DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT};
+    int i, r = drip__choice(ld, v, path, "transient, persistent or both", names, 3, &i);
+    if (r > 0)
+        ((drip_sweep_spec *)obj)->modes = modes[i];
+    return r < 0 ? -1 : 0;
 }
 
 #define SW(f) .off = offsetof(drip_sweep_spec, f), .size = sizeof(((drip_sweep_spec *)0)->f)
@@ -200,22 +191,13 @@ int drip__set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const ch
 /* `mode: off | sampled | precise`. */
 static int set_profile_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    drip_profile_spec *pr = obj;
-    const char *text;
-    char shown[DRIP__SHOWN];
-    int r = drip__text(ld, v, path, "off, sampled or precise", &text);
-    if (r <= 0)
-        return r;
-    if (strcmp(text, "off") == 0)
-        pr->mode = DRIP_PROFILE_OFF;
-    else if (strcmp(text, "sampled") == 0)
-        pr->mode = DRIP_PROFILE_SAMPLED;
-    else if (strcmp(text, "precise") == 0)
-        pr->mode = DRIP_PROFILE_PRECISE;
-    else
-        drip__problem(ld, drip__pos(v), "'%s' must be off, sampled or precise, got '%s'", path,
-                      drip__shown(text, shown));
-    return 0;
+    static const char *const names[] = {"off", "sampled", "precise"};
+    static const drip_profile_mode modes[] = {DRIP_PROFILE_OFF, DRIP_PROFILE_SAMPLED,
+                                              DRIP_PROFILE_PRECISE};
+    int i, r = drip__choice(ld, v, path, "off, sampled or precise", names, 3, &i);
+    if (r > 0)
+        ((drip_profile_spec *)obj)->mode = modes[i];
+    return r < 0 ? -1 : 0;
 }
 
 static const drip__field profile_fields[] = {

@@ -62,6 +62,11 @@ int  drip__skip(drip__loader *ld, const yaml_event_t *v);
  * v) when it is; otherwise "'path' must be WANT, got ..." and 0. */
 int  drip__text(drip__loader *ld, const yaml_event_t *v, const char *path,
                 const char *want, const char **text);
+/* v must be one of the n plain words names[] (WANT says them: "off,
+ * sampled or precise"): 1 and *index when it is; otherwise "'path' must
+ * be WANT, got ..." and 0 (-1 after a syntax error, as drip__text). */
+int  drip__choice(drip__loader *ld, const yaml_event_t *v, const char *path, const char *want,
+                  const char *const *names, int n, int *index);
 /* v must start a node of `type` (a mapping or a sequence): 1 when it does;
  * 0 when v is null (an empty value stands for an empty collection); else
  * "'path' must be a mapping, got ..." and 0. */
