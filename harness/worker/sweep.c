@@ -97,13 +97,18 @@ static drip_alloc_block *take_survivors(size_t *n)
     return b;
 }
 
-/* Same allocation site and size?  The stacks are compared frame by frame:
- * the trial's iteration number is the same in every trial, so an ordinary
- * block comes from the same call path each time. */
+/* The same stack, frame by frame? */
+static bool same_stack(const drip_alloc_block *a, const drip_alloc_block *b)
+{
+    return a->npc == b->npc && memcmp(a->pc, b->pc, (size_t)a->npc * sizeof a->pc[0]) == 0;
+}
+
+/* Same allocation site and size?  The trial's iteration number is the same
+ * in every trial, so an ordinary block comes from the same call path each
+ * time. */
 static bool same_site(const drip_alloc_block *a, const drip_alloc_block *b)
 {
-    return a->size == b->size && a->npc == b->npc &&
-           memcmp(a->pc, b->pc, (size_t)a->npc * sizeof a->pc[0]) == 0;
+    return a->size == b->size && same_stack(a, b);
 }
 
 /* Run one trial.  k = 0 is the reference (no fault).  On return *fired is
@@ -190,9 +195,7 @@ static void report_trial(sweeper *s, uint64_t k, uint64_t fired, int rc,
         bytes += b->size;
         blocks++;
         size_t j = 0;
-        while (j < nsites && !(sites[j].first->npc == b->npc &&
-                               memcmp(sites[j].first->pc, b->pc,
-                                      (size_t)b->npc * sizeof b->pc[0]) == 0))
+        while (j < nsites && !same_stack(sites[j].first, b))
             j++;
         if (j == nsites)
             sites[nsites++].first = b;
