@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
@@ -253,7 +254,7 @@ int cmd_exercise(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    drip_runner_opts o = {.self_exe = drip_self_exe, .interrupted = &interrupted};
+    drip_runner_opts o = {.self_exe = drip_self_exe, .report_fd = -1, .interrupted = &interrupted};
     drip_exercise ex = {0};
     drip_run_results run = {.complete = true};
     const char *report_dir = NULL;
@@ -324,6 +325,11 @@ int cmd_exercise(int argc, char **argv)
         goto cleanup;
     }
     o.log_dir = logs;
+    o.report_fd = open(logs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (o.report_fd < 0) {
+        drip_cli_error("cannot open report directory %s: %s", logs, strerror(errno));
+        goto cleanup;
+    }
     o.plugin = so;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -362,6 +368,8 @@ cleanup:
     free(include);
     free(tmp);
     free(so);
+    if (o.report_fd >= 0)
+        close(o.report_fd);
     free(logs);
     return rc;
 }

@@ -3,6 +3,7 @@
  * everything but what is done to each scenario. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
 #include <signal.h>
@@ -159,7 +160,7 @@ static int run_command(int argc, char **argv, bool sweep)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    drip_runner_opts o = {.self_exe = drip_self_exe, .interrupted = &interrupted};
+    drip_runner_opts o = {.self_exe = drip_self_exe, .report_fd = -1, .interrupted = &interrupted};
     char *report_dir = NULL;
     char **filters = NULL;
     size_t nfilters = 0, fcap = 0;
@@ -305,6 +306,11 @@ static int run_command(int argc, char **argv, bool sweep)
         goto cleanup;
     }
     o.log_dir = report_dir;
+    o.report_fd = open(report_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (o.report_fd < 0) {
+        drip_cli_error("cannot open report directory %s: %s", report_dir, strerror(errno));
+        goto cleanup;
+    }
 
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -378,6 +384,8 @@ cleanup:
     drip_diags_free(&diags);
     free(filters);
     free(selected);
+    if (o.report_fd >= 0)
+        close(o.report_fd);
     free(report_dir);
     return rc;
 }

@@ -33,7 +33,7 @@ int cmd_worker(int argc, char **argv)
         {"plugin", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
-    drip_runner_opts o = {0};
+    drip_runner_opts o = {.report_fd = -1};
     unsigned long long index = 0, fd = DRIP_WORKER_FD, v, from_k = 1;
     unsigned sweep = 0;
     int opt;

@@ -487,7 +487,7 @@ static void growing_sites(FILE *out, const drip_result *r)
         fputs("every allocation", out);
     fprintf(out, "), live sampled blocks at iteration %" PRIu64 " and %" PRIu64 "; pprof: "
             "<span class=\"mono\">", p->early_iteration, p->late_iteration);
-    char *pb = drip_report_file_name(r->name, ".growth.pb.gz");
+    char *pb = drip_results_file_name(r->name, ".growth.pb.gz");
     drip__html_escape(out, pb, false);
     free(pb);
     fputs("</span></p>\n", out);

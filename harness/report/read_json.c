@@ -742,7 +742,7 @@ static int read_samples(const char *dir, drip_run_results *run, const uint64_t *
 {
     for (size_t i = 0; i < run->count; i++) {
         drip_result *r = &run->scenarios[i];
-        char *name = drip_report_file_name(r->name, ".csv");
+        char *name = drip_results_file_name(r->name, ".csv");
         char *path = xasprintf("%s/%s", dir, name);
         int rc = drip_results_read_csv(path, r, err);
         if (rc == 0 && r->nsamples != nsamples[i]) {

@@ -44,11 +44,6 @@ int drip_report_terminal_line(const drip_result *r, FILE *out, bool color);
 int drip_report_terminal_summary(const drip_run_results *run, const char *report_dir,
                                  FILE *out, bool color);
 
-/* The file in a report folder for scenario `name` with extension ext
- * (".csv", ".heap.pb.gz"...).  Loaded names are [A-Za-z0-9._-]+ already;
- * anything else (a '/' above all) becomes '_' so a file never lands
- * outside the folder.  Caller frees. */
-char *drip_report_file_name(const char *name, const char *ext);
 
 /* Write results.json, junit.xml, report.html and <name>.csv for each
  * scenario into dir (and, for a scenario with a site profile,

@@ -63,20 +63,6 @@ done:
     return rc;
 }
 
-char *drip_report_file_name(const char *name, const char *ext)
-{
-    strbuf sb = {0};
-    name = name && *name ? name : "scenario";
-    for (const char *p = name; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-';
-        sb_appendn(&sb, ok ? &c : "_", 1);
-    }
-    sb_append(&sb, ext);
-    return sb_take(&sb);
-}
-
 int drip_report_write_dir(const drip_run_results *run, const char *dir, char **err)
 {
     *err = NULL;
@@ -100,7 +86,7 @@ int drip_report_write_dir(const drip_run_results *run, const char *dir, char **e
         for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
             if (files[f].profile && (!r->profile.ran || r->profile.partial))
                 continue;
-            char *name = drip_report_file_name(r->name, files[f].ext);
+            char *name = drip_results_file_name(r->name, files[f].ext);
             int rc = write_file(dir, name, files[f].fn, r, err);
             free(name);
             if (rc != 0)

@@ -237,3 +237,17 @@ drip_run_counts drip_run_results_count(const drip_run_results *run)
     }
     return c;
 }
+
+char *drip_results_file_name(const char *name, const char *ext)
+{
+    strbuf sb = {0};
+    name = name && *name ? name : "scenario";
+    for (const char *p = name; *p; p++) {
+        char c = *p;
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        sb_appendn(&sb, ok ? &c : "_", 1);
+    }
+    sb_append(&sb, ext);
+    return sb_take(&sb);
+}

@@ -287,4 +287,10 @@ bool drip_result_metric_shown(const drip_result *r, int m);
 typedef struct drip_run_counts { size_t pass, fail, error; } drip_run_counts;
 drip_run_counts drip_run_results_count(const drip_run_results *run);
 
+/* The file in a report folder for scenario `name` with extension ext
+ * (".csv", ".heap.pb.gz"...).  Loaded names are [A-Za-z0-9._-]+ already;
+ * anything else (a '/' above all) becomes '_' so a file never lands
+ * outside the folder.  Caller frees. */
+char *drip_results_file_name(const char *name, const char *ext);
+
 #endif /* DRIP_RESULTS_H */

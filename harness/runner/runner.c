@@ -51,296 +51,9 @@ void drip_runner_apply_plugin(const drip_runner_opts *o, drip_scenario *sc)
     sc->plugin = xstrdup(o->plugin);
 }
 
-/* ---- the child ------------------------------------------------------------ */
-
-void drip__child_setup(const char *log_path, int proto_fd)
-{
-    setpgid(0, 0);
-    if (log_path) {
-        int lfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (lfd >= 0) {
-            dup2(lfd, STDOUT_FILENO);
-            dup2(lfd, STDERR_FILENO);
-        }
-    }
-    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull >= 0)
-        dup2(devnull, STDIN_FILENO);
-    if (proto_fd < 0)
-        proto_fd = devnull;
-    if (proto_fd >= 0 && proto_fd != DRIP_WORKER_FD) {
-        dup2(proto_fd, DRIP_WORKER_FD);        /* dup2 clears FD_CLOEXEC */
-    } else if (proto_fd == DRIP_WORKER_FD) {
-        int fl = fcntl(proto_fd, F_GETFD);
-        fcntl(proto_fd, F_SETFD, fl & ~FD_CLOEXEC);
-    }
-    close_range(DRIP_WORKER_FD + 1, ~0U, 0);
-}
-
-void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
-                       uint64_t iterations, const char **argv, int *argc, char *buf)
-{
-    int a = *argc;
-    char *idx = buf, *seed = buf + 32, *thr = buf + 64, *it = buf + 96, *dur = buf + 128;
-    snprintf(idx, 32, "%zu", sc->doc_index);
-    argv[a++] = "worker";
-    argv[a++] = "--index";
-    argv[a++] = idx;
-    if (o->seed_set) {
-        snprintf(seed, 32, "%llu", (unsigned long long)o->seed);
-        argv[a++] = "--seed";
-        argv[a++] = seed;
-    }
-    if (threads) {
-        snprintf(thr, 32, "%u", threads);
-        argv[a++] = "--threads";
-        argv[a++] = thr;
-    }
-    if (iterations) {
-        snprintf(it, 32, "%llu", (unsigned long long)iterations);
-        argv[a++] = "--iterations";
-        argv[a++] = it;
-    } else if (o->duration_ns) {
-        snprintf(dur, 32, "%lluns", (unsigned long long)o->duration_ns);
-        argv[a++] = "--duration";
-        argv[a++] = dur;
-    }
-    if (o->plugin) {
-        argv[a++] = "--plugin";
-        argv[a++] = o->plugin;
-    }
-    if (o->profile != DRIP_PROFILE_DEFAULT) {
-        argv[a++] = "--profile";
-        argv[a++] = drip_profile_mode_name(o->profile);
-    }
-    argv[a++] = "--";
-    argv[a++] = sc->file;
-    argv[a] = NULL;
-    *argc = a;
-}
-
-/* In the forked child: wire fds and exec `drip worker`.  Never returns. */
-static void exec_worker(const drip_runner_opts *o, const drip_scenario *sc, int wfd)
-{
-    char *log = o->log_dir ? xasprintf("%s/%s.log", o->log_dir, sc->name) : NULL;
-    drip__child_setup(log, wfd);
-    signal(SIGUSR1, SIG_IGN);         /* a stop request before the worker's handler is
-                                         lost, not fatal (the runner repeats it) */
-    const char *argv[20];
-    char buf[160];
-    int a = 0;
-    argv[a++] = "drip";
-    drip__worker_args(o, sc, o->threads, o->iterations, argv, &a, buf);
-    execv(o->self_exe, (char *const *)argv);
-    fprintf(stderr, "drip: error: cannot start worker %s: %s\n", o->self_exe, strerror(errno));
-    _exit(127);
-}
-
-/* ---- parsing worker lines -------------------------------------------------- */
-
-typedef struct watch {
-    drip_result *r;
-    bool   done, ceiling, stopped;
-    char  *error;
-    uint64_t ceiling_iter;
-    strbuf pending;                    /* a partial line */
-} watch;
-
-/* The next space-separated field of *p with %XX escapes undone, malloc'd
- * ("-" reads as ""), or NULL at the end. */
-static char *next_field(char **p)
-{
-    char *s = *p;
-    while (*s == ' ')
-        s++;
-    if (!*s)
-        return NULL;
-    char *end = strchr(s, ' ');
-    size_t len = end ? (size_t)(end - s) : strlen(s);
-    *p = s + len;
-    if (len == 1 && s[0] == '-')
-        return xstrdup("");
-    char *out = xcalloc(len + 1, 1), *o = out;
-    for (size_t i = 0; i < len; i++) {
-        unsigned hex;
-        if (s[i] == '%' && i + 2 < len + 1 && sscanf(s + i + 1, "%2x", &hex) == 1) {
-            *o++ = (char)hex;
-            i += 2;
-        } else {
-            *o++ = s[i];
-        }
-    }
-    return out;
-}
-
-/* "profile MODE RATE EARLY LATE STACKS DROPPED" */
-static void parse_profile(drip_profile_result *p, char *rest)
-{
-    free(p->mode);
-    p->mode = next_field(&rest);
-    p->rate = strtoull(rest, &rest, 10);
-    p->early_iteration = strtoull(rest, &rest, 10);
-    p->late_iteration = strtoull(rest, &rest, 10);
-    p->stacks = strtoull(rest, &rest, 10);
-    p->dropped = strtoull(rest, &rest, 10);
-    p->ran = p->mode != NULL;
-}
-
-/* "psite EB EO LB LO AB AO N fn file line ..." */
-static void parse_psite(drip_profile_result *p, char *rest)
-{
-    p->sites = xrealloc(p->sites, (p->nsites + 1) * sizeof *p->sites);
-    drip_prof_site *s = &p->sites[p->nsites++];
-    memset(s, 0, sizeof *s);
-    s->early_bytes = strtod(rest, &rest);
-    s->early_objects = strtod(rest, &rest);
-    s->late_bytes = strtod(rest, &rest);
-    s->late_objects = strtod(rest, &rest);
-    s->alloc_bytes = strtod(rest, &rest);
-    s->alloc_objects = strtod(rest, &rest);
-    long nf = strtol(rest, &rest, 10);
-    if (nf < 0 || nf > 64)
-        nf = 0;
-    s->frames = xcalloc((size_t)nf + 1, sizeof *s->frames);
-    for (long i = 0; i < nf; i++) {
-        char *fn = next_field(&rest), *file = next_field(&rest);
-        if (!fn || !file) {
-            free(fn);
-            free(file);
-            break;
-        }
-        s->frames[s->nframes].fn = fn;
-        s->frames[s->nframes].file = file;
-        s->frames[s->nframes].line = (int)strtol(rest, &rest, 10);
-        s->nframes++;
-    }
-}
-
-static void parse_line(void *arg, char *line)
-{
-    watch *w = arg;
-    drip_result *r = w->r;
-    char *rest = strchr(line, ' ');
-    if (rest)
-        *rest++ = '\0';
-    else
-        rest = line + strlen(line);
-
-    if (strcmp(line, "measured") == 0) {
-        for (int m = 0; m < DRIP_M_COUNT; m++)
-            r->metrics[m].measured = strtol(rest, &rest, 10) != 0;
-    } else if (strcmp(line, "sample") == 0) {
-        drip_sample s;
-        for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
-            s.v[c] = strtod(rest, &rest);
-        drip_result_add_sample(r, &s);
-    } else if (strcmp(line, "teardown") == 0) {
-        for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
-            r->after_teardown.v[c] = strtod(rest, &rest);
-        r->has_after_teardown = true;
-    } else if (strcmp(line, "fault") == 0) {
-        r->faults = xrealloc(r->faults, (r->nfaults + 1) * sizeof *r->faults);
-        drip_fault_result *f = &r->faults[r->nfaults];
-        memset(f, 0, sizeof *f);
-        char *sp = strchr(rest, ' ');
-        if (!sp)
-            return;
-        f->point = xstrndup(rest, (size_t)(sp - rest));
-        rest = sp;
-        f->asked = strtoull(rest, &rest, 10);
-        f->fired = strtoull(rest, &rest, 10);
-        while (*rest == ' ' && f->nfirst < DRIP_FAULT_FIRST_MAX)
-            f->first[f->nfirst++] = strtoull(rest, &rest, 10);
-        r->nfaults++;
-    } else if (strcmp(line, "profile") == 0) {
-        parse_profile(&r->profile, rest);
-    } else if (strcmp(line, "psite") == 0) {
-        parse_psite(&r->profile, rest);
-    } else if (strcmp(line, "warn") == 0) {
-        drip_result_add_warning(r, "%s", rest);
-    } else if (strcmp(line, "error") == 0) {
-        if (!w->error)
-            w->error = xstrdup(rest);
-    } else if (strcmp(line, "ceiling") == 0) {
-        w->ceiling = true;
-        strtoll(rest, &rest, 10);
-        w->ceiling_iter = strtoull(rest, &rest, 10);
-    } else if (strcmp(line, "stopped") == 0) {
-        w->stopped = true;
-    } else if (strcmp(line, "done") == 0) {
-        w->done = true;
-        r->iterations = strtoull(rest, &rest, 10);
-        r->failed_iterations = strtoull(rest, &rest, 10);
-    }
-}
-
-int drip__read_lines(int fd, uint64_t deadline_ns, strbuf *pending,
-                     void (*line)(void *arg, char *text), void *arg)
-{
-    uint64_t now = drip_now_ns();
-    uint64_t left_ms = deadline_ns > now ? (deadline_ns - now) / 1000000 + 1 : 0;
-    struct pollfd p = {fd, POLLIN, 0};
-    int pr = poll(&p, 1, left_ms < 100 ? (int)left_ms : 100);
-    if (pr < 0 && errno != EINTR)
-        return -1;
-    if (pr <= 0)
-        return 0;
-    char buf[8192];
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        return 0;
-    if (n <= 0)
-        return -1;                           /* EOF: the worker has ended */
-    sb_appendn(pending, buf, (size_t)n);
-    char *start = pending->buf, *nl;
-    while ((nl = memchr(start, '\n', pending->len - (size_t)(start - pending->buf)))) {
-        *nl = '\0';
-        line(arg, start);
-        start = nl + 1;
-    }
-    size_t left = pending->len - (size_t)(start - pending->buf);
-    memmove(pending->buf, start, left);
-    pending->len = left;
-    pending->buf[left] = '\0';
-    return 1;
-}
-
-/* The last non-empty line of a worker's log (at most 200 bytes of it), or
- * NULL: shown in an error's reason so a crash explains itself. */
-static char *last_line(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    char buf[512];
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > (off_t)sizeof buf - 1 ? size - (off_t)sizeof buf + 1 : 0;
-    ssize_t n = pread(fd, buf, sizeof buf - 1, from);
-    close(fd);
-    if (n <= 0)
-        return NULL;
-    buf[n] = '\0';
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    char *start = strrchr(buf, '\n');
-    start = start ? start + 1 : buf;
-    if (!*start)
-        return NULL;
-    if (strlen(start) > 200)
-        start[200] = '\0';
-    return xstrdup(start);
-}
-
 static uint64_t last_iteration(const drip_result *r)
 {
     return r->nsamples ? (uint64_t)r->samples[r->nsamples - 1].v[DRIP_COL_ITER] : 0;
-}
-
-static int cmp_sample(const void *a, const void *b)
-{
-    double x = ((const drip_sample *)a)->v[DRIP_COL_ITER];
-    double y = ((const drip_sample *)b)->v[DRIP_COL_ITER];
-    return x < y ? -1 : x > y;
 }
 
 /* ---- one scenario ------------------------------------------------------------- */
@@ -377,147 +90,304 @@ static void add_stopped_warning(drip_result *r, const drip_run_spec *run)
                                 (unsigned long long)run->iterations);
 }
 
-void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r)
-{
-    drip_run_spec run = sc->run;
-    drip_runner_apply_overrides(o, &run);
 
+/* ---- what the worker says ----------------------------------------------------- */
+
+/* A run's worker as the runner follows it. */
+typedef struct run_watch {
+    drip_result         *r;
+    const drip_run_spec *run;
+    uint64_t             max_samples;  /* more is a protocol violation */
+    bool                 done, ceiling, stopped;
+    uint64_t             ceiling_iter;
+    char                *error;        /* the worker's first `error` line */
+    char                *violation;    /* the first protocol violation */
+} run_watch;
+
+static void violation(void *arg, const char *why)
+{
+    run_watch *w = arg;
+    if (!w->violation)
+        w->violation = xstrdup(why);
+}
+
+/* A sample line: well formed already; in order and within the plan? */
+static void take_sample(run_watch *w, const double *v)
+{
+    drip_result *r = w->r;
+    if (r->nsamples && v[DRIP_COL_ITER] < r->samples[r->nsamples - 1].v[DRIP_COL_ITER]) {
+        char *why = xasprintf("sample at iteration %.0f after one at %.0f", v[DRIP_COL_ITER],
+                              r->samples[r->nsamples - 1].v[DRIP_COL_ITER]);
+        violation(w, why);
+        free(why);
+        return;
+    }
+    if (!w->run->duration_ns && v[DRIP_COL_ITER] > (double)w->run->iterations) {
+        char *why = xasprintf("sample at iteration %.0f of a %llu-iteration run",
+                              v[DRIP_COL_ITER], (unsigned long long)w->run->iterations);
+        violation(w, why);
+        free(why);
+        return;
+    }
+    if (r->nsamples >= w->max_samples) {
+        char *why = xasprintf("more than %llu samples", (unsigned long long)w->max_samples);
+        violation(w, why);
+        free(why);
+        return;
+    }
+    drip_sample s;
+    memcpy(s.v, v, sizeof s.v);
+    drip_result_add_sample(r, &s);
+}
+
+static void take_fault(drip_result *r, const drip_proto_msg *m)
+{
+    r->faults = xrealloc(r->faults, (r->nfaults + 1) * sizeof *r->faults);
+    drip_fault_result *f = &r->faults[r->nfaults++];
+    memset(f, 0, sizeof *f);
+    f->point = xstrdup(m->u.fault.point);
+    f->asked = m->u.fault.asked;
+    f->fired = m->u.fault.fired;
+    f->nfirst = m->u.fault.nfirst < DRIP_FAULT_FIRST_MAX ? m->u.fault.nfirst
+                                                         : DRIP_FAULT_FIRST_MAX;
+    memcpy(f->first, m->u.fault.first, f->nfirst * sizeof f->first[0]);
+}
+
+static void take_profile(drip_profile_result *p, const drip_proto_msg *m)
+{
+    free(p->mode);
+    p->mode = xstrdup(m->u.profile.mode);
+    p->rate = m->u.profile.rate;
+    p->early_iteration = m->u.profile.early_iteration;
+    p->late_iteration = m->u.profile.late_iteration;
+    p->stacks = m->u.profile.stacks;
+    p->dropped = m->u.profile.dropped;
+    p->ran = true;
+}
+
+static void take_psite(drip_profile_result *p, const drip_proto_msg *m)
+{
+    p->sites = xrealloc(p->sites, (p->nsites + 1) * sizeof *p->sites);
+    drip_prof_site *s = &p->sites[p->nsites++];
+    memset(s, 0, sizeof *s);
+    s->early_bytes = m->u.psite.early_bytes;
+    s->early_objects = m->u.psite.early_objects;
+    s->late_bytes = m->u.psite.late_bytes;
+    s->late_objects = m->u.psite.late_objects;
+    s->alloc_bytes = m->u.psite.alloc_bytes;
+    s->alloc_objects = m->u.psite.alloc_objects;
+    s->frames = xcalloc(m->u.psite.nframes + 1, sizeof *s->frames);
+    for (size_t i = 0; i < m->u.psite.nframes; i++) {
+        s->frames[i].fn = xstrdup(m->u.psite.frames[i].fn);
+        s->frames[i].file = xstrdup(m->u.psite.frames[i].file);
+        s->frames[i].line = m->u.psite.frames[i].line;
+    }
+    s->nframes = m->u.psite.nframes;
+}
+
+static void on_msg(void *arg, const drip_proto_msg *m)
+{
+    run_watch *w = arg;
+    drip_result *r = w->r;
+    if (w->violation)
+        return;                            /* nothing after a violation is believed */
+    switch (m->kind) {
+    case DRIP_PROTO_MEASURED:
+        for (int i = 0; i < DRIP_M_COUNT; i++)
+            r->metrics[i].measured = m->u.measured[i];
+        break;
+    case DRIP_PROTO_SAMPLE:   take_sample(w, m->u.sample); break;
+    case DRIP_PROTO_TEARDOWN:
+        memcpy(r->after_teardown.v, m->u.sample, sizeof r->after_teardown.v);
+        r->has_after_teardown = true;
+        break;
+    case DRIP_PROTO_FAULT:    take_fault(r, m); break;
+    case DRIP_PROTO_PROFILE:  take_profile(&r->profile, m); break;
+    case DRIP_PROTO_PSITE:    take_psite(&r->profile, m); break;
+    case DRIP_PROTO_WARN:     drip_result_add_warning(r, "%s", m->u.text); break;
+    case DRIP_PROTO_ERROR:
+        if (!w->error)
+            w->error = xstrdup(m->u.text);
+        break;
+    case DRIP_PROTO_CEILING:
+        w->ceiling = true;
+        w->ceiling_iter = m->u.ceiling.iteration;
+        break;
+    case DRIP_PROTO_STOPPED:  w->stopped = true; break;
+    case DRIP_PROTO_DONE:
+        if (!w->run->duration_ns && m->u.done.iterations > w->run->iterations) {
+            violation(w, "done with more iterations than planned");
+            break;
+        }
+        w->done = true;
+        r->iterations = m->u.done.iterations;
+        r->failed_iterations = m->u.done.failed;
+        break;
+    default: {
+        char *why = xasprintf("'%s' is a sweep worker's line", drip_proto_kind_name(m->kind));
+        violation(w, why);
+        free(why);
+    }
+    }
+}
+
+/* Samples a worker may send for run: one before the first iteration, one
+ * per epoch, one at the ceiling, and a timed run's ramp and catching up. */
+static uint64_t max_samples(const drip_run_spec *run)
+{
+    if (run->duration_ns)
+        return 5 * DRIP_DURATION_SAMPLES + 100;
+    uint64_t every = run->sample_every ? run->sample_every : 1;
+    return run->iterations / every + 4;
+}
+
+/* ---- one scenario ------------------------------------------------------------- */
+
+enum killed_why { RUNNING, TIMED_OUT, RSS_KILLED, INTERRUPTED, VIOLATION };
+
+/* The result's description of the scenario, before anything ran. */
+static void start_result(const drip_scenario *sc, const drip_run_spec *run, drip_result *r)
+{
     r->name = xstrdup(sc->name);
     r->file = xstrdup(sc->file);
     r->workload = xstrdup(sc->workload ? sc->workload : sc->plugin);
     r->description = xstrdup(sc->description);
-    r->seed = run.seed;
-    r->threads = run.threads;
-    r->iterations_planned = run.iterations;
-    r->duration_planned_s = (double)run.duration_ns / 1e9;
-    r->heap_ceiling = run.heap_ceiling;
-    r->warmup = run.warmup;
+    r->seed = run->seed;
+    r->threads = run->threads;
+    r->iterations_planned = run->iterations;
+    r->duration_planned_s = (double)run->duration_ns / 1e9;
+    r->heap_ceiling = run->heap_ceiling;
+    r->warmup = run->warmup;
+}
 
-    watch w = {.r = r};
-    enum { RUNNING, TIMED_OUT, RSS_KILLED, INTERRUPTED } why_killed = RUNNING;
-    uint64_t t0 = drip_now_ns();
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) < 0) {
-        r->status = DRIP_STATUS_ERROR;
-        r->reason = xasprintf("cannot create a pipe: %s", strerror(errno));
-        return;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(pfd[0]);
-        close(pfd[1]);
-        r->status = DRIP_STATUS_ERROR;
-        r->reason = xasprintf("cannot fork a worker: %s", strerror(errno));
-        return;
-    }
-    if (pid == 0)
-        exec_worker(o, sc, pfd[1]);
-    setpgid(pid, pid);                       /* also in the child: no race */
-    close(pfd[1]);
+/* Start the worker for sc: its log, its command line, its pipe.  Returns 0,
+ * or -1 with r's status and reason set. */
+static int spawn(const drip_runner_opts *o, const drip_scenario *sc, drip_proc *p, int *rd,
+                 int *log_fd, drip_result *r)
+{
+    const char *argv[24];
+    char buf[160], *why = NULL;
+    int a = 0;
+    argv[a++] = o->self_exe;
+    drip__worker_args(o, sc, o->threads, o->iterations, argv, &a, buf);
+    *log_fd = drip__open_log(o, sc->name, ".log");
+    if (drip__start_worker(o, argv, *log_fd, true, p, rd, &why) == 0)
+        return 0;
+    r->status = DRIP_STATUS_ERROR;
+    r->reason = xasprintf("cannot start the worker: %s", why);
+    free(why);
+    return -1;
+}
 
-    uint64_t deadline = t0 + run.timeout_ns < t0 ? UINT64_MAX : t0 + run.timeout_ns;
+/* Follow the worker until it ends, or end it: the deadline, the RSS
+ * backstop, Ctrl-C (first: ask it to stop at the next boundary; second:
+ * kill), a protocol violation.  Reports progress on the way. */
+static enum killed_why follow(const drip_runner_opts *o, const drip_run_spec *run,
+                              drip__watch *watch, run_watch *w, uint64_t t0)
+{
+    uint64_t deadline = t0 + run->timeout_ns < t0 ? UINT64_MAX : t0 + run->timeout_ns;
     uint64_t first_ns = 0, next_progress = 0;
     bool stopping = false;
     for (;;) {
-        if (o->interrupted && *o->interrupted >= 2) {
-            why_killed = INTERRUPTED;
-            break;
-        }
-        if (o->interrupted && *o->interrupted && !w.done) {
-            /* Ctrl-C: end at the next epoch boundary.  Repeated each turn:
-             * one sent before the worker's handler was in place is lost. */
-            kill(pid, SIGUSR1);
+        if (w->violation)
+            return VIOLATION;
+        if (o->interrupted && *o->interrupted >= 2)
+            return INTERRUPTED;
+        if (o->interrupted && *o->interrupted && !w->done) {
+            /* end at the next epoch boundary; repeated each turn: one sent
+             * before the worker's handler was in place is lost */
+            drip_proc_signal(watch->proc, SIGUSR1);
             stopping = true;
         }
-        if (!first_ns && r->nsamples)
+        if (!first_ns && w->r->nsamples)
             first_ns = drip_now_ns();
-        report_progress(o, r, &run, first_ns, stopping, &next_progress);
-        uint64_t now = drip_now_ns();
-        if (now >= deadline) {
-            why_killed = TIMED_OUT;
-            break;
-        }
-        long rss = drip_procfs_rss_bytes(pid);
-        if (rss > 0 && (uint64_t)rss > run.heap_ceiling + RSS_SLACK) {
-            why_killed = RSS_KILLED;
-            break;
-        }
-        if (drip__read_lines(pfd[0], deadline, &w.pending, parse_line, &w) < 0)
-            break;                           /* EOF: the worker has ended */
+        report_progress(o, w->r, run, first_ns, stopping, &next_progress);
+        if (drip_now_ns() >= deadline)
+            return TIMED_OUT;
+        long rss = drip_procfs_rss_bytes(watch->proc->pid);
+        if (rss > 0 && (uint64_t)rss > run->heap_ceiling + RSS_SLACK)
+            return RSS_KILLED;
+        if (drip__watch_turn(watch, deadline) == 0)
+            return w->violation ? VIOLATION : RUNNING;     /* the worker has ended */
     }
-    if (why_killed != RUNNING)
-        kill(-pid, SIGKILL);
-    close(pfd[0]);
+}
 
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    kill(-pid, SIGKILL);                     /* anything the workload left behind */
-    r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
-    qsort(r->samples, r->nsamples, sizeof *r->samples, cmp_sample);
+/* r's status and reason when the run ended in trouble: how it was ended
+ * (why), what the worker said, how it exited. */
+static void conclude_trouble(const drip_run_spec *run, const run_watch *w, enum killed_why why,
+                             int status, drip_result *r)
+{
+    char sec[32], dur[32];
+    unsigned long long at = (unsigned long long)last_iteration(r);
+    if (why == TIMED_OUT) {
+        r->status = DRIP_STATUS_ERROR;
+        drip_fmt_num((double)run->timeout_ns / 1e9, sec, sizeof sec);
+        r->reason = run->duration_ns
+            ? xasprintf("timeout after %s s (iteration %llu of a %s s timed run)", sec, at,
+                        drip_fmt_num((double)run->duration_ns / 1e9, dur, sizeof dur))
+            : xasprintf("timeout after %s s (iteration %llu of %llu)", sec, at,
+                        (unsigned long long)run->iterations);
+    } else if (why == INTERRUPTED) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xstrdup("interrupted");
+        r->interrupted = true;
+    } else if (why == VIOLATION) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("protocol violation: %s (the worker was stopped; something in "
+                              "its process wrote to the runner's pipe)", w->violation);
+    } else if (why == RSS_KILLED) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("killed: resident memory passed the heap ceiling + 512 MiB "
+                              "(iteration %llu)", at);
+    } else if (w->error) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xstrdup(w->error);
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = r->nsamples
+            ? xasprintf("crashed: SIG%s (%s) near iteration %llu", sigabbrev_np(sig),
+                        strsignal(sig), at)
+            : xasprintf("crashed: SIG%s (%s) before the first iteration", sigabbrev_np(sig),
+                        strsignal(sig));
+    } else if (w->ceiling) {
+        r->heap_ceiling_hit = true;
+    } else if (!w->done) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = WIFEXITED(status) && WEXITSTATUS(status) != 0
+            ? xasprintf("worker exited with status %d before finishing (iteration %llu)",
+                        WEXITSTATUS(status), at)
+            : xasprintf("worker exited before finishing (iteration %llu)", at);
+    }
+}
+
+/* After the worker: the fault forms, iterations, a stop's warning, the
+ * cut-off last line, trouble, and the worker's last words in an error. */
+static void conclude(const drip_runner_opts *o, const drip_scenario *sc,
+                     const drip_run_spec *run, run_watch *w, const drip__watch *watch,
+                     enum killed_why why, drip_result *r)
+{
     for (size_t i = 0; i < r->nfaults; i++)          /* the form is the scenario's */
         for (size_t j = 0; j < sc->nfaults; j++)
-            if (r->faults[i].point && strcmp(r->faults[i].point, sc->faults[j].point) == 0) {
+            if (strcmp(r->faults[i].point, sc->faults[j].point) == 0) {
                 r->faults[i].rate = sc->faults[j].rate;
                 drip_fault_result_set_schedule(&r->faults[i], sc->faults[j].every,
                                                sc->faults[j].nth, sc->faults[j].nnth);
             }
-    if (!w.done)
-        r->iterations = w.ceiling ? w.ceiling_iter : last_iteration(r);
-    if (w.stopped && w.done) {
+    if (!w->done)
+        r->iterations = w->ceiling ? w->ceiling_iter : last_iteration(r);
+    if (w->stopped && w->done) {
         r->interrupted = true;
-        add_stopped_warning(r, &run);
+        add_stopped_warning(r, run);
     }
-
-    char sec[32], dur[32];
-    if (why_killed == TIMED_OUT) {
-        r->status = DRIP_STATUS_ERROR;
-        if (run.duration_ns)
-            r->reason = xasprintf("timeout after %s s (iteration %llu of a %s s timed run)",
-                                  drip_fmt_num((double)run.timeout_ns / 1e9, sec, sizeof sec),
-                                  (unsigned long long)last_iteration(r),
-                                  drip_fmt_num((double)run.duration_ns / 1e9, dur, sizeof dur));
-        else
-            r->reason = xasprintf("timeout after %s s (iteration %llu of %llu)",
-                                  drip_fmt_num((double)run.timeout_ns / 1e9, sec, sizeof sec),
-                                  (unsigned long long)last_iteration(r),
-                                  (unsigned long long)run.iterations);
-    } else if (why_killed == INTERRUPTED) {
-        r->status = DRIP_STATUS_ERROR;
-        r->reason = xstrdup("interrupted");
-        r->interrupted = true;
-    } else if (why_killed == RSS_KILLED) {
-        r->status = DRIP_STATUS_ERROR;
-        r->reason = xasprintf("killed: resident memory passed the heap ceiling + 512 MiB "
-                              "(iteration %llu)", (unsigned long long)last_iteration(r));
-    } else if (w.error) {
-        r->status = DRIP_STATUS_ERROR;
-        r->reason = xstrdup(w.error);
-    } else if (WIFSIGNALED(status)) {
-        int sig = WTERMSIG(status);
-        r->status = DRIP_STATUS_ERROR;
-        if (r->nsamples)
-            r->reason = xasprintf("crashed: SIG%s (%s) near iteration %llu", sigabbrev_np(sig),
-                                  strsignal(sig), (unsigned long long)last_iteration(r));
-        else
-            r->reason = xasprintf("crashed: SIG%s (%s) before the first iteration",
-                                  sigabbrev_np(sig), strsignal(sig));
-    } else if (w.ceiling) {
-        r->heap_ceiling_hit = true;
-    } else if (!w.done) {
-        r->status = DRIP_STATUS_ERROR;
-        if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-            r->reason = xasprintf("worker exited with status %d before finishing "
-                                  "(iteration %llu)", WEXITSTATUS(status),
-                                  (unsigned long long)last_iteration(r));
-        else
-            r->reason = xasprintf("worker exited before finishing (iteration %llu)",
-                                  (unsigned long long)last_iteration(r));
+    if (watch->reader.len && why == RUNNING && w->done && !w->violation) {
+        w->violation = xasprintf("a last line without its newline ('%.40s')", watch->reader.buf);
+        why = VIOLATION;
     }
-    if (o->log_dir && r->status == DRIP_STATUS_ERROR) {
-        char *log = xasprintf("%s/%s.log", o->log_dir, sc->name);
-        char *last = last_line(log);
+    conclude_trouble(run, w, why, watch->proc->status, r);
+    if (r->status == DRIP_STATUS_ERROR && o->log_dir) {
+        char *log = drip__log_path(o, sc->name, ".log");
+        char *last = drip__log_last_line(log);
         char *msg = last ? xasprintf("%s; worker said: %s (%s)", r->reason, last, log)
                          : xasprintf("%s (worker output: %s)", r->reason, log);
         free(last);
@@ -525,7 +395,31 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
         free(r->reason);
         r->reason = msg;
     }
+}
+
+void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r)
+{
+    drip_run_spec run = sc->run;
+    drip_runner_apply_overrides(o, &run);
+    start_result(sc, &run, r);
+
+    uint64_t t0 = drip_now_ns();
+    drip_proc proc;
+    int rd = -1, log_fd = -1;
+    if (spawn(o, sc, &proc, &rd, &log_fd, r) < 0)
+        goto out;
+    run_watch w = {.r = r, .run = &run, .max_samples = max_samples(&run)};
+    drip__watch watch = {.proc = &proc, .rd = rd, .on_msg = on_msg, .on_bad = violation,
+                         .arg = &w};
+    enum killed_why why = follow(o, &run, &watch, &w, t0);
+    drip_proc_end(&proc);                   /* the worker and all it started */
+    drip__watch_close(&watch);
+    r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
+    conclude(o, sc, &run, &w, &watch, why, r);
     free(w.error);
-    sb_free(&w.pending);
+    free(w.violation);
+out:
+    if (log_fd >= 0)
+        close(log_fd);
     drip_judge(sc, r);
 }

@@ -13,13 +13,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "proc/proc.h"
 #include "results/progress.h"
 #include "results/results.h"
 #include "scenario/scenario.h"
+#include "worker/protocol.h"
 
 typedef struct drip_runner_opts {
     const char *self_exe;        /* the drip executable to start as worker */
-    const char *log_dir;         /* worker stdout/stderr go to LOG_DIR/NAME.log; NULL: inherit */
+    const char *log_dir;         /* the report directory, for messages and paths in results */
+    int         report_fd;       /* the report directory, where workers' logs and valgrind's
+                                    XML are created (drip_create_at); -1: none */
     bool        seed_set;        /* --seed given: overrides run.seed */
     uint64_t    seed;
     uint32_t    threads;         /* 0: the scenario's run.threads */
@@ -75,31 +79,60 @@ void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_
  * Leaves DRIP_CLASS_UNKNOWN when r has no verdict at all.  Cannot fail. */
 void drip_classify(drip_result *r);
 
-/* ---- shared by runner.c, sweep.c and vgpass.c ---- */
-
-/* Wait (until deadline_ns, at most 100 ms) for the worker's protocol pipe
- * fd, read what is there and call line(arg, text) for each complete line
- * (text is NUL-terminated and may be modified), keeping a partial line in
- * *pending.  Returns 1 when it read something, 0 when nothing came (poll
- * again), -1 at EOF or on a read error: the worker has ended. */
-struct strbuf;
-int drip__read_lines(int fd, uint64_t deadline_ns, struct strbuf *pending,
-                     void (*line)(void *arg, char *text), void *arg);
-
-/* In a forked child about to exec a worker: make it a process-group leader,
- * send stdout and stderr to log_path (when not NULL), read stdin from
- * /dev/null, put proto_fd on the protocol fd (DRIP_WORKER_FD; -1: /dev/null)
- * and close every fd above it. */
-void drip__child_setup(const char *log_path, int proto_fd);
+/* ---- shared by runner.c, sweep.c and vgpass.c (spawn.c) ---- */
 
 /* Append "worker --index I [--seed S] [--threads T] [--iterations N |
  * --duration D] [--plugin P] [--profile MODE] -- FILE" to argv at *argc
  * (room for 18 more entries plus NULL), with the numbers formatted into buf
- * (at least 160 bytes, alive until exec).  seed and duration come from o
- * (duration only when iterations is 0); threads and iterations 0 are left
- * out. */
+ * (at least 160 bytes, alive until the start).  seed and duration come
+ * from o (duration only when iterations is 0); threads and iterations 0
+ * are left out. */
 void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
                        uint64_t iterations, const char **argv, int *argc, char *buf);
+
+/* Create the scenario's file NAME+EXT (e.g. ".log") fresh in the report
+ * directory (drip_create_at: never through a link).  Returns the fd, or
+ * -1 when there is no report directory or it cannot be created. */
+int drip__open_log(const drip_runner_opts *o, const char *name, const char *ext);
+
+/* "LOG_DIR/NAME+EXT" for messages (malloc'd), or NULL without a report
+ * directory. */
+char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ext);
+
+/* Start argv (argv[0] the executable) as a worker through the proc module,
+ * its output to log_fd (-1: dropped), with a protocol pipe on fd 3 when
+ * with_pipe (its read end, non-blocking, in *proto_rd; else fd 3 is
+ * /dev/null and *proto_rd is -1).  Returns 0, or -1 with *why malloc'd
+ * and nothing running. */
+int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int log_fd,
+                       bool with_pipe, drip_proc *p, int *proto_rd, char **why);
+
+/* Following a worker: its process, its pipe and what to do with a line. */
+typedef struct drip__watch {
+    drip_proc        *proc;
+    int               rd;            /* the protocol pipe's read end; -1 once closed */
+    drip_proto_reader reader;
+    void            (*on_msg)(void *arg, const drip_proto_msg *m);
+    void            (*on_bad)(void *arg, const char *why);   /* a line that is not the
+                                                                protocol; NULL: dropped */
+    void             *arg;
+} drip__watch;
+
+/* One turn of following a worker: wait at most 100 ms (and not past
+ * deadline_ns) for lines or its exit, and hand each complete line to
+ * on_msg (or on_bad).  Returns 1 while the worker runs, 0 once it has
+ * exited and what its pipe held then was read.  Never waits for the
+ * pipe's end of file: a descendant holding the pipe open, or a worker that
+ * closed it, changes nothing. */
+int drip__watch_turn(drip__watch *w, uint64_t deadline_ns);
+
+/* Close the watch's pipe (idempotent).  w->reader.len > 0 afterwards means
+ * the last line was cut off. */
+void drip__watch_close(drip__watch *w);
+
+/* The last non-empty line of a worker's log (at most 200 bytes of it), or
+ * NULL: shown in an error's reason so a crash explains itself. */
+char *drip__log_last_line(const char *path);
 
 /* Fill *p with what r's samples so far say (progress.c): iterations at the
  * last sample, the rate over the last few samples, the live heap, a

@@ -30,7 +30,6 @@ typedef struct sweep_watch {
     bool         current_done;    /* its result line arrived */
     bool         ended, limited;
     char        *error;
-    strbuf       pending;
     bool         trial_started;   /* a trial line since the last poll: reset the deadline */
 } sweep_watch;
 
@@ -46,92 +45,92 @@ static drip_sweep_finding *add_finding(drip_sweep_result *sw, int mode, uint64_t
     return f;
 }
 
-static void parse_line(void *arg, char *line)
+static void on_msg(void *arg, const drip_proto_msg *m)
 {
     sweep_watch *w = arg;
     drip_sweep_result *sw = &w->r->sweep;
-    char *rest = strchr(line, ' ');
-    if (rest)
-        *rest++ = '\0';
-    else
-        rest = line + strlen(line);
-
-    if (strcmp(line, "trial") == 0) {
-        w->current_k = strtoull(rest, NULL, 10);
+    switch (m->kind) {
+    case DRIP_PROTO_TRIAL:
+        w->current_k = m->u.n;
         w->current_done = false;
         w->trial_started = true;
-    } else if (strcmp(line, "result") == 0) {
-        uint64_t k = strtoull(rest, &rest, 10);
-        strtoull(rest, &rest, 10);                    /* faults fired */
-        long rc = strtol(rest, &rest, 10);
-        uint64_t bytes = strtoull(rest, &rest, 10);
-        uint64_t blocks = strtoull(rest, &rest, 10);
+        break;
+    case DRIP_PROTO_RESULT:
         w->current_done = true;
         sw->trials[w->mode]++;
-        if (rc != 0)
+        if (m->u.result.rc != 0)
             sw->failed[w->mode]++;
-        if (blocks == 0) {
+        if (m->u.result.blocks == 0) {
             sw->clean[w->mode]++;
         } else {
-            drip_sweep_finding *f = add_finding(sw, w->mode, k, DRIP_TRIAL_LEAK);
-            f->leaked_bytes = bytes;
-            f->leaked_blocks = blocks;
+            drip_sweep_finding *f = add_finding(sw, w->mode, m->u.result.k, DRIP_TRIAL_LEAK);
+            f->leaked_bytes = m->u.result.bytes;
+            f->leaked_blocks = m->u.result.blocks;
         }
-    } else if (strcmp(line, "site") == 0) {
-        uint64_t k = strtoull(rest, &rest, 10);
+        break;
+    case DRIP_PROTO_SITE: {
         drip_sweep_finding *f = sw->nfindings ? &sw->findings[sw->nfindings - 1] : NULL;
-        if (!f || f->k != k || f->mode != w->mode || f->nsites >= DRIP_SWEEP_SITES_MAX)
-            return;
+        if (!f || f->k != m->u.site.k || f->mode != w->mode || f->nsites >= DRIP_SWEEP_SITES_MAX)
+            break;
         f->sites = xrealloc(f->sites, (f->nsites + 1) * sizeof *f->sites);
         drip_sweep_site *s = &f->sites[f->nsites++];
-        s->bytes = strtoull(rest, &rest, 10);
-        s->blocks = strtoull(rest, &rest, 10);
-        s->stack = xstrdup(*rest == ' ' ? rest + 1 : rest);
-    } else if (strcmp(line, "reference") == 0) {
-        uint64_t bytes = strtoull(rest, &rest, 10);
-        uint64_t blocks = strtoull(rest, &rest, 10);
-        uint64_t allocs = strtoull(rest, &rest, 10);
+        s->bytes = m->u.site.bytes;
+        s->blocks = m->u.site.blocks;
+        s->stack = xstrdup(m->u.site.stack);
+        break;
+    }
+    case DRIP_PROTO_REFERENCE:
         if (!sw->allocations[w->mode]) {
-            sw->reference_bytes = bytes;
-            sw->reference_blocks = blocks;
-            sw->allocations[w->mode] = allocs;
+            sw->reference_bytes = m->u.reference.bytes;
+            sw->reference_blocks = m->u.reference.blocks;
+            sw->allocations[w->mode] = m->u.reference.allocs;
         }
-    } else if (strcmp(line, "end") == 0) {
+        break;
+    case DRIP_PROTO_END:
         w->ended = true;
         sw->complete[w->mode] = true;
-    } else if (strcmp(line, "limit") == 0) {
+        break;
+    case DRIP_PROTO_LIMIT:
         w->ended = w->limited = true;
-    } else if (strcmp(line, "warn") == 0) {
+        break;
+    case DRIP_PROTO_WARN:
         for (size_t i = 0; i < w->r->nwarnings; i++)
-            if (strcmp(w->r->warnings[i], rest) == 0)
+            if (strcmp(w->r->warnings[i], m->u.text) == 0)
                 return;                               /* every worker says it again */
-        drip_result_add_warning(w->r, "%s", rest);
-    } else if (strcmp(line, "error") == 0) {
+        drip_result_add_warning(w->r, "%s", m->u.text);
+        break;
+    case DRIP_PROTO_ERROR:
         if (!w->error)
-            w->error = xstrdup(rest);
+            w->error = xstrdup(m->u.text);
+        break;
+    default:
+        if (!w->error)
+            w->error = xasprintf("protocol violation: '%s' is not a sweep worker's line",
+                                 drip_proto_kind_name(m->kind));
     }
 }
 
-/* In the child: log (appended: every worker of the sweep shares it), fds,
- * exec `drip worker --sweep MODE --from K`.  Never returns. */
-static void exec_sweep_worker(const drip_runner_opts *o, const drip_scenario *sc, int mode,
-                              uint64_t from_k, int wfd)
+static void on_bad(void *arg, const char *why)
 {
-    if (o->log_dir) {
-        char *log = xasprintf("%s/%s.sweep.log", o->log_dir, sc->name);
-        int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (lfd >= 0) {
-            dup2(lfd, STDOUT_FILENO);
-            dup2(lfd, STDERR_FILENO);
-        }
-    }
-    drip__child_setup(NULL, wfd);
+    sweep_watch *w = arg;
+    if (!w->error)
+        w->error = xasprintf("protocol violation: %s", why);
+}
+
+enum ended { ENDED_EXIT, ENDED_HANG, ENDED_INTERRUPTED };
+
+/* Start one worker at from_k and follow it to its end; every worker of
+ * the sweep shares the log log_fd.  Returns how it ended; *status is its
+ * wait status.  -1 when it could not start (reason in w->error). */
+static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_watch *w,
+                      uint64_t from_k, int log_fd, int *status)
+{
     char idx[32], seed[32], from[32];
     const char *argv[16];
     int a = 0;
     snprintf(idx, sizeof idx, "%zu", sc->doc_index);
     snprintf(from, sizeof from, "%llu", (unsigned long long)from_k);
-    argv[a++] = "drip";
+    argv[a++] = o->self_exe;
     argv[a++] = "worker";
     argv[a++] = "--index";
     argv[a++] = idx;
@@ -141,42 +140,20 @@ static void exec_sweep_worker(const drip_runner_opts *o, const drip_scenario *sc
         argv[a++] = seed;
     }
     argv[a++] = "--sweep";
-    argv[a++] = mode_names[mode];
+    argv[a++] = mode_names[w->mode];
     argv[a++] = "--from";
     argv[a++] = from;
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
-    execv(o->self_exe, (char *const *)argv);
-    fprintf(stderr, "drip: error: cannot start worker %s: %s\n", o->self_exe, strerror(errno));
-    _exit(127);
-}
-
-enum ended { ENDED_EXIT, ENDED_HANG, ENDED_INTERRUPTED };
-
-/* Start one worker at from_k and follow it to its end.  Returns how it
- * ended; *status is its wait status.  -1 when it could not start (reason
- * in w->error). */
-static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_watch *w,
-                      uint64_t from_k, int *status)
-{
-    int pfd[2];
-    if (pipe2(pfd, O_CLOEXEC) < 0) {
-        w->error = xasprintf("cannot create a pipe: %s", strerror(errno));
+    drip_proc proc;
+    int rd;
+    char *why = NULL;
+    if (drip__start_worker(o, argv, log_fd, true, &proc, &rd, &why) < 0) {
+        w->error = why;
         return -1;
     }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(pfd[0]);
-        close(pfd[1]);
-        w->error = xasprintf("cannot fork a worker: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0)
-        exec_sweep_worker(o, sc, w->mode, from_k, pfd[1]);
-    setpgid(pid, pid);
-    close(pfd[1]);
+    drip__watch watch = {.proc = &proc, .rd = rd, .on_msg = on_msg, .on_bad = on_bad, .arg = w};
 
     /* The reference trial and every later trial each get the timeout. */
     enum ended how = ENDED_EXIT;
@@ -186,29 +163,25 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
             how = ENDED_INTERRUPTED;
             break;
         }
-        uint64_t now = drip_now_ns();
-        if (now >= deadline) {
+        if (drip_now_ns() >= deadline) {
             how = ENDED_HANG;
             break;
         }
         w->trial_started = false;
-        if (drip__read_lines(pfd[0], deadline, &w->pending, parse_line, w) < 0)
-            break;                           /* EOF: the worker has ended */
+        if (drip__watch_turn(&watch, deadline) == 0 || w->error)
+            break;                           /* the worker has ended, or lied */
         if (w->trial_started)
             deadline = drip_now_ns() + sc->sweep.timeout_ns;
     }
-    if (how != ENDED_EXIT)
-        kill(-pid, SIGKILL);
-    close(pfd[0]);
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
-    kill(-pid, SIGKILL);                 /* tasks the workload left behind */
+    drip_proc_end(&proc);                    /* the worker and what the workload left */
+    drip__watch_close(&watch);
+    *status = proc.status;
     return (int)how;
 }
 
 /* Sweep one mode: workers until the mode ends, one per crash or hang. */
 static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r,
-                       int mode)
+                       int mode, int log_fd)
 {
     sweep_watch w = {.r = r, .mode = mode};
     uint64_t from_k = 1;
@@ -217,7 +190,7 @@ static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_
         int status = 0;
         w.current_k = 0;
         w.current_done = false;
-        int how = run_worker(o, sc, &w, from_k, &status);
+        int how = run_worker(o, sc, &w, from_k, log_fd, &status);
         if (how < 0 || w.error)
             break;
         if (how == ENDED_INTERRUPTED) {
@@ -276,7 +249,6 @@ static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_
         w.error = NULL;
     }
     free(w.error);
-    sb_free(&w.pending);
 }
 
 /* Totals, limits and the verdict. */
@@ -332,17 +304,13 @@ void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_
     r->sweep.ran = true;
     r->sweep.modes = sc->sweep.modes;
     r->sweep.warmup = sc->sweep.warmup;
-    if (o->log_dir) {                     /* a fresh log for this sweep's workers */
-        char *log = xasprintf("%s/%s.sweep.log", o->log_dir, sc->name);
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0)
-            close(fd);
-        free(log);
-    }
+    int log_fd = drip__open_log(o, sc->name, ".sweep.log");   /* shared by its workers */
     uint64_t t0 = drip_now_ns();
     for (int m = 0; m < 2 && r->status != DRIP_STATUS_ERROR; m++)
         if (sc->sweep.modes & (m == 0 ? DRIP_SWEEP_TRANSIENT : DRIP_SWEEP_PERSISTENT))
-            sweep_mode(o, sc, r, m);
+            sweep_mode(o, sc, r, m, log_fd);
     r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
+    if (log_fd >= 0)
+        close(log_fd);
     judge_sweep(sc, r);
 }

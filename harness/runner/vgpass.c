@@ -22,6 +22,7 @@
 
 #include "runner.h"
 #include "util/util.h"
+#include "worker/protocol.h"
 #include "valgrind/supp.h"
 #include "valgrind/vgmark.h"
 #include "valgrind/vgxml.h"
@@ -84,74 +85,75 @@ static char *describe_stack(const drip_vg_stack *st)
     return describe_frames(st, false);
 }
 
-/* Start valgrind on `drip worker` for sc; returns the child's pid, or -1.
- * `supp` is the runtime's suppression file (NULL: none). */
-static pid_t start(const drip_runner_opts *o, const drip_scenario *sc, const char *xml,
-                   uint64_t iterations, const char *supp)
+/* Start valgrind on `drip worker` for sc, its XML to xml_fd and its
+ * output to log_fd.  `supp` is the runtime's suppression file (NULL:
+ * none).  Returns 0, or -1 with *why malloc'd. */
+static int start(const drip_runner_opts *o, const drip_scenario *sc, int xml_fd, int log_fd,
+                 uint64_t iterations, const char *supp, drip_proc *p, char **why)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    drip__child_setup(xasprintf("%s/%s.valgrind.log", o->log_dir, sc->name), -1);
     char buf[160];
-    const char **argv = xcalloc(34 + sc->valgrind.nsuppressions, sizeof *argv);
-    int a = 0;
+    const char **argv = xcalloc(36 + sc->valgrind.nsuppressions, sizeof *argv);
+    char **owned = xcalloc(4 + sc->valgrind.nsuppressions, sizeof *owned);
+    int a = 0, nowned = 0;
     argv[a++] = "valgrind";
     argv[a++] = "--tool=memcheck";
     argv[a++] = "--leak-check=full";
     argv[a++] = "--show-leak-kinds=all";
     argv[a++] = "--xml=yes";
-    argv[a++] = xasprintf("--xml-file=%s", xml);
+    argv[a++] = "--xml-fd=4";                /* created under the report directory's fd */
     argv[a++] = "--child-silent-after-fork=yes";
     argv[a++] = "--fair-sched=yes";          /* no starved threads in runtime workloads */
     if (supp)
-        argv[a++] = xasprintf("--suppressions=%s", supp);
+        argv[a++] = owned[nowned++] = xasprintf("--suppressions=%s", supp);
     for (size_t i = 0; i < sc->valgrind.nsuppressions; i++)
-        argv[a++] = xasprintf("--suppressions=%s", sc->valgrind.suppressions[i]);
+        argv[a++] = owned[nowned++] = xasprintf("--suppressions=%s",
+                                                 sc->valgrind.suppressions[i]);
     argv[a++] = o->self_exe;
     drip__worker_args(o, sc, 0, iterations, argv, &a, buf);   /* the worker's lines: /dev/null */
-    execvp("valgrind", (char *const *)argv);
-    _exit(errno == ENOENT ? 127 : 126);
+    drip_proc_spec spec = {.path = "valgrind", .argv = (char *const *)argv, .log_fd = log_fd,
+                           .pass_from = {-1, xml_fd}, .pass_to = {DRIP_WORKER_FD, 4},
+                           .npass = 2};           /* the worker's lines go nowhere */
+    int rc = drip_proc_start(p, &spec, why);
+    for (int i = 0; i < nowned; i++)
+        free(owned[i]);
+    free(owned);
+    free(argv);
+    return rc;
 }
 
-/* Wait for pid until deadline_ns; kill its group when it passes.  Returns
- * the wait status, with *timed_out set when it had to be killed. */
-static int wait_until(pid_t pid, uint64_t deadline_ns, bool *timed_out)
+/* Follow p until it exits or deadline_ns passes (then it is killed, and
+ * *timed_out set); end it and everything it started.  Returns its wait
+ * status. */
+static int wait_until(const drip_runner_opts *o, drip_proc *p, uint64_t deadline_ns,
+                      bool *timed_out)
 {
-    int status = 0;
     *timed_out = false;
-    for (;;) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR))
-            break;
-        if (drip_now_ns() >= deadline_ns) {
+    while (!drip_proc_reap(p)) {
+        if (drip_now_ns() >= deadline_ns || (o->interrupted && *o->interrupted >= 2)) {
             *timed_out = true;
-            kill(-pid, SIGKILL);
-            waitpid(pid, &status, 0);
             break;
         }
-        struct timespec tick = {0, 20 * 1000 * 1000};
-        nanosleep(&tick, NULL);
+        drip_proc_poll(p, NULL, 0, deadline_ns, 100);
     }
-    kill(-pid, SIGKILL);
-    return status;
+    drip_proc_end(p);
+    return p->status;
 }
 
 /* Write the runtime's suppressions (supp.h) to LOG_DIR/drip-runtime.supp
  * and return that path (caller frees); NULL, with a warning on r, when it
  * cannot be written: the pass then runs without them. */
-static char *runtime_suppressions(const char *log_dir, drip_result *r)
+static char *runtime_suppressions(const drip_runner_opts *o, drip_result *r)
 {
-    char *path = xasprintf("%s/drip-runtime.supp", log_dir);
-    FILE *f = fopen(path, "w");
-    bool ok = f && fwrite(drip_vg_runtime_supp, 1, drip_vg_runtime_supp_len, f) ==
-                   drip_vg_runtime_supp_len;
-    if (f && fclose(f) != 0)
+    char *path = xasprintf("%s/drip-runtime.supp", o->log_dir);
+    int fd = drip_create_at(o->report_fd, "drip-runtime.supp");
+    bool ok = fd >= 0 &&
+              drip_write_all(fd, drip_vg_runtime_supp, drip_vg_runtime_supp_len) == 0;
+    int e = errno;
+    if (fd >= 0 && close(fd) != 0)
         ok = false;
     if (!ok) {
         drip_result_add_warning(r, "cannot write %s (%s): the valgrind pass runs without the "
-                                "runtime's suppressions", path, strerror(errno));
+                                "runtime's suppressions", path, strerror(e));
         free(path);
         return NULL;
     }
@@ -166,24 +168,38 @@ static char *runtime_suppressions(const char *log_dir, drip_result *r)
  * checks are skipped) or *problem (the run or its XML is broken: an error),
  * both malloc'd. */
 static int run_once(const drip_runner_opts *o, const drip_scenario *sc, uint64_t iterations,
-                    const char *xml, const char *supp, drip_vg_report *rep, char **skipped,
+                    const char *xml_name, const char *supp, drip_vg_report *rep, char **skipped,
                     char **problem)
 {
     memset(rep, 0, sizeof *rep);
-    pid_t pid = start(o, sc, xml, iterations, supp);
-    if (pid < 0) {
-        *skipped = xasprintf("cannot fork: %s", strerror(errno));
+    drip_proc proc;
+    char *why = NULL;
+    int xml_fd = drip_create_at(o->report_fd, xml_name);
+    if (xml_fd < 0) {
+        *problem = xasprintf("cannot create %s/%s: %s", o->log_dir, xml_name, strerror(errno));
         return -1;
     }
-    setpgid(pid, pid);
+    int log_fd = drip__open_log(o, sc->name, ".valgrind.log");
+    int rc = start(o, sc, xml_fd, log_fd, iterations, supp, &proc, &why);
+    close(xml_fd);
+    if (rc < 0) {
+        *skipped = strstr(why, strerror(ENOENT))
+            ? xstrdup("valgrind is not installed (Debian: apt-get install valgrind)") : why;
+        if (*skipped != why)
+            free(why);
+        if (log_fd >= 0)
+            close(log_fd);
+        return -1;
+    }
     bool timed_out;
     uint64_t budget = sc->run.timeout_ns * VG_SLOWDOWN;
-    int status = wait_until(pid, drip_now_ns() + budget, &timed_out);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
-        *skipped = xstrdup("valgrind is not installed (Debian: apt-get install valgrind)");
-        return -1;
-    }
-    if (drip_vg_parse_file(xml, rep) < 0) {
+    int status = wait_until(o, &proc, drip_now_ns() + budget, &timed_out);
+    if (log_fd >= 0)
+        close(log_fd);
+    char *xml = xasprintf("%s/%s", o->log_dir, xml_name);
+    int parsed = drip_vg_parse_file(xml, rep);
+    free(xml);
+    if (parsed < 0) {
         *problem = xasprintf("%s", rep->problem ? rep->problem : "unreadable XML");
         return -1;
     }
@@ -399,16 +415,18 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
     }
     if (o->iterations && o->iterations < v->iterations)
         v->iterations = o->iterations;
-    if (!o->log_dir) {
+    if (!o->log_dir || o->report_fd < 0) {
         v->skipped = xstrdup("no report directory for valgrind's XML");
         apply(r, v);
         return;
     }
-    v->xml_file = xasprintf("%s/%s.valgrind.xml", o->log_dir, sc->name);
+    char *xml1 = drip_results_file_name(sc->name, ".valgrind.xml");
+    char *xml2 = drip_results_file_name(sc->name, ".valgrind-2n.xml");
+    v->xml_file = xasprintf("%s/%s", o->log_dir, xml1);
     drip_vg_report rep1, rep2;
     memset(&rep2, 0, sizeof rep2);
-    char *supp = runtime_suppressions(o->log_dir, r);
-    int rc = run_once(o, sc, v->iterations, v->xml_file, supp, &rep1, &v->skipped, &v->problem);
+    char *supp = runtime_suppressions(o, r);
+    int rc = run_once(o, sc, v->iterations, xml1, supp, &rep1, &v->skipped, &v->problem);
     if (v->skipped)
         goto out;
     v->complete = rc == 0;
@@ -417,8 +435,8 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
         drip_vg_growth *g = &v->growth;
         char *skipped = NULL;
         g->iterations = 2 * v->iterations;
-        g->xml_file = xasprintf("%s/%s.valgrind-2n.xml", o->log_dir, sc->name);
-        if (run_once(o, sc, g->iterations, g->xml_file, supp, &rep2, &skipped, &g->problem) == 0)
+        g->xml_file = xasprintf("%s/%s", o->log_dir, xml2);
+        if (run_once(o, sc, g->iterations, xml2, supp, &rep2, &skipped, &g->problem) == 0)
             measure_growth(&rep1, &rep2, v);
         else if (skipped)
             g->problem = skipped;
@@ -428,5 +446,7 @@ out:
     drip_vg_report_free(&rep1);
     drip_vg_report_free(&rep2);
     free(supp);
+    free(xml1);
+    free(xml2);
     apply(r, v);
 }

@@ -3,12 +3,14 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -441,4 +443,43 @@ int drip_mkdir_p(const char *dir)
     free(path);
     errno = saved;
     return rc;
+}
+
+int drip_write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t k = write(fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+int drip_create_at(int dirfd, const char *name)
+{
+    if (!*name || strchr(name, '/')) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+        int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+        if (unlinkat(dirfd, name, 0) < 0) {
+            if (errno == EISDIR || errno == EPERM) {
+                struct stat st;
+                if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+                    errno = EISDIR;
+            }
+            if (errno != ENOENT)
+                return -1;
+        }
+    }
+    errno = EEXIST;                       /* someone keeps making it: give up */
+    return -1;
 }

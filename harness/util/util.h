@@ -84,6 +84,18 @@ bool drip_valid_name(const char *s);
  * errno set. */
 int drip_mkdir_p(const char *dir);
 
+/* Create the file `name` (a plain name, no '/') in the directory dirfd
+ * for writing, fresh and never through a link: an existing entry of that
+ * name (a file of an earlier run, or a symlink planted to make Drip write
+ * elsewhere) is unlinked first, and the new file is made with O_EXCL and
+ * O_NOFOLLOW.  Returns the fd (close-on-exec), or -1 with errno set (a
+ * directory of that name: EISDIR). */
+int drip_create_at(int dirfd, const char *name);
+
+/* Write all n bytes of buf to fd, retrying short writes and EINTR.
+ * Returns 0, or -1 with errno set (what was written stays written). */
+int drip_write_all(int fd, const void *buf, size_t n);
+
 /* Monotonic clock in nanoseconds. */
 uint64_t drip_now_ns(void);
 

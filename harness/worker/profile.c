@@ -164,31 +164,6 @@ static int cmp_alloc(const void *a, const void *b)
     return x->alloc_bytes < y->alloc_bytes ? 1 : x->alloc_bytes > y->alloc_bytes ? -1 : 0;
 }
 
-/* "%20" for spaces and "%25" for '%', so a name is one protocol field. */
-static void append_field(strbuf *sb, const char *s)
-{
-    sb_append(sb, " ");
-    if (!*s) {
-        sb_append(sb, "-");
-        return;
-    }
-    for (; *s; s++) {
-        if (*s == ' ' || *s == '%' || *s == '\n' || *s == '\r')
-            sb_appendf(sb, "%%%02X", (unsigned char)*s);
-        else
-            sb_appendn(sb, s, 1);
-    }
-}
-
-static void send(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void send(int fd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    drip__proto_vsend(fd, fmt, ap);
-    va_end(ap);
-}
-
 void drip_profiler_finish(uint64_t iteration, int fd)
 {
     if (!g_prof.on)
@@ -238,38 +213,33 @@ void drip_profiler_finish(uint64_t iteration, int fd)
         }
     }
 
-    uint64_t early_it = g_prof.early_taken ? g_prof.early_iteration : 0;
-    send(fd, "profile %s %llu %llu %llu %zu %llu", drip_profile_mode_name(g_prof.mode),
-         (unsigned long long)g_prof.rate, (unsigned long long)early_it,
-         (unsigned long long)iteration, n, (unsigned long long)dropped);
+    drip_proto_msg m = {.kind = DRIP_PROTO_PROFILE};
+    m.u.profile.mode = drip_profile_mode_name(g_prof.mode);
+    m.u.profile.rate = g_prof.rate;
+    m.u.profile.early_iteration = g_prof.early_taken ? g_prof.early_iteration : 0;
+    m.u.profile.late_iteration = iteration;
+    m.u.profile.stacks = n;
+    m.u.profile.dropped = dropped;
+    bool gone = drip_proto_send(fd, &m) < 0;
     drip_symbols *sym = drip_symbols_open();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !gone; i++) {
         if (!chosen[i])
             continue;
         const stack_sum *s = &all[i];
         drip_frame frames[FRAMES_SENT_MAX];
         int nf = drip_symbols_site(sym, s->pc, s->npc, frames, FRAMES_SENT_MAX);
-        strbuf sb = {0};
-        sb_appendf(&sb, "psite %.1f %.2f %.1f %.2f %.1f %.2f", s->early_bytes, s->early_objects,
-                   s->late_bytes, s->late_objects, s->alloc_bytes, s->alloc_objects);
-        int sent = 0;
-        strbuf fr = {0};
-        for (int f = 0; f < nf; f++) {
-            size_t before = fr.len;
-            append_field(&fr, frames[f].fn[0] ? frames[f].fn : "?");
-            append_field(&fr, frames[f].file);
-            sb_appendf(&fr, " %d", frames[f].line);
-            if (sb.len + fr.len > DRIP_PROTO_MAX_LINE - 64) {   /* keep the line whole */
-                fr.len = before;
-                fr.buf[before] = '\0';
-                break;
-            }
-            sent++;
-        }
-        sb_appendf(&sb, " %d%s", sent, fr.buf ? fr.buf : "");
-        send(fd, "%s", sb.buf);
-        sb_free(&fr);
-        sb_free(&sb);
+        m = (drip_proto_msg){.kind = DRIP_PROTO_PSITE};
+        m.u.psite.early_bytes = s->early_bytes;
+        m.u.psite.early_objects = s->early_objects;
+        m.u.psite.late_bytes = s->late_bytes;
+        m.u.psite.late_objects = s->late_objects;
+        m.u.psite.alloc_bytes = s->alloc_bytes;
+        m.u.psite.alloc_objects = s->alloc_objects;
+        for (int f = 0; f < nf; f++)
+            m.u.psite.frames[f] = (drip_proto_frame){frames[f].fn[0] ? frames[f].fn : "?",
+                                                     frames[f].file, frames[f].line};
+        m.u.psite.nframes = (size_t)nf;
+        gone = drip_proto_send(fd, &m) < 0;
     }
     drip_symbols_close(sym);
     free(chosen);

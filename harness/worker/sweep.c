@@ -76,13 +76,33 @@ typedef struct sweeper {
     size_t               nref;
 } sweeper;
 
-static void send(sweeper *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void send(sweeper *s, const char *fmt, ...)
+/* Send m; a runner that is gone ends this process. */
+static void send_msg(const sweeper *s, const drip_proto_msg *m)
 {
+    if (drip_proto_send(s->fd, m) < 0)
+        _exit(1);
+}
+
+/* Send one of the sweep's counters lines: TRIAL, END or LIMIT with n. */
+static void send_n(const sweeper *s, drip_proto_kind kind, uint64_t n)
+{
+    drip_proto_msg m = {.kind = kind};
+    m.u.n = n;
+    send_msg(s, &m);
+}
+
+static void say(const sweeper *s, drip_proto_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(const sweeper *s, drip_proto_kind kind, const char *fmt, ...)
+{
+    char text[DRIP_PROTO_MAX_LINE];
     va_list ap;
     va_start(ap, fmt);
-    drip__proto_vsend(s->fd, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    drip_proto_msg m = {.kind = kind};
+    m.u.text = text;
+    send_msg(s, &m);
 }
 
 /* The blocks on the tracking list, copied into a malloc'd array (*n of
@@ -126,7 +146,7 @@ static drip_alloc_block *trial(sweeper *s, uint64_t k, uint64_t *fired, uint64_t
         int src = s->wl->setup(ctx, &state);
         drip_alloc_set_counting(false);
         if (src != 0) {
-            send(s, "error setup of workload '%s' failed (returned %d)", s->wl->name, src);
+            say(s, DRIP_PROTO_ERROR, "setup of workload '%s' failed (returned %d)", s->wl->name, src);
             return NULL;
         }
     }
@@ -202,8 +222,13 @@ static void report_trial(sweeper *s, uint64_t k, uint64_t fired, int rc,
         sites[j].bytes += b->size;
         sites[j].blocks++;
     }
-    send(s, "result %llu %llu %d %llu %llu", (unsigned long long)k,
-         (unsigned long long)fired, rc, (unsigned long long)bytes, (unsigned long long)blocks);
+    drip_proto_msg m = {.kind = DRIP_PROTO_RESULT};
+    m.u.result.k = k;
+    m.u.result.fired = fired;
+    m.u.result.rc = rc;
+    m.u.result.bytes = bytes;
+    m.u.result.blocks = blocks;
+    send_msg(s, &m);
     if (nsites) {
         if (!s->sym)
             s->sym = drip_symbols_open();
@@ -214,8 +239,12 @@ static void report_trial(sweeper *s, uint64_t k, uint64_t fired, int rc,
                                    stack, sizeof stack) == 0)
                 snprintf(stack, sizeof stack, "(no stack: %d frames, all in the allocator)",
                          sites[j].first->npc);
-            send(s, "site %llu %llu %llu %s", (unsigned long long)k,
-                 (unsigned long long)sites[j].bytes, (unsigned long long)sites[j].blocks, stack);
+            m = (drip_proto_msg){.kind = DRIP_PROTO_SITE};
+            m.u.site.k = k;
+            m.u.site.bytes = sites[j].bytes;
+            m.u.site.blocks = sites[j].blocks;
+            m.u.site.stack = stack;
+            send_msg(s, &m);
         }
     }
     free(sites);
@@ -237,20 +266,20 @@ int drip_worker_sweep(const drip_scenario *sc, uint64_t seed, unsigned mode, uin
     bool shared = false;
 
     if (!drip_alloc_active()) {
-        send(&s, "error the failure sweep needs Drip's counting allocator, which is off "
+        say(&s, DRIP_PROTO_ERROR, "the failure sweep needs Drip's counting allocator, which is off "
                  "(under valgrind, with DRIP_ALLOC=off, or in a sanitizer build)");
         goto cleanup;
     }
     s.wl = drip__worker_load(sc, &why);
     if (!s.wl) {
-        send(&s, "error %s", why);
+        say(&s, DRIP_PROTO_ERROR, "%s", why);
         goto cleanup;
     }
     drip_worker_shared_init(&s.sh, sc, seed);
     shared = true;
     if (s.sh.alloc_fault >= 0) {
         s.sh.alloc_fault = -1;          /* the sweep decides which allocations fail */
-        send(&s, "warn the scenario's 'alloc' fault point is ignored by the sweep, "
+        say(&s, DRIP_PROTO_WARN, "the scenario's 'alloc' fault point is ignored by the sweep, "
                  "which fails allocations itself");
     }
     drip_ctx_init(&s.ctx, &s.sh);
@@ -263,30 +292,33 @@ int drip_worker_sweep(const drip_scenario *sc, uint64_t seed, unsigned mode, uin
     uint64_t ref_bytes = 0;
     for (size_t i = 0; i < s.nref; i++)
         ref_bytes += s.ref[i].size;
-    send(&s, "reference %llu %zu %llu", (unsigned long long)ref_bytes, s.nref,
-         (unsigned long long)asks);
+    drip_proto_msg m = {.kind = DRIP_PROTO_REFERENCE};
+    m.u.reference.bytes = ref_bytes;
+    m.u.reference.blocks = s.nref;
+    m.u.reference.allocs = asks;
+    send_msg(&s, &m);
     if (atomic_load(&s.sh.param_error)) {
-        send(&s, "error %s", atomic_load(&s.sh.param_error));
+        say(&s, DRIP_PROTO_ERROR, "%s", atomic_load(&s.sh.param_error));
         goto cleanup;
     }
 
     uint64_t k = from_k ? from_k : 1;
     for (; k <= sc->sweep.max_k; k++) {
-        send(&s, "trial %llu", (unsigned long long)k);
+        send_n(&s, DRIP_PROTO_TRIAL, k);
         size_t nsurv = 0;
         drip_alloc_block *surv = trial(&s, k, &fired, &asks, &irc, &nsurv);
         if (!surv)
             goto cleanup;
         if (fired == 0) {               /* the iteration has fewer than k allocations */
             free(surv);
-            send(&s, "end %llu", (unsigned long long)k);
+            send_n(&s, DRIP_PROTO_END, k);
             break;
         }
         report_trial(&s, k, fired, irc, surv, nsurv);
         free(surv);
     }
     if (k > sc->sweep.max_k)
-        send(&s, "limit %llu", (unsigned long long)sc->sweep.max_k);
+        send_n(&s, DRIP_PROTO_LIMIT, sc->sweep.max_k);
     rc = 0;
 
 cleanup:

@@ -80,48 +80,42 @@ static void on_stop_signal(int sig)
 
 /* ---- sending -------------------------------------------------------------- */
 
-void drip__proto_vsend(int fd, const char *fmt, va_list ap)
+/* Send m; a runner that is gone ends this process. */
+static void send_msg(worker *w, const drip_proto_msg *m)
 {
-    char buf[DRIP_PROTO_MAX_LINE + 2];
-    int n = vsnprintf(buf, DRIP_PROTO_MAX_LINE, fmt, ap);
-    if (n < 0)
-        return;
-    if (n >= DRIP_PROTO_MAX_LINE)
-        n = DRIP_PROTO_MAX_LINE - 1;
-    for (int i = 0; i < n; i++)
-        if (buf[i] == '\n' || buf[i] == '\r')
-            buf[i] = ' ';
-    buf[n++] = '\n';
-    for (const char *p = buf; n > 0;) {
-        ssize_t k = write(fd, p, (size_t)n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            _exit(1);                         /* the runner is gone */
-        p += k;
-        n -= (int)k;
-    }
+    if (drip_proto_send(w->fd, m) < 0)
+        _exit(1);
 }
 
-/* Write one protocol line in a single write(); text is cut to fit. */
-static void send_line(worker *w, const char *fmt, ...)
+/* Send a warn or error line (kind) with formatted text. */
+static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
 {
+    char text[DRIP_PROTO_MAX_LINE];
     va_list ap;
     va_start(ap, fmt);
-    drip__proto_vsend(w->fd, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    drip_proto_msg m = {.kind = kind};
+    m.u.text = text;
+    send_msg(w, &m);
+}
+
+/* A sample or teardown line with every metric now. */
+static void send_values(worker *w, drip_proto_kind kind, uint64_t iter)
+{
+    drip_sample s;
+    drip_sampler_take(&s, iter, w->t0);
+    drip_proto_msg m = {.kind = kind};
+    memcpy(m.u.sample, s.v, sizeof m.u.sample);
+    send_msg(w, &m);
 }
 
 static void send_sample(worker *w, uint64_t iter)
 {
-    drip_sample s;
     pthread_mutex_lock(&w->send_lock);
-    drip_sampler_take(&s, iter, w->t0);
-    char buf[DRIP_PROTO_MAX_LINE];
-    int off = snprintf(buf, sizeof buf, "sample %.0f %.6f", s.v[0], s.v[1]);
-    for (int m = 0; m < DRIP_M_COUNT; m++)
-        off += snprintf(buf + off, sizeof buf - (size_t)off, " %.0f", s.v[DRIP_COL_METRIC(m)]);
-    send_line(w, "%s", buf);
+    send_values(w, DRIP_PROTO_SAMPLE, iter);
     pthread_mutex_unlock(&w->send_lock);
 }
 
@@ -275,10 +269,15 @@ static void *ceiling_watch(void *p)
         drip_alloc_stats st;
         drip_alloc_read(&st);
         if (st.live_bytes > 0 && (uint64_t)st.live_bytes > w->sc->run.heap_ceiling) {
+            /* under the send lock to the end: no sample after this one,
+             * and none with a later iteration before it */
+            pthread_mutex_lock(&w->send_lock);
             uint64_t done = atomic_load(&w->completed);
-            send_sample(w, done);
-            send_line(w, "ceiling %lld %llu", (long long)st.live_bytes,
-                      (unsigned long long)done);
+            send_values(w, DRIP_PROTO_SAMPLE, done);
+            drip_proto_msg m = {.kind = DRIP_PROTO_CEILING};
+            m.u.ceiling.live_bytes = st.live_bytes;
+            m.u.ceiling.iteration = done;
+            send_msg(w, &m);
             _exit(0);
         }
         nanosleep(&tick, NULL);
@@ -296,30 +295,30 @@ static void send_warnings(worker *w, drip_fault_result *faults)
     const drip_scenario *sc = w->sc;
     for (size_t i = 0; i < sc->nparams; i++)
         if (!atomic_load(&w->sh.param_used[i]))
-            send_line(w, "warn param '%s' was never read by workload '%s'", sc->params[i].key,
+            say(w, DRIP_PROTO_WARN, "param '%s' was never read by workload '%s'", sc->params[i].key,
                       w->wl->name);
     for (size_t i = 0; i < sc->nfaults; i++) {
         const drip_fault_spec *f = &sc->faults[i];
         uint64_t done = atomic_load(&w->completed);
         uint64_t most = drip_ctx_most_asks(w->ctxs, sc->run.threads, i);
         if (faults[i].asked == 0) {
-            send_line(w, "warn fault point '%s' was never consulted by workload '%s'", f->point,
+            say(w, DRIP_PROTO_WARN, "fault point '%s' was never consulted by workload '%s'", f->point,
                       w->wl->name);
             continue;
         }
         if (faults[i].fired || (!f->every && !f->nnth))
             continue;                       /* a rate may never fire by chance */
         if (f->every > done)
-            send_line(w, "warn fault point '%s' never fired: every: %llu is more than the %llu "
+            say(w, DRIP_PROTO_WARN, "fault point '%s' never fired: every: %llu is more than the %llu "
                       "iterations run", f->point, (unsigned long long)f->every,
                       (unsigned long long)done);
         else if (f->nnth && most < f->nth[0])
-            send_line(w, "warn fault point '%s' never fired: nth starts at %llu, but no "
+            say(w, DRIP_PROTO_WARN, "fault point '%s' never fired: nth starts at %llu, but no "
                       "iteration asked it more than %llu time%s", f->point,
                       (unsigned long long)f->nth[0], (unsigned long long)most,
                       most == 1 ? "" : "s");
         else
-            send_line(w, "warn fault point '%s' never fired: the iterations its schedule "
+            say(w, DRIP_PROTO_WARN, "fault point '%s' never fired: the iterations its schedule "
                       "chose did not ask it that many times", f->point);
     }
 }
@@ -360,16 +359,15 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
     drip_fault_result *faults = NULL;
 
     {
-        char buf[128];
-        int off = snprintf(buf, sizeof buf, "measured");
-        for (int m = 0; m < DRIP_M_COUNT; m++)
-            off += snprintf(buf + off, sizeof buf - (size_t)off, " %d", drip_sampler_has(m));
-        send_line(&w, "%s", buf);
+        drip_proto_msg m = {.kind = DRIP_PROTO_MEASURED};
+        for (int i = 0; i < DRIP_M_COUNT; i++)
+            m.u.measured[i] = drip_sampler_has(i);
+        send_msg(&w, &m);
     }
 
     w.wl = drip__worker_load(sc, &why);
     if (!w.wl) {
-        send_line(&w, "error %s", why);
+        say(&w, DRIP_PROTO_ERROR, "%s", why);
         goto cleanup;
     }
 
@@ -387,13 +385,13 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         int src = w.wl->setup(w.ctxs[0], &w.state);
         drip_alloc_set_counting(false);
         if (src != 0) {
-            send_line(&w, "error setup of workload '%s' failed (returned %d)", w.wl->name, src);
+            say(&w, DRIP_PROTO_ERROR, "setup of workload '%s' failed (returned %d)", w.wl->name, src);
             goto teardown;
         }
     }
     set_up = true;
     if (atomic_load(&w.sh.param_error)) {
-        send_line(&w, "error %s", atomic_load(&w.sh.param_error));
+        say(&w, DRIP_PROTO_ERROR, "%s", atomic_load(&w.sh.param_error));
         goto teardown;
     }
 
@@ -401,7 +399,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         if (drip_alloc_active())
             drip_alloc_set_fail_hook(drip__ctx_alloc_hook);
         else
-            send_line(&w, "warn the 'alloc' fault point needs Drip's counting allocator "
+            say(&w, DRIP_PROTO_WARN, "the 'alloc' fault point needs Drip's counting allocator "
                           "(off under valgrind, DRIP_ALLOC=off or a sanitizer build): no "
                           "allocation was made to fail");
     }
@@ -420,7 +418,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         started++;
     }
     if (started < nthreads) {
-        send_line(&w, "error could start only %u of %u iteration threads: %s", started,
+        say(&w, DRIP_PROTO_ERROR, "could start only %u of %u iteration threads: %s", started,
                   nthreads, strerror(errno));
         stop_all(&w);
     } else {
@@ -439,7 +437,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
 
     if (atomic_load(&w.sh.param_error)) {
         atomic_store(&w.stop, true);
-        send_line(&w, "error %s", atomic_load(&w.sh.param_error));
+        say(&w, DRIP_PROTO_ERROR, "%s", atomic_load(&w.sh.param_error));
         goto teardown;
     }
     rc = 0;
@@ -458,33 +456,29 @@ teardown:
         w.wl->teardown(w.ctxs[0], w.state);
         drip_alloc_set_counting(false);
     }
-    if (set_up) {                 /* what the workload left behind */
-        drip_sample s;
-        drip_sampler_take(&s, atomic_load(&w.completed), w.t0);
-        char buf[DRIP_PROTO_MAX_LINE];
-        int off = snprintf(buf, sizeof buf, "teardown %.0f %.6f", s.v[0], s.v[1]);
-        for (int m = 0; m < DRIP_M_COUNT; m++)
-            off += snprintf(buf + off, sizeof buf - (size_t)off, " %.0f", s.v[DRIP_COL_METRIC(m)]);
-        send_line(&w, "%s", buf);
-    }
+    if (set_up)                   /* what the workload left behind */
+        send_values(&w, DRIP_PROTO_TEARDOWN, atomic_load(&w.completed));
     faults = xcalloc(sc->nfaults + 1, sizeof *faults);
     drip_ctx_merge_faults(w.ctxs, nthreads, sc, faults);
     for (size_t f = 0; f < sc->nfaults; f++) {
-        char buf[DRIP_PROTO_MAX_LINE];
-        int off = snprintf(buf, sizeof buf, "fault %s %llu %llu", faults[f].point,
-                           (unsigned long long)faults[f].asked,
-                           (unsigned long long)faults[f].fired);
-        for (size_t j = 0; j < faults[f].nfirst; j++)
-            off += snprintf(buf + off, sizeof buf - (size_t)off, " %llu",
-                            (unsigned long long)faults[f].first[j]);
-        send_line(&w, "%s", buf);
+        drip_proto_msg m = {.kind = DRIP_PROTO_FAULT};
+        m.u.fault.point = faults[f].point;
+        m.u.fault.asked = faults[f].asked;
+        m.u.fault.fired = faults[f].fired;
+        m.u.fault.nfirst = faults[f].nfirst;
+        memcpy(m.u.fault.first, faults[f].first, faults[f].nfirst * sizeof faults[f].first[0]);
+        send_msg(&w, &m);
     }
     if (rc == 0) {
         send_warnings(&w, faults);
+        drip_proto_msg m = {.kind = DRIP_PROTO_STOPPED};
+        m.u.n = atomic_load(&w.completed);
         if (w.stopped)
-            send_line(&w, "stopped %llu", (unsigned long long)atomic_load(&w.completed));
-        send_line(&w, "done %llu %llu", (unsigned long long)atomic_load(&w.completed),
-                  (unsigned long long)atomic_load(&w.failed));
+            send_msg(&w, &m);
+        m.kind = DRIP_PROTO_DONE;
+        m.u.done.iterations = atomic_load(&w.completed);
+        m.u.done.failed = atomic_load(&w.failed);
+        send_msg(&w, &m);
     }
     for (size_t f = 0; f < sc->nfaults; f++)
         drip_fault_result_clear(&faults[f]);

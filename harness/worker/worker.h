@@ -37,8 +37,4 @@ int drip_worker_sweep(const drip_scenario *sc, uint64_t seed, unsigned mode, uin
  * loaded).  NULL with *why set to a malloc'd reason on failure. */
 const drip_workload *drip__worker_load(const drip_scenario *sc, char **why);
 
-/* Write one protocol line (newline added, newlines inside replaced) to fd
- * in a single write(); _exit(1) if the runner is gone. */
-void drip__proto_vsend(int fd, const char *fmt, va_list ap);
-
 #endif /* DRIP_WORKER_H */
