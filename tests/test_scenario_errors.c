@@ -177,7 +177,11 @@ START_TEST(err_out_of_range)
                "'run.iterations' must be an integer from 1 to 1000000000000");
     reset();
     expect_one(MIN_OK "run: { seed: -1 }\n", 3, 14,
-               "'run.seed' must be an integer of 0 or more, got '-1'");
+               "'run.seed' must be an integer from 0 to 9223372036854775807, got '-1'");
+    reset();
+    expect_one(MIN_OK "run: { seed: 9223372036854775808 }\n", 3, 14,
+               "'run.seed' must be an integer from 0 to 9223372036854775807, "
+               "got '9223372036854775808'");
     reset();
     expect_one(MIN_OK "run: { warmup: 0.95 }\n", 3, 16,
                "'run.warmup' must be a number from 0 to 0.9, got '0.95'");
@@ -186,7 +190,7 @@ START_TEST(err_out_of_range)
                "'run.timeout' must be a duration longer than 0, got '0s'");
     reset();
     expect_one(MIN_OK "run: { heap_ceiling: 1000KiB }\n", 3, 22,
-               "'run.heap_ceiling' must be a size of at least 1MiB, got '1000KiB'");
+               "'run.heap_ceiling' must be a size from 1MiB to 8EiB, got '1000KiB'");
 }
 END_TEST
 

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <signal.h>
+
+#include "runner/runner.h"
 #include "scenario/scenario.h"
 
 /* Exit codes: users' CI scripts depend on these. */
@@ -63,5 +66,44 @@ bool drip_cli_parse_u64(const char *opt, const char *s, unsigned long long min,
 bool drip_cli_parse_shard(const char *s, unsigned *k, unsigned *n);
 void drip_cli_shard_select(const char *const *names, const bool *candidate, size_t count,
                            unsigned k, unsigned n, bool *selected);
+
+/* ---- shared by run, sweep, exercise and worker (runopts.c) ---- */
+
+/* The run options' getopt codes; DRIP_RUN_LONGOPTS lists them for a
+ * `struct option` table. */
+enum { DRIP_OPT_SEED = 0x100, DRIP_OPT_THREADS, DRIP_OPT_ITERATIONS, DRIP_OPT_DURATION,
+       DRIP_OPT_PROFILE };
+#define DRIP_RUN_LONGOPTS                                              \
+    {"seed", required_argument, NULL, DRIP_OPT_SEED},                   \
+    {"threads", required_argument, NULL, DRIP_OPT_THREADS},             \
+    {"iterations", required_argument, NULL, DRIP_OPT_ITERATIONS},       \
+    {"duration", required_argument, NULL, DRIP_OPT_DURATION},           \
+    {"profile", required_argument, NULL, DRIP_OPT_PROFILE}
+
+/* Take option opt (a DRIP_OPT_* code) with its argument into o.  Returns
+ * 1 when it was one of them, 0 when it is not a run option, -1 when its
+ * value is bad (the error is printed). */
+int drip_cli_run_option(int opt, const char *arg, drip_runner_opts *o);
+
+/* Set by SIGINT, SIGTERM and SIGHUP after drip_cli_catch_signals: 1 after
+ * the first (end the running scenario at its next boundary, judge it,
+ * write the whole report), 2 or more after another (kill it now). */
+extern volatile sig_atomic_t drip_cli_interrupted;
+
+/* Install those handlers, and ignore SIGPIPE (a closed stdout ends the
+ * printing, never the run or its report). */
+void drip_cli_catch_signals(void);
+
+/* Open the report folder *dir (made with its parents when missing) or,
+ * when *dir is NULL, a new one reports/KIND-DATE-TIME[-N] that no other
+ * run can share (*dir is then set, malloc'd, and *made_default true), and
+ * check that a file can be created in it: before the first scenario, not
+ * after the last.  Returns the folder's fd (close-on-exec), or -1 after
+ * printing why. */
+int drip_cli_open_report_dir(char **dir, const char *kind, bool *made_default);
+
+/* Point reports/latest at dir (a "reports/..." path), atomically; a
+ * failure is harmless and ignored. */
+void drip_cli_link_latest(const char *dir);
 
 #endif /* DRIP_CLI_H */

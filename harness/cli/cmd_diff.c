@@ -76,7 +76,7 @@ int cmd_diff(int argc, char **argv)
 
     drip_cmp_tolerance_default(&tol);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
         switch (opt) {
         case 't':
             if (drip_cmp_tolerance_parse(&tol, optarg, &err) != 0) {

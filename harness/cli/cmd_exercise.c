@@ -47,13 +47,6 @@ static const char exercise_usage[] =
     "Exit status: 0 fixed, 1 not fixed yet (or the run failed), 2 bad command\n"
     "line, unknown pattern or a file that does not compile.\n";
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = interrupted ? 2 : 1;     /* the second Ctrl-C kills (runner.h) */
-}
 
 /* ---- finding the exercise --------------------------------------------------- */
 
@@ -217,7 +210,7 @@ static int grade(drip_runner_opts *o, const drip_exercise *ex, drip_run_results 
         goto cleanup;
     }
     rc = DRIP_EXIT_OK;
-    for (size_t i = 0; i < list.count && !interrupted; i++) {
+    for (size_t i = 0; i < list.count && !drip_cli_interrupted; i++) {
         drip_scenario *sc = &list.items[i];
         drip_runner_apply_plugin(o, sc);
         char sec[32];
@@ -227,13 +220,13 @@ static int grade(drip_runner_opts *o, const drip_exercise *ex, drip_run_results 
                 drip_fmt_num((double)sc->run.timeout_ns / 1e9, sec, sizeof sec));
         drip_result *r = drip_run_results_add(run);
         drip_runner_run_one(o, sc, r);
-        if (sc->valgrind.present && r->status != DRIP_STATUS_ERROR && !interrupted)
+        if (sc->valgrind.present && r->status != DRIP_STATUS_ERROR && !drip_cli_interrupted)
             drip_runner_valgrind(o, sc, r);
         drip_exercise_verdict(ex, r, stdout, color);
         if (r->status != DRIP_STATUS_PASS)
             rc = DRIP_EXIT_FAILED;
     }
-    if (interrupted) {
+    if (drip_cli_interrupted) {
         run->complete = false;
         rc = DRIP_EXIT_FAILED;
     }
@@ -247,36 +240,30 @@ int cmd_exercise(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"report-dir", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 'S'},
-        {"threads", required_argument, NULL, 'T'},
+        {"seed", required_argument, NULL, DRIP_OPT_SEED},
+        {"threads", required_argument, NULL, DRIP_OPT_THREADS},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    drip_runner_opts o = {.self_exe = drip_self_exe, .report_fd = -1, .interrupted = &interrupted};
+    drip_runner_opts o = {.self_exe = drip_self_exe, .report_fd = -1,
+                          .interrupted = &drip_cli_interrupted};
     drip_exercise ex = {0};
     drip_run_results run = {.complete = true};
     const char *report_dir = NULL;
     char *scenarios = NULL, *include = NULL, *tmp = NULL, *so = NULL, *logs = NULL;
     int color = -1, rc = DRIP_EXIT_USAGE, opt;
-    bool keep_tmp = false;
-    unsigned long long v;
+    bool keep_tmp = false, made_default;
 
-    while ((opt = getopt_long(argc, argv, "+o:h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        int taken = drip_cli_run_option(opt, optarg, &o);
+        if (taken < 0)
+            goto cleanup;
+        if (taken)
+            continue;
         switch (opt) {
         case 'o': report_dir = optarg; break;
-        case 'S':
-            if (!drip_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &v))
-                goto cleanup;
-            o.seed_set = true;
-            o.seed = v;
-            break;
-        case 'T':
-            if (!drip_cli_parse_u64("--threads", optarg, 1, 256, &v))
-                goto cleanup;
-            o.threads = (uint32_t)v;
-            break;
         case 'C': color = 1; break;
         case 'c': color = 0; break;
         case 'h': fputs(exercise_usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
@@ -320,22 +307,12 @@ int cmd_exercise(int argc, char **argv)
         goto cleanup;
 
     logs = xstrdup(report_dir ? report_dir : tmp);
-    if (drip_mkdir_p(logs) < 0) {
-        drip_cli_error("cannot create report directory %s: %s", logs, strerror(errno));
+    o.report_fd = drip_cli_open_report_dir(&logs, "exercise", &made_default);
+    if (o.report_fd < 0)
         goto cleanup;
-    }
     o.log_dir = logs;
-    o.report_fd = open(logs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (o.report_fd < 0) {
-        drip_cli_error("cannot open report directory %s: %s", logs, strerror(errno));
-        goto cleanup;
-    }
     o.plugin = so;
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    drip_cli_catch_signals();
 
     run.drip_version = xstrdup(DRIP_VERSION);
     run.seed_set = o.seed_set;

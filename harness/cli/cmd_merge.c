@@ -310,7 +310,7 @@ int cmd_merge(int argc, char **argv)
     drip_run_results merged = {0};
 
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
         switch (opt) {
         case 'o': out_dir = optarg; break;
         case 'C': color = 1; break;

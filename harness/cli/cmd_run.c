@@ -81,16 +81,6 @@ static const char sweep_usage[] =
     "Exit status: 0 every sweep was clean within its limits, 1 a finding broke a\n"
     "limit or a sweep could not run, 2 bad command line or invalid scenario file.\n";
 
-static volatile sig_atomic_t interrupted;
-
-/* The first Ctrl-C (or SIGTERM) asks the running scenario to stop early
- * and be judged; the second kills it (runner.h). */
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = interrupted ? 2 : 1;
-}
-
 /* The progress callback on a TTY: rewrite the current line in place. */
 static void show_progress(void *arg, const drip_progress *p)
 {
@@ -100,24 +90,6 @@ static void show_progress(void *arg, const drip_progress *p)
     char line[512];
     printf("\r\033[K%s", drip_progress_format(p, width, line, sizeof line));
     fflush(stdout);
-}
-
-/* A fresh directory reports/KIND-YYYYmmdd-HHMMSS[-N]; returns it malloc'd. */
-static char *default_report_dir(const char *kind)
-{
-    char stamp[64];
-    time_t now = time(NULL);
-    struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    for (int i = 1;; i++) {
-        char *dir = i == 1 ? xasprintf("reports/%s-%s", kind, stamp)
-                           : xasprintf("reports/%s-%s-%d", kind, stamp, i);
-        struct stat st;
-        if (stat(dir, &st) < 0)
-            return dir;
-        free(dir);
-    }
 }
 
 static bool matches(char **filters, size_t nfilters, const char *name)
@@ -140,19 +112,35 @@ static char *iso_now(void)
     return xstrdup(buf);
 }
 
-/* `drip run` (sweep false) and `drip sweep` (sweep true). */
-static int run_command(int argc, char **argv, bool sweep)
+/* One `drip run` or `drip sweep`: its options, its scenarios, its results. */
+typedef struct run_cmd {
+    bool                sweep;
+    const char         *usage;
+    drip_runner_opts    o;
+    char               *report_dir;
+    bool                default_dir;
+    char              **filters;
+    size_t              nfilters, fcap;
+    int                 color;          /* -1 until decided */
+    bool                quiet, live;
+    unsigned            modes, shard_k, shard_n;
+    int                 first_file;     /* argv index of the first scenario file */
+    drip_scenario_list  list;
+    drip_diags          diags;
+    bool               *selected;       /* per scenario: filters pass it, shard runs it */
+    drip_run_results    run;
+} run_cmd;
+
+/* Parse the command line into c.  Returns -1 to go on, or an exit status
+ * (after printing the usage, or the error). */
+static int parse_options(run_cmd *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"report-dir", required_argument, NULL, 'o'},
-        {"seed", required_argument, NULL, 'S'},
-        {"threads", required_argument, NULL, 'T'},
-        {"iterations", required_argument, NULL, 'N'},
-        {"duration", required_argument, NULL, 'U'},
+        DRIP_RUN_LONGOPTS,
         {"filter", required_argument, NULL, 'k'},
         {"valgrind", no_argument, NULL, 'V'},
         {"mode", required_argument, NULL, 'm'},
-        {"profile", required_argument, NULL, 'P'},
         {"shard", required_argument, NULL, 'H'},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
@@ -160,233 +148,227 @@ static int run_command(int argc, char **argv, bool sweep)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    drip_runner_opts o = {.self_exe = drip_self_exe, .report_fd = -1, .interrupted = &interrupted};
-    char *report_dir = NULL;
-    char **filters = NULL;
-    size_t nfilters = 0, fcap = 0;
-    int color = -1;
-    unsigned modes = 0, shard_k = 0, shard_n = 0;
-    bool *selected = NULL;
-    bool quiet = false, default_dir = false;
-    const char *usage = sweep ? sweep_usage : run_usage;
-    int rc = DRIP_EXIT_USAGE, opt;
-    unsigned long long v;
-    drip_scenario_list list = {0};
-    drip_diags diags = {0};
-    drip_run_results run = {0};
-
-    while ((opt = getopt_long(argc, argv, "+o:k:qh", longopts, NULL)) != -1) {
+    int opt;
+    while ((opt = getopt_long(argc, argv, "o:k:qh", longopts, NULL)) != -1) {
+        int taken = drip_cli_run_option(opt, optarg, &c->o);
+        if (taken < 0)
+            return DRIP_EXIT_USAGE;
+        if (taken)
+            continue;
         switch (opt) {
-        case 'o': free(report_dir); report_dir = xstrdup(optarg); break;
-        case 'S':
-            if (!drip_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &v))
-                goto cleanup;
-            o.seed_set = true;
-            o.seed = v;
-            break;
-        case 'T':
-            if (!drip_cli_parse_u64("--threads", optarg, 1, 256, &v))
-                goto cleanup;
-            o.threads = (uint32_t)v;
-            break;
-        case 'N':
-            if (!drip_cli_parse_u64("--iterations", optarg, 1, 1000000000000ULL, &v))
-                goto cleanup;
-            o.iterations = v;
-            break;
-        case 'U': {
-            uint64_t ns;
-            if (drip_parse_duration(optarg, &ns) < 0 || ns < DRIP_DURATION_MIN_NS ||
-                ns > DRIP_DURATION_MAX_NS) {
-                drip_cli_error("--duration must be a duration from 1s to 8760h, such as 30s, "
-                               "10m or 2h, not '%s'", optarg);
-                goto cleanup;
-            }
-            o.duration_ns = ns;
-            break;
-        }
+        case 'o': free(c->report_dir); c->report_dir = xstrdup(optarg); break;
         case 'k':
-            XGROW(filters, fcap, nfilters);
-            filters[nfilters++] = optarg;
+            XGROW(c->filters, c->fcap, c->nfilters);
+            c->filters[c->nfilters++] = optarg;
             break;
-        case 'V': o.valgrind = true; break;
-        case 'P':
-            if (!drip_cli_parse_profile(optarg, &o.profile))
-                goto cleanup;
-            break;
+        case 'V': c->o.valgrind = true; break;
         case 'm':
             if (strcmp(optarg, "transient") == 0) {
-                modes = DRIP_SWEEP_TRANSIENT;
+                c->modes = DRIP_SWEEP_TRANSIENT;
             } else if (strcmp(optarg, "persistent") == 0) {
-                modes = DRIP_SWEEP_PERSISTENT;
+                c->modes = DRIP_SWEEP_PERSISTENT;
             } else if (strcmp(optarg, "both") == 0) {
-                modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
+                c->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
             } else {
                 drip_cli_error("--mode must be transient, persistent or both, not '%s'", optarg);
-                goto cleanup;
+                return DRIP_EXIT_USAGE;
             }
             break;
         case 'H':
-            if (!drip_cli_parse_shard(optarg, &shard_k, &shard_n))
-                goto cleanup;
+            if (!drip_cli_parse_shard(optarg, &c->shard_k, &c->shard_n))
+                return DRIP_EXIT_USAGE;
             break;
-        case 'C': color = 1; break;
-        case 'c': color = 0; break;
-        case 'q': quiet = true; break;
-        case 'h': fputs(usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
-        default: fputs(usage, stderr); goto cleanup;
+        case 'C': c->color = 1; break;
+        case 'c': c->color = 0; break;
+        case 'q': c->quiet = true; break;
+        case 'h': fputs(c->usage, stdout); return DRIP_EXIT_OK;
+        default: fputs(c->usage, stderr); return DRIP_EXIT_USAGE;
         }
     }
-    if (sweep && (o.threads || o.iterations || o.duration_ns || o.valgrind || o.profile)) {
+    c->first_file = optind;
+    return -1;
+}
+
+/* The combinations parse_options cannot see one option at a time. */
+static int check_options(const run_cmd *c, int argc)
+{
+    const drip_runner_opts *o = &c->o;
+    if (c->sweep && (o->threads || o->iterations || o->duration_ns || o->valgrind ||
+                     o->profile)) {
         drip_cli_error("sweep: --threads, --iterations, --duration, --valgrind and --profile are "
                        "for drip run (a sweep runs one iteration per trial on one thread)");
-        goto cleanup;
+        return DRIP_EXIT_USAGE;
     }
-    if (o.iterations && o.duration_ns) {
+    if (o->iterations && o->duration_ns) {
         drip_cli_error("--iterations and --duration exclude each other: a run is counted "
                        "or timed");
-        goto cleanup;
+        return DRIP_EXIT_USAGE;
     }
-    if (!sweep && modes) {
+    if (!c->sweep && c->modes) {
         drip_cli_error("--mode is for drip sweep");
-        goto cleanup;
+        return DRIP_EXIT_USAGE;
     }
-    if (optind >= argc) {
+    if (c->first_file >= argc) {
         drip_cli_error("no scenario files given");
-        fputs(usage, stderr);
-        goto cleanup;
+        fputs(c->usage, stderr);
+        return DRIP_EXIT_USAGE;
     }
-    if (color < 0)
-        color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-    /* The line rewritten in place only on a terminal: CI logs get one line
-     * per scenario. */
-    bool live = isatty(STDOUT_FILENO) && !quiet;
-    if (live && !sweep)
-        o.progress = show_progress;
+    return 0;
+}
 
-    if (drip_cli_load(argv + optind, (size_t)(argc - optind), &list, &diags) > 0) {
-        drip_diags_print(&diags, stderr);
-        fprintf(stderr, "drip: %zu problem%s found; nothing was run\n", diags.count,
-                diags.count == 1 ? "" : "s");
-        goto cleanup;
+/* Load the files and choose what runs: the filters, then the shard.
+ * Returns 0, or an exit status after printing why. */
+static int select_scenarios(run_cmd *c, char **files, size_t nfiles)
+{
+    if (drip_cli_load(files, nfiles, &c->list, &c->diags) > 0) {
+        drip_diags_print(&c->diags, stderr);
+        fprintf(stderr, "drip: %zu problem%s found; nothing was run\n", c->diags.count,
+                c->diags.count == 1 ? "" : "s");
+        return DRIP_EXIT_USAGE;
     }
-
-    /* selected[i]: the filters pass scenario i, and --shard gives it to us */
-    selected = xcalloc(list.count + 1, sizeof *selected);
-    size_t matched = 0;
-    for (size_t i = 0; i < list.count; i++)
-        matched += selected[i] = matches(filters, nfilters, list.items[i].name);
+    size_t n = c->list.count, matched = 0;
+    c->selected = xcalloc(n + 1, sizeof *c->selected);
+    for (size_t i = 0; i < n; i++)
+        matched += c->selected[i] = matches(c->filters, c->nfilters, c->list.items[i].name);
     if (matched == 0) {
         drip_cli_error("no scenario matches the filter");
-        goto cleanup;
+        return DRIP_EXIT_USAGE;
     }
-    if (shard_n) {
-        const char **names = xcalloc(list.count, sizeof *names);
-        bool *candidate = xcalloc(list.count, sizeof *candidate);
-        for (size_t i = 0; i < list.count; i++) {
-            names[i] = list.items[i].name;
-            candidate[i] = selected[i];
+    if (c->shard_n) {
+        const char **names = xcalloc(n + 1, sizeof *names);
+        bool *candidate = xcalloc(n + 1, sizeof *candidate);
+        for (size_t i = 0; i < n; i++) {
+            names[i] = c->list.items[i].name;
+            candidate[i] = c->selected[i];
         }
-        drip_cli_shard_select(names, candidate, list.count, shard_k, shard_n, selected);
+        drip_cli_shard_select(names, candidate, n, c->shard_k, c->shard_n, c->selected);
         free(candidate);
         free(names);
     }
-    for (size_t i = 0; i < list.count; i++)
-        run.planned += selected[i];
-    if (shard_n && !quiet)
-        printf("shard %u/%u: %zu of %zu scenario%s\n", shard_k, shard_n, run.planned, matched,
-               matched == 1 ? "" : "s");
+    for (size_t i = 0; i < n; i++)
+        c->run.planned += c->selected[i];
+    if (c->shard_n && !c->quiet)
+        printf("shard %u/%u: %zu of %zu scenario%s\n", c->shard_k, c->shard_n, c->run.planned,
+               matched, matched == 1 ? "" : "s");
+    return 0;
+}
 
-    if (!report_dir) {
-        report_dir = default_report_dir(sweep ? "sweep" : "run");
-        default_dir = true;
+/* Run (or sweep) one scenario into r. */
+static void run_scenario(run_cmd *c, const drip_scenario *sc, drip_result *r)
+{
+    if (c->sweep) {
+        drip_scenario swept = *sc;          /* shallow: only sweep.modes differs */
+        if (c->modes)
+            swept.sweep.modes = c->modes;
+        drip_runner_sweep(&c->o, &swept, r);
+        return;
     }
-    if (drip_mkdir_p(report_dir) < 0) {
-        drip_cli_error("cannot create report directory %s: %s", report_dir, strerror(errno));
-        goto cleanup;
-    }
-    o.log_dir = report_dir;
-    o.report_fd = open(report_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (o.report_fd < 0) {
-        drip_cli_error("cannot open report directory %s: %s", report_dir, strerror(errno));
-        goto cleanup;
-    }
+    drip_runner_run_one(&c->o, sc, r);
+    if ((c->o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
+        !drip_cli_interrupted)
+        drip_runner_valgrind(&c->o, sc, r);
+    drip_classify(r);
+}
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-
-    run.drip_version = xstrdup(DRIP_VERSION);
-    run.seed_set = o.seed_set;
-    run.seed = o.seed;
-    run.started_at = iso_now();
-    run.complete = true;
-    run.shard_index = shard_k;
-    run.shard_count = shard_n;
+/* Every selected scenario in turn, its line printed as it ends; none
+ * starts after an interrupt. */
+static void run_scenarios(run_cmd *c)
+{
+    c->run.drip_version = xstrdup(DRIP_VERSION);
+    c->run.seed_set = c->o.seed_set;
+    c->run.seed = c->o.seed;
+    c->run.started_at = iso_now();
+    c->run.complete = true;
+    c->run.shard_index = c->shard_k;
+    c->run.shard_count = c->shard_n;
     uint64_t t0 = drip_now_ns();
-    for (size_t i = 0; i < list.count; i++) {
-        const drip_scenario *sc = &list.items[i];
-        if (!selected[i])
+    for (size_t i = 0; i < c->list.count; i++) {
+        const drip_scenario *sc = &c->list.items[i];
+        if (!c->selected[i])
             continue;
-        if (interrupted) {
-            run.complete = false;
+        if (drip_cli_interrupted) {
+            c->run.complete = false;
             break;
         }
-        if (live) {
+        if (c->live) {
             printf("  ...  %s", sc->name);
             fflush(stdout);
         }
-        drip_result *r = drip_run_results_add(&run);
-        if (sweep) {
-            drip_scenario swept = *sc;          /* shallow: only sweep.modes differs */
-            if (modes)
-                swept.sweep.modes = modes;
-            drip_runner_sweep(&o, &swept, r);
-        } else {
-            drip_runner_run_one(&o, sc, r);
-            if ((o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
-                !interrupted)
-                drip_runner_valgrind(&o, sc, r);
-            drip_classify(r);
-        }
-        if (live)
+        drip_result *r = drip_run_results_add(&c->run);
+        run_scenario(c, sc, r);
+        if (c->live)
             printf("\r\033[K");
-        if (!quiet || r->status != DRIP_STATUS_PASS)
-            drip_report_terminal_line(r, stdout, color);
+        if (!c->quiet || r->status != DRIP_STATUS_PASS)
+            drip_report_terminal_line(r, stdout, c->color);
         fflush(stdout);
-        if (interrupted)
-            run.complete = false;
+        if (drip_cli_interrupted)
+            c->run.complete = false;
     }
-    run.duration_s = (double)(drip_now_ns() - t0) / 1e9;
+    c->run.duration_s = (double)(drip_now_ns() - t0) / 1e9;
+}
 
+/* Write the report folder and print the summary.  Returns the exit status. */
+static int write_report(run_cmd *c)
+{
     char *err = NULL;
-    if (drip_report_write_dir(&run, report_dir, &err) < 0) {
+    if (drip_report_write_dir(&c->run, c->report_dir, &err) < 0) {
         drip_cli_error("%s", err);
         free(err);
-        rc = DRIP_EXIT_FAILED;
+        return DRIP_EXIT_FAILED;
+    }
+    if (c->default_dir)
+        drip_cli_link_latest(c->report_dir);
+    printf("\n");
+    drip_report_terminal_summary(&c->run, c->report_dir, stdout, c->color);
+    fflush(stdout);
+    drip_run_counts counts = drip_run_results_count(&c->run);
+    return (counts.fail || counts.error || !c->run.complete) ? DRIP_EXIT_FAILED : DRIP_EXIT_OK;
+}
+
+static void run_cmd_free(run_cmd *c)
+{
+    drip_run_results_free(&c->run);
+    drip_scenario_list_free(&c->list);
+    drip_diags_free(&c->diags);
+    free(c->filters);
+    free(c->selected);
+    free(c->report_dir);
+    if (c->o.report_fd >= 0)
+        close(c->o.report_fd);
+}
+
+/* `drip run` (sweep false) and `drip sweep` (sweep true). */
+static int run_command(int argc, char **argv, bool sweep)
+{
+    run_cmd c = {
+        .sweep = sweep, .usage = sweep ? sweep_usage : run_usage, .color = -1,
+        .o = {.self_exe = drip_self_exe, .report_fd = -1, .interrupted = &drip_cli_interrupted},
+    };
+    int rc = parse_options(&c, argc, argv);
+    if (rc >= 0)
+        goto cleanup;
+    if ((rc = check_options(&c, argc)) != 0 ||
+        (rc = select_scenarios(&c, argv + c.first_file, (size_t)(argc - c.first_file))) != 0)
+        goto cleanup;
+    if (c.color < 0)
+        c.color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    /* the line rewritten in place only on a terminal: CI logs get one line
+     * per scenario */
+    c.live = isatty(STDOUT_FILENO) && !c.quiet;
+    if (c.live && !sweep)
+        c.o.progress = show_progress;
+    c.o.report_fd = drip_cli_open_report_dir(&c.report_dir, sweep ? "sweep" : "run",
+                                             &c.default_dir);
+    if (c.o.report_fd < 0) {
+        rc = DRIP_EXIT_USAGE;
         goto cleanup;
     }
-    if (default_dir) {
-        /* reports/latest is a convenience: failing to update it is harmless. */
-        unlink("reports/latest");
-        (void)!symlink(report_dir + strlen("reports/"), "reports/latest");
-    }
-    printf("\n");
-    drip_report_terminal_summary(&run, report_dir, stdout, color);
-    drip_run_counts counts = drip_run_results_count(&run);
-    rc = (counts.fail || counts.error || !run.complete) ? DRIP_EXIT_FAILED : DRIP_EXIT_OK;
-
+    c.o.log_dir = c.report_dir;
+    drip_cli_catch_signals();
+    run_scenarios(&c);
+    rc = write_report(&c);
 cleanup:
-    drip_run_results_free(&run);
-    drip_scenario_list_free(&list);
-    drip_diags_free(&diags);
-    free(filters);
-    free(selected);
-    if (o.report_fd >= 0)
-        close(o.report_fd);
-    free(report_dir);
+    run_cmd_free(&c);
     return rc;
 }
 

@@ -22,56 +22,34 @@ int cmd_worker(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"index", required_argument, NULL, 'i'},
-        {"seed", required_argument, NULL, 'S'},
-        {"threads", required_argument, NULL, 'T'},
-        {"iterations", required_argument, NULL, 'N'},
-        {"duration", required_argument, NULL, 'D'},
+        DRIP_RUN_LONGOPTS,
         {"fd", required_argument, NULL, 'f'},
+        {"control-fd", required_argument, NULL, 'c'},
         {"sweep", required_argument, NULL, 'w'},
-        {"profile", required_argument, NULL, 'P'},
         {"from", required_argument, NULL, 'k'},
         {"plugin", required_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     drip_runner_opts o = {.report_fd = -1};
-    unsigned long long index = 0, fd = DRIP_WORKER_FD, v, from_k = 1;
+    unsigned long long index = 0, fd = DRIP_WORKER_FD, from_k = 1, control_fd = 0;
+    bool control = false;
     unsigned sweep = 0;
     int opt;
-    while ((opt = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        int taken = drip_cli_run_option(opt, optarg, &o);
+        if (taken < 0)
+            return DRIP_EXIT_USAGE;
+        if (taken)
+            continue;
         switch (opt) {
         case 'i': if (!drip_cli_parse_u64("--index", optarg, 0, 1000000, &index)) return 2; break;
-        case 'S':
-            if (!drip_cli_parse_u64("--seed", optarg, 0, UINT64_MAX, &v))
-                return DRIP_EXIT_USAGE;
-            o.seed_set = true;
-            o.seed = v;
-            break;
-        case 'T':
-            if (!drip_cli_parse_u64("--threads", optarg, 1, 256, &v))
-                return DRIP_EXIT_USAGE;
-            o.threads = (uint32_t)v;
-            break;
-        case 'N':
-            if (!drip_cli_parse_u64("--iterations", optarg, 1, 1000000000000ULL, &v))
-                return DRIP_EXIT_USAGE;
-            o.iterations = v;
-            break;
-        case 'D': {
-            uint64_t ns;
-            if (drip_parse_duration(optarg, &ns) < 0 || ns < DRIP_DURATION_MIN_NS ||
-                ns > DRIP_DURATION_MAX_NS) {
-                drip_cli_error("worker: --duration must be a duration from 1s to 8760h");
-                return DRIP_EXIT_USAGE;
-            }
-            o.duration_ns = ns;
-            break;
-        }
         case 'p': o.plugin = optarg; break;
-        case 'P':
-            if (!drip_cli_parse_profile(optarg, &o.profile))
-                return DRIP_EXIT_USAGE;
-            break;
         case 'f': if (!drip_cli_parse_u64("--fd", optarg, 0, 1 << 20, &fd)) return 2; break;
+        case 'c':
+            if (!drip_cli_parse_u64("--control-fd", optarg, 0, 1 << 20, &control_fd))
+                return DRIP_EXIT_USAGE;
+            control = true;
+            break;
         case 'w':
             if (strcmp(optarg, "transient") == 0) {
                 sweep = DRIP_SWEEP_TRANSIENT;
@@ -88,7 +66,7 @@ int cmd_worker(int argc, char **argv)
             break;
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
-                  "[--duration D] [--fd FD] [--plugin SO] [--profile MODE] "
+                  "[--duration D] [--fd FD] [--control-fd FD] [--plugin SO] [--profile MODE] "
                   "[--sweep transient|persistent [--from K]] -- FILE\n", stderr);
             return DRIP_EXIT_USAGE;
         }
@@ -119,7 +97,7 @@ int cmd_worker(int argc, char **argv)
     if (sweep)
         rc = drip_worker_sweep(sc, sc->run.seed, sweep, from_k, (int)fd);
     else
-        rc = drip_worker_run(sc, sc->run.seed, (int)fd);
+        rc = drip_worker_run(sc, sc->run.seed, (int)fd, control ? (int)control_fd : -1);
     fflush(NULL);
     /* Leave without exit handlers: a leaky workload may still have threads
      * blocked forever, and that is exactly what it was asked to show. */

@@ -89,8 +89,6 @@ static void child(const drip_proc_spec *s, pid_t parent, int out_w, int err_w, i
     for (int sig = 1; sig < NSIG; sig++)
         if (sig != SIGKILL && sig != SIGSTOP)
             signal(sig, SIG_DFL);
-    if (s->ignore_sigusr1)
-        signal(SIGUSR1, SIG_IGN);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -52,8 +52,6 @@ typedef struct drip_proc_spec {
     int          pass_from[DRIP_PROC_MAX_PASS];   /* the runner's fds (-1: /dev/null) ... */
     int          pass_to[DRIP_PROC_MAX_PASS];     /* ... placed at these numbers (>= 3) */
     size_t       npass;
-    bool         ignore_sigusr1; /* start with SIGUSR1 ignored (a worker installs its
-                                    handler; a stop request before that is not fatal) */
 } drip_proc_spec;
 
 typedef struct drip_proc {

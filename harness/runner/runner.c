@@ -243,7 +243,7 @@ static uint64_t max_samples(const drip_run_spec *run)
 
 /* ---- one scenario ------------------------------------------------------------- */
 
-enum killed_why { RUNNING, TIMED_OUT, RSS_KILLED, INTERRUPTED, VIOLATION };
+enum killed_why { RUNNING, TIMED_OUT, RSS_KILLED, INTERRUPTED, STOP_IGNORED, VIOLATION };
 
 /* The result's description of the scenario, before anything ran. */
 static void start_result(const drip_scenario *sc, const drip_run_spec *run, drip_result *r)
@@ -260,18 +260,18 @@ static void start_result(const drip_scenario *sc, const drip_run_spec *run, drip
     r->warmup = run->warmup;
 }
 
-/* Start the worker for sc: its log, its command line, its pipe.  Returns 0,
- * or -1 with r's status and reason set. */
+/* Start the worker for sc: its log, its command line, its pipes.  Returns
+ * 0, or -1 with r's status and reason set. */
 static int spawn(const drip_runner_opts *o, const drip_scenario *sc, drip_proc *p, int *rd,
-                 int *log_fd, drip_result *r)
+                 int *control, int *log_fd, drip_result *r)
 {
-    const char *argv[24];
+    const char *argv[26];
     char buf[160], *why = NULL;
     int a = 0;
     argv[a++] = o->self_exe;
-    drip__worker_args(o, sc, o->threads, o->iterations, argv, &a, buf);
+    drip__worker_args(o, sc, o->threads, o->iterations, true, argv, &a, buf);
     *log_fd = drip__open_log(o, sc->name, ".log");
-    if (drip__start_worker(o, argv, *log_fd, true, p, rd, &why) == 0)
+    if (drip__start_worker(o, argv, *log_fd, true, p, rd, control, &why) == 0)
         return 0;
     r->status = DRIP_STATUS_ERROR;
     r->reason = xasprintf("cannot start the worker: %s", why);
@@ -279,35 +279,51 @@ static int spawn(const drip_runner_opts *o, const drip_scenario *sc, drip_proc *
     return -1;
 }
 
+/* How long a worker asked to stop may take to reach its next epoch
+ * boundary: three of its epochs so far (the time between its last two
+ * samples), and at least STOP_GRACE_MIN_NS. */
+#define STOP_GRACE_MIN_NS (5ULL * 1000000000ULL)
+static uint64_t stop_grace_ns(const drip_result *r)
+{
+    uint64_t grace = STOP_GRACE_MIN_NS;
+    if (r->nsamples >= 2) {
+        double epoch = r->samples[r->nsamples - 1].v[DRIP_COL_TIME] -
+                       r->samples[r->nsamples - 2].v[DRIP_COL_TIME];
+        if (3 * epoch * 1e9 > (double)grace)
+            grace = (uint64_t)(3 * epoch * 1e9);
+    }
+    return grace;
+}
+
 /* Follow the worker until it ends, or end it: the deadline, the RSS
- * backstop, Ctrl-C (first: ask it to stop at the next boundary; second:
+ * backstop, Ctrl-C (first: ask it to stop at its next boundary through
+ * the control pipe, and kill it if it has not within the grace; second:
  * kill), a protocol violation.  Reports progress on the way. */
 static enum killed_why follow(const drip_runner_opts *o, const drip_run_spec *run,
-                              drip__watch *watch, run_watch *w, uint64_t t0)
+                              drip__watch *watch, run_watch *w, int control, uint64_t t0)
 {
     uint64_t deadline = t0 + run->timeout_ns < t0 ? UINT64_MAX : t0 + run->timeout_ns;
-    uint64_t first_ns = 0, next_progress = 0;
-    bool stopping = false;
+    uint64_t first_ns = 0, next_progress = 0, stop_by = 0;
     for (;;) {
         if (w->violation)
             return VIOLATION;
         if (o->interrupted && *o->interrupted >= 2)
             return INTERRUPTED;
-        if (o->interrupted && *o->interrupted && !w->done) {
-            /* end at the next epoch boundary; repeated each turn: one sent
-             * before the worker's handler was in place is lost */
-            drip_proc_signal(watch->proc, SIGUSR1);
-            stopping = true;
+        if (o->interrupted && *o->interrupted && !stop_by && !w->done) {
+            (void)!write(control, "s", 1);        /* end at the next epoch boundary */
+            stop_by = drip_now_ns() + stop_grace_ns(w->r);
         }
+        if (stop_by && drip_now_ns() >= stop_by && !w->done)
+            return STOP_IGNORED;
         if (!first_ns && w->r->nsamples)
             first_ns = drip_now_ns();
-        report_progress(o, w->r, run, first_ns, stopping, &next_progress);
+        report_progress(o, w->r, run, first_ns, stop_by != 0, &next_progress);
         if (drip_now_ns() >= deadline)
             return TIMED_OUT;
         long rss = drip_procfs_rss_bytes(watch->proc->pid);
         if (rss > 0 && (uint64_t)rss > run->heap_ceiling + RSS_SLACK)
             return RSS_KILLED;
-        if (drip__watch_turn(watch, deadline) == 0)
+        if (drip__watch_turn(watch, stop_by && stop_by < deadline ? stop_by : deadline) == 0)
             return w->violation ? VIOLATION : RUNNING;     /* the worker has ended */
     }
 }
@@ -330,6 +346,12 @@ static void conclude_trouble(const drip_run_spec *run, const run_watch *w, enum 
     } else if (why == INTERRUPTED) {
         r->status = DRIP_STATUS_ERROR;
         r->reason = xstrdup("interrupted");
+        r->interrupted = true;
+    } else if (why == STOP_IGNORED) {
+        r->status = DRIP_STATUS_ERROR;
+        r->reason = xasprintf("interrupted: the worker did not stop at an epoch boundary "
+                              "within the grace after the stop request, and was killed "
+                              "(iteration %llu)", at);
         r->interrupted = true;
     } else if (why == VIOLATION) {
         r->status = DRIP_STATUS_ERROR;
@@ -405,13 +427,13 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
 
     uint64_t t0 = drip_now_ns();
     drip_proc proc;
-    int rd = -1, log_fd = -1;
-    if (spawn(o, sc, &proc, &rd, &log_fd, r) < 0)
+    int rd = -1, log_fd = -1, control = -1;
+    if (spawn(o, sc, &proc, &rd, &control, &log_fd, r) < 0)
         goto out;
     run_watch w = {.r = r, .run = &run, .max_samples = max_samples(&run)};
     drip__watch watch = {.proc = &proc, .rd = rd, .on_msg = on_msg, .on_bad = violation,
                          .arg = &w};
-    enum killed_why why = follow(o, &run, &watch, &w, t0);
+    enum killed_why why = follow(o, &run, &watch, &w, control, t0);
     drip_proc_end(&proc);                   /* the worker and all it started */
     drip__watch_close(&watch);
     r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
@@ -421,5 +443,7 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
 out:
     if (log_fd >= 0)
         close(log_fd);
+    if (control >= 0)
+        close(control);
     drip_judge(sc, r);
 }

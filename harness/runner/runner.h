@@ -82,13 +82,15 @@ void drip_classify(drip_result *r);
 /* ---- shared by runner.c, sweep.c and vgpass.c (spawn.c) ---- */
 
 /* Append "worker --index I [--seed S] [--threads T] [--iterations N |
- * --duration D] [--plugin P] [--profile MODE] -- FILE" to argv at *argc
- * (room for 18 more entries plus NULL), with the numbers formatted into buf
+ * --duration D] [--plugin P] [--profile MODE] [--control-fd 4] -- FILE"
+ * to argv at *argc (room for 20 more entries plus NULL), with the numbers
+ * formatted into buf
  * (at least 160 bytes, alive until the start).  seed and duration come
  * from o (duration only when iterations is 0); threads and iterations 0
  * are left out. */
 void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
-                       uint64_t iterations, const char **argv, int *argc, char *buf);
+                       uint64_t iterations, bool control, const char **argv, int *argc,
+                       char *buf);
 
 /* Create the scenario's file NAME+EXT (e.g. ".log") fresh in the report
  * directory (drip_create_at: never through a link).  Returns the fd, or
@@ -102,10 +104,13 @@ char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ex
 /* Start argv (argv[0] the executable) as a worker through the proc module,
  * its output to log_fd (-1: dropped), with a protocol pipe on fd 3 when
  * with_pipe (its read end, non-blocking, in *proto_rd; else fd 3 is
- * /dev/null and *proto_rd is -1).  Returns 0, or -1 with *why malloc'd
- * and nothing running. */
+ * /dev/null and *proto_rd is -1), and when control_wr is not NULL a
+ * control pipe on fd 4 (its write end, non-blocking, in *control_wr: a
+ * byte there asks the worker to stop).  Returns 0, or -1 with *why
+ * malloc'd and nothing running. */
 int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int log_fd,
-                       bool with_pipe, drip_proc *p, int *proto_rd, char **why);
+                       bool with_pipe, drip_proc *p, int *proto_rd, int *control_wr,
+                       char **why);
 
 /* Following a worker: its process, its pipe and what to do with a line. */
 typedef struct drip__watch {

@@ -20,8 +20,12 @@
 #include "util/util.h"
 #include "worker/protocol.h"
 
+#define DRIP_STR_(x) #x
+#define DRIP_STR(x) DRIP_STR_(x)
+
 void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
-                       uint64_t iterations, const char **argv, int *argc, char *buf)
+                       uint64_t iterations, bool control, const char **argv, int *argc,
+                       char *buf)
 {
     int a = *argc;
     char *idx = buf, *seed = buf + 32, *thr = buf + 64, *it = buf + 96, *dur = buf + 128;
@@ -56,6 +60,10 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
         argv[a++] = "--profile";
         argv[a++] = drip_profile_mode_name(o->profile);
     }
+    if (control) {
+        argv[a++] = "--control-fd";
+        argv[a++] = DRIP_STR(DRIP_CONTROL_FD);
+    }
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
@@ -83,39 +91,46 @@ char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ex
 }
 
 int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int log_fd,
-                       bool with_pipe, drip_proc *p, int *proto_rd, char **why)
+                       bool with_pipe, drip_proc *p, int *proto_rd, int *control_wr,
+                       char **why)
 {
-    int pfd[2] = {-1, -1};
+    int pfd[2] = {-1, -1}, cfd[2] = {-1, -1};
     *proto_rd = -1;
-    if (with_pipe && pipe2(pfd, O_CLOEXEC) < 0) {
+    if (control_wr)
+        *control_wr = -1;
+    if ((with_pipe && pipe2(pfd, O_CLOEXEC) < 0) || (control_wr && pipe2(cfd, O_CLOEXEC) < 0)) {
         *why = xasprintf("cannot create a pipe: %s", strerror(errno));
-        return -1;
+        goto fail;
     }
-    drip_proc_spec spec = {
-        .path = argv[0],
-        .argv = (char *const *)argv,
-        .log_fd = log_fd,
-        .ignore_sigusr1 = true,      /* a stop request before the worker's handler is lost,
-                                        not fatal (the runner repeats it) */
-    };
-    if (with_pipe) {
-        spec.pass_from[0] = pfd[1];
-        spec.pass_to[0] = DRIP_WORKER_FD;
-        spec.npass = 1;
+    drip_proc_spec spec = {.path = argv[0], .argv = (char *const *)argv, .log_fd = log_fd};
+    spec.pass_from[spec.npass] = pfd[1];          /* -1 without a pipe: /dev/null */
+    spec.pass_to[spec.npass++] = DRIP_WORKER_FD;
+    if (control_wr) {
+        spec.pass_from[spec.npass] = cfd[0];
+        spec.pass_to[spec.npass++] = DRIP_CONTROL_FD;
     }
     (void)o;
-    int rc = drip_proc_start(p, &spec, why);
-    if (pfd[1] >= 0)
-        close(pfd[1]);
-    if (rc < 0) {
-        if (pfd[0] >= 0)
-            close(pfd[0]);
-        return -1;
-    }
+    if (drip_proc_start(p, &spec, why) < 0)
+        goto fail;
+    close(pfd[1]);
+    if (cfd[0] >= 0)
+        close(cfd[0]);
     *proto_rd = pfd[0];
     if (*proto_rd >= 0)
         fcntl(*proto_rd, F_SETFL, O_NONBLOCK);
+    if (control_wr) {
+        *control_wr = cfd[1];
+        fcntl(cfd[1], F_SETFL, O_NONBLOCK);
+    }
     return 0;
+fail:
+    for (int i = 0; i < 2; i++) {
+        if (pfd[i] >= 0)
+            close(pfd[i]);
+        if (cfd[i] >= 0)
+            close(cfd[i]);
+    }
+    return -1;
 }
 
 /* ---- following the protocol -------------------------------------------------- */

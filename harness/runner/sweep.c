@@ -149,7 +149,7 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
     drip_proc proc;
     int rd;
     char *why = NULL;
-    if (drip__start_worker(o, argv, log_fd, true, &proc, &rd, &why) < 0) {
+    if (drip__start_worker(o, argv, log_fd, true, &proc, &rd, NULL, &why) < 0) {
         w->error = why;
         return -1;
     }

@@ -109,7 +109,7 @@ static int start(const drip_runner_opts *o, const drip_scenario *sc, int xml_fd,
         argv[a++] = owned[nowned++] = xasprintf("--suppressions=%s",
                                                  sc->valgrind.suppressions[i]);
     argv[a++] = o->self_exe;
-    drip__worker_args(o, sc, 0, iterations, argv, &a, buf);   /* the worker's lines: /dev/null */
+    drip__worker_args(o, sc, 0, iterations, false, argv, &a, buf);   /* the worker's lines: /dev/null */
     drip_proc_spec spec = {.path = "valgrind", .argv = (char *const *)argv, .log_fd = log_fd,
                            .pass_from = {-1, xml_fd}, .pass_to = {DRIP_WORKER_FD, 4},
                            .npass = 2};           /* the worker's lines go nowhere */

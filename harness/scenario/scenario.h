@@ -87,6 +87,10 @@ typedef struct drip_expect {
 #define DRIP_DURATION_MIN_NS  1000000000ULL              /* 1 s */
 #define DRIP_DURATION_MAX_NS  (8760ULL * 3600 * 1000000000ULL)   /* a year */
 
+/* The largest seed: reports store it as a JSON integer, which readers
+ * (jansson, and most JSON libraries) hold as a signed 64-bit number. */
+#define DRIP_SEED_MAX 9223372036854775807ULL
+
 typedef struct drip_run_spec {
     uint64_t iterations;     /* default 10000; 0 with a duration */
     uint64_t duration_ns;    /* 0: counted in iterations; else a timed run */

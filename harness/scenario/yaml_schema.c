@@ -163,10 +163,11 @@ static const drip__field run_fields[RUN_NFIELDS] = {
     [RUN_TIMEOUT]      = {.key = "timeout", .kind = DRIP__K_DUR, RUN(timeout_ns),
                           .umin = 1, .umax = UINT64_MAX, .range = "a duration longer than 0"},
     [RUN_SEED]         = {.key = "seed", .kind = DRIP__K_UINT, RUN(seed),
-                          .umin = 0, .umax = UINT64_MAX, .range = "an integer of 0 or more"},
+                          .umin = 0, .umax = DRIP_SEED_MAX,
+                          .range = "an integer from 0 to 9223372036854775807"},
     [RUN_HEAP_CEILING] = {.key = "heap_ceiling", .kind = DRIP__K_SIZE, RUN(heap_ceiling),
-                          .umin = 1ULL << 20, .umax = UINT64_MAX,
-                          .range = "a size of at least 1MiB"},
+                          .umin = 1ULL << 20, .umax = INT64_MAX,
+                          .range = "a size from 1MiB to 8EiB"},
 };
 #undef RUN
 

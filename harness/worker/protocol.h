@@ -16,9 +16,9 @@
  * `protocol violation: ...` (a workload shares the worker's process and
  * can write to the pipe: nothing it writes may be taken on trust).
  *
- * The runner may send the worker SIGUSR1 to end the run at its next epoch
- * boundary (a graceful Ctrl-C); until the worker installs its handler the
- * signal is ignored (the runner sets SIG_IGN before exec and repeats it).
+ * The other way, the runner gives a run worker a control pipe
+ * (`--control-fd 4`): a byte on it, or its end, asks the run to end at its
+ * next epoch boundary (a graceful Ctrl-C).
  *
  * A run worker says:
  *   measured M0 .. Mk          1/0 per metric in drip_metrics order
@@ -32,7 +32,7 @@
  *   error TEXT                 the scenario cannot be judged (setup failed...)
  *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
  *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
- *   stopped ITER               the runner asked to stop (SIGUSR1): the run ended
+ *   stopped ITER               the runner asked to stop (control pipe): the run ended
  *                              early, at the epoch boundary ITER (before done)
  *   done ITERATIONS FAILED     all iterations ran (or the run was stopped) and
  *                              teardown returned
@@ -55,7 +55,8 @@
 
 #include "metrics/metrics.h"
 
-#define DRIP_WORKER_FD 3
+#define DRIP_WORKER_FD 3               /* the worker's lines to the runner */
+#define DRIP_CONTROL_FD 4              /* the runner's stop request to the worker */
 #define DRIP_PROTO_MAX_LINE 4000      /* bytes, newline included: < PIPE_BUF */
 #define DRIP_PROTO_FIRST_MAX 10       /* first iterations a `fault` line lists */
 #define DRIP_PROTO_FRAMES_MAX 64      /* frames a `psite` line may hold */

@@ -9,8 +9,10 @@
  * threads the heap holds exactly what whole iterations left behind.  A
  * timed run (run.duration) sizes each epoch when the sample before it is
  * taken (pace.h) and ends at the first boundary after the duration; a
- * SIGUSR1 from the runner (Ctrl-C) ends any run at its next boundary,
- * which is then reported with a `stopped` line.  Everything the harness does here runs with the
+ * byte on the control pipe from the runner (Ctrl-C) ends any run at its
+ * next boundary, which is then reported with a `stopped` line.  A pipe,
+ * not a signal: a workload may ignore or block any signal, and never sees
+ * a system call interrupted by a stop request.  Everything the harness does here runs with the
  * allocator's counting off; it is switched on only around the workload's
  * own calls (setup, iterate, teardown), so the series hold the workload's
  * memory and nothing else.
@@ -20,6 +22,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -45,6 +48,7 @@ typedef struct worker {
     const drip_workload *wl;
     void                *state;
     int                  fd;
+    int                  control_fd;   /* readable: the runner asks to stop; -1: none */
     uint64_t             t0;
     drip_worker_shared   sh;
     drip_ctx           **ctxs;
@@ -68,15 +72,9 @@ typedef struct worker {
                                         * warm-up ends (a timed run: by time) */
 } worker;
 
-/* Set by SIGUSR1: the runner asks the run to end at the next epoch
- * boundary (a graceful Ctrl-C). */
-static volatile sig_atomic_t stop_asked;
-
-static void on_stop_signal(int sig)
-{
-    (void)sig;
-    stop_asked = 1;
-}
+/* Set by the watchdog when the runner asks the run to end at the next
+ * epoch boundary (a graceful Ctrl-C). */
+static atomic_bool stop_asked;
 
 /* ---- sending -------------------------------------------------------------- */
 
@@ -198,7 +196,7 @@ static void end_epoch(worker *w, uint64_t done)
                                                    w->epochs + 1));
         w->epoch_t0 = now;
     }
-    if (!end && stop_asked) {
+    if (!end && atomic_load(&stop_asked)) {
         w->stopped = true;
         end = true;
     }
@@ -250,21 +248,13 @@ static void *run_iterations(void *p)
     return NULL;
 }
 
-/* The heap-ceiling watchdog: polls the counters every few milliseconds and
- * ends the process when the live heap passes the ceiling, after sending a
- * last sample, so the runner judges the samples so far.  It is also the
- * one thread that takes SIGUSR1 (every other one blocks it: see
- * drip_worker_run), so a stop request never interrupts a workload's
- * system call. */
-static void *ceiling_watch(void *p)
+/* The watchdog: every few milliseconds, ends the process when the live
+ * heap passes the ceiling (after a last sample, so the runner judges the
+ * samples so far), and notes a stop request on the control pipe. */
+static void *watchdog(void *p)
 {
     worker *w = p;
-    sigset_t usr1;
-    sigemptyset(&usr1);
-    sigaddset(&usr1, SIGUSR1);
-    pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
     drip_alloc_set_counting(false);
-    const struct timespec tick = {0, 2 * 1000 * 1000};
     while (!atomic_load(&w->stop)) {
         drip_alloc_stats st;
         drip_alloc_read(&st);
@@ -280,7 +270,9 @@ static void *ceiling_watch(void *p)
             send_msg(w, &m);
             _exit(0);
         }
-        nanosleep(&tick, NULL);
+        struct pollfd c = {w->control_fd, POLLIN, 0};
+        if (poll(&c, w->control_fd >= 0 ? 1 : 0, 2) > 0 && (c.revents & (POLLIN | POLLHUP)))
+            atomic_store(&stop_asked, true);   /* a byte, or the runner is gone */
     }
     return NULL;
 }
@@ -323,143 +315,107 @@ static void send_warnings(worker *w, drip_fault_result *faults)
     }
 }
 
-int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
+/* Load the workload, set up the contexts and the profiler, run setup.
+ * Returns 0, or -1 after sending an `error` line; *set_up says whether
+ * setup ran (and teardown is owed). */
+static int begin(worker *w, uint64_t seed, bool *set_up)
 {
-    worker w;
-    memset(&w, 0, sizeof w);
-    w.sc = sc;
-    w.fd = out_fd;
-    pthread_mutex_init(&w.send_lock, NULL);
-    pthread_mutex_init(&w.gate_lock, NULL);
-    pthread_cond_init(&w.gate_cond, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    drip_alloc_set_counting(false);
-    {   /* SIGUSR1 asks for a graceful stop: blocked in every thread this
-         * one starts (the workload's too), taken by ceiling_watch alone. */
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = on_stop_signal;
-        sa.sa_flags = SA_RESTART;
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGUSR1, &sa, NULL);
-        sigset_t usr1;
-        sigemptyset(&usr1);
-        sigaddset(&usr1, SIGUSR1);
-        pthread_sigmask(SIG_BLOCK, &usr1, NULL);
-    }
-    w.n = sc->run.duration_ns ? DRIP_PACE_MAX : sc->run.iterations;
-    w.every = sc->run.duration_ns ? 1 : sc->run.sample_every;
-
-    const unsigned nthreads = sc->run.threads;
-    int rc = 1;
+    const drip_scenario *sc = w->sc;
     char *why = NULL;
-    pthread_t *tids = NULL, watch;
-    thread_arg *args = NULL;
-    bool watching = false, set_up = false;
-    drip_fault_result *faults = NULL;
-
-    {
-        drip_proto_msg m = {.kind = DRIP_PROTO_MEASURED};
-        for (int i = 0; i < DRIP_M_COUNT; i++)
-            m.u.measured[i] = drip_sampler_has(i);
-        send_msg(&w, &m);
+    *set_up = false;
+    w->wl = drip__worker_load(sc, &why);
+    if (!w->wl) {
+        say(w, DRIP_PROTO_ERROR, "%s", why);
+        free(why);
+        return -1;
     }
-
-    w.wl = drip__worker_load(sc, &why);
-    if (!w.wl) {
-        say(&w, DRIP_PROTO_ERROR, "%s", why);
-        goto cleanup;
+    drip_worker_shared_init(&w->sh, sc, seed);
+    w->ctxs = xcalloc(sc->run.threads, sizeof *w->ctxs);
+    for (unsigned t = 0; t < sc->run.threads; t++) {
+        w->ctxs[t] = xmalloc(sizeof **w->ctxs);
+        drip_ctx_init(w->ctxs[t], &w->sh);
     }
-
-    drip_worker_shared_init(&w.sh, sc, seed);
-    w.ctxs = xcalloc(nthreads, sizeof *w.ctxs);
-    for (unsigned t = 0; t < nthreads; t++) {
-        w.ctxs[t] = xmalloc(sizeof **w.ctxs);
-        drip_ctx_init(w.ctxs[t], &w.sh);
-    }
-
     drip_profiler_start(sc->profile.mode, sc->profile.rate);
-    w.profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
-    if (w.wl->setup) {
+    w->profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
+    if (w->wl->setup) {
         drip_alloc_set_counting(true);
-        int src = w.wl->setup(w.ctxs[0], &w.state);
+        int src = w->wl->setup(w->ctxs[0], &w->state);
         drip_alloc_set_counting(false);
         if (src != 0) {
-            say(&w, DRIP_PROTO_ERROR, "setup of workload '%s' failed (returned %d)", w.wl->name, src);
-            goto teardown;
+            say(w, DRIP_PROTO_ERROR, "setup of workload '%s' failed (returned %d)", w->wl->name,
+                src);
+            return -1;
         }
     }
-    set_up = true;
-    if (atomic_load(&w.sh.param_error)) {
-        say(&w, DRIP_PROTO_ERROR, "%s", atomic_load(&w.sh.param_error));
-        goto teardown;
+    *set_up = true;
+    if (atomic_load(&w->sh.param_error)) {
+        say(w, DRIP_PROTO_ERROR, "%s", atomic_load(&w->sh.param_error));
+        return -1;
     }
-
-    if (w.sh.alloc_fault >= 0) {
+    if (w->sh.alloc_fault >= 0) {
         if (drip_alloc_active())
             drip_alloc_set_fail_hook(drip__ctx_alloc_hook);
         else
-            say(&w, DRIP_PROTO_WARN, "the 'alloc' fault point needs Drip's counting allocator "
-                          "(off under valgrind, DRIP_ALLOC=off or a sanitizer build): no "
-                          "allocation was made to fail");
+            say(w, DRIP_PROTO_WARN, "the 'alloc' fault point needs Drip's counting allocator "
+                "(off under valgrind, DRIP_ALLOC=off or a sanitizer build): no allocation was "
+                "made to fail");
     }
+    return 0;
+}
 
-    /* Start every harness thread first, so that the baseline sample sees
-     * the same threads as every later one; then open the gate. */
-    if (pthread_create(&watch, NULL, ceiling_watch, &w) == 0)
-        watching = true;
-    tids = xcalloc(nthreads, sizeof *tids);
-    args = xcalloc(nthreads, sizeof *args);
+/* Run every iteration: the watchdog and the iteration threads first (so
+ * the baseline sample sees the same threads as every later one), the
+ * baseline sample, then the epochs.  Returns 0 when the iterations ran,
+ * -1 after an `error` line. */
+static int iterate_all(worker *w)
+{
+    const drip_scenario *sc = w->sc;
+    const unsigned nthreads = sc->run.threads;
+    pthread_t *tids = xcalloc(nthreads, sizeof *tids), watch;
+    thread_arg *args = xcalloc(nthreads, sizeof *args);
+    bool watching = pthread_create(&watch, NULL, watchdog, w) == 0;
     unsigned started = 0;
-    for (unsigned t = 0; t < nthreads; t++) {
-        args[t] = (thread_arg){&w, w.ctxs[t]};
-        if (pthread_create(&tids[t], NULL, run_iterations, &args[t]) != 0)
+    for (; started < nthreads; started++) {
+        args[started] = (thread_arg){w, w->ctxs[started]};
+        if (pthread_create(&tids[started], NULL, run_iterations, &args[started]) != 0)
             break;
-        started++;
     }
+    int rc = 0;
     if (started < nthreads) {
-        say(&w, DRIP_PROTO_ERROR, "could start only %u of %u iteration threads: %s", started,
-                  nthreads, strerror(errno));
-        stop_all(&w);
+        say(w, DRIP_PROTO_ERROR, "could start only %u of %u iteration threads: %s", started,
+            nthreads, strerror(errno));
+        stop_all(w);
+        rc = -1;
     } else {
-        w.t0 = drip_now_ns();
-        send_sample(&w, 0);
-        w.epoch_t0 = drip_now_ns();
-        if (w.profile_early_at == 0 && !sc->run.duration_ns)
+        w->t0 = drip_now_ns();
+        send_sample(w, 0);
+        w->epoch_t0 = drip_now_ns();
+        if (w->profile_early_at == 0 && !sc->run.duration_ns)
             drip_profiler_early(0);
-        release(&w, w.n > w.every ? w.every : w.n);      /* epoch 0 may start */
+        release(w, w->n > w->every ? w->every : w->n);  /* epoch 0 may start */
     }
     for (unsigned t = 0; t < started; t++)
         pthread_join(tids[t], NULL);
-    drip_alloc_set_fail_hook(NULL);
-    if (started < nthreads)
-        goto teardown;
-
-    if (atomic_load(&w.sh.param_error)) {
-        atomic_store(&w.stop, true);
-        say(&w, DRIP_PROTO_ERROR, "%s", atomic_load(&w.sh.param_error));
-        goto teardown;
-    }
-    rc = 0;
-
-teardown:
-    drip_alloc_set_fail_hook(NULL);            /* teardown's allocations never fail */
-    atomic_store(&w.stop, true);
+    drip_alloc_set_fail_hook(NULL);              /* teardown's allocations never fail */
+    atomic_store(&w->stop, true);
     if (watching)
         pthread_join(watch, NULL);
-    if (rc == 0)                  /* under memcheck: what the iterations left, still held */
-        drip_vg_mark_before_teardown();
-    if (set_up)                   /* the late snapshot: all threads joined */
-        drip_profiler_finish(atomic_load(&w.completed), w.fd);
-    if (set_up && w.wl->teardown) {
-        drip_alloc_set_counting(true);
-        w.wl->teardown(w.ctxs[0], w.state);
-        drip_alloc_set_counting(false);
+    if (rc == 0 && atomic_load(&w->sh.param_error)) {
+        say(w, DRIP_PROTO_ERROR, "%s", atomic_load(&w->sh.param_error));
+        rc = -1;
     }
-    if (set_up)                   /* what the workload left behind */
-        send_values(&w, DRIP_PROTO_TEARDOWN, atomic_load(&w.completed));
-    faults = xcalloc(sc->nfaults + 1, sizeof *faults);
-    drip_ctx_merge_faults(w.ctxs, nthreads, sc, faults);
+    free(tids);
+    free(args);
+    return rc;
+}
+
+/* Send the fault counts, the warnings and, when the run completed, the
+ * `stopped` and `done` lines. */
+static void report_end(worker *w, bool completed)
+{
+    const drip_scenario *sc = w->sc;
+    drip_fault_result *faults = xcalloc(sc->nfaults + 1, sizeof *faults);
+    drip_ctx_merge_faults(w->ctxs, sc->run.threads, sc, faults);
     for (size_t f = 0; f < sc->nfaults; f++) {
         drip_proto_msg m = {.kind = DRIP_PROTO_FAULT};
         m.u.fault.point = faults[f].point;
@@ -467,34 +423,80 @@ teardown:
         m.u.fault.fired = faults[f].fired;
         m.u.fault.nfirst = faults[f].nfirst;
         memcpy(m.u.fault.first, faults[f].first, faults[f].nfirst * sizeof faults[f].first[0]);
-        send_msg(&w, &m);
+        send_msg(w, &m);
     }
-    if (rc == 0) {
-        send_warnings(&w, faults);
+    if (completed) {
+        send_warnings(w, faults);
         drip_proto_msg m = {.kind = DRIP_PROTO_STOPPED};
-        m.u.n = atomic_load(&w.completed);
-        if (w.stopped)
-            send_msg(&w, &m);
+        m.u.n = atomic_load(&w->completed);
+        if (w->stopped)
+            send_msg(w, &m);
         m.kind = DRIP_PROTO_DONE;
-        m.u.done.iterations = atomic_load(&w.completed);
-        m.u.done.failed = atomic_load(&w.failed);
-        send_msg(&w, &m);
+        m.u.done.iterations = atomic_load(&w->completed);
+        m.u.done.failed = atomic_load(&w->failed);
+        send_msg(w, &m);
     }
     for (size_t f = 0; f < sc->nfaults; f++)
         drip_fault_result_clear(&faults[f]);
     free(faults);
-    for (unsigned t = 0; t < nthreads; t++) {
+}
+
+/* After the iterations (or a failed setup): the profile's late snapshot,
+ * teardown, what teardown left, and the closing lines. */
+static void finish(worker *w, bool set_up, bool completed)
+{
+    if (completed)                /* under memcheck: what the iterations left, still held */
+        drip_vg_mark_before_teardown();
+    if (set_up)                   /* the late snapshot: all threads joined */
+        drip_profiler_finish(atomic_load(&w->completed), w->fd);
+    if (set_up && w->wl->teardown) {
+        drip_alloc_set_counting(true);
+        w->wl->teardown(w->ctxs[0], w->state);
+        drip_alloc_set_counting(false);
+    }
+    if (set_up)                   /* what the workload left behind */
+        send_values(w, DRIP_PROTO_TEARDOWN, atomic_load(&w->completed));
+    if (w->ctxs)
+        report_end(w, completed);
+}
+
+int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd, int control_fd)
+{
+    worker w;
+    memset(&w, 0, sizeof w);
+    w.sc = sc;
+    w.fd = out_fd;
+    w.control_fd = control_fd;
+    w.n = sc->run.duration_ns ? DRIP_PACE_MAX : sc->run.iterations;
+    w.every = sc->run.duration_ns ? 1 : sc->run.sample_every;
+    pthread_mutex_init(&w.send_lock, NULL);
+    pthread_mutex_init(&w.gate_lock, NULL);
+    pthread_cond_init(&w.gate_cond, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    drip_alloc_set_counting(false);
+
+    drip_proto_msg m = {.kind = DRIP_PROTO_MEASURED};
+    for (int i = 0; i < DRIP_M_COUNT; i++)
+        m.u.measured[i] = drip_sampler_has(i);
+    send_msg(&w, &m);
+
+    bool set_up = false;
+    int rc = begin(&w, seed, &set_up);
+    if (rc == 0)
+        rc = iterate_all(&w);
+    drip_alloc_set_fail_hook(NULL);
+    finish(&w, set_up, rc == 0);
+
+    for (unsigned t = 0; w.ctxs && t < sc->run.threads; t++) {
         drip_ctx_destroy(w.ctxs[t]);
         free(w.ctxs[t]);
     }
-    free(w.ctxs);
-    drip_worker_shared_destroy(&w.sh);
-cleanup:
-    free(tids);
-    free(args);
-    free(why);
+    if (w.ctxs) {
+        free(w.ctxs);
+        drip_worker_shared_destroy(&w.sh);
+    }
     pthread_mutex_destroy(&w.send_lock);
     pthread_mutex_destroy(&w.gate_lock);
     pthread_cond_destroy(&w.gate_cond);
-    return rc;
+    return rc == 0 ? 0 : 1;
 }

@@ -16,10 +16,12 @@
 #include "scenario/scenario.h"
 
 /* Run scenario sc with the given seed, writing protocol lines (protocol.h)
- * to out_fd.  Returns the exit status for the worker process: 0 when the
- * run completed (even if the workload reported failed iterations), 1 when it
+ * to out_fd.  control_fd (-1: none) is the runner's control pipe: a byte
+ * on it (or its end) asks the run to end at its next epoch boundary.
+ * Returns the exit status for the worker process: 0 when the run
+ * completed (even if the workload reported failed iterations), 1 when it
  * could not (the reason was sent as an `error` line). */
-int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd);
+int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd, int control_fd);
 
 /* The failure sweep in this process (see sweep.c): trials of `mode`
  * (DRIP_SWEEP_TRANSIENT or _PERSISTENT) from k = from_k on, writing
