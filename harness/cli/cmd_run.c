@@ -332,7 +332,12 @@ static int run_command(int argc, char **argv, bool sweep)
             fflush(stdout);
         }
         drip_result *r = drip_run_results_add(&run);
-        if (sweep) {
+        if (sc->external) {                     /* a program, not a plugin (issue 15) */
+            if (sweep)
+                drip_runner_program_sweep(&o, sc, r);
+            else
+                drip_runner_program(&o, sc, r);
+        } else if (sweep) {
             drip_scenario swept = *sc;          /* shallow: only sweep.modes differs */
             if (modes)
                 swept.sweep.modes = modes;

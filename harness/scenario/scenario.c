@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../util/util.h"
+#include "external.h"
 
 /* Fill *run with the documented defaults.  sample_every follows the default
  * iteration count (10000 / 200); a loader that changes iterations without
@@ -139,6 +140,7 @@ static void scenario_free(drip_scenario *s)
     free(s->file);
     free(s->workload);
     free(s->plugin);
+    drip_external_spec_free(s->external);
     for (size_t i = 0; i < s->valgrind.nsuppressions; i++)
         free(s->valgrind.suppressions[i]);
     free(s->valgrind.suppressions);
