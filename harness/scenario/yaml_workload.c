@@ -55,12 +55,28 @@ int drip__template_text(drip__loader *ld, const yaml_event_t *v, const char *pat
  * folder, and that from the working directory when it is relative.  A
  * program runs in its own cwd, so nothing may stay relative.  Caller
  * frees. */
+/* Drop "." components ("/a/./b/." is "/a/b"), in place; ".." stays (it
+ * may cross a symlink).  Returns p. */
+static char *tidy_path(char *p)
+{
+    char *out = p;
+    for (const char *in = p; *in;) {
+        if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || in[2] == '\0') && in != p) {
+            in += 2;                               /* skip "/." */
+            continue;
+        }
+        *out++ = *in++;
+    }
+    *out = '\0';
+    return p;
+}
+
 static char *absolute_from_file(const char *file, const char *rel)
 {
     char *path = drip__resolve_path(file, rel), *cwd, *abs;
 
     if (path[0] == '/')
-        return path;
+        return tidy_path(path);
     cwd = getcwd(NULL, 0);
     if (!cwd)                                      /* cwd removed: leave it relative */
         return path;
@@ -68,7 +84,7 @@ static char *absolute_from_file(const char *file, const char *rel)
     abs = xasprintf("%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", tail);
     free(cwd);
     free(path);
-    return abs;
+    return tidy_path(abs);
 }
 
 typedef struct argv_ctx {
@@ -360,9 +376,6 @@ static char *file_folder(const char *file)
     char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : xstrdup(".");
     char *abs = dir[0] == '/' ? xstrdup(dir) : absolute_from_file(file, ".");
     free(dir);
-    size_t n = strlen(abs);                  /* "/a/b/." from a relative file: drop "/." */
-    if (n > 2 && strcmp(abs + n - 2, "/.") == 0)
-        abs[n - 2] = '\0';
     return abs;
 }
 
