@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "report/results.h"
+#include "results/results.h"
 #include "runner/runner.h"
 #include "report_fixtures.h"        /* set_fit */
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli/docs.h"
+#include "docs.h"
 #include "util/util.h"
 
 static const char explain_usage[] =

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report/progress.h"
 #include "report/report.h"
 #include "runner/runner.h"
 #include "util/util.h"

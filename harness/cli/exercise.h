@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "report/results.h"
+#include "results/results.h"
 
 typedef struct drip_exercise {
     const char *pattern;       /* "blocked-channel" */

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/docs.h"
+#include "docs.h"
 #include "exercise.h"
 #include "metrics/metrics.h"
 #include "report/spark.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 void drip_cmp_tolerance_default(drip_cmp_tolerance *t)
 {

@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../report/results.h"
+#include "results/results.h"
 
 /* Tolerances of the slope rule, per metric. */
 typedef struct drip_cmp_tolerance {

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 #define SGR_RESET "\033[0m"
 #define SGR_RED   "\033[1;31m"

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 const drip_metric_info drip_metrics[DRIP_M_COUNT] = {
     [DRIP_M_HEAP_BYTES]   = {"heap_bytes", "B", true, false, 64,

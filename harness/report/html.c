@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "html.h"
-#include "../util/util.h"
+#include "util/util.h"
 
 /* No '<' or '&' in here: the page must stay well-formed XML as well. */
 static const char css[] =

@@ -29,7 +29,7 @@ void drip__html_escapef(FILE *out, const char *fmt, ...) __attribute__((format(p
 
 /* Small pieces every section uses.  Each writes markup (never text from
  * outside Drip unescaped) and cannot fail beyond the stream's errors. */
-#include "results.h"
+#include "results/results.h"
 
 /* <span class="pill pass">PASS</span> */
 void drip__html_status(FILE *out, drip_status s);

@@ -13,7 +13,7 @@
 
 #include "html.h"
 #include "report.h"
-#include "../util/util.h"
+#include "util/util.h"
 
 #define DASH "\xE2\x80\x93"
 

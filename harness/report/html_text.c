@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 void drip__html_escape(FILE *out, const char *s, bool attr)
 {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 /* ---- the emitter --------------------------------------------------------- */
 

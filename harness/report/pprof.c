@@ -22,7 +22,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 /* ---- a byte buffer and the protobuf wire format ---------------------------- */
 

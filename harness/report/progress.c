@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 const char *drip_fmt_count(double v, char *buf, size_t n)
 {

@@ -6,31 +6,17 @@
  * That is: iterations done (of planned; for a timed run, and the time run
  * of the duration), the rate, the live heap at the last sample and its
  * slope so far (after warm-up), and for a counted run the ETA.
- * The runner fills a drip_progress snapshot (runner.h,
- * drip__progress_snapshot) and hands it to a callback; the CLI formats it
- * with drip_progress_format and rewrites one terminal line with it.  Only
- * on a TTY: CI logs get one line per scenario and nothing else.
+ * The runner fills a drip_progress snapshot (results/progress.h) and hands
+ * it to a callback; the CLI formats it with drip_progress_format and
+ * rewrites one terminal line with it.  Only on a TTY: CI logs get one line
+ * per scenario and nothing else.
  */
 #ifndef DRIP_PROGRESS_H
 #define DRIP_PROGRESS_H
 
-#include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
-typedef struct drip_progress {
-    const char *name;          /* the scenario (borrowed) */
-    uint64_t    iterations;    /* done, as of the last sample */
-    uint64_t    planned;       /* a counted run's iterations; 0 for a timed run */
-    double      elapsed_s;     /* a timed run: seconds since its first sample */
-    double      duration_s;    /* a timed run's duration; 0 for a counted run */
-    double      rate;          /* iterations per second; NaN when not known yet */
-    double      heap_bytes;    /* live heap at the last sample; NaN when not measured */
-    double      slope;         /* heap_bytes per iteration after warm-up; NaN: not yet */
-    double      eta_s;         /* seconds left; NaN when not known (shown for a
-                                  counted run; a timed one shows elapsed_s) */
-    bool        stopping;      /* asked to stop early (Ctrl-C): ending at the next sample */
-} drip_progress;
+#include "results/progress.h"
 
 /* Format p as one line, without "\r" or a newline, cut to at most
  * width - 1 columns (width <= 0: no limit) so that it never wraps, into

@@ -11,7 +11,7 @@
 #ifndef DRIP_REPORT_READ_H
 #define DRIP_REPORT_READ_H
 
-#include "results.h"
+#include "results/results.h"
 
 /* Read a report into *run, which must be zeroed (or freed) first.  `path` is
  * a results.json file, or a report directory holding one.  Each scenario's

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 /* The sample column a header name stands for, or -1 (ignored). */
 static int column_of(const char *name)

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 /* Key paths in messages live in fixed buffers; a path longer than one (it
  * never is: scenario names are short) is cut, which only shortens the

@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "results.h"
+#include "results/results.h"
 
 /* results.json: see docs/REPORTS.md for every key. */
 int drip_report_json(const drip_run_results *run, FILE *out);

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 static const char *const blocks[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 static const char ascii[8] = {'_', '.', '-', ':', '=', '+', '*', '#'};

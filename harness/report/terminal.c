@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 #define NAME_WIDTH 24                   /* when a line is printed on its own */
 

@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "procfs/procfs.h"
 #include "util/util.h"
 #include "worker/protocol.h"
-#include "worker/sampler.h"
 
 /* How far past the heap ceiling the worker's RSS may go before the runner
  * kills it from outside (the worker's own watchdog should stop it first;
@@ -438,7 +438,7 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
             why_killed = TIMED_OUT;
             break;
         }
-        long rss = drip_proc_rss_bytes(pid);
+        long rss = drip_procfs_rss_bytes(pid);
         if (rss > 0 && (uint64_t)rss > run.heap_ceiling + RSS_SLACK) {
             why_killed = RSS_KILLED;
             break;

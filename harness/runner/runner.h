@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "report/progress.h"
-#include "report/results.h"
+#include "results/progress.h"
+#include "results/results.h"
 #include "scenario/scenario.h"
 
 typedef struct drip_runner_opts {

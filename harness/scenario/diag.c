@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 /* Append one problem.  `file` is copied (NULL is kept as NULL and printed
  * as "<input>"); `line` and `col` are 1-based, or 0 when the problem has no

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../metrics/metrics.h"
+#include "metrics/metrics.h"
 #include "scenario.h"
 
 /* Metrics that are not Drip's (a mapped `sessions`, later

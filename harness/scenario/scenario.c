@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
 #include "external.h"
+#include "util/util.h"
 
 /* Fill *run with the documented defaults.  sample_every follows the default
  * iteration count (10000 / 200); a loader that changes iterations without

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../stats/stats.h"
+#include "stats/stats.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
 

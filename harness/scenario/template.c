@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 static const struct {
     unsigned    bit;

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../metrics/metrics.h"
-#include "../scrape/expvar.h"
-#include "../scrape/prom.h"
-#include "../util/util.h"
+#include "metrics/metrics.h"
+#include "scrape/expvar.h"
+#include "scrape/prom.h"
+#include "util/util.h"
 #include "external.h"
 #include "template.h"
 

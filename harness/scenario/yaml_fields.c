@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 static const char *const kind_want[] = {
     [DRIP__K_STR]    = "a string",

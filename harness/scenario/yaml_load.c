@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 #define MAX_FILE_BYTES (16u << 20)    /* a scenario file is a few KiB */
 

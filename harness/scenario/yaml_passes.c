@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../util/util.h"
+#include "util/util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../metrics/metrics.h"
-#include "../util/util.h"
+#include "metrics/metrics.h"
+#include "util/util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

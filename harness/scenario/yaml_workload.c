@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../metrics/metrics.h"
-#include "../util/util.h"
+#include "metrics/metrics.h"
+#include "util/util.h"
 #include "external.h"
 #include "template.h"
 

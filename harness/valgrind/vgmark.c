@@ -1,5 +1,5 @@
 /* vgmark.c - the leak search before teardown (see vgmark.h). */
-#include "valgrind/vgmark.h"
+#include "vgmark.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/memcheck.h>)

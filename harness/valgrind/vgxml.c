@@ -6,7 +6,7 @@
  * built in `cur` and appended to the report when it closes, so an error cut
  * off by the end of the file never reaches the report.
  */
-#include "valgrind/vgxml.h"
+#include "vgxml.h"
 
 #include <errno.h>
 #include <expat.h>

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "report/results.h"
+#include "results/results.h"
 #include "scenario/scenario.h"
 
 typedef struct drip_fault_state {

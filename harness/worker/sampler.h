@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "report/results.h"
+#include "results/results.h"
 
 /* Is metric m measurable in this process? (heap metrics need the counting
  * allocator.) */
@@ -18,11 +18,5 @@ bool drip_sampler_has(int metric);
 
 /* Fill s with iteration `iter`, seconds since t0_ns and every metric. */
 void drip_sampler_take(drip_sample *s, uint64_t iter, uint64_t t0_ns);
-
-/* Individual readers; each returns -1 when /proc cannot be read.
- * drip_proc_rss_bytes reads process pid's RSS (0: this process). */
-long drip_proc_rss_bytes(pid_t pid);
-long drip_proc_threads(void);
-long drip_proc_fds(void);
 
 #endif /* DRIP_SAMPLER_H */

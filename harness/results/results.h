@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../metrics/metrics.h"
-#include "../stats/stats.h"
+#include "metrics/metrics.h"
+#include "stats/stats.h"
 
 typedef enum drip_status {
     DRIP_STATUS_PASS,
