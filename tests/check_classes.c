@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_LINES 64
 
@@ -53,6 +54,9 @@ static bool class_matches(const char *got, const char *want)
 static int read_readme(const char *dir, const char *pattern)
 {
     char path[4096];
+    snprintf(path, sizeof path, "%s/%s/leaky.yaml", dir, pattern);
+    if (access(path, F_OK) != 0)
+        return 0;                            /* not a pattern folder (services/...) */
     snprintf(path, sizeof path, "%s/%s/README.md", dir, pattern);
     FILE *f = fopen(path, "r");
     if (!f)

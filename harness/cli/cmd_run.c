@@ -256,6 +256,13 @@ static int select_scenarios(run_cmd *c, char **files, size_t nfiles)
 /* Run (or sweep) one scenario into r. */
 static void run_scenario(run_cmd *c, const drip_scenario *sc, drip_result *r)
 {
+    if (sc->external) {                         /* a program, not a plugin (issue 15) */
+        if (c->sweep)
+            drip_runner_program_sweep(&c->o, sc, r);
+        else
+            drip_runner_program(&c->o, sc, r);
+        return;
+    }
     if (c->sweep) {
         drip_scenario swept = *sc;          /* shallow: only sweep.modes differs */
         if (c->modes)

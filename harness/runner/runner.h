@@ -72,6 +72,13 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
  * folded into r's status and reason.  Uses o->seed_set/seed, log_dir,
  * self_exe and interrupted.  Never fails as a function. */
 void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
+/* A scenario whose workload is a program (sc->external: issue 15), in
+ * drip run and in drip sweep (program.c).  Until the runner starts
+ * programs, both make r an error saying so.  Never fail as functions. */
+void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
+void drip_runner_program_sweep(const drip_runner_opts *o, const drip_scenario *sc,
+                               drip_result *r);
+
 /* Classify r's finding (handle leak, blocked tasks, lost memory, reachable
  * growth, heap growth, bounded, none: see classify.c) from its fitted
  * metrics and its valgrind section, into r->leak_class, r->class_why and

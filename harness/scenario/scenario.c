@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "external.h"
 #include "util/util.h"
 
 /* Fill *run with the documented defaults.  sample_every follows the default
@@ -139,6 +140,7 @@ static void scenario_free(drip_scenario *s)
     free(s->file);
     free(s->workload);
     free(s->plugin);
+    drip_external_spec_free(s->external);
     for (size_t i = 0; i < s->valgrind.nsuppressions; i++)
         free(s->valgrind.suppressions[i]);
     free(s->valgrind.suppressions);

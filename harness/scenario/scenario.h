@@ -164,6 +164,9 @@ typedef struct drip_sweep_spec {
 /* Fill *sw with the defaults listed in drip_sweep_spec (present = false). */
 void drip_sweep_spec_defaults(drip_sweep_spec *sw);
 
+/* An external workload, a program Drip starts (external.h). */
+struct drip_external_spec;
+
 typedef struct drip_scenario {
     char *name;
     char *description;       /* may be NULL */
@@ -173,6 +176,8 @@ typedef struct drip_scenario {
 
     char *workload;          /* built-in workload name, or NULL for a plugin */
     char *plugin;            /* plugin path resolved against the file's directory */
+    struct drip_external_spec *external;   /* `workload: { command: ... }`, a program;
+                                              then workload and plugin are NULL */
     drip_pos workload_pos;
 
     drip_param *params;      size_t nparams;

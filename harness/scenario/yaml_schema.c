@@ -52,41 +52,17 @@ char *drip__resolve_path(const char *file, const char *rel)
     return xasprintf("%.*s/%s", (int)(slash - file), file, rel);
 }
 
-static int set_plugin(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
-{
-    drip_scenario *sc = obj;
-    const char *text;
-    int r = drip__text(ld, v, path, "a path to a shared object", &text);
-
-    if (r <= 0)
-        return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v),
-                      "'%s' must be a path to a shared object, got an empty string", path);
-        return 0;
-    }
-    free(sc->plugin);
-    sc->plugin = drip__resolve_path(ld->file, text);
-    return 0;
-}
-
-static const drip__field plugin_fields[] = {
-    {.key = "plugin", .kind = DRIP__K_CUSTOM, .required = true, .fn = set_plugin},
-};
-
-/* `workload: NAME` (built-in) or `workload: { plugin: PATH }`. */
+/* `workload: NAME` (built-in), or a mapping: `{ plugin: PATH }` or a
+ * program, `{ command: [...], ... }` (yaml_workload.c). */
 static int set_workload(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_scenario *sc = obj;
-    drip__seen seen[NELEM(plugin_fields)] = {{{0, 0}, {0, 0}}};
     char shown[DRIP__SHOWN];
     const char *text;
 
     sc->workload_pos = drip__pos(v);
-    if (v->type == YAML_MAPPING_START_EVENT) {
-        drip__mapwalk w = {plugin_fields, NELEM(plugin_fields), path, "key", NULL, sc, seen};
-        return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
-    }
+    if (v->type == YAML_MAPPING_START_EVENT)
+        return drip__workload_mapping(ld, v, path, sc);
     int r = drip__text(ld, v, path, "a workload name or a mapping with 'plugin'", &text);
     if (r <= 0)
         return r;
@@ -512,19 +488,17 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
     int metric = drip_metric_find(key);
     rules r = {NAN, NAN, NAN, DRIP_VERDICT_UNKNOWN};
     drip__seen seen[RULE_NFIELDS];
-    char shown[DRIP__SHOWN], got[DRIP__SHOWN];
+    char got[DRIP__SHOWN];
     char *path = NULL, *where = NULL;
-    size_t problems = ld->diags->count;
+    size_t problems = ld->diags->count, first = sc->nexpects;
+    bool later = false;                      /* maybe a program's metric: settled at the end */
     long n = 0;
     int rc = 0;
 
     memset(seen, 0, sizeof seen);
-    if (metric < 0) {
-        const char *hint = drip_did_you_mean(key, drip_metric_names());
-        drip__problem(ld, drip__pos(k), "unknown metric '%s'%s%s%s", drip__shown(key, shown),
-                      hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+    if (metric < 0 && (metric = drip__expect_metric(ld, sc, key, drip__pos(k), &later)) < 0 &&
+        !later)
         return v ? drip__skip(ld, v) : 0;
-    }
     if (!v)
         return 0;
     path = drip__path("expect", key);
@@ -568,6 +542,8 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
         add_expect(sc, metric, DRIP_RULE_MAX_AFTER_TEARDOWN, r.max_after_teardown,
                    DRIP_VERDICT_UNKNOWN, seen[RULE_MAX_AFTER_TEARDOWN].key);
 cleanup:
+    if (later)
+        drip__later_add(ld, key, drip__pos(k), first, sc->nexpects - first);
     free(path);
     free(where);
     return rc;
@@ -606,7 +582,9 @@ int drip__scenario_document(drip__loader *ld, const yaml_event_t *root, drip_pos
     memset(seen, 0, sizeof seen);
     if (root->type == YAML_MAPPING_START_EVENT) {
         drip__mapwalk w = {root_fields, NELEM(root_fields), "", "key", NULL, sc, seen};
-        return drip__walk_fields(ld, root, &w) < 0 ? -1 : 0;
+        int rc = drip__walk_fields(ld, root, &w) < 0 ? -1 : 0;
+        drip__scenario_settle(ld, sc);       /* checks across keys (yaml_workload.c) */
+        return rc;
     }
     if (drip__is_null(root)) {
         drip__problem(ld, doc, "empty document: a scenario needs at least 'name' and 'workload'");

@@ -24,6 +24,16 @@
 
 #include "scenario.h"
 
+/* An `expect:` key that names no Drip metric, read before `workload:`:
+ * it may name a custom metric of the program's metrics.map, which is not
+ * known yet.  Its expects (first..first+count) have metric -1 until the
+ * document's end settles them (drip__scenario_settle). */
+typedef struct drip__later {
+    char    *name;
+    drip_pos at;
+    size_t   first, count;
+} drip__later;
+
 typedef struct drip__loader {
     yaml_parser_t parser;
     const char   *file;         /* for messages and for resolving plugin paths */
@@ -31,6 +41,8 @@ typedef struct drip__loader {
     size_t        len;
     drip_diags   *diags;
     bool          fatal;        /* a syntax error was reported: stop reading */
+    drip__later  *later;        /* this document's expect keys to settle at its end */
+    size_t        nlater;
 } drip__loader;
 
 /* Room for a value shown in a message: at most 40 bytes of it, plus quotes
@@ -178,6 +190,50 @@ void *drip__grow_to(void *items, size_t n, size_t size);
 /* A path from a scenario file (plugin, suppression file) made absolute or
  * relative to the file's directory; always holds a '/'.  Caller frees. */
 char *drip__resolve_path(const char *file, const char *rel);
+
+/* ---- external workloads (yaml_workload.c, yaml_external.c) ---------------------- */
+
+/* `workload: { plugin: PATH }` or `workload: { command: [...], ... }` (v
+ * is the MAPPING-START): fills sc->plugin, or sc->external.  0, or -1
+ * after a syntax error. */
+int drip__workload_mapping(drip__loader *ld, const yaml_event_t *v, const char *path,
+                           drip_scenario *sc);
+
+/* The metric an `expect:` key names when it is not one of Drip's: a
+ * custom metric of sc's program (its index), or -1.  When it cannot be
+ * told yet (no workload read so far) *later is set and nothing reported;
+ * otherwise "unknown metric" is reported at `at`, with a did-you-mean. */
+int drip__expect_metric(drip__loader *ld, const drip_scenario *sc, const char *key,
+                        drip_pos at, bool *later);
+/* Remember expects first..first+count for the document's end. */
+void drip__later_add(drip__loader *ld, const char *name, drip_pos at, size_t first,
+                     size_t count);
+/* At a document's end (also after a syntax error, to release what was
+ * remembered): settle the later expect keys, then check what a program's
+ * scenario may not hold (params, run.threads, faults other than alloc, a
+ * sweep section, expectations on metrics nothing measures). */
+void drip__scenario_settle(drip__loader *ld, drip_scenario *sc);
+
+/* Program sections of the workload mapping (yaml_external.c); obj is the
+ * drip_external_spec. */
+int drip__set_ready(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+int drip__set_drive(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+int drip__set_metrics(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);
+
+/* Read a sequence of strings (an argv) at v into *argv (NULL-terminated,
+ * replacing nothing: *argv must be NULL) and *n, each checked as a
+ * template with `allowed` placeholders; a relative argv[0] with a '/' and
+ * any argument starting "./" or "../" are made absolute from the scenario
+ * file's folder.  Nothing is stored when a problem was found.  0, or -1
+ * after a syntax error. */
+int drip__read_argv(drip__loader *ld, const yaml_event_t *v, const char *path, unsigned allowed,
+                    char ***argv, size_t *n);
+/* The text of scalar v checked as a template with `allowed` placeholders:
+ * 1 and *text (borrowed from v) when good; else the problem is reported
+ * (a mapping gets a hint: placeholders must be quoted) and 0, or -1
+ * after a syntax error. */
+int drip__template_text(drip__loader *ld, const yaml_event_t *v, const char *path,
+                        const char *want, unsigned allowed, const char **text);
 
 /* The extra passes' sections (yaml_passes.c), for the root table. */
 int drip__set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path);

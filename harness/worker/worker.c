@@ -130,6 +130,11 @@ const drip_workload *drip__worker_load(const drip_scenario *sc, char **why)
             *why = xasprintf("unknown built-in workload '%s'", sc->workload);
         return wl;
     }
+    if (!sc->plugin) {                       /* a program (workload.command): the runner's */
+        *why = xstrdup("the workload is a program (workload.command): a worker runs plugins "
+                       "and built-in workloads only");
+        return NULL;
+    }
     void *h = dlopen(sc->plugin, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
         *why = xasprintf("plugin %s: cannot load: %s", sc->plugin, dlerror());
