@@ -14,7 +14,8 @@
  *     rather than to init, so it can be found and killed.  Where a cgroup
  *     v2 leaf can be created under the runner's own cgroup, the child is
  *     put in one, and the whole tree is killed through it (cgroup.kill),
- *     forks racing the kill included.  drip_proc_isolation() says which.
+ *     forks racing the kill included.  drip_proc_isolation() says which;
+ *     DRIP_NO_CGROUP=1 in the environment keeps to the /proc walk.
  *   - The child's exit is watched through a pidfd (waitpid where the
  *     kernel has none), never through end-of-file on a pipe: a child that
  *     closes its fds, or a grandchild that keeps them open, changes
