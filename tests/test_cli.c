@@ -283,6 +283,49 @@ END_TEST
 
 /* ---- faults on a schedule (every, nth) ---------------------------------------------- */
 
+/* ---- configuration never used -------------------------------------------------- */
+
+/* A fault point with a typo and a param never read: the line says so with
+ * a did-you-mean, the run passes; with --strict it fails naming the first. */
+START_TEST(unused_configuration)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir, TST("scenarios/unused.yaml"),
+                                  NULL});
+    ck_assert_msg(p.status == 0, "exit %d: %s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "warning: expect: 'timers' never moved: workload 'test-drop' "
+                                "made no timer, so this expectation checks nothing") != NULL,
+                  "%s", p.out);
+    const char *none = strstr(p.out, "PASS   unused-none  ");
+    const char *gauge = strstr(p.out, "PASS   unused-gauge");
+    ck_assert_msg(none && gauge && gauge > none, "%s", p.out);
+    ck_assert_msg(memmem(none, (size_t)(gauge - none), "warning:", 8) == NULL,
+                  "%s", p.out);                                  /* uses all it sets */
+    ck_assert_msg(strstr(p.out, "warning: fault point 'dropp' was never consulted by workload "
+                                "'test-drop' (did you mean 'drop'?") != NULL, "%s", p.out);
+    ck_assert_msg(strstr(p.out, "warning: param 'leak_byte' was never read by workload "
+                                "'test-drop' (did you mean 'leak_bytes'?") != NULL, "%s", p.out);
+    proc_free(&p);
+
+    p = run((const char *[]){"run", "--no-color", "--strict", "-o", dir,
+                             TST("scenarios/unused.yaml"), NULL});
+    ck_assert_int_eq(p.status, 1);
+    ck_assert_msg(strstr(p.out, "FAIL   unused-point") != NULL, "%s", p.out);
+    ck_assert_msg(strstr(p.out, "strict: fault point 'dropp' was never consulted") != NULL,
+                  "%s", p.out);
+    ck_assert_msg(strstr(p.out, "FAIL   unused-param") != NULL, "%s", p.out);
+    ck_assert_msg(strstr(p.out, "PASS   unused-none") != NULL, "%s", p.out);
+    ck_assert_msg(strstr(p.out, "FAIL   unused-gauge") != NULL, "%s", p.out);
+    json_t *root = load_results(dir);
+    ck_assert_str_eq(str_at(scenario(root, "unused-point"), "status"), "fail");
+    ck_assert_str_eq(str_at(scenario(root, "unused-none"), "status"), "pass");
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 static json_t *run_faultforms(const char *threads, const char *seed, char **dirp)
 {
     *dirp = tmpdir();
@@ -660,6 +703,7 @@ static Suite *suite_cli(void)
     tcase_add_test(verdicts, faults_replay_across_threads);
     tcase_add_test(verdicts, alloc_faults);
     tcase_add_test(verdicts, scheduled_faults);
+    tcase_add_test(verdicts, unused_configuration);
     tcase_add_test(verdicts, valgrind_pass);
     tcase_add_test(verdicts, valgrind_missing);
     tcase_add_test(verdicts, valgrind_cut_off);

@@ -39,6 +39,9 @@ static const char run_usage[] =
     "                         about 200 samples; not with --iterations\n"
     "      --valgrind         also run every scenario's worker under valgrind memcheck\n"
     "                         (scenarios with a valgrind: section always get this pass)\n"
+    "      --strict           fail a scenario that configures what its workload never\n"
+    "                         uses: a fault point never asked, a param never read, an\n"
+    "                         expected runtime gauge that never moved (run.strict: true)\n"
     "  -k, --filter GLOB      only scenarios whose name matches GLOB (repeatable)\n"
     "      --shard K/N        run only shard K of N: the filtered scenarios sorted by\n"
     "                         name, the i-th (from 0) in shard (i mod N) + 1; combine\n"
@@ -140,6 +143,7 @@ static int parse_options(run_cmd *c, int argc, char **argv)
         DRIP_RUN_LONGOPTS,
         {"filter", required_argument, NULL, 'k'},
         {"valgrind", no_argument, NULL, 'V'},
+        {"strict", no_argument, NULL, 'Z'},
         {"mode", required_argument, NULL, 'm'},
         {"shard", required_argument, NULL, 'H'},
         {"color", no_argument, NULL, 'C'},
@@ -162,6 +166,7 @@ static int parse_options(run_cmd *c, int argc, char **argv)
             c->filters[c->nfilters++] = optarg;
             break;
         case 'V': c->o.valgrind = true; break;
+        case 'Z': c->o.strict = true; break;
         case 'm':
             if (strcmp(optarg, "transient") == 0) {
                 c->modes = DRIP_SWEEP_TRANSIENT;
@@ -202,6 +207,10 @@ static int check_options(const run_cmd *c, int argc)
     if (o->iterations && o->duration_ns) {
         drip_cli_error("--iterations and --duration exclude each other: a run is counted "
                        "or timed");
+        return DRIP_EXIT_USAGE;
+    }
+    if (c->sweep && o->strict) {
+        drip_cli_error("--strict is for drip run (a sweep's limits are in its sweep: section)");
         return DRIP_EXIT_USAGE;
     }
     if (!c->sweep && c->modes) {

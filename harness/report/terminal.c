@@ -278,12 +278,27 @@ static void growing_site(const drip_result *r, FILE *out)
     free(idx);
 }
 
+/* Every warning, one line each under the scenario's: what the run noticed
+ * but did not fail on (a fault point never asked, a param never read...). */
+static void warnings(const drip_result *r, FILE *out, bool color)
+{
+    for (size_t i = 0; i < r->nwarnings; i++) {
+        strbuf sb = {0};
+        sb_appendf(&sb, "         %swarning:%s ", color ? SGR_YELLOW : "", color ? SGR_RESET : "");
+        append_one_line(&sb, r->warnings[i]);
+        sb_append(&sb, "\n");
+        fputs(sb.buf, out);
+        sb_free(&sb);
+    }
+}
+
 int drip_report_terminal_line(const drip_result *r, FILE *out, bool color)
 {
     int rc = terminal_line(r, out, color, NAME_WIDTH);
     if (r->sweep.ran)
         sweep_findings(r, out);
     growing_site(r, out);
+    warnings(r, out, color);
     return rc;
 }
 

@@ -145,3 +145,15 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
     free(x);
     free(y);
 }
+
+void drip__judge_strict(size_t unused, const char *first, drip_result *r)
+{
+    if (!unused || r->status != DRIP_STATUS_PASS)
+        return;
+    r->status = DRIP_STATUS_FAIL;
+    free(r->reason);
+    r->reason = unused == 1
+        ? xasprintf("strict: %s", first)
+        : xasprintf("strict: %s (and %zu more warnings about configuration the workload never "
+                    "used)", first, unused - 1);
+}

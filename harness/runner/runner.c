@@ -101,6 +101,8 @@ typedef struct run_watch {
     bool                 done, ceiling, stopped;
     uint64_t             ceiling_iter;
     char                *error;        /* the worker's first `error` line */
+    size_t               unused;       /* `unused` lines: configuration never used */
+    char                *first_unused;
     char                *violation;    /* the first protocol violation */
 } run_watch;
 
@@ -205,6 +207,11 @@ static void on_msg(void *arg, const drip_proto_msg *m)
     case DRIP_PROTO_PROFILE:  take_profile(&r->profile, m); break;
     case DRIP_PROTO_PSITE:    take_psite(&r->profile, m); break;
     case DRIP_PROTO_WARN:     drip_result_add_warning(r, "%s", m->u.text); break;
+    case DRIP_PROTO_UNUSED:
+        drip_result_add_warning(r, "%s", m->u.text);
+        if (!w->unused++)
+            w->first_unused = xstrdup(m->u.text);
+        break;
     case DRIP_PROTO_ERROR:
         if (!w->error)
             w->error = xstrdup(m->u.text);
@@ -428,9 +435,9 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
     uint64_t t0 = drip_now_ns();
     drip_proc proc;
     int rd = -1, log_fd = -1, control = -1;
+    run_watch w = {.r = r, .run = &run, .max_samples = max_samples(&run)};
     if (spawn(o, sc, &proc, &rd, &control, &log_fd, r) < 0)
         goto out;
-    run_watch w = {.r = r, .run = &run, .max_samples = max_samples(&run)};
     drip__watch watch = {.proc = &proc, .rd = rd, .on_msg = on_msg, .on_bad = violation,
                          .arg = &w};
     enum killed_why why = follow(o, &run, &watch, &w, control, t0);
@@ -438,12 +445,15 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
     drip__watch_close(&watch);
     r->duration_s = (double)(drip_now_ns() - t0) / 1e9;
     conclude(o, sc, &run, &w, &watch, why, r);
-    free(w.error);
-    free(w.violation);
 out:
     if (log_fd >= 0)
         close(log_fd);
     if (control >= 0)
         close(control);
     drip_judge(sc, r);
+    if (o->strict || run.strict)          /* misconfiguration: warned about always */
+        drip__judge_strict(w.unused, w.first_unused, r);
+    free(w.error);
+    free(w.violation);
+    free(w.first_unused);
 }

@@ -30,6 +30,7 @@ typedef struct drip_runner_opts {
     uint64_t    iterations;      /* 0: the scenario's run.iterations */
     uint64_t    duration_ns;     /* 0: the scenario's; else a timed run (--duration) */
     bool        valgrind;        /* --valgrind: a valgrind pass for every scenario */
+    bool        strict;          /* --strict: every scenario as if run.strict were true */
     drip_profile_mode profile;   /* --profile: DEFAULT keeps the scenario's */
     const char *plugin;          /* NULL, or a plugin (absolute path) that replaces every
                                     scenario's workload (`drip exercise`) */
@@ -159,5 +160,10 @@ void drip__progress_snapshot(const drip_result *r, const drip_run_spec *run,
  * and reason from them (an error status already set is kept).  Pure: uses
  * only sc and r's samples; called by drip_runner_run_one. */
 void drip_judge(const drip_scenario *sc, drip_result *r);
+
+/* Under run.strict or --strict: a scenario that passed but left `unused`
+ * configuration warnings (first: the first one's text) fails, its reason
+ * saying so.  Cannot fail. */
+void drip__judge_strict(size_t unused, const char *first, drip_result *r);
 
 #endif /* DRIP_RUNNER_H */

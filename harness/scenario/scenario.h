@@ -101,6 +101,9 @@ typedef struct drip_run_spec {
     bool     timeout_set;    /* timeout was written in the file */
     uint64_t seed;           /* default 1 */
     uint64_t heap_ceiling;   /* default 1 GiB */
+    bool     strict;         /* configuration never used (a fault point never asked, a
+                                param never read, an expected gauge never moved) fails
+                                the scenario; default false (--strict sets it) */
 } drip_run_spec;
 
 /* The valgrind pass (`valgrind:`): the worker again, under memcheck, with

@@ -119,7 +119,19 @@ static int set_params(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 /* ---- run ----------------------------------------------------------------------- */
 
 enum { RUN_ITERATIONS, RUN_DURATION, RUN_THREADS, RUN_SAMPLE_EVERY, RUN_WARMUP, RUN_TIMEOUT,
-       RUN_SEED, RUN_HEAP_CEILING, RUN_NFIELDS };
+       RUN_SEED, RUN_HEAP_CEILING, RUN_STRICT, RUN_NFIELDS };
+
+/* run.strict: true or false (configuration the workload never used fails
+ * the scenario). */
+static int set_strict(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    static const char *const words[] = {"false", "true"};
+    int i = 0;
+    int r = drip__choice(ld, v, path, "true or false", words, 2, &i);
+    if (r > 0)
+        ((drip_run_spec *)obj)->strict = i == 1;
+    return r < 0 ? -1 : 0;
+}
 
 #define RUN(m) .off = offsetof(drip_run_spec, m), .size = sizeof(((drip_run_spec *)0)->m)
 static const drip__field run_fields[RUN_NFIELDS] = {
@@ -144,6 +156,7 @@ static const drip__field run_fields[RUN_NFIELDS] = {
     [RUN_HEAP_CEILING] = {.key = "heap_ceiling", .kind = DRIP__K_SIZE, RUN(heap_ceiling),
                           .umin = 1ULL << 20, .umax = INT64_MAX,
                           .range = "a size from 1MiB to 8EiB"},
+    [RUN_STRICT]       = {.key = "strict", .kind = DRIP__K_CUSTOM, .fn = set_strict},
 };
 #undef RUN
 

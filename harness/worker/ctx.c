@@ -2,6 +2,7 @@
 #include "ctx.h"
 
 #include <drip/workload.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ void drip_worker_shared_init(drip_worker_shared *sh, const drip_scenario *sc, ui
     for (size_t i = 0; i < sc->nfaults; i++)
         sh->point_hash[i] = drip_fault_point_hash(sc->faults[i].point);
     sh->param_used = xcalloc(sc->nparams + 1, sizeof *sh->param_used);
+    pthread_mutex_init(&sh->other_points.lock, NULL);
+    pthread_mutex_init(&sh->other_params.lock, NULL);
     for (size_t i = 0; i < sc->nparams; i++)
         atomic_init(&sh->param_used[i], false);
     atomic_init(&sh->param_error, NULL);
@@ -33,6 +36,8 @@ void drip_worker_shared_destroy(drip_worker_shared *sh)
 {
     free(sh->point_hash);
     free(sh->param_used);
+    pthread_mutex_destroy(&sh->other_points.lock);
+    pthread_mutex_destroy(&sh->other_params.lock);
     free(atomic_load(&sh->param_error));
     memset(sh, 0, sizeof *sh);
 }
@@ -50,6 +55,38 @@ void drip_ctx_destroy(drip_ctx *ctx)
     ctx->faults = NULL;
 }
 
+/* ---- names asked that the scenario does not configure ---------------------- */
+
+/* Note name in a, once: a pointer seen on this ctx before is skipped
+ * without a lock, so a workload asking an unconfigured point in every
+ * iteration pays one comparison loop. */
+static void note_asked(drip_ctx *ctx, int kind, const char *name)
+{
+    drip_asked *a = kind == 0 ? &ctx->sh->other_points : &ctx->sh->other_params;
+    for (unsigned i = 0; i < ctx->nnoted[kind]; i++)
+        if (ctx->noted[kind][i] == name)
+            return;
+    if (ctx->nnoted[kind] < sizeof ctx->noted[kind] / sizeof ctx->noted[kind][0])
+        ctx->noted[kind][ctx->nnoted[kind]++] = name;
+    pthread_mutex_lock(&a->lock);
+    size_t i = 0;
+    while (i < a->n && strncmp(a->names[i], name, DRIP_ASKED_LEN - 1) != 0)
+        i++;
+    if (i == a->n && a->n < DRIP_ASKED_MAX)
+        snprintf(a->names[a->n++], DRIP_ASKED_LEN, "%s", name);
+    pthread_mutex_unlock(&a->lock);
+}
+
+const char **drip_asked_names(drip_asked *a)
+{
+    pthread_mutex_lock(&a->lock);
+    const char **out = xcalloc(a->n + 1, sizeof *out);
+    for (size_t i = 0; i < a->n; i++)
+        out[i] = a->names[i];
+    pthread_mutex_unlock(&a->lock);
+    return out;
+}
+
 /* ---- params -------------------------------------------------------------- */
 
 static const drip_param *find_param(drip_ctx *ctx, const char *name)
@@ -61,6 +98,7 @@ static const drip_param *find_param(drip_ctx *ctx, const char *name)
             return &sc->params[i];
         }
     }
+    note_asked(ctx, 1, name);
     return NULL;
 }
 
@@ -152,6 +190,7 @@ bool drip_fault(drip_ctx *ctx, const char *point)
     for (size_t i = 0; i < sc->nfaults; i++)
         if (strcmp(sc->faults[i].point, point) == 0)
             return ask(ctx, i);
+    note_asked(ctx, 0, point);
     return false;
 }
 

@@ -23,6 +23,18 @@ typedef struct drip_fault_state {
     uint64_t most;                          /* the most asks in any one iteration */
 } drip_fault_state;
 
+/* Names a workload asked for that its scenario does not configure (fault
+ * points with no spec, params not given): kept to say "did you mean" when
+ * a configured one is never used.  Fixed storage: no allocation from
+ * workload code.  The first DRIP_ASKED_MAX distinct names are kept. */
+#define DRIP_ASKED_MAX 32
+#define DRIP_ASKED_LEN 64
+typedef struct drip_asked {
+    pthread_mutex_t lock;
+    char            names[DRIP_ASKED_MAX][DRIP_ASKED_LEN];
+    size_t          n;
+} drip_asked;
+
 typedef struct drip_worker_shared {
     const drip_scenario *sc;
     uint64_t        seed;
@@ -30,6 +42,8 @@ typedef struct drip_worker_shared {
     uint64_t       *point_hash;             /* per fault spec */
     atomic_bool    *param_used;             /* per param */
     _Atomic(char *) param_error;            /* first bad-param message, or NULL */
+    drip_asked      other_points;           /* asked, not configured */
+    drip_asked      other_params;           /* read, not given */
 } drip_worker_shared;
 
 struct drip_ctx {
@@ -37,7 +51,15 @@ struct drip_ctx {
     uint64_t            iteration;
     bool                in_iteration;
     drip_fault_state   *faults;             /* sh->sc->nfaults entries */
+    const char         *noted[2][8];        /* names recorded already, points [0] and
+                                               params [1] (by pointer: a workload
+                                               passes the same literal) */
+    unsigned            nnoted[2];
 };
+
+/* The names in a (a NULL-terminated array of borrowed strings, valid while
+ * the shared part lives; malloc'd array). */
+const char **drip_asked_names(drip_asked *a);
 
 /* Set up the shared part for scenario sc (borrowed; must outlive it). */
 void drip_worker_shared_init(drip_worker_shared *sh, const drip_scenario *sc, uint64_t seed);

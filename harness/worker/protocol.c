@@ -20,7 +20,7 @@ static const char *const kind_names[DRIP_PROTO_KINDS] = {
     [DRIP_PROTO_DONE] = "done",         [DRIP_PROTO_REFERENCE] = "reference",
     [DRIP_PROTO_TRIAL] = "trial",       [DRIP_PROTO_RESULT] = "result",
     [DRIP_PROTO_SITE] = "site",         [DRIP_PROTO_END] = "end",
-    [DRIP_PROTO_LIMIT] = "limit",
+    [DRIP_PROTO_LIMIT] = "limit",       [DRIP_PROTO_UNUSED] = "unused",
 };
 
 const char *drip_proto_kind_name(drip_proto_kind k)
@@ -154,6 +154,7 @@ size_t drip_proto_format(const drip_proto_msg *m, char *buf)
         put_psite(&o, m);
         break;
     case DRIP_PROTO_WARN:
+    case DRIP_PROTO_UNUSED:
     case DRIP_PROTO_ERROR:
         put_text(&o, m->u.text);
         break;
@@ -412,6 +413,7 @@ static int parse_body(fields *f, drip_proto_msg *m)
     case DRIP_PROTO_PSITE:
         return parse_psite(f, m);
     case DRIP_PROTO_WARN:
+    case DRIP_PROTO_UNUSED:
     case DRIP_PROTO_ERROR:
         m->u.text = f->rest;
         return 0;

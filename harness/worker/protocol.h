@@ -29,6 +29,9 @@
  *                              one allocation site of the profile: live bytes
  *                              and objects early and late, all it allocated
  *   warn TEXT
+ *   unused TEXT                a warning about configuration the workload never
+ *                              used (a fault point never asked, a param never
+ *                              read): fails the scenario under --strict
  *   error TEXT                 the scenario cannot be judged (setup failed...)
  *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
  *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
@@ -80,6 +83,7 @@ typedef enum drip_proto_kind {
     DRIP_PROTO_SITE,
     DRIP_PROTO_END,
     DRIP_PROTO_LIMIT,
+    DRIP_PROTO_UNUSED,
     DRIP_PROTO_KINDS
 } drip_proto_kind;
 
@@ -112,7 +116,7 @@ typedef struct drip_proto_msg {
             drip_proto_frame frames[DRIP_PROTO_FRAMES_MAX];
             size_t nframes;
         } psite;
-        const char *text;                             /* WARN, ERROR */
+        const char *text;                             /* WARN, UNUSED, ERROR */
         struct { int64_t live_bytes; uint64_t iteration; } ceiling;
         uint64_t n;                                   /* STOPPED (iteration), TRIAL, END
                                                          (k), LIMIT (max_k) */

@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <drip/rt.h>
+
 #include "alloc.h"
 #include "builtin.h"
 #include "ctx.h"
@@ -284,23 +286,89 @@ static void *watchdog(void *p)
 
 /* ---- the run -------------------------------------------------------------- */
 
+/* " (did you mean 'X'? the workload VERB it)" when a name the workload did
+ * use is close to `name`, else " (it VERB: a, b)" when it used any,
+ * else "".  malloc'd. */
+static char *name_hint(const char *name, const char **used, const char *verb)
+{
+    if (!used[0])
+        return xstrdup("");
+    const char *near = drip_did_you_mean(name, used);
+    if (near)
+        return xasprintf(" (did you mean '%s'? the workload %s that one)", near, verb);
+    strbuf sb = {0};
+    sb_appendf(&sb, " (it %s: ", verb);
+    for (size_t i = 0; used[i]; i++)
+        sb_appendf(&sb, "%s%s", i ? ", " : "", used[i]);
+    sb_append(&sb, ")");
+    return sb_take(&sb);
+}
+
+/* An `unused` line for each expectation on a runtime gauge (tasks,
+ * timers, conns) of which the workload never made one: it checks
+ * nothing. */
+static void unmoved_gauges(worker *w)
+{
+    static const struct { int metric; const char *what; } gauges[] = {
+        {DRIP_M_TASKS, "task"}, {DRIP_M_TIMERS, "timer"}, {DRIP_M_CONNS, "connection"},
+    };
+    drip_rt_totals t;
+    drip_rt_totals_read(&t);
+    const uint64_t made[3] = {t.tasks, t.timers, t.conns};
+    bool told[3] = {false, false, false};
+    for (size_t i = 0; i < w->sc->nexpects; i++)
+        for (int g = 0; g < 3; g++) {
+            if (w->sc->expects[i].metric != gauges[g].metric || made[g] || told[g])
+                continue;
+            told[g] = true;
+            strbuf used = {0};
+            for (int o = 0; o < 3; o++)
+                if (made[o])
+                    sb_appendf(&used, "%s'%s'", used.len ? " or " : "",
+                               drip_metrics[gauges[o].metric].name);
+            say(w, DRIP_PROTO_UNUSED, "expect: '%s' never moved: workload '%s' made no %s, so "
+                "this expectation checks nothing%s%s%s", drip_metrics[gauges[g].metric].name,
+                w->wl->name, gauges[g].what, used.len ? " (did you mean " : "",
+                used.len ? used.buf : "", used.len ? "? it moved)" : "");
+            sb_free(&used);
+        }
+}
+
 /* Warn about what the scenario configured but the run never used: params
  * never read, fault points never asked, and schedules that never fired
  * (with the reason when it is plain: too few iterations, too few asks). */
 static void send_warnings(worker *w, drip_fault_result *faults)
 {
     const drip_scenario *sc = w->sc;
-    for (size_t i = 0; i < sc->nparams; i++)
-        if (!atomic_load(&w->sh.param_used[i]))
-            say(w, DRIP_PROTO_WARN, "param '%s' was never read by workload '%s'", sc->params[i].key,
-                      w->wl->name);
+    const char **read = drip_asked_names(&w->sh.other_params);
+    const char **asked = drip_asked_names(&w->sh.other_points);
+    for (size_t i = 0; i < sc->nparams; i++) {
+        if (atomic_load(&w->sh.param_used[i]))
+            continue;
+        char *hint = name_hint(sc->params[i].key, read, "read");
+        say(w, DRIP_PROTO_UNUSED, "param '%s' was never read by workload '%s'%s",
+            sc->params[i].key, w->wl->name, hint);
+        free(hint);
+    }
+    for (size_t i = 0; i < sc->nfaults; i++) {
+        if (faults[i].asked || strcmp(sc->faults[i].point, DRIP_FAULT_ALLOC) == 0)
+            continue;
+        char *hint = name_hint(sc->faults[i].point, asked, "asked");
+        say(w, DRIP_PROTO_UNUSED, "fault point '%s' was never consulted by workload '%s'%s",
+            sc->faults[i].point, w->wl->name, hint);
+        free(hint);
+    }
+    free(read);
+    free(asked);
+    unmoved_gauges(w);
     for (size_t i = 0; i < sc->nfaults; i++) {
         const drip_fault_spec *f = &sc->faults[i];
         uint64_t done = atomic_load(&w->completed);
         uint64_t most = drip_ctx_most_asks(w->ctxs, sc->run.threads, i);
         if (faults[i].asked == 0) {
-            say(w, DRIP_PROTO_WARN, "fault point '%s' was never consulted by workload '%s'", f->point,
-                      w->wl->name);
+            if (strcmp(f->point, DRIP_FAULT_ALLOC) == 0)
+                say(w, DRIP_PROTO_WARN, "fault point 'alloc' never fired: no allocation of "
+                    "its size range was made in an iteration");
             continue;
         }
         if (faults[i].fired || (!f->every && !f->nnth))

@@ -39,6 +39,16 @@ typedef struct drip_rt_gauges {
 
 void drip_rt_gauges_read(drip_rt_gauges *out);
 
+/* How many of each were ever made in this process: what a gauge can be
+ * told apart by when it reads 0 ("none alive" or "never used"). */
+typedef struct drip_rt_totals {
+    uint64_t tasks;    /* tasks started */
+    uint64_t timers;   /* timers armed (a reset arms again) */
+    uint64_t conns;    /* HTTP client connections opened */
+} drip_rt_totals;
+
+void drip_rt_totals_read(drip_rt_totals *out);
+
 /* Monotonic time in nanoseconds (CLOCK_MONOTONIC), the runtime's clock. */
 uint64_t drip_rt_now(void);
 

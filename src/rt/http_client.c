@@ -152,6 +152,7 @@ static int conn_dial(uint16_t port, http_conn **out)
         goto fail_fd;
     }
     drip__gauge_add(&drip__gauge_conns, 1);
+    drip__total_add(&drip__total_conns);
     *out = conn;
     return 0;
 

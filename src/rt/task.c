@@ -126,6 +126,7 @@ int drip_go_stack(void (*fn)(void *arg), void *arg, size_t stack_bytes)
     }
 
     drip__gauge_add(&drip__gauge_tasks, 1);     /* before the task can run */
+    drip__total_add(&drip__total_tasks);
     rc = pthread_create(&tid, &attr, task_main, s);
     if (rc != 0) {
         task_gone();                            /* undo, and wake waiters */

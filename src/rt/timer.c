@@ -216,6 +216,7 @@ static void timer_arm(drip_timer *t, uint64_t when)
     heap_set(heap_len++, t);
     heap_sift_up(t->idx);
     drip__gauge_add(&drip__gauge_timers, 1);
+    drip__total_add(&drip__total_timers);
     if (t->idx == 0)
         pthread_cond_signal(&timer_wake);
 }
