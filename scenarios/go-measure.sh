@@ -58,19 +58,19 @@ shift $((OPTIND - 1))
 
 # pattern  N  K  GC  env  metrics (expvar names; rss and threads from /proc)
 table='
-blocked-channel      5000  50  1 - goroutines HeapAlloc HeapObjects StackInuse threads rss
-channel-never-closed 2000  20  1 - goroutines HeapAlloc HeapObjects StackInuse threads rss
-closure-capture      5000  50  1 - goroutines HeapAlloc HeapObjects StackInuse threads rss
-global-map           20000 100 1 - goroutines HeapAlloc HeapObjects threads rss
-lock-wait            5000  50  1 - goroutines HeapAlloc HeapObjects StackInuse threads rss
+blocked-channel      5000  50  1 - goroutines HeapAlloc HeapObjects StackInuse threads open_files rss
+channel-never-closed 2000  20  1 - goroutines HeapAlloc HeapObjects StackInuse threads open_files rss
+closure-capture      5000  50  1 - goroutines HeapAlloc HeapObjects StackInuse threads open_files rss
+global-map           20000 100 1 - goroutines HeapAlloc HeapObjects threads open_files rss
+lock-wait            5000  50  1 - goroutines HeapAlloc HeapObjects StackInuse threads open_files rss
 missing-cancel       2000  20  1 - goroutines HeapAlloc HeapObjects StackInuse threads rss
-pointer-key-map      10000 50  1 - goroutines HeapAlloc HeapObjects threads rss
+pointer-key-map      10000 50  1 - goroutines HeapAlloc HeapObjects threads open_files rss
 pool-reuse           20000 100 0 - Mallocs buffers_made HeapAlloc NumGC goroutines rss
 slice-retention      10000 50  1 - HeapAlloc HeapObjects goroutines rss
 ticker-not-stopped   10000 50  1 - HeapAlloc HeapObjects goroutines threads rss
 time-after           10000 50  1 - HeapAlloc HeapObjects goroutines threads rss
 unclosed-body        5000  50  1 - goroutines conns open_files HeapAlloc HeapObjects threads rss
-unclosed-file        3000  30  0 GOGC=off open_files HeapAlloc NumGC goroutines rss
+unclosed-file        3000  30  0 GOGC=off open_files HeapAlloc NumGC goroutines threads rss
 '
 
 [ $# -gt 0 ] || set -- $(echo "$table" | awk 'NF { print $1 }')
