@@ -1,0 +1,3 @@
+module drip.example/goserve
+
+go 1.19

@@ -1,0 +1,7 @@
+module drip.example/slice-retention
+
+go 1.19
+
+require drip.example/goserve v0.0.0
+
+replace drip.example/goserve => ../../goserve

@@ -1,0 +1,3 @@
+module drip.example/gocheck
+
+go 1.19
