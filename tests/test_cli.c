@@ -326,6 +326,37 @@ START_TEST(unused_configuration)
 }
 END_TEST
 
+/* ---- --repeat ---------------------------------------------------------------- */
+
+/* A workload that leaks on some seeds: --repeat 8 fails it, naming the
+ * seeds that failed; the same seeds give the same tally every time, and a
+ * single run at a passing seed passes. */
+START_TEST(repeat_flaky)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "--repeat", "8", "-o", dir,
+                                  TST("scenarios/flaky.yaml"), NULL});
+    ck_assert_int_eq(p.status, 1);
+    unsigned failed = 0, runs = 0;
+    const char *line = strstr(p.out, "flaky: ");
+    ck_assert_msg(line && sscanf(line, "flaky: %u of %u failed (seed", &failed, &runs) == 2,
+                  "%s", p.out);
+    ck_assert_uint_eq(runs, 8);
+    ck_assert(failed > 0 && failed < 8);
+    ck_assert_msg(strstr(p.out, "FAIL   flaky") != NULL, "%s", p.out);
+    char *first = strndup(line, strcspn(line, "\n"));
+
+    proc q = run((const char *[]){"run", "--no-color", "--repeat", "8", "-o", dir,
+                                  TST("scenarios/flaky.yaml"), NULL});
+    ck_assert_msg(strstr(q.out, first) != NULL, "not replayed: '%s' vs %s", first, q.out);
+    proc_free(&q);
+    free(first);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 static json_t *run_faultforms(const char *threads, const char *seed, char **dirp)
 {
     *dirp = tmpdir();
@@ -704,6 +735,7 @@ static Suite *suite_cli(void)
     tcase_add_test(verdicts, alloc_faults);
     tcase_add_test(verdicts, scheduled_faults);
     tcase_add_test(verdicts, unused_configuration);
+    tcase_add_test(verdicts, repeat_flaky);
     tcase_add_test(verdicts, valgrind_pass);
     tcase_add_test(verdicts, valgrind_missing);
     tcase_add_test(verdicts, valgrind_cut_off);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <getopt.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@ static const char run_usage[] =
     "                         about 200 samples; not with --iterations\n"
     "      --valgrind         also run every scenario's worker under valgrind memcheck\n"
     "                         (scenarios with a valgrind: section always get this pass)\n"
+    "      --repeat N         run every scenario N times, with seeds S, S+1, ... S+N-1\n"
+    "                         (S: --seed or the file's); it passes only if every\n"
+    "                         repetition passes (is it stable enough for CI?)\n"
     "      --strict           fail a scenario that configures what its workload never\n"
     "                         uses: a fault point never asked, a param never read, an\n"
     "                         expected runtime gauge that never moved (run.strict: true)\n"
@@ -126,6 +130,7 @@ typedef struct run_cmd {
     size_t              nfilters, fcap;
     int                 color;          /* -1 until decided */
     bool                quiet, live;
+    uint64_t            repeat;         /* --repeat N: 0 or 1 runs each scenario once */
     unsigned            modes, shard_k, shard_n;
     int                 first_file;     /* argv index of the first scenario file */
     drip_scenario_list  list;
@@ -144,6 +149,7 @@ static int parse_options(run_cmd *c, int argc, char **argv)
         {"filter", required_argument, NULL, 'k'},
         {"valgrind", no_argument, NULL, 'V'},
         {"strict", no_argument, NULL, 'Z'},
+        {"repeat", required_argument, NULL, 'R'},
         {"mode", required_argument, NULL, 'm'},
         {"shard", required_argument, NULL, 'H'},
         {"color", no_argument, NULL, 'C'},
@@ -167,6 +173,13 @@ static int parse_options(run_cmd *c, int argc, char **argv)
             break;
         case 'V': c->o.valgrind = true; break;
         case 'Z': c->o.strict = true; break;
+        case 'R': {
+            unsigned long long v;
+            if (!drip_cli_parse_u64("--repeat", optarg, 1, 10000, &v))
+                return DRIP_EXIT_USAGE;
+            c->repeat = v;
+            break;
+        }
         case 'm':
             if (strcmp(optarg, "transient") == 0) {
                 c->modes = DRIP_SWEEP_TRANSIENT;
@@ -207,6 +220,10 @@ static int check_options(const run_cmd *c, int argc)
     if (o->iterations && o->duration_ns) {
         drip_cli_error("--iterations and --duration exclude each other: a run is counted "
                        "or timed");
+        return DRIP_EXIT_USAGE;
+    }
+    if (c->sweep && c->repeat) {
+        drip_cli_error("--repeat is for drip run");
         return DRIP_EXIT_USAGE;
     }
     if (c->sweep && o->strict) {
@@ -262,28 +279,74 @@ static int select_scenarios(run_cmd *c, char **files, size_t nfiles)
     return 0;
 }
 
-/* Run (or sweep) one scenario into r. */
-static void run_scenario(run_cmd *c, const drip_scenario *sc, drip_result *r)
+/* Run (or sweep) one scenario into r, with the options o. */
+static void run_once(run_cmd *c, const drip_runner_opts *o, const drip_scenario *sc,
+                     drip_result *r)
 {
     if (sc->external) {                         /* a program, not a plugin (issue 15) */
         if (c->sweep)
-            drip_runner_program_sweep(&c->o, sc, r);
+            drip_runner_program_sweep(o, sc, r);
         else
-            drip_runner_program(&c->o, sc, r);
+            drip_runner_program(o, sc, r);
         return;
     }
     if (c->sweep) {
         drip_scenario swept = *sc;          /* shallow: only sweep.modes differs */
         if (c->modes)
             swept.sweep.modes = c->modes;
-        drip_runner_sweep(&c->o, &swept, r);
+        drip_runner_sweep(o, &swept, r);
         return;
     }
-    drip_runner_run_one(&c->o, sc, r);
-    if ((c->o.valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
+    drip_runner_run_one(o, sc, r);
+    if ((o->valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
         !drip_cli_interrupted)
-        drip_runner_valgrind(&c->o, sc, r);
+        drip_runner_valgrind(o, sc, r);
     drip_classify(r);
+}
+
+/* --repeat N: run sc N times, with seeds S, S+1, ... (S: --seed or the
+ * file's), each repetition's files tagged ".seedS" but the first's; keep
+ * in r the first failing repetition (or the first), and the tally. */
+static void run_repeated(run_cmd *c, const drip_scenario *sc, drip_result *r)
+{
+    uint64_t first = c->o.seed_set ? c->o.seed : sc->run.seed;
+    drip_repeat_result tally = {0};
+    bool kept_failing = false;
+    for (uint64_t k = 0; k < c->repeat && !drip_cli_interrupted; k++) {
+        uint64_t seed = first + k > DRIP_SEED_MAX ? k : first + k;
+        char tag[40];
+        snprintf(tag, sizeof tag, ".seed%llu", (unsigned long long)seed);
+        drip_runner_opts o = c->o;
+        o.seed_set = true;
+        o.seed = seed;
+        o.file_tag = k ? tag : NULL;
+        drip_result one = {.ns_per_iter = NAN};
+        run_once(c, &o, sc, &one);
+        bool passed = one.status == DRIP_STATUS_PASS;
+        tally.runs++;
+        tally.passed += passed;
+        if (!passed) {
+            tally.failed_seeds = xrealloc(tally.failed_seeds,
+                                          (tally.nfailed + 1) * sizeof *tally.failed_seeds);
+            tally.failed_seeds[tally.nfailed++] = seed;
+        }
+        if (k == 0 || (!passed && !kept_failing)) {     /* the one the report shows */
+            drip_result_free(r);
+            *r = one;
+            kept_failing = !passed;
+        } else {
+            drip_result_free(&one);
+        }
+    }
+    r->repeat = tally;
+}
+
+static void run_scenario(run_cmd *c, const drip_scenario *sc, drip_result *r)
+{
+    if (c->repeat > 1)
+        run_repeated(c, sc, r);
+    else
+        run_once(c, &c->o, sc, r);
 }
 
 /* Every selected scenario in turn, its line printed as it ends; none

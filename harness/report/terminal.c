@@ -292,9 +292,37 @@ static void warnings(const drip_result *r, FILE *out, bool color)
     }
 }
 
+/* --repeat: "         flaky: 2 of 20 failed (seeds 4, 11)" when some but not
+ * all repetitions failed; "... all 20 failed" / "all 20 passed" otherwise. */
+static void repeat_line(const drip_result *r, FILE *out, bool color)
+{
+    const drip_repeat_result *rp = &r->repeat;
+    if (rp->runs < 2)
+        return;
+    strbuf sb = {0};
+    uint64_t failed = rp->runs - rp->passed;
+    sb_append(&sb, "         ");
+    if (failed && rp->passed)
+        sb_appendf(&sb, "%sflaky:%s %llu of %llu failed", color ? SGR_YELLOW : "",
+                   color ? SGR_RESET : "", (unsigned long long)failed,
+                   (unsigned long long)rp->runs);
+    else
+        sb_appendf(&sb, "repeat: all %llu %s", (unsigned long long)rp->runs,
+                   failed ? "failed" : "passed");
+    for (size_t i = 0; i < rp->nfailed; i++)
+        sb_appendf(&sb, "%s%llu", i ? ", " : rp->nfailed == 1 ? " (seed " : " (seeds ",
+                   (unsigned long long)rp->failed_seeds[i]);
+    if (rp->nfailed)
+        sb_append(&sb, ")");
+    sb_append(&sb, "\n");
+    fputs(sb.buf, out);
+    sb_free(&sb);
+}
+
 int drip_report_terminal_line(const drip_result *r, FILE *out, bool color)
 {
     int rc = terminal_line(r, out, color, NAME_WIDTH);
+    repeat_line(r, out, color);
     if (r->sweep.ran)
         sweep_findings(r, out);
     growing_site(r, out);

@@ -188,7 +188,7 @@ static void profile_result_free(drip_profile_result *p)
     free(p->mode);
 }
 
-static void result_free(drip_result *r)
+void drip_result_free(drip_result *r)
 {
     free(r->name);
     free(r->file);
@@ -208,6 +208,8 @@ static void result_free(drip_result *r)
     profile_result_free(&r->profile);
     free(r->class_why);
     free(r->class_basis);
+    free(r->repeat.failed_seeds);
+    memset(r, 0, sizeof *r);
 }
 
 /* Frees what the run owns, not the struct itself (callers keep it on the
@@ -218,7 +220,7 @@ void drip_run_results_free(drip_run_results *run)
     if (!run)
         return;
     for (size_t i = 0; i < run->count; i++)
-        result_free(&run->scenarios[i]);
+        drip_result_free(&run->scenarios[i]);
     free(run->scenarios);
     free(run->drip_version);
     free(run->started_at);

@@ -220,6 +220,14 @@ char *drip_prof_site_stack(const drip_prof_site *s, size_t depth);
  * grew (malloc'd, *n of them). */
 size_t *drip_prof_growing(const drip_profile_result *p, size_t *n);
 
+/* `drip run --repeat N`: the scenario ran N times, with seeds S, S+1, ...
+ * S+N-1; the rest of its result is the first failing repetition's (the
+ * first one's when every one passed).  runs 0: not repeated. */
+typedef struct drip_repeat_result {
+    uint64_t  runs, passed;
+    uint64_t *failed_seeds;   size_t nfailed;
+} drip_repeat_result;
+
 typedef struct drip_result {
     char       *name;
     char       *file;
@@ -255,6 +263,7 @@ typedef struct drip_result {
     drip_leak_class leak_class;  /* set by drip_classify() */
     char       *class_why;       /* one line of explanation, or NULL */
     char       *class_basis;     /* "counters" or "counters and valgrind", or NULL */
+    drip_repeat_result repeat;   /* --repeat N */
 } drip_result;
 
 typedef struct drip_run_results {
@@ -276,6 +285,9 @@ void drip_result_add_warning(drip_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void drip_result_add_sample(drip_result *r, const drip_sample *s);
 void drip_run_results_free(drip_run_results *run);
+
+/* Free what r owns and zero it (r itself is the caller's). */
+void drip_result_free(drip_result *r);
 
 /* Is metric m worth a glance in a one-line summary of r?  Every metric an
  * expectation names, and any gauge that grew (growing or bounded; a

@@ -31,6 +31,8 @@ typedef struct drip_runner_opts {
     uint64_t    duration_ns;     /* 0: the scenario's; else a timed run (--duration) */
     bool        valgrind;        /* --valgrind: a valgrind pass for every scenario */
     bool        strict;          /* --strict: every scenario as if run.strict were true */
+    const char *file_tag;        /* put between a scenario's name and the extension of the
+                                    files a run makes (".seed7": NAME.seed7.log); NULL: none */
     drip_profile_mode profile;   /* --profile: DEFAULT keeps the scenario's */
     const char *plugin;          /* NULL, or a plugin (absolute path) that replaces every
                                     scenario's workload (`drip exercise`) */
@@ -99,6 +101,10 @@ void drip_classify(drip_result *r);
 void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint32_t threads,
                        uint64_t iterations, bool control, const char **argv, int *argc,
                        char *buf);
+
+/* The name of scenario `name`'s file with extension ext in the report
+ * directory: NAME + o->file_tag + EXT (drip_results_file_name).  malloc'd. */
+char *drip__file_name(const drip_runner_opts *o, const char *name, const char *ext);
 
 /* Create the scenario's file NAME+EXT (e.g. ".log") fresh in the report
  * directory (drip_create_at: never through a link).  Returns the fd, or

@@ -70,11 +70,19 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
     *argc = a;
 }
 
+char *drip__file_name(const drip_runner_opts *o, const char *name, const char *ext)
+{
+    char *tagged = xasprintf("%s%s", o->file_tag ? o->file_tag : "", ext);
+    char *file = drip_results_file_name(name, tagged);
+    free(tagged);
+    return file;
+}
+
 int drip__open_log(const drip_runner_opts *o, const char *name, const char *ext)
 {
     if (o->report_fd < 0)
         return -1;
-    char *file = drip_results_file_name(name, ext);
+    char *file = drip__file_name(o, name, ext);
     int fd = drip_create_at(o->report_fd, file);
     free(file);
     return fd;
@@ -84,7 +92,7 @@ char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ex
 {
     if (!o->log_dir)
         return NULL;
-    char *file = drip_results_file_name(name, ext);
+    char *file = drip__file_name(o, name, ext);
     char *path = xasprintf("%s/%s", o->log_dir, file);
     free(file);
     return path;

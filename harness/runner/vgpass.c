@@ -420,8 +420,8 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
         apply(r, v);
         return;
     }
-    char *xml1 = drip_results_file_name(sc->name, ".valgrind.xml");
-    char *xml2 = drip_results_file_name(sc->name, ".valgrind-2n.xml");
+    char *xml1 = drip__file_name(o, sc->name, ".valgrind.xml");
+    char *xml2 = drip__file_name(o, sc->name, ".valgrind-2n.xml");
     v->xml_file = xasprintf("%s/%s", o->log_dir, xml1);
     drip_vg_report rep1, rep2;
     memset(&rep2, 0, sizeof rep2);
