@@ -64,4 +64,14 @@ bool drip_cli_parse_shard(const char *s, unsigned *k, unsigned *n);
 void drip_cli_shard_select(const char *const *names, const bool *candidate, size_t count,
                            unsigned k, unsigned n, bool *selected);
 
+/* `drip merge` (merge_copy.c): copy the files of the report directory
+ * in_dir that the report writer does not write (workers' logs, valgrind
+ * XML...; not results.json, junit.xml, report.html, dot-files or *.tmp)
+ * into the directory out_fd.  Only regular files are copied, opened under
+ * in_dir's fd with O_NOFOLLOW: a symbolic link is never followed out of
+ * the shard but skipped with a warning naming it (label: the report as
+ * given).  A name already in out_fd is kept (a warning when it is not a
+ * CSV and its bytes differ).  0, or -1 after printing why. */
+int drip__merge_copy_rest(const char *label, const char *in_dir, int out_fd, const char *out_dir);
+
 #endif /* DRIP_CLI_H */

@@ -362,7 +362,7 @@ static int run_command(int argc, char **argv, bool sweep)
     run.duration_s = (double)(drip_now_ns() - t0) / 1e9;
 
     char *err = NULL;
-    if (drip_report_write_dir(&run, report_dir, &err) < 0) {
+    if (drip_report_write_dir(&run, o.report_fd, report_dir, &err) < 0) {
         drip_cli_error("%s", err);
         free(err);
         rc = DRIP_EXIT_FAILED;
