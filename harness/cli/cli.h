@@ -41,9 +41,12 @@ char *drip_cli_include_dir(void);
 void drip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Load scenarios from files and directories (searched recursively for
- * *.yaml and *.yml, in sorted order), then check what the loader cannot:
- * unique names across the run, built-in workloads that exist, plugin files
- * that exist.  Problems go to *diags; returns their number. */
+ * regular *.yaml and *.yml files, in sorted order; a directory met again
+ * through a link is skipped with a warning on stderr), then check what the
+ * loader cannot: unique names across the run, built-in workloads that
+ * exist, plugins that are readable regular files.  Each file is read once
+ * (a pipe or /dev/stdin too): its text is kept in *list for the workers.
+ * Problems go to *diags; returns their number. */
 int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, drip_diags *diags);
 
 /* --profile's value: off, sampled or precise into *out; false (and an

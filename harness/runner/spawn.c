@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -56,10 +57,38 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
         argv[a++] = "--profile";
         argv[a++] = drip_profile_mode_name(o->profile);
     }
+    drip__worker_text_args(sc, argv, &a);
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
     *argc = a;
+}
+
+/* ---- the scenario's text ----------------------------------------------------- */
+
+void drip__worker_text_args(const drip_scenario *sc, const char **argv, int *argc)
+{
+    if (!sc->text)
+        return;
+    argv[(*argc)++] = "--scenario-fd";
+    argv[(*argc)++] = DRIP_WORKER_TEXT_FD_STR;
+}
+
+int drip__scenario_text_fd(const drip_scenario *sc, char **why)
+{
+    if (!sc->text)
+        return -1;
+    int fd = memfd_create("drip-scenario", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || drip_write_all(fd, sc->text, sc->text_len) < 0 ||
+        lseek(fd, 0, SEEK_SET) < 0) {
+        *why = xasprintf("cannot hand the scenario's text to the worker: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -2;
+    }
+    /* read-only from now on (best effort: nothing depends on it) */
+    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    return fd;
 }
 
 int drip__open_log(const drip_runner_opts *o, const char *name, const char *ext)
@@ -82,13 +111,19 @@ char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ex
     return path;
 }
 
-int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int log_fd,
-                       bool with_pipe, drip_proc *p, int *proto_rd, char **why)
+int drip__start_worker(const drip_runner_opts *o, const drip_scenario *sc,
+                       const char *const *argv, int log_fd, bool with_pipe, drip_proc *p,
+                       int *proto_rd, char **why)
 {
     int pfd[2] = {-1, -1};
     *proto_rd = -1;
+    int text_fd = drip__scenario_text_fd(sc, why);
+    if (text_fd == -2)
+        return -1;
     if (with_pipe && pipe2(pfd, O_CLOEXEC) < 0) {
         *why = xasprintf("cannot create a pipe: %s", strerror(errno));
+        if (text_fd >= 0)
+            close(text_fd);
         return -1;
     }
     drip_proc_spec spec = {
@@ -99,14 +134,19 @@ int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int l
                                         not fatal (the runner repeats it) */
     };
     if (with_pipe) {
-        spec.pass_from[0] = pfd[1];
-        spec.pass_to[0] = DRIP_WORKER_FD;
-        spec.npass = 1;
+        spec.pass_from[spec.npass] = pfd[1];
+        spec.pass_to[spec.npass++] = DRIP_WORKER_FD;
+    }
+    if (text_fd >= 0) {
+        spec.pass_from[spec.npass] = text_fd;
+        spec.pass_to[spec.npass++] = DRIP_WORKER_TEXT_FD;
     }
     (void)o;
     int rc = drip_proc_start(p, &spec, why);
     if (pfd[1] >= 0)
         close(pfd[1]);
+    if (text_fd >= 0)
+        close(text_fd);
     if (rc < 0) {
         if (pfd[0] >= 0)
             close(pfd[0]);
