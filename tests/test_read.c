@@ -22,6 +22,17 @@
 
 static char *tmp;
 
+/* drip_report_write_dir into the directory at path (created if missing). */
+static int write_report(const drip_run_results *run, const char *dir, char **err)
+{
+    int fd = drip_report_dir_open(dir, err);
+    if (fd < 0)
+        return -1;
+    int rc = drip_report_write_dir(run, fd, dir, err);
+    close(fd);
+    return rc;
+}
+
 static char *slurp_file(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -261,7 +272,7 @@ START_TEST(test_round_trip)
     char *err = NULL, *a = xasprintf("%s/a", tmp), *b = xasprintf("%s/b", tmp);
     size_t no_samples = 99;
     build(&run);
-    ck_assert_int_eq(drip_report_write_dir(&run, a, &err), 0);
+    ck_assert_int_eq(write_report(&run, a, &err), 0);
 
     ck_assert_msg(drip_results_read(a, &back, &no_samples, &err) == 0, "%s", err);
     ck_assert_uint_eq(no_samples, 0);
@@ -284,7 +295,7 @@ START_TEST(test_round_trip)
     ck_assert_str_eq(t->profile.sites[0].frames[0].fn, "render");
     ck_assert_int_eq(t->profile.sites[0].frames[1].line, 80);
 
-    ck_assert_int_eq(drip_report_write_dir(&back, b, &err), 0);
+    ck_assert_int_eq(write_report(&back, b, &err), 0);
     assert_same_file(a, b, "results.json");
     assert_same_file(a, b, "junit.xml");
     assert_same_file(a, b, "leaky.csv");
@@ -320,7 +331,7 @@ START_TEST(test_missing_csv_and_old_report)
     size_t no_samples = 0;
     build(&run);
     run.shard_index = run.shard_count = 0;
-    ck_assert_int_eq(drip_report_write_dir(&run, a, &err), 0);
+    ck_assert_int_eq(write_report(&run, a, &err), 0);
     char *csv = xasprintf("%s/leaky.csv", a);
     ck_assert_int_eq(unlink(csv), 0);
     ck_assert_msg(drip_results_read(a, &back, &no_samples, &err) == 0, "%s", err);
@@ -380,7 +391,7 @@ START_TEST(test_bad_csv)
     drip_run_results run = {0};
     char *err = NULL, *dir = xasprintf("%s/d", tmp);
     build(&run);
-    ck_assert_int_eq(drip_report_write_dir(&run, dir, &err), 0);
+    ck_assert_int_eq(write_report(&run, dir, &err), 0);
     drip_run_results_free(&run);
 
     char *csv = xasprintf("%s/leaky.csv", dir);

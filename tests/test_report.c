@@ -2,14 +2,13 @@
  * (report_fixtures.h: one scenario of each status, NaN slopes, an
  * unmeasured metric, and text full of characters that JSON and XML must
  * escape).  JSON is parsed back with jansson, JUnit with expat.  The
- * judge's and the classifier's own numbers are in test_judge.c.
+ * judge's and the classifier's own numbers are in test_judge.c; the
+ * report directory's files in test_write_dir.c.
  */
-#define _GNU_SOURCE                     /* nftw */
+#define _GNU_SOURCE
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <expat.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -630,110 +629,6 @@ START_TEST(test_terminal_summary)
 }
 END_TEST
 
-/* ---- files --------------------------------------------------------------- */
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st; (void)flag; (void)ftw;
-    return remove(path);
-}
-
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static bool is_file(const char *dir, const char *name)
-{
-    char *path = xasprintf("%s/%s", dir, name);
-    struct stat st;
-    bool ok = stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
-    free(path);
-    return ok;
-}
-
-static int count_tmp(const char *dir)
-{
-    DIR *d = opendir(dir);
-    ck_assert_ptr_nonnull(d);
-    int n = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        size_t len = strlen(de->d_name);
-        n += len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0;
-    }
-    closedir(d);
-    return n;
-}
-
-START_TEST(test_write_dir)
-{
-    char base[] = "/tmp/drip-test-report-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(base));
-
-    /* missing parents are created */
-    char *dir = xasprintf("%s/a/b", base);
-    char *err = NULL;
-    ck_assert_int_eq(drip_report_write_dir(&run, dir, &err), 0);
-    ck_assert_ptr_null(err);
-    ck_assert(is_file(dir, "results.json"));
-    ck_assert(is_file(dir, "junit.xml"));
-    ck_assert(is_file(dir, "global-map-leaky.csv"));
-    ck_assert(is_file(dir, "global-map-lru.csv"));
-    ck_assert(is_file(dir, "crashy.csv"));
-    ck_assert_int_eq(count_tmp(dir), 0);
-    char *path = xasprintf("%s/results.json", dir);
-    json_error_t jerr;
-    json_t *root = json_load_file(path, 0, &jerr);
-    ck_assert_msg(root != NULL, "%s", jerr.text);
-    json_decref(root);
-    free(path);
-
-    /* writing again replaces the files */
-    ck_assert_int_eq(drip_report_write_dir(&run, dir, &err), 0);
-    ck_assert_int_eq(count_tmp(dir), 0);
-
-    /* a directory under a regular file cannot be created */
-    char *file = xasprintf("%s/plain", base);
-    FILE *f = fopen(file, "w");
-    ck_assert_ptr_nonnull(f);
-    fclose(f);
-    char *bad = xasprintf("%s/sub", file);
-    ck_assert_int_eq(drip_report_write_dir(&run, bad, &err), -1);
-    ck_assert_ptr_nonnull(err);
-    char *want = xasprintf("cannot create %s: Not a directory", bad);
-    ck_assert_str_eq(err, want);
-    free(want);
-    free(err);
-    err = NULL;
-    ck_assert_int_eq(drip_report_write_dir(&run, file, &err), -1);   /* the file itself */
-    ck_assert_ptr_nonnull(strstr(err, "Not a directory"));
-    free(err);
-    err = NULL;
-
-    /* results.json cannot replace a directory: the error names the file and
-     * the temporary is gone */
-    char *blocked = xasprintf("%s/blocked", base);
-    char *sub = xasprintf("%s/results.json", blocked);
-    ck_assert_int_eq(mkdir(blocked, 0777), 0);
-    ck_assert_int_eq(mkdir(sub, 0777), 0);
-    ck_assert_int_eq(drip_report_write_dir(&run, blocked, &err), -1);
-    want = xasprintf("cannot write %s: Is a directory", sub);
-    ck_assert_str_eq(err, want);
-    ck_assert_int_eq(count_tmp(blocked), 0);
-    free(want);
-    free(err);
-
-    rm_rf(base);
-    ck_assert_int_ne(access(base, F_OK), 0);
-    free(dir);
-    free(file);
-    free(bad);
-    free(blocked);
-    free(sub);
-}
-END_TEST
-
 /* ---- the suite ----------------------------------------------------------- */
 
 Suite *suite_report(void);
@@ -747,7 +642,6 @@ Suite *suite_report(void)
         {"junit",    {test_junit, test_junit_classnames}},
         {"csv",      {test_csv}},
         {"terminal", {test_terminal_lines, test_terminal_summary}},
-        {"files",    {test_write_dir}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         TCase *tc = tcase_create(cases[i].name);

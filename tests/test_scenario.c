@@ -242,6 +242,9 @@ START_TEST(plugin_paths)
         {"/t.yaml", "x.so", "/x.so"},
         {"/a/b/t.yaml", "/opt/x.so", "/opt/x.so"},
         {"/a/b/t.yaml", "\"sub dir/x.so\"", "/a/b/sub dir/x.so"},
+        {"/dev/stdin", "./x.so", "./x.so"},          /* a stream: from the working dir */
+        {"/dev/fd/63", "lib/x.so", "./lib/x.so"},
+        {"/proc/self/fd/0", "x.so", "./x.so"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *yaml = xasprintf("name: p%zu\nworkload:\n  plugin: %s\n", i, cases[i].plugin);
@@ -347,6 +350,37 @@ START_TEST(load_file_resolves_against_its_directory)
 }
 END_TEST
 
+/* A file is read once, from where its fd stands (a pipe too), and its
+ * text kept in the list, shared by its documents, for the workers. */
+START_TEST(load_fd_reads_once_and_keeps_the_text)
+{
+    static const char text[] = "name: x\nworkload: w\n---\nname: y\nworkload: w\n";
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(write(p[1], text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+    close(p[1]);
+    ck_assert_int_eq(drip_scenario_load_fd("/dev/stdin", p[0], &list, &diags), 0);
+    close(p[0]);
+    ck_assert_uint_eq(list.count, 2);
+    ck_assert_str_eq(list.items[1].file, "/dev/stdin");
+    ck_assert_ptr_eq(list.items[0].text, list.items[1].text);
+    ck_assert_uint_eq(list.items[1].text_len, sizeof text - 1);
+    ck_assert_str_eq(list.items[1].text, text);
+
+    /* load_string keeps a copy: the caller's buffer may go */
+    char *mine = xstrdup("name: z\nworkload: w\n");
+    ck_assert_int_eq(load("z.yaml", mine), 0);
+    ck_assert_ptr_ne(list.items[2].text, mine);
+    free(mine);
+    ck_assert_str_eq(list.items[2].text, "name: z\nworkload: w\n");
+    ck_assert_uint_eq(list.ntexts, 2);
+
+    /* nothing appended: nothing kept */
+    ck_assert_int_gt(load("bad.yaml", "name: [\n"), 0);
+    ck_assert_uint_eq(list.ntexts, 2);
+}
+END_TEST
+
 START_TEST(unique_names_pass)
 {
     load("a.yaml", "name: x\nworkload: w\n---\nname: y\nworkload: w\n");
@@ -440,6 +474,7 @@ static Suite *suite_scenario(void)
     tcase_add_test(core, empty_collections_and_description);
     tcase_add_test(core, all_rules_and_faults);
     tcase_add_test(core, load_file_resolves_against_its_directory);
+    tcase_add_test(core, load_fd_reads_once_and_keeps_the_text);
     tcase_add_test(core, unique_names_pass);
     tcase_add_test(core, diags_print_format);
     tcase_add_test(core, profile_section);

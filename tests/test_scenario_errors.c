@@ -246,6 +246,29 @@ START_TEST(err_bad_name)
 }
 END_TEST
 
+/* A name becomes file names in the report: at most DRIP_NAME_MAX bytes,
+ * refused at its position (a 300-byte one used to pass and fail the run). */
+START_TEST(err_long_name)
+{
+    char name[DRIP_NAME_MAX + 2];
+    memset(name, 'n', sizeof name - 1);
+    name[DRIP_NAME_MAX] = '\0';                         /* 128: fine */
+    char *yaml = xasprintf("name: %s\nworkload: w\n", name);
+    ck_assert_int_eq(load("t.yaml", yaml), 0);
+    free(yaml);
+    reset();
+    name[DRIP_NAME_MAX] = 'n';                          /* 129: refused */
+    name[DRIP_NAME_MAX + 1] = '\0';
+    yaml = xasprintf("name: %s\nworkload: w\n", name);
+    expect_one(yaml, 1, 7, "'name' is 129 bytes long, at most 128 allowed");
+    free(yaml);
+    reset();
+    yaml = xasprintf(MIN_OK "faults:\n  - { point: %s, rate: 0.5 }\n", name);
+    expect_one(yaml, 4, 14, "'faults[0].point' is 129 bytes long, at most 128 allowed");
+    free(yaml);
+}
+END_TEST
+
 START_TEST(err_alloc_fault_sizes)
 {
     expect_one(MIN_OK "faults:\n  - { point: x, rate: 0.5, min_size: 1KiB }\n", 4, 28,
@@ -573,6 +596,7 @@ static Suite *suite_scenario_errors(void)
     tcase_add_test(errors, err_fault_rate);
     tcase_add_test(errors, err_verdict);
     tcase_add_test(errors, err_bad_name);
+    tcase_add_test(errors, err_long_name);
     tcase_add_test(errors, err_expect_empty_rules);
     tcase_add_test(errors, err_alloc_fault_sizes);
     tcase_add_test(errors, err_too_few_samples);

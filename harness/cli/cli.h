@@ -44,9 +44,12 @@ char *drip_cli_include_dir(void);
 void drip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Load scenarios from files and directories (searched recursively for
- * *.yaml and *.yml, in sorted order), then check what the loader cannot:
- * unique names across the run, built-in workloads that exist, plugin files
- * that exist.  Problems go to *diags; returns their number. */
+ * regular *.yaml and *.yml files, in sorted order; a directory met again
+ * through a link is skipped with a warning on stderr), then check what the
+ * loader cannot: unique names across the run, built-in workloads that
+ * exist, plugins that are readable regular files.  Each file is read once
+ * (a pipe or /dev/stdin too): its text is kept in *list for the workers.
+ * Problems go to *diags; returns their number. */
 int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, drip_diags *diags);
 
 /* --profile's value: off, sampled or precise into *out; false (and an
@@ -105,5 +108,15 @@ int drip_cli_open_report_dir(char **dir, const char *kind, bool *made_default);
 /* Point reports/latest at dir (a "reports/..." path), atomically; a
  * failure is harmless and ignored. */
 void drip_cli_link_latest(const char *dir);
+
+/* `drip merge` (merge_copy.c): copy the files of the report directory
+ * in_dir that the report writer does not write (workers' logs, valgrind
+ * XML...; not results.json, junit.xml, report.html, dot-files or *.tmp)
+ * into the directory out_fd.  Only regular files are copied, opened under
+ * in_dir's fd with O_NOFOLLOW: a symbolic link is never followed out of
+ * the shard but skipped with a warning naming it (label: the report as
+ * given).  A name already in out_fd is kept (a warning when it is not a
+ * CSV and its bytes differ).  0, or -1 after printing why. */
+int drip__merge_copy_rest(const char *label, const char *in_dir, int out_fd, const char *out_dir);
 
 #endif /* DRIP_CLI_H */

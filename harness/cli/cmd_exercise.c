@@ -325,7 +325,7 @@ int cmd_exercise(int argc, char **argv)
         keep_tmp |= run.scenarios[i].status == DRIP_STATUS_ERROR && !report_dir;
     if (report_dir && run.count) {
         char *err = NULL;
-        if (drip_report_write_dir(&run, report_dir, &err) < 0) {
+        if (drip_report_write_dir(&run, o.report_fd, report_dir, &err) < 0) {
             drip_cli_error("%s", err);
             free(err);
             rc = DRIP_EXIT_FAILED;

@@ -2,7 +2,8 @@
  * a split run (drip run --shard K/N) combined into one report directory, as
  * if one run had run them all: results.json and junit.xml written again
  * with the totals recomputed, the CSVs written from the samples read, and
- * every other file (workers' logs, valgrind XML) copied. */
+ * every other regular file (workers' logs, valgrind XML) copied without
+ * following links (merge_copy.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,100 +58,6 @@ static bool dir_is_new(const char *dir)
         empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
     closedir(d);
     return empty;
-}
-
-/* Copy file from to to (created; never overwritten).  0, or -1 with errno. */
-static int copy_file(const char *from, const char *to)
-{
-    char buf[65536];
-    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1, e = 0;
-    if (in < 0)
-        return -1;
-    out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out < 0)
-        goto cleanup;
-    for (;;) {
-        ssize_t n = read(in, buf, sizeof buf);
-        if (n < 0)
-            goto cleanup;
-        if (n == 0)
-            break;
-        for (ssize_t done = 0; done < n;) {
-            ssize_t w = write(out, buf + done, (size_t)(n - done));
-            if (w < 0)
-                goto cleanup;
-            done += w;
-        }
-    }
-    rc = 0;
-cleanup:
-    e = errno;
-    if (out >= 0 && close(out) != 0 && rc == 0) {
-        e = errno;
-        rc = -1;
-    }
-    close(in);
-    errno = e;
-    return rc;
-}
-
-/* Do files a and b hold the same bytes?  False when either cannot be read. */
-static bool same_content(const char *a, const char *b)
-{
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    bool same = fa && fb;
-    while (same) {
-        int ca = getc(fa), cb = getc(fb);
-        same = ca == cb;
-        if (ca == EOF)
-            break;
-    }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
-    return same;
-}
-
-/* Copy the files of in->dir that the report writer did not write into out
- * (the workers' logs, valgrind XML...).  A name already in out (written, or
- * copied from an earlier report) is left alone, with a warning when it is
- * not a CSV (those the writer makes) and its bytes differ.  0, or -1 after
- * printing why. */
-static int copy_rest(const input *in, const char *out)
-{
-    DIR *d = opendir(in->dir);
-    if (!d) {
-        drip_cli_error("cannot list %s: %s", in->dir, strerror(errno));
-        return -1;
-    }
-    int rc = 0;
-    struct dirent *e;
-    while (rc == 0 && (e = readdir(d))) {
-        const char *n = e->d_name;
-        size_t len = strlen(n);
-        if (n[0] == '.' || strcmp(n, "results.json") == 0 || strcmp(n, "junit.xml") == 0 ||
-            (len > 4 && strcmp(n + len - 4, ".tmp") == 0))
-            continue;
-        char *from = xasprintf("%s/%s", in->dir, n), *to = xasprintf("%s/%s", out, n);
-        struct stat st;
-        if (stat(from, &st) == 0 && S_ISREG(st.st_mode)) {
-            if (copy_file(from, to) != 0) {
-                if (errno != EEXIST) {
-                    drip_cli_error("cannot copy %s to %s: %s", from, to, strerror(errno));
-                    rc = -1;
-                } else if ((len < 4 || strcmp(n + len - 4, ".csv") != 0) &&
-                           !same_content(from, to)) {      /* drip-runtime.supp: in every shard */
-                    fprintf(stderr, "drip: warning: %s: %s is in the merged report already; "
-                            "kept the first\n", in->path, n);
-                }
-            }
-        }
-        free(from);
-        free(to);
-    }
-    closedir(d);
-    return rc;
 }
 
 /* A path inside in->dir now lives in out: "IN/x.xml" -> "OUT/x.xml". */
@@ -303,7 +210,7 @@ int cmd_merge(int argc, char **argv)
     const char *out_dir = NULL;
     input *in = NULL;
     size_t n = 0, nosamples;
-    int color = -1, rc = DRIP_EXIT_USAGE, opt;
+    int color = -1, rc = DRIP_EXIT_USAGE, opt, out_fd = -1;
     bool quiet = false;
     unsigned missing = 0;
     char *err = NULL, *trimmed = NULL;
@@ -352,13 +259,14 @@ int cmd_merge(int argc, char **argv)
         goto cleanup;
 
     combine(in, n, out_dir, missing, &merged);
-    if (drip_report_write_dir(&merged, out_dir, &err) != 0) {
+    if ((out_fd = drip_report_dir_open(out_dir, &err)) < 0 ||
+        drip_report_write_dir(&merged, out_fd, out_dir, &err) != 0) {
         drip_cli_error("%s", err);
         rc = DRIP_EXIT_FAILED;
         goto cleanup;
     }
     for (size_t i = 0; i < n; i++)
-        if (copy_rest(&in[i], out_dir) != 0) {
+        if (drip__merge_copy_rest(in[i].path, in[i].dir, out_fd, out_dir) != 0) {
             rc = DRIP_EXIT_FAILED;
             goto cleanup;
         }
@@ -378,6 +286,8 @@ cleanup:
     free(in);
     free(err);
     free(trimmed);
+    if (out_fd >= 0)
+        close(out_fd);
     drip_run_results_free(&merged);
     return rc;
 }

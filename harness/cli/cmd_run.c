@@ -390,7 +390,7 @@ static void run_scenarios(run_cmd *c)
 static int write_report(run_cmd *c)
 {
     char *err = NULL;
-    if (drip_report_write_dir(&c->run, c->report_dir, &err) < 0) {
+    if (drip_report_write_dir(&c->run, c->o.report_fd, c->report_dir, &err) < 0) {
         drip_cli_error("%s", err);
         free(err);
         return DRIP_EXIT_FAILED;

@@ -28,11 +28,13 @@ int cmd_worker(int argc, char **argv)
         {"sweep", required_argument, NULL, 'w'},
         {"from", required_argument, NULL, 'k'},
         {"plugin", required_argument, NULL, 'p'},
+        {"scenario-fd", required_argument, NULL, 'F'},   /* the file's text, from the runner */
         {NULL, 0, NULL, 0},
     };
     drip_runner_opts o = {.report_fd = -1};
     unsigned long long index = 0, fd = DRIP_WORKER_FD, from_k = 1, control_fd = 0;
     bool control = false;
+    long long text_fd = -1;          /* --scenario-fd: read FILE's text from here instead */
     unsigned sweep = 0;
     int opt;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -64,10 +66,18 @@ int cmd_worker(int argc, char **argv)
             if (!drip_cli_parse_u64("--from", optarg, 1, UINT64_MAX, &from_k))
                 return DRIP_EXIT_USAGE;
             break;
+        case 'F': {
+            unsigned long long v;
+            if (!drip_cli_parse_u64("--scenario-fd", optarg, 0, 1 << 20, &v))
+                return DRIP_EXIT_USAGE;
+            text_fd = (long long)v;
+            break;
+        }
         default:
             fputs("usage: drip worker [--index I] [--seed S] [--threads N] [--iterations N] "
                   "[--duration D] [--fd FD] [--control-fd FD] [--plugin SO] [--profile MODE] "
-                  "[--sweep transient|persistent [--from K]] -- FILE\n", stderr);
+                  "[--sweep transient|persistent [--from K]] [--scenario-fd FD] -- FILE\n",
+                  stderr);
             return DRIP_EXIT_USAGE;
         }
     }
@@ -78,7 +88,14 @@ int cmd_worker(int argc, char **argv)
     drip_scenario_list list = {0};
     drip_diags diags = {0};
     int rc = DRIP_EXIT_USAGE;
-    if (drip_scenario_load_file(argv[optind], &list, &diags) > 0) {
+    /* With --scenario-fd, FILE names the text (messages, relative plugin
+     * paths) that the runner read once and passes on that fd. */
+    int problems = text_fd >= 0
+        ? drip_scenario_load_fd(argv[optind], (int)text_fd, &list, &diags)
+        : drip_scenario_load_file(argv[optind], &list, &diags);
+    if (text_fd >= 0)
+        close((int)text_fd);         /* not the workload's */
+    if (problems > 0) {
         drip_diags_print(&diags, stderr);
         goto cleanup;
     }

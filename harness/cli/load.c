@@ -1,7 +1,13 @@
-/* load.c - scenario files and directories from the command line. */
+/* load.c - scenario files and directories from the command line.
+ *
+ * Each file is read once, here: the runner hands its text to the workers.
+ * A directory is searched recursively, each directory at most once per
+ * command-line path (a link back to a directory already searched is
+ * skipped with a warning). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,23 +75,59 @@ static bool is_yaml(const char *name)
            (n > 4 && strcmp(name + n - 4, ".yml") == 0);
 }
 
-/* Load a file or walk a directory (sorted, skipping dot-entries). */
-static int load_path(const char *path, bool top, drip_scenario_list *list, drip_diags *diags)
+/* One command-line path's walk: the directories searched so far, by
+ * device and inode, so that no directory is searched twice (two `ln -s . x`
+ * would make the walk endless). */
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+typedef struct walk {
+    dir_id             *seen;
+    size_t              nseen, cap;
+    drip_scenario_list *list;
+    drip_diags         *diags;
+} walk;
+
+/* Was the directory st searched already in this walk?  Notes it if not. */
+static bool searched(walk *w, const struct stat *st)
 {
-    struct stat st;
-    if (stat(path, &st) < 0) {
-        drip_diags_add(diags, path, 0, 0, "cannot read: %s", strerror(errno));
-        return 1;
+    for (size_t i = 0; i < w->nseen; i++)
+        if (w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino)
+            return true;
+    XGROW(w->seen, w->cap, w->nseen);
+    w->seen[w->nseen++] = (dir_id){st->st_dev, st->st_ino};
+    return false;
+}
+
+/* Say which directory the walk skips, and where its link points. */
+static void warn_skipped(const char *path)
+{
+    char target[PATH_MAX];
+    ssize_t n = readlink(path, target, sizeof target - 1);
+    if (n >= 0) {
+        target[n] = '\0';
+        fprintf(stderr, "drip: warning: %s is a link to a directory searched already (-> %s): "
+                "skipped\n", path, target);
+    } else {
+        fprintf(stderr, "drip: warning: %s is a directory searched already: skipped\n", path);
     }
-    if (!S_ISDIR(st.st_mode)) {
-        if (!top && !is_yaml(path))
-            return 0;
-        return drip_scenario_load_file(path, list, diags);
+}
+
+static int load_path(walk *w, const char *path, bool top);
+
+/* Walk the directory at path (sorted, skipping dot-entries). */
+static int load_dir(walk *w, const char *path, const struct stat *st)
+{
+    if (searched(w, st)) {
+        warn_skipped(path);
+        return 0;
     }
     struct dirent **ents;
     int n = scandir(path, &ents, NULL, alphasort);
     if (n < 0) {
-        drip_diags_add(diags, path, 0, 0, "cannot read directory: %s", strerror(errno));
+        drip_diags_add(w->diags, path, 0, 0, "cannot read directory: %s", strerror(errno));
         return 1;
     }
     int problems = 0;
@@ -94,7 +136,7 @@ static int load_path(const char *path, bool top, drip_scenario_list *list, drip_
             size_t len = strlen(path);
             char *child = xasprintf("%s%s%s", path, len && path[len - 1] == '/' ? "" : "/",
                                     ents[i]->d_name);
-            problems += load_path(child, false, list, diags);
+            problems += load_path(w, child, false);
             free(child);
         }
         free(ents[i]);
@@ -103,12 +145,57 @@ static int load_path(const char *path, bool top, drip_scenario_list *list, drip_
     return problems;
 }
 
+/* Load a file, read once (a pipe or /dev/stdin as well: the text goes to
+ * the worker, which never reads the file again), or walk a directory.  In
+ * a directory only regular *.yaml and *.yml files are taken. */
+static int load_path(walk *w, const char *path, bool top)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        drip_diags_add(w->diags, path, 0, 0, "cannot read: %s", strerror(errno));
+        return 1;
+    }
+    if (S_ISDIR(st.st_mode))
+        return load_dir(w, path, &st);
+    if (!top && (!is_yaml(path) || !S_ISREG(st.st_mode)))
+        return 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        drip_diags_add(w->diags, path, 0, 0, "cannot read file: %s", strerror(errno));
+        return 1;
+    }
+    int problems = drip_scenario_load_fd(path, fd, w->list, w->diags);
+    close(fd);
+    return problems;
+}
+
+/* Is the plugin a readable regular file?  Adds the problem when not. */
+static int check_plugin(const drip_scenario *sc, drip_diags *diags)
+{
+    const drip_pos *p = &sc->workload_pos;
+    struct stat st;
+    if (stat(sc->plugin, &st) < 0 || access(sc->plugin, R_OK) != 0) {
+        drip_diags_add(diags, sc->file, p->line, p->col, "plugin %s: %s", sc->plugin,
+                       strerror(errno));
+        return 1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        drip_diags_add(diags, sc->file, p->line, p->col, "plugin %s: not a regular file (%s)",
+                       sc->plugin, S_ISDIR(st.st_mode) ? "a directory" : "a device, pipe or socket");
+        return 1;
+    }
+    return 0;
+}
+
 int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, drip_diags *diags)
 {
     int problems = 0;
     size_t before = list->count;
-    for (size_t i = 0; i < npaths; i++)
-        problems += load_path(paths[i], true, list, diags);
+    for (size_t i = 0; i < npaths; i++) {
+        walk w = {.list = list, .diags = diags};
+        problems += load_path(&w, paths[i], true);
+        free(w.seen);
+    }
     problems += drip_scenario_check_unique(list, diags);
 
     for (size_t i = before; i < list->count; i++) {
@@ -124,10 +211,8 @@ int drip_cli_load(char *const *paths, size_t npaths, drip_scenario_list *list, d
                                "unknown workload '%s' (`drip list` shows the built-in ones)",
                                sc->workload);
             problems++;
-        } else if (sc->plugin && access(sc->plugin, R_OK) != 0) {
-            drip_diags_add(diags, sc->file, p->line, p->col, "plugin %s: %s", sc->plugin,
-                           strerror(errno));
-            problems++;
+        } else if (sc->plugin) {
+            problems += check_plugin(sc, diags);
         }
     }
     if (list->count == 0 && problems == 0) {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "report/report.h"
 #include "util/util.h"
 
 /* ---- options ------------------------------------------------------------------ */
@@ -122,26 +123,17 @@ int drip_cli_open_report_dir(char **dir, const char *kind, bool *made_default)
             return -1;
         }
         *made_default = true;
-    } else if (drip_mkdir_p(*dir) < 0) {
-        drip_cli_error("cannot create report directory %s: %s", *dir, strerror(errno));
-        return -1;
     }
-    int fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        drip_cli_error("cannot open report directory %s: %s", *dir, strerror(errno));
-        return -1;
-    }
-    /* writable?  Found out now, not after every scenario has run */
-    char probe[64];
-    snprintf(probe, sizeof probe, ".drip-probe-%d", (int)getpid());
-    int p = drip_create_at(fd, probe);
-    if (p < 0) {
-        drip_cli_error("cannot write in report directory %s: %s", *dir, strerror(errno));
+    char *err = NULL;
+    int fd = drip_report_dir_open(*dir, &err);
+    if (fd >= 0 && drip_report_dir_check(fd, *dir, &err) < 0) {   /* now, not at the end */
         close(fd);
-        return -1;
+        fd = -1;
     }
-    close(p);
-    unlinkat(fd, probe, 0);
+    if (fd < 0) {
+        drip_cli_error("%s", err);
+        free(err);
+    }
     return fd;
 }
 

@@ -45,13 +45,36 @@ int drip_report_terminal_summary(const drip_run_results *run, const char *report
                                  FILE *out, bool color);
 
 
+/* ---- the report directory (write_dir.c) ----------------------------------
+ * Every file of a report is created under the directory's fd, never
+ * through a path: a link planted in the folder (results.json.tmp pointing
+ * at a file elsewhere) is never followed, whatever its name. */
+
+/* Create dir and its missing parents, and open it.  Returns the directory's
+ * fd (close-on-exec; the caller closes it), or -1 with *err malloc'd
+ * ("cannot create DIR: Not a directory").  dir itself may be a link to a
+ * directory (the user's choice); what is inside is never followed. */
+int drip_report_dir_open(const char *dir, char **err);
+
+/* Can a report be written into dirfd?  Creates a probe file there (fresh,
+ * O_EXCL | O_NOFOLLOW) and removes it.  Returns 0, or -1 with *err
+ * malloc'd ("cannot write to the report directory DIR: Permission
+ * denied"); dir names the directory in the message.  Call it before the
+ * first scenario starts: a run whose report cannot be written should not
+ * run.  Leaves nothing behind; a directory that becomes unwritable later
+ * is still reported by drip_report_write_dir. */
+int drip_report_dir_check(int dirfd, const char *dir, char **err);
+
 /* Write results.json, junit.xml, report.html and <name>.csv for each
- * scenario into dir (and, for a scenario with a site profile,
- * <name>.heap.pb.gz, <name>.growth.pb.gz, <name>.heap.folded and
- * <name>.growth.folded)
- * (created if missing).  Each file is written to a temporary name and renamed
- * into place, so a reader never sees half a file.  On failure returns -1 and
- * sets *err to a malloc'd message. */
-int drip_report_write_dir(const drip_run_results *run, const char *dir, char **err);
+ * scenario into the directory dirfd (and, for a scenario with a site
+ * profile, <name>.heap.pb.gz, <name>.growth.pb.gz, <name>.heap.folded and
+ * <name>.growth.folded).  Each file is written to a fresh temporary
+ * (NAME.<pid>-<n>.tmp, O_EXCL | O_NOFOLLOW) and renamed into place with
+ * renameat, so a reader never sees half a file and no link in the folder
+ * is ever written through.  dir names the directory in messages only.
+ * On failure returns -1 and sets *err to a malloc'd message ("cannot write
+ * DIR/results.json: Is a directory"); files already renamed stay, the
+ * temporary is removed. */
+int drip_report_write_dir(const drip_run_results *run, int dirfd, const char *dir, char **err);
 
 #endif /* DRIP_REPORT_H */

@@ -278,7 +278,7 @@ static int spawn(const drip_runner_opts *o, const drip_scenario *sc, drip_proc *
     argv[a++] = o->self_exe;
     drip__worker_args(o, sc, o->threads, o->iterations, true, argv, &a, buf);
     *log_fd = drip__open_log(o, sc->name, ".log");
-    if (drip__start_worker(o, argv, *log_fd, true, p, rd, control, &why) == 0)
+    if (drip__start_worker(o, sc, argv, *log_fd, true, p, rd, control, &why) == 0)
         return 0;
     r->status = DRIP_STATUS_ERROR;
     r->reason = xasprintf("cannot start the worker: %s", why);

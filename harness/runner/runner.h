@@ -92,7 +92,8 @@ void drip_classify(drip_result *r);
 /* ---- shared by runner.c, sweep.c and vgpass.c (spawn.c) ---- */
 
 /* Append "worker --index I [--seed S] [--threads T] [--iterations N |
- * --duration D] [--plugin P] [--profile MODE] [--control-fd 4] -- FILE"
+ * --duration D] [--plugin P] [--profile MODE] [--control-fd 4]
+ * [--scenario-fd 5] -- FILE"
  * to argv at *argc (room for 20 more entries plus NULL), with the numbers
  * formatted into buf
  * (at least 160 bytes, alive until the start).  seed and duration come
@@ -106,6 +107,25 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
  * directory: NAME + o->file_tag + EXT (drip_results_file_name).  malloc'd. */
 char *drip__file_name(const drip_runner_opts *o, const char *name, const char *ext);
 
+/* The worker gets the scenario file's text as the CLI read it (once: a
+ * pipe or /dev/stdin cannot be read again, and a file edited meanwhile
+ * would not be the one judged) on this fd, a sealed memfd; FILE on its
+ * command line names it in messages and anchors relative plugin paths.
+ * (fd 3 is the protocol pipe, fd 4 valgrind's XML.) */
+#define DRIP_WORKER_TEXT_FD 5
+#define DRIP_WORKER_TEXT_FD_STR "5"
+
+/* Append "--scenario-fd 5" to argv at *argc when sc has its text (a
+ * scenario loaded from a file: sc->text); nothing otherwise (the worker
+ * then reads sc->file). */
+void drip__worker_text_args(const drip_scenario *sc, const char **argv, int *argc);
+
+/* A memfd holding sc's text, positioned at its start and sealed, to be
+ * passed to a worker as DRIP_WORKER_TEXT_FD (the caller closes it once the
+ * worker started).  -1 when sc has no text; -2 with *why malloc'd when it
+ * cannot be made. */
+int drip__scenario_text_fd(const drip_scenario *sc, char **why);
+
 /* Create the scenario's file NAME+EXT (e.g. ".log") fresh in the report
  * directory (drip_create_at: never through a link).  Returns the fd, or
  * -1 when there is no report directory or it cannot be created. */
@@ -118,13 +138,14 @@ char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ex
 /* Start argv (argv[0] the executable) as a worker through the proc module,
  * its output to log_fd (-1: dropped), with a protocol pipe on fd 3 when
  * with_pipe (its read end, non-blocking, in *proto_rd; else fd 3 is
- * /dev/null and *proto_rd is -1), and when control_wr is not NULL a
- * control pipe on fd 4 (its write end, non-blocking, in *control_wr: a
- * byte there asks the worker to stop).  Returns 0, or -1 with *why
- * malloc'd and nothing running. */
-int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int log_fd,
-                       bool with_pipe, drip_proc *p, int *proto_rd, int *control_wr,
-                       char **why);
+ * /dev/null and *proto_rd is -1), when control_wr is not NULL a control
+ * pipe on fd 4 (its write end, non-blocking, in *control_wr: a byte there
+ * asks the worker to stop), and sc's text on DRIP_WORKER_TEXT_FD (argv
+ * says so: drip__worker_text_args).  Returns 0, or -1 with *why malloc'd
+ * and nothing running. */
+int drip__start_worker(const drip_runner_opts *o, const drip_scenario *sc,
+                       const char *const *argv, int log_fd, bool with_pipe, drip_proc *p,
+                       int *proto_rd, int *control_wr, char **why);
 
 /* Following a worker: its process, its pipe and what to do with a line. */
 typedef struct drip__watch {

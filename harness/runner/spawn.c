@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -64,6 +65,7 @@ void drip__worker_args(const drip_runner_opts *o, const drip_scenario *sc, uint3
         argv[a++] = "--control-fd";
         argv[a++] = DRIP_STR(DRIP_CONTROL_FD);
     }
+    drip__worker_text_args(sc, argv, &a);
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
@@ -76,6 +78,33 @@ char *drip__file_name(const drip_runner_opts *o, const char *name, const char *e
     char *file = drip_results_file_name(name, tagged);
     free(tagged);
     return file;
+}
+
+/* ---- the scenario's text ----------------------------------------------------- */
+
+void drip__worker_text_args(const drip_scenario *sc, const char **argv, int *argc)
+{
+    if (!sc->text)
+        return;
+    argv[(*argc)++] = "--scenario-fd";
+    argv[(*argc)++] = DRIP_WORKER_TEXT_FD_STR;
+}
+
+int drip__scenario_text_fd(const drip_scenario *sc, char **why)
+{
+    if (!sc->text)
+        return -1;
+    int fd = memfd_create("drip-scenario", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0 || drip_write_all(fd, sc->text, sc->text_len) < 0 ||
+        lseek(fd, 0, SEEK_SET) < 0) {
+        *why = xasprintf("cannot hand the scenario's text to the worker: %s", strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -2;
+    }
+    /* read-only from now on (best effort: nothing depends on it) */
+    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    return fd;
 }
 
 int drip__open_log(const drip_runner_opts *o, const char *name, const char *ext)
@@ -98,14 +127,17 @@ char *drip__log_path(const drip_runner_opts *o, const char *name, const char *ex
     return path;
 }
 
-int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int log_fd,
-                       bool with_pipe, drip_proc *p, int *proto_rd, int *control_wr,
-                       char **why)
+int drip__start_worker(const drip_runner_opts *o, const drip_scenario *sc,
+                       const char *const *argv, int log_fd, bool with_pipe, drip_proc *p,
+                       int *proto_rd, int *control_wr, char **why)
 {
     int pfd[2] = {-1, -1}, cfd[2] = {-1, -1};
     *proto_rd = -1;
     if (control_wr)
         *control_wr = -1;
+    int text_fd = drip__scenario_text_fd(sc, why);
+    if (text_fd == -2)
+        return -1;
     if ((with_pipe && pipe2(pfd, O_CLOEXEC) < 0) || (control_wr && pipe2(cfd, O_CLOEXEC) < 0)) {
         *why = xasprintf("cannot create a pipe: %s", strerror(errno));
         goto fail;
@@ -117,12 +149,18 @@ int drip__start_worker(const drip_runner_opts *o, const char *const *argv, int l
         spec.pass_from[spec.npass] = cfd[0];
         spec.pass_to[spec.npass++] = DRIP_CONTROL_FD;
     }
+    if (text_fd >= 0) {
+        spec.pass_from[spec.npass] = text_fd;
+        spec.pass_to[spec.npass++] = DRIP_WORKER_TEXT_FD;
+    }
     (void)o;
     if (drip_proc_start(p, &spec, why) < 0)
         goto fail;
     close(pfd[1]);
     if (cfd[0] >= 0)
         close(cfd[0]);
+    if (text_fd >= 0)
+        close(text_fd);
     *proto_rd = pfd[0];
     if (*proto_rd >= 0)
         fcntl(*proto_rd, F_SETFL, O_NONBLOCK);
@@ -138,6 +176,8 @@ fail:
         if (cfd[i] >= 0)
             close(cfd[i]);
     }
+    if (text_fd >= 0)
+        close(text_fd);
     return -1;
 }
 

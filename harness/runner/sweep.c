@@ -126,7 +126,7 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
                       uint64_t from_k, int log_fd, int *status)
 {
     char idx[32], seed[32], from[32];
-    const char *argv[16];
+    const char *argv[18];
     int a = 0;
     snprintf(idx, sizeof idx, "%zu", sc->doc_index);
     snprintf(from, sizeof from, "%llu", (unsigned long long)from_k);
@@ -143,13 +143,14 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
     argv[a++] = mode_names[w->mode];
     argv[a++] = "--from";
     argv[a++] = from;
+    drip__worker_text_args(sc, argv, &a);
     argv[a++] = "--";
     argv[a++] = sc->file;
     argv[a] = NULL;
     drip_proc proc;
     int rd;
     char *why = NULL;
-    if (drip__start_worker(o, argv, log_fd, true, &proc, &rd, NULL, &why) < 0) {
+    if (drip__start_worker(o, sc, argv, log_fd, true, &proc, &rd, NULL, &why) < 0) {
         w->error = why;
         return -1;
     }

@@ -92,7 +92,7 @@ static int start(const drip_runner_opts *o, const drip_scenario *sc, int xml_fd,
                  uint64_t iterations, const char *supp, drip_proc *p, char **why)
 {
     char buf[160];
-    const char **argv = xcalloc(36 + sc->valgrind.nsuppressions, sizeof *argv);
+    const char **argv = xcalloc(38 + sc->valgrind.nsuppressions, sizeof *argv);
     char **owned = xcalloc(4 + sc->valgrind.nsuppressions, sizeof *owned);
     int a = 0, nowned = 0;
     argv[a++] = "valgrind";
@@ -109,11 +109,15 @@ static int start(const drip_runner_opts *o, const drip_scenario *sc, int xml_fd,
         argv[a++] = owned[nowned++] = xasprintf("--suppressions=%s",
                                                  sc->valgrind.suppressions[i]);
     argv[a++] = o->self_exe;
-    drip__worker_args(o, sc, 0, iterations, false, argv, &a, buf);   /* the worker's lines: /dev/null */
+    drip__worker_args(o, sc, 0, iterations, false, argv, &a, buf);   /* lines: /dev/null */
+    int text_fd = drip__scenario_text_fd(sc, why);            /* -1: none, -2: failed */
     drip_proc_spec spec = {.path = "valgrind", .argv = (char *const *)argv, .log_fd = log_fd,
-                           .pass_from = {-1, xml_fd}, .pass_to = {DRIP_WORKER_FD, 4},
-                           .npass = 2};           /* the worker's lines go nowhere */
-    int rc = drip_proc_start(p, &spec, why);
+                           .pass_from = {-1, xml_fd, text_fd},
+                           .pass_to = {DRIP_WORKER_FD, 4, DRIP_WORKER_TEXT_FD},
+                           .npass = 3};           /* the worker's lines go nowhere */
+    int rc = text_fd == -2 ? -1 : drip_proc_start(p, &spec, why);
+    if (text_fd >= 0)
+        close(text_fd);
     for (int i = 0; i < nowned; i++)
         free(owned[i]);
     free(owned);

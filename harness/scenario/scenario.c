@@ -168,4 +168,9 @@ void drip_scenario_list_free(drip_scenario_list *list)
     free(list->items);
     list->items = NULL;
     list->count = list->cap = 0;
+    for (size_t i = 0; i < list->ntexts; i++)
+        free(list->texts[i]);
+    free(list->texts);
+    list->texts = NULL;
+    list->ntexts = 0;
 }

@@ -170,10 +170,19 @@ void drip_sweep_spec_defaults(drip_sweep_spec *sw);
 /* An external workload, a program Drip starts (external.h). */
 struct drip_external_spec;
 
+/* A name (`name`, a fault `point`) is 1 to DRIP_NAME_MAX bytes of
+ * [A-Za-z0-9._-]: report files are named after scenarios. */
+#define DRIP_NAME_MAX 128
+
 typedef struct drip_scenario {
     char *name;
     char *description;       /* may be NULL */
     char *file;              /* path of the YAML file, as given */
+    const char *text;        /* the whole file as it was read (NUL-terminated, text_len
+                                bytes), shared by its documents and owned by the list;
+                                the runner hands it to the worker, so a file is read
+                                once (a pipe, /dev/stdin could not be read again) */
+    size_t text_len;
     size_t doc_index;        /* 0-based document index within the file */
     drip_pos pos;            /* where the document starts */
 
@@ -195,6 +204,8 @@ typedef struct drip_scenario {
 typedef struct drip_scenario_list {
     drip_scenario *items;
     size_t count, cap;
+    char **texts;            /* the loaded files' text, which the items' `text` borrow */
+    size_t ntexts;
 } drip_scenario_list;
 
 /* Load every scenario in `path` and append them to *list.
@@ -203,9 +214,17 @@ typedef struct drip_scenario_list {
 int drip_scenario_load_file(const char *path, drip_scenario_list *list, drip_diags *diags);
 
 /* The same for YAML text in memory; `path` is used for messages and to
- * resolve plugin paths. */
+ * resolve plugin paths (relative to its directory; for a name under /dev/
+ * or /proc/, such as /dev/stdin or /dev/fd/63, to the working directory).
+ * The text is copied into the list when a scenario of it is appended. */
 int drip_scenario_load_string(const char *path, const char *text, size_t len,
                               drip_scenario_list *list, drip_diags *diags);
+
+/* The same for the file open on fd (read from where it stands to its end,
+ * once: a pipe works; not closed), named `path` in messages and for
+ * resolving plugin paths.  A read error or more than 16 MiB is one
+ * problem without a position ("cannot read file: ..."). */
+int drip_scenario_load_fd(const char *path, int fd, drip_scenario_list *list, drip_diags *diags);
 
 /* Report scenarios that share a name (the second and later ones, each with
  * the position of the first).  Returns the number of problems added. */

@@ -115,6 +115,9 @@ int drip__read_field(drip__loader *ld, const drip__field *f, void *obj,
     if (f->kind == DRIP__K_NAME && !drip_valid_name(text)) {
         drip__problem(ld, drip__pos(v), "'%s' must match [A-Za-z0-9._-]+, got '%s'", path,
                       drip__shown(text, shown));
+    } else if (f->kind == DRIP__K_NAME && strlen(text) > DRIP_NAME_MAX) {
+        drip__problem(ld, drip__pos(v), "'%s' is %zu bytes long, at most %d allowed: '%s'", path,
+                      strlen(text), DRIP_NAME_MAX, drip__shown(text, shown));
     } else if (f->kind == DRIP__K_NAME || f->kind == DRIP__K_STR) {
         free(*str);
         *str = xstrdup(text);

@@ -18,10 +18,12 @@
 #include "yaml_walk.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/util.h"
 
@@ -475,62 +477,102 @@ static void load_stream(drip__loader *ld, drip_scenario_list *list)
         drip__problem(ld, (drip_pos){0, 0}, "no scenario in file");
 }
 
-/* Parse `len` bytes of YAML text, one scenario per document, appending the
- * good ones to *list and every problem to *diags (path names the text in
- * messages and anchors relative plugin paths).  The text is only read.
+/* Parse `len` bytes of YAML text at text (owned: kept by the list when a
+ * scenario of it was appended, freed otherwise), one scenario per
+ * document, appending the good ones to *list and every problem to *diags
+ * (path names the text in messages and anchors relative plugin paths).
  * Returns the number of problems added. */
-int drip_scenario_load_string(const char *path, const char *text, size_t len,
-                              drip_scenario_list *list, drip_diags *diags)
+static int load_owned(const char *path, char *text, size_t len, drip_scenario_list *list,
+                      drip_diags *diags)
 {
-    size_t before = diags->count;
+    size_t before = diags->count, items = list->count;
     drip__loader ld = {
         .file = path ? path : "<input>",
-        .text = text ? text : "",
-        .len = text ? len : 0,
+        .text = text,
+        .len = len,
         .diags = diags,
     };
 
     if (!yaml_parser_initialize(&ld.parser)) {
         drip__problem(&ld, (drip_pos){0, 0}, "out of memory while parsing YAML");
+        free(text);
         return 1;
     }
     yaml_parser_set_input_string(&ld.parser, (const unsigned char *)ld.text, ld.len);
     load_stream(&ld, list);
     yaml_parser_delete(&ld.parser);
+    if (list->count == items) {
+        free(text);
+    } else {                                 /* the runner hands it to the worker */
+        list->texts = xrealloc(list->texts, (list->ntexts + 1) * sizeof *list->texts);
+        list->texts[list->ntexts++] = text;
+        for (size_t i = items; i < list->count; i++) {
+            list->items[i].text = text;
+            list->items[i].text_len = len;
+        }
+    }
     return (int)(diags->count - before);
 }
 
-/* Read the file at path whole and load it as drip_scenario_load_string
- * does.  A file that cannot be read is one problem without a position
- * ("cannot read file: No such file or directory"); files over 16 MiB are
- * refused the same way. */
+int drip_scenario_load_string(const char *path, const char *text, size_t len,
+                              drip_scenario_list *list, drip_diags *diags)
+{
+    char *copy = xmalloc(len + 1);
+    if (len)
+        memcpy(copy, text, len);
+    copy[len] = '\0';
+    return load_owned(path, copy, len, list, diags);
+}
+
+int drip_scenario_load_fd(const char *path, int fd, drip_scenario_list *list, drip_diags *diags)
+{
+    size_t len = 0, cap = 8192;
+    char *text = xmalloc(cap + 1);
+
+    for (;;) {
+        if (len == cap) {
+            if (cap > MAX_FILE_BYTES) {
+                drip_diags_add(diags, path, 0, 0, "cannot read file: larger than %u MiB",
+                               MAX_FILE_BYTES >> 20);
+                free(text);
+                return 1;
+            }
+            cap *= 2;
+            text = xrealloc(text, cap + 1);
+        }
+        ssize_t n = read(fd, text + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            drip_diags_add(diags, path, 0, 0, "cannot read file: %s", strerror(errno));
+            free(text);
+            return 1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > MAX_FILE_BYTES) {
+        drip_diags_add(diags, path, 0, 0, "cannot read file: larger than %u MiB",
+                       MAX_FILE_BYTES >> 20);
+        free(text);
+        return 1;
+    }
+    text[len] = '\0';
+    return load_owned(path, text, len, list, diags);
+}
+
+/* Open the file at path and load it as drip_scenario_load_fd does.  A file
+ * that cannot be opened is one problem without a position ("cannot read
+ * file: No such file or directory"). */
 int drip_scenario_load_file(const char *path, drip_scenario_list *list, drip_diags *diags)
 {
-    strbuf text = {0};
-    char chunk[8192];
-    size_t n;
-    int rc = 1;
-    FILE *f = fopen(path, "rb");
-
-    if (!f) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         drip_diags_add(diags, path, 0, 0, "cannot read file: %s", strerror(errno));
         return 1;
     }
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        sb_appendn(&text, chunk, n);
-        if (text.len > MAX_FILE_BYTES) {
-            drip_diags_add(diags, path, 0, 0, "cannot read file: larger than %u MiB",
-                           MAX_FILE_BYTES >> 20);
-            goto cleanup;
-        }
-    }
-    if (ferror(f)) {
-        drip_diags_add(diags, path, 0, 0, "cannot read file: %s", strerror(errno));
-        goto cleanup;
-    }
-    rc = drip_scenario_load_string(path, text.buf ? text.buf : "", text.len, list, diags);
-cleanup:
-    fclose(f);
-    sb_free(&text);
+    int rc = drip_scenario_load_fd(path, fd, list, diags);
+    close(fd);
     return rc;
 }

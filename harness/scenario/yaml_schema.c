@@ -35,13 +35,17 @@ void *drip__grow_to(void *items, size_t n, size_t size)
 
 /* A relative plugin (or suppression file) path names a file next to the
  * YAML file, whatever the working directory; the result always holds a '/', so dlopen() never
- * searches the library path for it.  Caller frees. */
+ * searches the library path for it.  A file under /dev/ or /proc/
+ * (/dev/stdin, bash's <(...) as /dev/fd/63) has no directory of its own:
+ * there the path is taken from the working directory.  Caller frees. */
 char *drip__resolve_path(const char *file, const char *rel)
 {
     const char *slash = strrchr(file, '/');
 
     if (rel[0] == '/')
         return xstrdup(rel);
+    if (strncmp(file, "/dev/", 5) == 0 || strncmp(file, "/proc/", 6) == 0)
+        slash = NULL;                        /* a stream: from the working directory */
     while (rel[0] == '.' && rel[1] == '/')  /* "./x.so": the directory is added anyway */
         for (rel += 2; *rel == '/'; rel++)
             ;

@@ -108,7 +108,7 @@ int  drip__walk_seq(drip__loader *ld, drip__item_fn fn, void *ctx);
 
 typedef enum drip__kind {
     DRIP__K_STR,     /* any string, quoted or not; an empty value is "absent" */
-    DRIP__K_NAME,    /* a string matching [A-Za-z0-9._-]+ */
+    DRIP__K_NAME,    /* a string matching [A-Za-z0-9._-]+, at most DRIP_NAME_MAX bytes */
     DRIP__K_UINT,    /* plain decimal integer in [umin, umax] */
     DRIP__K_NUM,     /* plain decimal number in [dmin, dmax] (a double) */
     DRIP__K_DUR,     /* plain duration with a unit, in ns, in [umin, umax] */

@@ -157,6 +157,11 @@ const drip_workload *drip__worker_load(const drip_scenario *sc, char **why)
         *why = xasprintf("plugin %s: drip_plugin.iterate is NULL", sc->plugin);
         return NULL;
     }
+    if (!wl->name) {                 /* every message names the workload */
+        *why = xasprintf("plugin %s: drip_plugin.name is NULL (give the workload a name)",
+                         sc->plugin);
+        return NULL;
+    }
     return wl;
 }
 
