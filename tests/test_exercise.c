@@ -157,9 +157,12 @@ START_TEST(new_builds_runs_and_catches)
 {
     char *dir = tmpdir(), sub[512], path[600];
     snprintf(sub, sizeof sub, "%s/work/here", dir);      /* created by drip new */
-    proc p = drip(NULL, NULL, "new", "my-load", sub, NULL);
+    snprintf(path, sizeof path, "%s/", sub);              /* a trailing '/' is joined */
+    proc p = drip(NULL, NULL, "new", "my-load", path, NULL);
     ck_assert_msg(p.status == 0, "%s", p.err);
-    ck_assert_ptr_nonnull(strstr(p.out, "my-load.yaml"));
+    char wrote[1200];
+    snprintf(wrote, sizeof wrote, "wrote %s/my-load.c and %s/my-load.yaml\n", sub, sub);
+    ck_assert_msg(strstr(p.out, wrote) && !strstr(p.out, "//"), "%s", p.out);
     proc_free(&p);
 
     p = build_and_run(sub, "my-load");
@@ -218,7 +221,7 @@ START_TEST(new_bad_names)
 {
     const char *bad[] = {"", "-x", ".hidden", "a b", "a/b"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        proc p = drip("/tmp", NULL, "new", bad[i], NULL, NULL);
+        proc p = drip("/tmp", NULL, "new", "--", bad[i], NULL);   /* "-x" is no option */
         ck_assert_msg(p.status == 2, "'%s': %d", bad[i], p.status);
         ck_assert_ptr_nonnull(strstr(p.err, "is not a workload name"));
         proc_free(&p);
@@ -226,6 +229,40 @@ START_TEST(new_bad_names)
     proc p = drip(NULL, NULL, "new", NULL, NULL, NULL);
     ck_assert_int_eq(p.status, 2);
     proc_free(&p);
+}
+END_TEST
+
+/* The README's plugin example, built as a user would at -O2, leaks: its
+ * malloc is not optimized away (the pointer is kept in a volatile). */
+START_TEST(readme_plugin_leaks_when_optimized)
+{
+    char *dir = tmpdir(), path[600];
+    char *readme = slurp(SRC("README.md"));
+    const char *sec = strstr(readme, "## Writing a workload plugin");
+    ck_assert_ptr_nonnull(sec);
+    const char *code = strstr(sec, "```c\n"), *end = code ? strstr(code + 5, "```") : NULL;
+    ck_assert(code && end);
+    snprintf(path, sizeof path, "%s/mine.c", dir);
+    char *c = strndup(code + 5, (size_t)(end - code - 5));
+    spit(path, c);
+    free(c);
+    free(readme);
+    snprintf(path, sizeof path, "%s/mine.yaml", dir);
+    spit(path, "name: readme-plugin\nworkload: { plugin: ./libmine.so }\n"
+               "run: { iterations: 2000, sample_every: 20 }\n"
+               "faults: [ { point: drop, rate: 0.5 } ]\n"
+               "expect: { heap_bytes: { verdict: growing, min_slope: 4 } }\n");
+    const char *cc[] = {"/bin/sh", "-c", "exec ${CC:-cc} -O2 -shared -fPIC -I \"$1\" mine.c "
+                        "-o libmine.so", "sh", SRC("include"), NULL};
+    proc p = run_cmd(dir, NULL, cc);
+    ck_assert_msg(p.status == 0, "the README's plugin does not build: %s", p.err);
+    proc_free(&p);
+    const char *args[] = {DRIP_BIN, "run", "--no-color", "-o", "report", "mine.yaml", NULL};
+    p = run_cmd(dir, NULL, args);
+    ck_assert_msg(p.status == 0, "the README's plugin leaks nothing at -O2: %s%s", p.out, p.err);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
 }
 END_TEST
 
@@ -246,6 +283,7 @@ static Suite *suite_exercise(void)
     tcase_add_test(nw, new_builds_runs_and_catches);
     tcase_add_test(nw, new_never_overwrites);
     tcase_add_test(nw, new_bad_names);
+    tcase_add_test(nw, readme_plugin_leaks_when_optimized);
     suite_add_tcase(s, nw);
     return s;
 }
