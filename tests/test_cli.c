@@ -231,10 +231,18 @@ START_TEST(isolation_one_run)
     json_t *s = scenario(root, "iso-crash");
     ck_assert_str_eq(str_at(s, "status"), "error");
     ck_assert_msg(strstr(str_at(s, "reason"), "SIGSEGV"), "%s", str_at(s, "reason"));
+    /* the worker sent its stack: the first frame outside libc in the reason,
+     * the whole stack, from the faulting instruction, in crash_stack */
+    ck_assert_msg(strstr(str_at(s, "reason"), "near iteration 50 at iterate (crash.c:9)"),
+                  "%s", str_at(s, "reason"));
+    ck_assert_msg(strstr(str_at(s, "crash_stack"), "raise") &&
+                  strstr(str_at(s, "crash_stack"), " < iterate (crash.c:9)"), "%s",
+                  str_at(s, "crash_stack"));
 
     s = scenario(root, "iso-hang");
     ck_assert_str_eq(str_at(s, "status"), "error");
     ck_assert_msg(strstr(str_at(s, "reason"), "timeout"), "%s", str_at(s, "reason"));
+    ck_assert(json_is_null(json_object_get(s, "crash_stack")));
 
     s = scenario(root, "iso-eat");
     ck_assert_str_eq(str_at(s, "status"), "fail");

@@ -175,6 +175,7 @@ static void build(drip_run_results *run)
     e->workload = xstrdup("/p/libsweepme.so");
     e->status = DRIP_STATUS_ERROR;
     e->reason = xstrdup("crashed");
+    e->crash_stack = xstrdup("free_job (my_fix.c:52) < iterate (my_fix.c:80)");
     e->duration_s = NAN;
     e->heap_ceiling = 1024;
     drip_sweep_result *sw = &e->sweep;
@@ -276,6 +277,9 @@ START_TEST(test_round_trip)
     ck_assert(isnan(back.scenarios[0].expects[2].actual));
     ck_assert_int_eq(back.scenarios[1].status, DRIP_STATUS_ERROR);
     ck_assert_str_eq(back.scenarios[1].sweep.findings[0].sites[0].stack, "iterate (sweepme.c:32)");
+    ck_assert_str_eq(back.scenarios[1].crash_stack,
+                     "free_job (my_fix.c:52) < iterate (my_fix.c:80)");
+    ck_assert_ptr_null(back.scenarios[0].crash_stack);
     const drip_result *t = &back.scenarios[2];
     ck_assert(t->interrupted);
     ck_assert(t->duration_planned_s == 600);

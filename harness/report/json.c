@@ -469,6 +469,7 @@ static void json_scenario(jw *w, const drip_result *r)
     jw_str(w, "description", r->description);
     jw_str(w, "status", drip_status_name(r->status));
     jw_str(w, "reason", r->reason);
+    jw_str(w, "crash_stack", r->crash_stack);       /* issue 17: where a crash was */
     jw_u64(w, "seed", r->seed);
     jw_u64(w, "threads", r->threads);
     jw_u64(w, "iterations", r->iterations);

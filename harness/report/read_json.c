@@ -647,7 +647,9 @@ static bool read_scenario(rd *c, json_t *s, size_t index, drip_result *r, uint64
         !get_str(c, s, w, "workload", &r->workload) ||
         !get_str(c, s, w, "description", &r->description) ||
         !get_enum(c, s, w, "status", status_names, 3, &status) ||
-        !get_str(c, s, w, "reason", &r->reason) || !get_u64(c, s, w, "seed", &r->seed) ||
+        !get_str(c, s, w, "reason", &r->reason) ||
+        !get_str(c, s, w, "crash_stack", &r->crash_stack) ||      /* absent in older reports: NULL */
+        !get_u64(c, s, w, "seed", &r->seed) ||
         !get_u64(c, s, w, "threads", &threads) ||
         !get_u64(c, s, w, "iterations", &r->iterations) ||
         (!json_is_null(json_object_get(s, "iterations_planned")) &&     /* null: timed */

@@ -195,6 +195,7 @@ static void result_free(drip_result *r)
     free(r->workload);
     free(r->description);
     free(r->reason);
+    free(r->crash_stack);
     free(r->samples);
     free(r->expects);
     for (size_t i = 0; i < r->nfaults; i++)

@@ -227,6 +227,9 @@ typedef struct drip_result {
     char       *description;     /* may be NULL */
     drip_status status;
     char       *reason;          /* why not pass; NULL when pass */
+    char       *crash_stack;     /* the worker crashed (a signal) and sent its stack:
+                                    "fn (file:line) < caller (file:line) < ...", from
+                                    the faulting instruction outward; else NULL */
 
     uint64_t    seed;
     unsigned    threads;

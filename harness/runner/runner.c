@@ -102,6 +102,7 @@ typedef struct run_watch {
     uint64_t             ceiling_iter;
     char                *error;        /* the worker's first `error` line */
     char                *violation;    /* the first protocol violation */
+    drip__crash          crash;        /* its stack, when it crashed (crashsite.c) */
 } run_watch;
 
 static void violation(void *arg, const char *why)
@@ -214,6 +215,8 @@ static void on_msg(void *arg, const drip_proto_msg *m)
         w->ceiling_iter = m->u.ceiling.iteration;
         break;
     case DRIP_PROTO_STOPPED:  w->stopped = true; break;
+    case DRIP_PROTO_CRASHMOD:
+    case DRIP_PROTO_CRASH:    drip__crash_take(&w->crash, m); break;
     case DRIP_PROTO_DONE:
         if (!w->run->duration_ns && m->u.done.iterations > w->run->iterations) {
             violation(w, "done with more iterations than planned");
@@ -366,12 +369,16 @@ static void conclude_trouble(const drip_run_spec *run, const run_watch *w, enum 
         r->reason = xstrdup(w->error);
     } else if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
+        char *site = NULL;                  /* where, when the worker sent its stack */
+        r->crash_stack = drip__crash_stack(&w->crash, &site);
         r->status = DRIP_STATUS_ERROR;
         r->reason = r->nsamples
-            ? xasprintf("crashed: SIG%s (%s) near iteration %llu", sigabbrev_np(sig),
-                        strsignal(sig), at)
-            : xasprintf("crashed: SIG%s (%s) before the first iteration", sigabbrev_np(sig),
-                        strsignal(sig));
+            ? xasprintf("crashed: SIG%s (%s) near iteration %llu%s%s", sigabbrev_np(sig),
+                        strsignal(sig), at, site ? " at " : "", site ? site : "")
+            : xasprintf("crashed: SIG%s (%s) before the first iteration%s%s",
+                        sigabbrev_np(sig), strsignal(sig), site ? " at " : "",
+                        site ? site : "");
+        free(site);
     } else if (w->ceiling) {
         r->heap_ceiling_hit = true;
     } else if (!w->done) {
@@ -440,6 +447,7 @@ void drip_runner_run_one(const drip_runner_opts *o, const drip_scenario *sc, dri
     conclude(o, sc, &run, &w, &watch, why, r);
     free(w.error);
     free(w.violation);
+    drip__crash_free(&w.crash);
 out:
     if (log_fd >= 0)
         close(log_fd);
