@@ -112,12 +112,46 @@ static bool same_content(const char *a, const char *b)
     return same;
 }
 
+/* The names of the files in dir (NULL-terminated, malloc'd; free with
+ * free_names): what the report writer wrote, before anything is copied. */
+static char **list_names(const char *dir)
+{
+    char **names = xcalloc(1, sizeof *names);
+    size_t n = 0, cap = 1;
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        XGROW(names, cap, n + 1);
+        names[n++] = xstrdup(e->d_name);
+        names[n] = NULL;
+    }
+    if (d)
+        closedir(d);
+    return names;
+}
+
+static void free_names(char **names)
+{
+    for (size_t i = 0; names && names[i]; i++)
+        free(names[i]);
+    free(names);
+}
+
+static bool listed(char *const *names, const char *name)
+{
+    for (size_t i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return true;
+    return false;
+}
+
 /* Copy the files of in->dir that the report writer did not write into out
- * (the workers' logs, valgrind XML...).  A name already in out (written, or
- * copied from an earlier report) is left alone, with a warning when it is
- * not a CSV (those the writer makes) and its bytes differ.  0, or -1 after
+ * (the workers' logs, valgrind XML...).  A name the writer wrote (in
+ * written: report.html, the CSVs...) is skipped: it was made again from
+ * every report.  A name copied from an earlier report is left alone, with
+ * a warning when its bytes differ: a real conflict.  0, or -1 after
  * printing why. */
-static int copy_rest(const input *in, const char *out)
+static int copy_rest(const input *in, const char *out, char *const *written)
 {
     DIR *d = opendir(in->dir);
     if (!d) {
@@ -130,7 +164,7 @@ static int copy_rest(const input *in, const char *out)
         const char *n = e->d_name;
         size_t len = strlen(n);
         if (n[0] == '.' || strcmp(n, "results.json") == 0 || strcmp(n, "junit.xml") == 0 ||
-            (len > 4 && strcmp(n + len - 4, ".tmp") == 0))
+            (len > 4 && strcmp(n + len - 4, ".tmp") == 0) || listed(written, n))
             continue;
         char *from = xasprintf("%s/%s", in->dir, n), *to = xasprintf("%s/%s", out, n);
         struct stat st;
@@ -191,8 +225,8 @@ static int by_name(const void *a, const void *b)
 
 /* The shards of one split: same N, each K once.  Prints what is wrong and
  * returns -1 (refused), or 0 and sets *missing to how many of 1..N are
- * absent (warned about). */
-static int check_shards(const input *in, size_t n, unsigned *missing)
+ * absent (warned about, and listed in out: missing_shards, missing_of). */
+static int check_shards(const input *in, size_t n, unsigned *missing, drip_run_results *out)
 {
     unsigned count = 0;
     const input *first = NULL;
@@ -218,21 +252,23 @@ static int check_shards(const input *in, size_t n, unsigned *missing)
     }
     if (!count)
         return 0;
-    strbuf sb = {0};
     for (unsigned k = 1; k <= count; k++) {
         bool seen = false;
         for (size_t i = 0; i < n && !seen; i++)
             seen = in[i].run.shard_count && in[i].run.shard_index == k;
         if (!seen) {
-            sb_appendf(&sb, "%s%u", *missing ? ", " : "", k);
-            ++*missing;
+            out->missing_shards = xrealloc(out->missing_shards,
+                                           (*missing + 1) * sizeof *out->missing_shards);
+            out->missing_shards[(*missing)++] = k;
         }
     }
-    if (*missing)
-        fprintf(stderr, "drip: warning: shard%s %s of %u missing: the merged report covers "
-                "%u of %u shards\n", *missing == 1 ? "" : "s", sb.buf, count, count - *missing,
-                count);
-    sb_free(&sb);
+    out->nmissing_shards = *missing;
+    out->missing_of = *missing ? count : 0;
+    if (*missing) {
+        char text[256];
+        fprintf(stderr, "drip: warning: %s: the merged report covers %u of %u shards\n",
+                drip_run_results_missing(out, text, sizeof text), count - *missing, count);
+    }
     return 0;
 }
 
@@ -306,7 +342,7 @@ int cmd_merge(int argc, char **argv)
     int color = -1, rc = DRIP_EXIT_USAGE, opt;
     bool quiet = false;
     unsigned missing = 0;
-    char *err = NULL, *trimmed = NULL;
+    char *err = NULL, *trimmed = NULL, **written = NULL;
     drip_run_results merged = {0};
 
     optind = 1;
@@ -348,7 +384,7 @@ int cmd_merge(int argc, char **argv)
             fprintf(stderr, "drip: warning: %s: %zu scenario%s without a CSV: no samples in "
                     "the merged report\n", in[i].path, nosamples, nosamples == 1 ? "" : "s");
     }
-    if (check_names(in, n) != 0 || check_shards(in, n, &missing) != 0)
+    if (check_names(in, n) != 0 || check_shards(in, n, &missing, &merged) != 0)
         goto cleanup;
 
     combine(in, n, out_dir, missing, &merged);
@@ -357,8 +393,9 @@ int cmd_merge(int argc, char **argv)
         rc = DRIP_EXIT_FAILED;
         goto cleanup;
     }
+    written = list_names(out_dir);          /* made again from every report: not copied */
     for (size_t i = 0; i < n; i++)
-        if (copy_rest(&in[i], out_dir) != 0) {
+        if (copy_rest(&in[i], out_dir, written) != 0) {
             rc = DRIP_EXIT_FAILED;
             goto cleanup;
         }
@@ -378,6 +415,7 @@ cleanup:
     free(in);
     free(err);
     free(trimmed);
+    free_names(written);
     drip_run_results_free(&merged);
     return rc;
 }

@@ -226,7 +226,12 @@ int drip_report_html(const drip_run_results *run, FILE *out)
     fprintf(out, "</title><style>\n%s</style></head>\n<body>\n", css);
     header(out, run);
     fputs("<main class=\"wrap\">\n", out);
-    if (!run->complete) {
+    if (run->nmissing_shards) {             /* a merge without every shard */
+        char missing[256];
+        fprintf(out, "<div class=\"banner\">Incomplete: %s; this report covers %u of %u "
+                "shards.</div>\n", drip_run_results_missing(run, missing, sizeof missing),
+                run->missing_of - (unsigned)run->nmissing_shards, run->missing_of);
+    } else if (!run->complete) {
         fputs("<div class=\"banner\">Run interrupted: ", out);
         if (run->planned > run->count)
             fprintf(out, "this report covers %zu of %zu scenarios.", run->count, run->planned);

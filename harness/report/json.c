@@ -533,6 +533,17 @@ int drip_report_json(const drip_run_results *run, FILE *out)
     } else {
         jw_null(&w, "shard");
     }
+    if (run->nmissing_shards) {        /* issue 17: `drip merge` without every shard */
+        jw_object(&w, "missing_shards");
+        jw_u64(&w, "of", run->missing_of);
+        jw_array_inline(&w, "shards");
+        for (size_t k = 0; k < run->nmissing_shards; k++)
+            jw_u64(&w, NULL, run->missing_shards[k]);
+        jw_end_array(&w);
+        jw_end_object(&w);
+    } else {
+        jw_null(&w, "missing_shards");
+    }
 
     jw_object(&w, "summary");
     jw_u64(&w, "total", run->count);
