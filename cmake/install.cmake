@@ -7,7 +7,9 @@
 #   include/drip/*.h                  the public headers
 #   lib/pkgconfig/drip.pc
 #   lib/cmake/Drip/                   DripConfig.cmake, targets, DripScenario.cmake
-#   share/drip/scenarios/<pattern>/   README.md, *.yaml, exercise/ (drip exercise)
+#   share/drip/scenarios/<pattern>/   README.md, *.yaml, *.c, *.h, exercise/ (drip run
+#                                     PATTERN, drip exercise, drip explain)
+#   share/drip/src/rt/                the runtime's sources, as the READMEs cite them
 #   share/doc/drip/                   README.md and docs/
 include(CMakePackageConfigHelpers)
 
@@ -41,8 +43,14 @@ install(FILES ${CMAKE_BINARY_DIR}/DripConfig.cmake ${CMAKE_BINARY_DIR}/DripConfi
               cmake/DripScenario.cmake
         DESTINATION ${DRIP_CMAKE_DIR})
 
-# What `drip exercise` and `drip explain` readers need, and the docs.
+# What `drip run PATTERN`, `drip exercise` and `drip explain` readers need:
+# each pattern's README, scenarios, exercise and its own code (the README
+# cites fetch.c, leaky.c...), and the runtime's sources the READMEs cite
+# (src/rt/chan_internal.h...) as reading material; and the docs.
 install(DIRECTORY scenarios/ DESTINATION ${CMAKE_INSTALL_DATADIR}/drip/scenarios
-        FILES_MATCHING PATTERN "README.md" PATTERN "*.yaml" REGEX "/exercise/[^/]+$")
+        FILES_MATCHING PATTERN "README.md" PATTERN "*.yaml" REGEX "/exercise/[^/]+$"
+        REGEX "/scenarios/[^/]+/[^/]+\\.[ch]$")
+install(DIRECTORY src/rt/ DESTINATION ${CMAKE_INSTALL_DATADIR}/drip/src/rt
+        FILES_MATCHING PATTERN "*.c" PATTERN "*.h")
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR} FILES_MATCHING PATTERN "*.md")

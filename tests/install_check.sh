@@ -94,6 +94,8 @@ file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/mine.yaml
      INPUT ${CMAKE_CURRENT_SOURCE_DIR}/mine.yaml.in)
 drip_add_scenario(mine-scenarios ${CMAKE_CURRENT_BINARY_DIR}/mine.yaml)
 drip_add_scenario(mine-seed3 ${CMAKE_CURRENT_BINARY_DIR}/mine.yaml ARGS --seed 3 --threads 2)
+drip_add_scenario(mine-timeout ${CMAKE_CURRENT_BINARY_DIR}/mine.yaml TIMEOUT 500)
+set_tests_properties(mine-timeout PROPERTIES LABELS mine)   # properties set after it still work
 CMAKE
 scenarios '$<TARGET_FILE:mine>' >proj/mine.yaml.in
 "$cmake" -S proj -B proj/build -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/proj.log" 2>&1 ||
@@ -103,8 +105,18 @@ scenarios '$<TARGET_FILE:mine>' >proj/mine.yaml.in
 grep -q "drip_rt" proj/build/CMakeFiles/mine.dir/link.txt || fail "mine is not linked with Drip::rt"
 "$ctest" --test-dir proj/build --output-on-failure >"$tmp/ctest.log" 2>&1 ||
     { cat "$tmp/ctest.log"; fail "ctest in the find_package(Drip) project failed"; }
-grep -q "100% tests passed, 0 tests failed out of 2" "$tmp/ctest.log" ||
-    { cat "$tmp/ctest.log"; fail "expected 2 drip tests to pass"; }
+grep -q "100% tests passed, 0 tests failed out of 3" "$tmp/ctest.log" ||
+    { cat "$tmp/ctest.log"; fail "expected 3 drip tests to pass"; }
+# TIMEOUT: the scenarios' own (two files' worth of the default 60 s run.timeout,
+# plus 30 s), or the one given
+"$ctest" --test-dir proj/build --show-only=json-v1 >"$tmp/tests.json"
+timeouts=$(awk -F'"' '
+    /^      "name" : / { test = $4 }
+    /"name" : "TIMEOUT"/ { want = 1; next }
+    want && /"value"/ { v = $0; sub(/.*: */, "", v); sub(/\..*/, "", v); printf "%s=%s ", test, v; want = 0 }
+' "$tmp/tests.json")
+[ "$timeouts" = "mine-scenarios=150 mine-seed3=150 mine-timeout=500 " ] ||
+    fail "drip_add_scenario's TIMEOUTs: $timeouts (expected 150, 150 and 500)"
 grep -q "$prefix/bin/drip" proj/build/CTestTestfile.cmake || fail "the tests do not run the installed drip"
 
 echo "== drip exercise from the installed share/"

@@ -106,6 +106,116 @@ START_TEST(list_and_explain)
 }
 END_TEST
 
+/* ---- options anywhere, `--`, a pattern's name (issue 17) -------------------------- */
+
+static void spit(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Options after the files are options (getopt permutes); `--` ends them,
+ * so a file may start with '-'. */
+START_TEST(options_anywhere)
+{
+    char *dir = tmpdir(), out[600], weird[600];
+    snprintf(out, sizeof out, "%s/out", dir);
+    proc p = run_in(dir, (const char *[]){"run", SRC("scenarios/time-after/fixed.yaml"),
+                                          "--no-color", "-o", out, "--iterations", "500",
+                                          NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    json_t *root = load_results(out);                     /* -o was taken as -o */
+    json_decref(root);
+    proc_free(&p);
+
+    snprintf(weird, sizeof weird, "%s/-weird-name.yaml", dir);
+    char *text = slurp(SRC("scenarios/time-after/fixed.yaml"));
+    spit(weird, text);
+    free(text);
+    p = run_in(dir, (const char *[]){"validate", "--", "-weird-name.yaml", NULL});
+    ck_assert_msg(p.status == 0 && strstr(p.out, "ok: 1 scenario"), "exit %d\n%s%s",
+                  p.status, p.out, p.err);
+    proc_free(&p);
+    p = run_in(dir, (const char *[]){"validate", "-weird-name.yaml", NULL});   /* options */
+    ck_assert_int_eq(p.status, 2);
+    proc_free(&p);
+
+    p = run((const char *[]){"validate", SRC("scenarios/time-after"), "--timeout", NULL});
+    ck_assert_msg(p.status == 0 && strcmp(p.out, "180\n") == 0,    /* 3 files, 60 s each */
+                  "exit %d: '%s' %s", p.status, p.out, p.err);
+    proc_free(&p);
+    p = run((const char *[]){"list", "--metrics", NULL});
+    ck_assert(p.status == 0 && strstr(p.out, "heap_bytes"));
+    proc_free(&p);
+    p = run((const char *[]){"list", "x", NULL});
+    ck_assert_int_eq(p.status, 2);
+    proc_free(&p);
+    p = run((const char *[]){"explain", "global-map", "--help", NULL});
+    ck_assert(p.status == 0 && strstr(p.out, "usage: drip explain"));
+    proc_free(&p);
+    p = run((const char *[]){"explain", "--", "global-map", NULL});
+    ck_assert(p.status == 0 && strstr(p.out, "# global-map"));
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* A pattern's name stands for its folder when no file of that name is
+ * here; a file of that name wins. */
+START_TEST(pattern_names)
+{
+    char *dir = tmpdir(), out[600];
+    snprintf(out, sizeof out, "%s/out", dir);
+    proc p = run_in(dir, (const char *[]){"validate", "global-map", NULL});
+    ck_assert_msg(p.status == 0 && strstr(p.out, "ok: 4 scenarios"), "exit %d\n%s%s",
+                  p.status, p.out, p.err);
+    proc_free(&p);
+    p = run_in(dir, (const char *[]){"run", "--no-color", "-o", out, "-k", "*-fixed",
+                                     "time-after", NULL});
+    ck_assert_msg(p.status == 0 && strstr(p.out, "time-after-fixed"), "exit %d\n%s%s",
+                  p.status, p.out, p.err);
+    proc_free(&p);
+    char here[600];
+    snprintf(here, sizeof here, "%s/time-after", dir);
+    spit(here, "name: [\n");                         /* a file of that name: it is read */
+    p = run_in(dir, (const char *[]){"validate", "time-after", NULL});
+    ck_assert_msg(p.status == 2 && strstr(p.err, "time-after:1:"), "%s", p.err);
+    proc_free(&p);
+    p = run_in(dir, (const char *[]){"validate", "no-such-pattern", NULL});
+    ck_assert_msg(p.status == 2 && strstr(p.err, "no-such-pattern: error: cannot read"),
+                  "%s", p.err);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
+/* drip explain names where each file it cites is, and each exists. */
+START_TEST(explain_cites_files)
+{
+    proc p = run((const char *[]){"explain", "blocked-channel", NULL});
+    ck_assert_int_eq(p.status, 0);
+    const char *list = strstr(p.out, "Files cited above");
+    ck_assert_msg(list != NULL, "%s", p.out);
+    const char *want[] = {"fetch.c", "leaky.c", "src/rt/chan_internal.h", "include/drip/chan.h"};
+    for (size_t i = 0; i < 4; i++) {
+        char needle[128];
+        snprintf(needle, sizeof needle, "\n  %s ", want[i]);
+        const char *at = strstr(list, needle);
+        ck_assert_msg(at != NULL, "%s not listed: %s", want[i], list);
+        char path[600];
+        const char *start = strchr(at + strlen(needle), '/');
+        ck_assert_ptr_nonnull(start);
+        snprintf(path, sizeof path, "%.*s", (int)strcspn(start, "\n"), start);
+        ck_assert_msg(access(path, R_OK) == 0, "%s -> %s missing", want[i], path);
+    }
+    proc_free(&p);
+}
+END_TEST
+
 /* ---- isolation ----------------------------------------------------------------- */
 
 START_TEST(isolation_one_run)
@@ -121,10 +231,18 @@ START_TEST(isolation_one_run)
     json_t *s = scenario(root, "iso-crash");
     ck_assert_str_eq(str_at(s, "status"), "error");
     ck_assert_msg(strstr(str_at(s, "reason"), "SIGSEGV"), "%s", str_at(s, "reason"));
+    /* the worker sent its stack: the first frame outside libc in the reason,
+     * the whole stack, from the faulting instruction, in crash_stack */
+    ck_assert_msg(strstr(str_at(s, "reason"), "near iteration 50 at iterate (crash.c:9)"),
+                  "%s", str_at(s, "reason"));
+    ck_assert_msg(strstr(str_at(s, "crash_stack"), "raise") &&
+                  strstr(str_at(s, "crash_stack"), " < iterate (crash.c:9)"), "%s",
+                  str_at(s, "crash_stack"));
 
     s = scenario(root, "iso-hang");
     ck_assert_str_eq(str_at(s, "status"), "error");
     ck_assert_msg(strstr(str_at(s, "reason"), "timeout"), "%s", str_at(s, "reason"));
+    ck_assert(json_is_null(json_object_get(s, "crash_stack")));
 
     s = scenario(root, "iso-eat");
     ck_assert_str_eq(str_at(s, "status"), "fail");
@@ -722,6 +840,13 @@ static Suite *suite_cli(void)
     tcase_add_test(errors, bad_command_lines);
     tcase_add_test(errors, list_and_explain);
     suite_add_tcase(s, errors);
+
+    TCase *args = tcase_create("args");
+    tcase_set_timeout(args, 120);
+    tcase_add_test(args, options_anywhere);
+    tcase_add_test(args, pattern_names);
+    tcase_add_test(args, explain_cites_files);
+    suite_add_tcase(s, args);
 
     TCase *iso = tcase_create("isolation");
     tcase_set_timeout(iso, 240);

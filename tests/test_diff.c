@@ -190,6 +190,34 @@ START_TEST(test_diff_bad_input)
 }
 END_TEST
 
+/* A partial new run (one shard of the base's suite) passes as it always
+ * did, and fails with --fail-on-removed, naming what is missing. */
+START_TEST(test_diff_fail_on_removed)
+{
+    static const char *const names[] = {"kept", "lost-a", "lost-b"};
+    char *all = write_suite("all.yaml", names, (double[]){0, 0, 0}, 3);
+    char *part = write_suite("part.yaml", names, (double[]){0, 0, 0}, 1);
+    char *a = run_report(all, "1", "all", 0);
+    char *b = run_report(part, "1", "part", 0);
+    proc p = diff(a, b, NULL);
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_ptr_nonnull(strstr(p.out, "0 added, 2 removed"));
+    proc_free(&p);
+    p = run((const char *[]){"diff", "--no-color", a, b, "--fail-on-removed", NULL});
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "removed: 2 scenarios of the base not in the new run "
+                                "(--fail-on-removed): lost-a lost-b"), "%s", p.out);
+    proc_free(&p);
+    p = run((const char *[]){"diff", "--fail-on-removed", b, a, NULL});  /* added: fine */
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    proc_free(&p);
+    free(all);
+    free(part);
+    free(a);
+    free(b);
+}
+END_TEST
+
 /* ---- shards and merge ---------------------------------------------------------- */
 
 static const char *const five[] = {"e-steady", "a-leak", "d-steady", "b-steady", "c-leak"};
@@ -247,6 +275,8 @@ START_TEST(test_shard_and_merge)
                                   shard[1], NULL});
     ck_assert_msg(p.status == 0, "merge: exit %d\n%s%s", p.status, p.out, p.err);
     ck_assert_ptr_nonnull(strstr(p.out, "5 scenarios: 5 passed"));
+    /* clean shards: no conflict to warn about (report.html is made again) */
+    ck_assert_msg(!strstr(p.err, "warning"), "%s", p.err);
     proc_free(&p);
     json_t *root;
     char *all = names_in(merged, &root);
@@ -346,14 +376,37 @@ START_TEST(test_shard_and_merge_errors)
     ck_assert_int_eq(p.status, 0);
     proc_free(&p);
 
-    /* a missing shard: warned, incomplete, exit 1 */
+    /* a missing shard: warned, incomplete, exit 1; said so, not "interrupted" */
     p = run((const char *[]){"merge", "-o", out, s1, NULL});
     ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
-    ck_assert_msg(strstr(p.err, "shard 2 of 2 missing"), "%s", p.err);
+    ck_assert_msg(strstr(p.err, "missing shard 2 of 2"), "%s", p.err);
+    ck_assert_msg(strstr(p.out, "missing shard 2 of 2: the report covers 1 of 2 shards"),
+                  "%s", p.out);
+    ck_assert_msg(!strstr(p.out, "interrupted"), "%s", p.out);
     proc_free(&p);
     json_t *root = load_results(out);
     ck_assert(json_is_false(json_object_get(root, "complete")));
+    json_t *ms = json_object_get(root, "missing_shards");
+    ck_assert_int_eq(json_integer_value(json_object_get(ms, "of")), 2);
+    ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(ms, "shards"), 0)), 2);
     json_decref(root);
+    char *html_path, *html;
+    if (asprintf(&html_path, "%s/report.html", out) < 0)
+        abort();
+    html = slurp(html_path);
+    ck_assert_msg(strstr(html, "Incomplete: missing shard 2 of 2") &&
+                  !strstr(html, "Run interrupted"), "the page's banner");
+    free(html);
+    free(html_path);
+
+    /* a real conflict (the same log name, other bytes) is still warned about */
+    char *extra, *out2;
+    if (asprintf(&extra, "%s/s1/notes.txt", dir) < 0 || asprintf(&out2, "%s/out2", dir) < 0)
+        abort();
+    FILE *nf = fopen(extra, "w");
+    fputs("one\n", nf);
+    fclose(nf);
+    free(extra);
 
     /* refused: the same report twice, an existing output, a foreign split */
     rm_rf(out);
@@ -389,6 +442,18 @@ START_TEST(test_shard_and_merge_errors)
     ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
     ck_assert_ptr_nonnull(strstr(p.out, "6 scenarios: 5 passed, 1 failed"));
     proc_free(&p);
+    if (asprintf(&extra, "%s/s2/notes.txt", dir) < 0)
+        abort();
+    nf = fopen(extra, "w");
+    fputs("two\n", nf);
+    fclose(nf);
+    free(extra);
+    p = run((const char *[]){"merge", "-o", out2, s1, s2, NULL});
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.err, "warning: ") && strstr(p.err, "notes.txt is in the merged report "
+                  "already") && !strstr(p.err, "report.html"), "%s", p.err);
+    proc_free(&p);
+    free(out2);
     free(fr);
     free(failing);
     free(empty);
@@ -408,6 +473,7 @@ static Suite *suite_diff(void)
     tcase_add_test(core, test_diff_flags_leaky_twin);
     tcase_add_test(core, test_diff_passes_same_code);
     tcase_add_test(core, test_shard_and_merge);
+    tcase_add_test(core, test_diff_fail_on_removed);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 300);

@@ -45,6 +45,7 @@ static void add_samples(drip_result *r, size_t n, double per_iter)
         s.v[DRIP_COL_METRIC(DRIP_M_HEAP_OBJECTS)] = 10 + it / 100;
         s.v[DRIP_COL_METRIC(DRIP_M_THREADS)] = 2;
         s.v[DRIP_COL_METRIC(DRIP_M_FDS)] = i == 3 ? NAN : 5;      /* one hole */
+        s.v[DRIP_COL_METRIC(DRIP_M_ALLOCS)] = 2.1 * it;           /* a running total */
         drip_result_add_sample(r, &s);
     }
 }
@@ -78,13 +79,35 @@ static void build_pass(drip_result *r)
     r->duration_s = 0.75;
     r->ns_per_iter = 150;
     r->warmup = 0.2;
+    r->heap_ceiling = 1ULL << 30;
     add_samples(r, 50, 300);
     set_fit(r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 300, 10);
     set_fit(r, DRIP_M_HEAP_OBJECTS, DRIP_VERDICT_GROWING, 0.01, 10);
     set_fit(r, DRIP_M_THREADS, DRIP_VERDICT_FLAT, 0, 10);
     set_fit(r, DRIP_M_FDS, DRIP_VERDICT_FLAT, 0, 10);
+    set_fit(r, DRIP_M_ALLOCS, DRIP_VERDICT_GROWING, 2.1, 10);     /* its growth is its rate */
+    set_fit(r, DRIP_M_TASKS, DRIP_VERDICT_FLAT, 0, 10);           /* never used: all zero */
+    set_fit(r, DRIP_M_TIMERS, DRIP_VERDICT_FLAT, 0, 10);
+    set_fit(r, DRIP_M_CONNS, DRIP_VERDICT_FLAT, 0, 10);
     r->has_after_teardown = true;
     r->after_teardown = r->samples[r->nsamples - 1];
+    /* teardown left far more heap than the series ever held: the marker
+     * must not set the chart's range */
+    r->after_teardown.v[DRIP_COL_METRIC(DRIP_M_HEAP_BYTES)] = 100e6;
+    r->profile.ran = true;                              /* one site grew */
+    r->profile.mode = xstrdup("precise");
+    r->profile.rate = 1;
+    r->profile.early_iteration = 1000;
+    r->profile.late_iteration = 5000;
+    r->profile.nsites = 1;
+    r->profile.sites = xcalloc(1, sizeof *r->profile.sites);
+    r->profile.sites[0].nframes = 2;
+    r->profile.sites[0].frames = xcalloc(2, sizeof *r->profile.sites[0].frames);
+    r->profile.sites[0].frames[0] = (drip_prof_frame){xstrdup("render"), xstrdup("cache.c"), 59};
+    r->profile.sites[0].frames[1] = (drip_prof_frame){xstrdup("cache_iterate"),
+                                                      xstrdup("cache.c"), 80};
+    r->profile.sites[0].early_bytes = 1000;
+    r->profile.sites[0].late_bytes = 1000 + 4000 * 250.0;
     add_expect(r, DRIP_M_HEAP_BYTES, DRIP_RULE_MIN_SLOPE, 100, 0, 300, true);
     add_expect(r, DRIP_M_HEAP_BYTES, DRIP_RULE_VERDICT, 0, DRIP_VERDICT_GROWING,
                DRIP_VERDICT_GROWING, true);
@@ -145,7 +168,9 @@ static void build_error(drip_result *r)
     r->file = xstrdup("crashy.yaml");
     r->workload = xstrdup("crashy");
     r->status = DRIP_STATUS_ERROR;
-    r->reason = xstrdup("crashed: SIGSEGV");
+    r->reason = xstrdup("crashed: SIGSEGV (Segmentation fault) near iteration 40 at forget "
+                        "(my_fix.c:64); worker said: bye (crashy.log)");
+    r->crash_stack = xstrdup("forget (my_fix.c:64) < iterate (my_fix.c:88)");
     r->duration_s = NAN;
     r->ns_per_iter = NAN;
     r->warmup = 0.2;
@@ -246,6 +271,10 @@ typedef struct page {
     int    polylines[SECTIONS_MAX];
     int    fits[SECTIONS_MAX], limits[SECTIONS_MAX], warmups[SECTIONS_MAX], afters[SECTIONS_MAX];
     int    empties;                /* charts saying "no samples" */
+    int    zeros[SECTIONS_MAX];      /* metrics listed as "0 throughout" */
+    int    in_zero;
+    int    offaxis[SECTIONS_MAX];    /* after-teardown marks drawn off the value axis */
+    double yhi[SECTIONS_MAX][16];    /* each chart's value axis: data-y-hi, in order */
     strbuf problems;               /* what the checks found, one per line */
 } page;
 
@@ -301,7 +330,12 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
     int s = pg->section;
     if (s < 0 || s >= SECTIONS_MAX)
         return;
+    if (strcmp(name, "p") == 0 && has_class(atts, "zero"))
+        pg->in_zero = s + 1;
     if (strcmp(name, "svg") == 0 && has_class(atts, "chart")) {
+        const char *hi = attr(atts, "data-y-hi");
+        if (pg->charts[s] < 16)
+            pg->yhi[s][pg->charts[s]] = hi ? strtod(hi, NULL) : NAN;
         pg->charts[s]++;
         pg->in_chart = 1;
     }
@@ -313,6 +347,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **atts)
     pg->limits[s] += has_class(atts, "c-limit") && attr(atts, "x1") && attr(atts, "clip-path");
     pg->warmups[s] += has_class(atts, "c-warmup") && attr(atts, "x") != NULL;
     pg->afters[s] += has_class(atts, "c-after") && attr(atts, "d") && strcmp(name, "path") == 0;
+    pg->offaxis[s] += has_class(atts, "c-after") && has_class(atts, "c-off");
 }
 
 static void on_end(void *ud, const XML_Char *name)
@@ -324,6 +359,8 @@ static void on_end(void *ud, const XML_Char *name)
         pg->section = -1;
     if (strcmp(name, "svg") == 0)
         pg->in_chart = 0;                    /* charts hold no nested svg */
+    if (strcmp(name, "p") == 0)
+        pg->in_zero = 0;
 }
 
 static void on_text(void *ud, const XML_Char *s, int len)
@@ -342,6 +379,13 @@ static void on_text(void *ud, const XML_Char *s, int len)
     sb_appendn(&pg->text, s, (size_t)len);
     if (len == 10 && memcmp(s, "no samples", 10) == 0)
         pg->empties++;
+    if (pg->in_zero > 0 && pg->in_zero <= SECTIONS_MAX) {   /* "tasks, timers: 0 throughout" */
+        int z = 1;
+        for (int i = 0; i < len && s[i] != ':'; i++)
+            z += s[i] == ',';
+        pg->zeros[pg->in_zero - 1] += z;
+        pg->in_zero = -1;                    /* counted once */
+    }
 }
 
 /* Parse html into *pg; fails the test when it is not well-formed. */
@@ -469,16 +513,17 @@ START_TEST(test_charts)
     char *html = render(&model);
     page pg;
     parse(html, &pg);
-    for (size_t i = 0; i < model.count; i++)          /* one chart per measured metric */
-        ck_assert_int_eq(pg.charts[i], measured(&model.scenarios[i]));
+    for (size_t i = 0; i < model.count; i++)   /* a chart per measured metric not all 0 */
+        ck_assert_int_eq(pg.charts[i] + pg.zeros[i], measured(&model.scenarios[i]));
     /* leaky-map: every chart has samples, a fitted line and the warm-up;
      * heap_bytes has its min_slope, threads its max_slope drawn, and all
-     * four the value after teardown */
-    ck_assert_int_eq(pg.polylines[0], 4);
-    ck_assert_int_eq(pg.fits[0], 4);
-    ck_assert_int_eq(pg.warmups[0], 4);
+     * five the value after teardown */
+    ck_assert_int_eq(pg.polylines[0], 5);
+    ck_assert_int_eq(pg.fits[0], 5);
+    ck_assert_int_eq(pg.warmups[0], 5);
     ck_assert_int_eq(pg.limits[0], 2);
-    ck_assert_int_eq(pg.afters[0], 4);
+    ck_assert_int_eq(pg.afters[0], 5);
+    ck_assert_int_eq(pg.zeros[0], 3);                  /* tasks, timers, conns */
     ck_assert_ptr_nonnull(strstr(html, "min_slope 100 B/iter"));
     ck_assert_ptr_nonnull(strstr(html, "max_slope 0 threads/iter"));
     /* the failing one: its max_slope, no value after teardown */
@@ -489,6 +534,7 @@ START_TEST(test_charts)
     ck_assert_int_eq(pg.polylines[2], 0);
     ck_assert_int_eq(pg.fits[3], 0);
     ck_assert_int_eq(pg.polylines[3], 4);
+    ck_assert_int_eq(pg.zeros[3], 0);
     ck_assert_int_eq(pg.empties, 4);
     /* the sweep: no charts, its finding listed */
     ck_assert_int_eq(pg.charts[4], 0);
@@ -498,6 +544,91 @@ START_TEST(test_charts)
     ck_assert_ptr_nonnull(strstr(pg.text.buf, "rate 0.25"));
     ck_assert_ptr_nonnull(strstr(pg.text.buf, "every 10"));
     ck_assert_ptr_nonnull(strstr(pg.text.buf, "never fired"));
+    page_free(&pg);
+    free(html);
+}
+END_TEST
+
+/* The text of raw html from the first `from` on to the next `to`
+ * (malloc'd), or NULL. */
+static char *between(const char *html, const char *from, const char *to)
+{
+    const char *a = strstr(html, from), *b = a ? strstr(a, to) : NULL;
+    return b ? xstrndup(a, (size_t)(b - a)) : NULL;
+}
+
+/* A verdict's colour says what it means: a running total's growth is its
+ * rate (plain), a growth the expectations asked for is no warning
+ * (plain), a broken one is red; only unexpected growth of a gauge is
+ * orange. */
+START_TEST(test_verdict_tones)
+{
+    char *html = render(&model);
+    char *alloc = between(html, "<span class=\"m\">allocs</span>", "</figcaption>");
+    char *heap = between(html, "<span class=\"m\">heap_bytes</span>", "</figcaption>");
+    char *objs = between(html, "<span class=\"m\">heap_objects</span>", "</figcaption>");
+    ck_assert_ptr_nonnull(alloc);
+    ck_assert_msg(strstr(alloc, "+2.10 allocs/iter <span class=\"v rate\"") &&
+                  !strstr(alloc, "v growing"), "%s", alloc);
+    ck_assert_msg(strstr(heap, "<span class=\"v held\">growing</span>"), "%s", heap);
+    ck_assert_msg(strstr(objs, "<span class=\"v growing\">growing</span>"), "%s", objs);
+    char *fail = strstr(html, "<section class=\"card fail\"");
+    ck_assert_ptr_nonnull(fail);
+    char *failheap = between(fail, "<span class=\"m\">heap_bytes</span>", "</figcaption>");
+    ck_assert_msg(strstr(failheap, "<span class=\"v bad\">growing</span>"), "%s", failheap);
+    free(alloc);
+    free(heap);
+    free(objs);
+    free(failheap);
+    free(html);
+}
+END_TEST
+
+/* The heap chart's range is the series', not the after-teardown marker's
+ * (100 MB here, drawn as an arrow at the edge); no chart is empty where
+ * there are samples; the unused metrics are one line. */
+START_TEST(test_chart_ranges)
+{
+    char *html = render(&model);
+    page pg;
+    parse(html, &pg);
+    ck_assert_msg(pg.problems.len == 0, "%s", pg.problems.buf);
+    double top = 4096 + 300 * 5000.0 + 100;             /* the series' highest value */
+    ck_assert_msg(pg.yhi[0][0] >= top && pg.yhi[0][0] < 2 * top,
+                  "heap_bytes axis up to %g for a series up to %g", pg.yhi[0][0], top);
+    ck_assert_int_eq(pg.offaxis[0], 1);                 /* the marker, at the top edge */
+    ck_assert_msg(strstr(pg.text.buf, "tasks, timers, conns: 0 throughout"), "%s", pg.text.buf);
+    for (int i = 0; i < 2; i++)
+        for (int c = 0; c < pg.charts[i]; c++)
+            ck_assert_msg(isfinite(pg.yhi[i][c]), "section %d chart %d: no range", i, c);
+    page_free(&pg);
+    free(html);
+}
+END_TEST
+
+/* The summary has "where it grows"; a reason of several parts is a list;
+ * a crash's stack; the speed per second and the time to the ceiling. */
+START_TEST(test_summary_and_facts)
+{
+    char *html = render(&model);
+    const char *first = strstr(html, "<section class=\"card pass\" id=\"s0\">");
+    const char *site = strstr(html, "render (cache.c:59) &lt; cache_iterate (cache.c:80)");
+    ck_assert_msg(site && first && site < first, "no growing site in the summary");
+    ck_assert_ptr_nonnull(strstr(html, "<th>where it grows</th>"));
+    ck_assert_msg(strstr(html, "<ul class=\"reason\"><li>crashed: SIGSEGV (Segmentation fault) "
+                               "near iteration 40 at forget (my_fix.c:64)</li><li>worker said: "
+                               "bye (crashy.log)</li></ul>"), "the reason as a list");
+    ck_assert_ptr_nonnull(strstr(html, "forget (my_fix.c:64) &lt; iterate (my_fix.c:88)"));
+    page pg;
+    parse(html, &pg);
+    const char *speed = strstr(pg.text.buf, "per iteration 1");
+    ck_assert_ptr_nonnull(speed);
+    ck_assert_msg(strncmp(speed, "per iteration 150 ns, 6.67M/s", 29) == 0, "%.80s", speed);
+    /* 1 GiB - 1.5 MB left at 300 B/iter and 150 ns/iter: 0.54 s */
+    const char *ceiling = strstr(pg.text.buf, "heap ceiling");
+    ck_assert_ptr_nonnull(ceiling);
+    ck_assert_msg(strncmp(ceiling, "heap ceiling 1.00 GiB reached in 0.54 s at this slope",
+                          53) == 0, "%.80s", ceiling);
     page_free(&pg);
     free(html);
 }
@@ -594,6 +725,7 @@ START_TEST(test_drip_run_writes_html)
     page pg;
     parse(html, &pg);
     ck_assert_msg(pg.problems.len == 0, "%s", pg.problems.buf);
+    ck_assert_int_eq(pg.empties, 0);                 /* no empty chart */
     json_t *root = load_results(dir);
     json_t *scs = json_object_get(root, "scenarios");
     ck_assert_uint_ge(json_array_size(scs), 2);
@@ -601,8 +733,11 @@ START_TEST(test_drip_run_writes_html)
         json_t *sc = json_array_get(scs, i);
         int n = (int)json_object_size(json_object_get(sc, "metrics"));
         ck_assert_int_ge(n, 6);
-        ck_assert_int_eq(pg.charts[i], n);
-        ck_assert_int_eq(pg.fits[i], n);
+        /* a chart per measured metric, but one line for those all 0 (tasks and
+         * conns here: time-after uses timers only) */
+        ck_assert_int_eq(pg.charts[i] + pg.zeros[i], n);
+        ck_assert_int_ge(pg.zeros[i], 2);
+        ck_assert_int_eq(pg.fits[i], pg.charts[i]);
         ck_assert_ptr_nonnull(strstr(pg.text.buf, str_at(sc, "name")));
     }
     json_decref(root);
@@ -625,7 +760,9 @@ Suite *suite_html(void)
     struct { const char *name; const TTest *tests[5]; } cases[] = {
         {"self-contained", {test_self_contained, test_checker_catches}},
         {"escaping",       {test_escaping, test_escape_attr}},
-        {"charts",         {test_charts, test_empty_run, test_many_samples}},
+        {"charts",         {test_charts, test_empty_run, test_many_samples, test_verdict_tones,
+                            test_chart_ranges}},
+        {"summary",        {test_summary_and_facts}},
         {"axes",           {test_axis, test_intercept}},
         {"e2e",            {test_drip_run_writes_html}},
     };

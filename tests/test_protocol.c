@@ -1,7 +1,7 @@
 /* test_protocol.c - the worker protocol (harness/worker/protocol.h).
  *
  * "core": every kind of line formatted and parsed back to the same
- * message; names with spaces, '%' and "-" survive; a psite with too many
+ * message (the crash handler's too: hex addresses, a path with spaces); names with spaces, '%' and "-" survive; a psite with too many
  * frames keeps whole frames only; a long warning is cut, never split.
  * "errors": a missing field, an extra field, a number that does not parse,
  * an unknown keyword, a flag that is not 0/1, fired > asked: each refused
@@ -161,6 +161,37 @@ START_TEST(psite_whole_frames)
 }
 END_TEST
 
+/* The crash handler's lines: raw addresses in hex, a module's path with
+ * spaces; the most frames a line holds. */
+START_TEST(crash_lines)
+{
+    char buf[DRIP_PROTO_MAX_LINE];
+    drip_proto_msg m = {.kind = DRIP_PROTO_CRASH}, back;
+    m.u.crash.signo = 11;
+    for (size_t i = 0; i < DRIP_PROTO_CRASH_FRAMES; i++)
+        m.u.crash.pcs[i] = i == 0 ? 0 : 0x7fffffffffffULL - i * 0x1234;   /* a call to NULL */
+    m.u.crash.npcs = DRIP_PROTO_CRASH_FRAMES;
+    round_trip(&m, &back, buf);
+    ck_assert_int_eq(back.u.crash.signo, 11);
+    ck_assert_uint_eq(back.u.crash.npcs, DRIP_PROTO_CRASH_FRAMES);
+    for (size_t i = 0; i < DRIP_PROTO_CRASH_FRAMES; i++)
+        ck_assert_uint_eq(back.u.crash.pcs[i], m.u.crash.pcs[i]);
+    m.u.crash.npcs = 0;                        /* nothing unwound: still a crash */
+    round_trip(&m, &back, buf);
+    ck_assert_uint_eq(back.u.crash.npcs, 0);
+
+    drip_proto_msg d = {.kind = DRIP_PROTO_CRASHMOD};
+    d.u.crashmod.base = 0x7f12deadb000ULL;
+    d.u.crashmod.path = "/tmp/my dir/libfix.so";
+    round_trip(&d, &back, buf);
+    ck_assert_uint_eq(back.u.crashmod.base, 0x7f12deadb000ULL);
+    ck_assert_str_eq(back.u.crashmod.path, "/tmp/my dir/libfix.so");
+    d.u.crashmod.base = 0;                     /* a non-PIE executable */
+    round_trip(&d, &back, buf);
+    ck_assert_uint_eq(back.u.crashmod.base, 0);
+}
+END_TEST
+
 START_TEST(long_text_cut)
 {
     char buf[DRIP_PROTO_MAX_LINE];
@@ -205,6 +236,14 @@ START_TEST(malformed)
     refused("samples 1 2", "unknown line 'samples'");
     refused("ceiling 12", "iteration missing");
     refused("trial", "k missing");
+    refused("crash 11 1 7f00", "address '7f00' is not a hex address");
+    refused("crash 11 2 0x10", "address missing");
+    refused("crash 11 1 0x10 0x20", "unexpected field");
+    refused("crash 0 0", "signal 0 out of range");
+    refused("crash 11 49", "49 frames");
+    refused("crash 11 1 0xfffffffffffffffff", "not a hex address");      /* 2^68 */
+    refused("crashmod 0x1000", "path missing");
+    refused("crashmod /lib/x.so", "base '/lib/x.so' is not a hex address");
 }
 END_TEST
 
@@ -261,6 +300,7 @@ static Suite *suite_protocol(void)
     tcase_add_test(core, names_and_counts);
     tcase_add_test(core, sweep_lines);
     tcase_add_test(core, psite_whole_frames);
+    tcase_add_test(core, crash_lines);
     tcase_add_test(core, long_text_cut);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");

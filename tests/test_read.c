@@ -105,6 +105,11 @@ static void build(drip_run_results *run)
     run->complete = true;
     run->shard_index = 2;
     run->shard_count = 3;
+    run->missing_shards = xcalloc(2, sizeof *run->missing_shards);   /* as a merge says */
+    run->missing_shards[0] = 1;
+    run->missing_shards[1] = 3;
+    run->nmissing_shards = 2;
+    run->missing_of = 3;
 
     drip_result *r = drip_run_results_add(run);
     r->name = xstrdup("leaky");
@@ -186,6 +191,7 @@ static void build(drip_run_results *run)
     e->workload = xstrdup("/p/libsweepme.so");
     e->status = DRIP_STATUS_ERROR;
     e->reason = xstrdup("crashed");
+    e->crash_stack = xstrdup("free_job (my_fix.c:52) < iterate (my_fix.c:80)");
     e->duration_s = NAN;
     e->heap_ceiling = 1024;
     drip_sweep_result *sw = &e->sweep;
@@ -279,6 +285,9 @@ START_TEST(test_round_trip)
     ck_assert_uint_eq(back.count, 3);
     ck_assert_uint_eq(back.shard_index, 2);
     ck_assert_uint_eq(back.shard_count, 3);
+    ck_assert_uint_eq(back.nmissing_shards, 2);
+    ck_assert_uint_eq(back.missing_shards[1], 3);
+    ck_assert_uint_eq(back.missing_of, 3);
     ck_assert_uint_eq(back.scenarios[0].nsamples, 10);
     ck_assert(back.scenarios[0].metrics[DRIP_M_HEAP_BYTES].fit.all.low == 150.5);
     ck_assert_int_eq(back.scenarios[0].metrics[DRIP_M_HEAP_OBJECTS].fit.verdict,
@@ -287,6 +296,9 @@ START_TEST(test_round_trip)
     ck_assert(isnan(back.scenarios[0].expects[2].actual));
     ck_assert_int_eq(back.scenarios[1].status, DRIP_STATUS_ERROR);
     ck_assert_str_eq(back.scenarios[1].sweep.findings[0].sites[0].stack, "iterate (sweepme.c:32)");
+    ck_assert_str_eq(back.scenarios[1].crash_stack,
+                     "free_job (my_fix.c:52) < iterate (my_fix.c:80)");
+    ck_assert_ptr_null(back.scenarios[0].crash_stack);
     const drip_result *t = &back.scenarios[2];
     ck_assert(t->interrupted);
     ck_assert(t->duration_planned_s == 600);
@@ -338,6 +350,7 @@ START_TEST(test_missing_csv_and_old_report)
     ck_assert_uint_eq(no_samples, 1);
     ck_assert_uint_eq(back.scenarios[0].nsamples, 0);
     ck_assert_uint_eq(back.shard_count, 0);
+    ck_assert_uint_eq(back.nmissing_shards, 2);
     ck_assert(back.scenarios[0].metrics[DRIP_M_HEAP_BYTES].fit.all.slope == 151.25);
     drip_run_results_free(&run);
     drip_run_results_free(&back);
@@ -381,6 +394,9 @@ START_TEST(test_errors)
                  "scenarios[0].name: missing");
     expect_error("{\"drip_version\": \"0.1.0\", \"shard\": {\"index\": 4, \"count\": 3}, "
                  "\"scenarios\": []}", "shard: index 4 is not within 1..3");
+    expect_error("{\"drip_version\": \"0.1.0\", \"missing_shards\": {\"of\": 3, "
+                 "\"shards\": [4]}, \"scenarios\": []}",
+                 "missing_shards.shards: expected integers within 1..3");
     expect_error("{\"drip_version\": \"0.1.0\", \"scenarios\": [{\"name\": \"a\", "
                  "\"seed\": -1}]}", "scenarios[0].seed: expected a non-negative integer");
 }

@@ -129,9 +129,11 @@ START_TEST(test_json_contract)
     json_t *root = parse_json(text);
 
     static const char *const top_keys[] = {"drip_version", "seed", "started_at", "duration_s",
-                                           "complete", "shard", "summary", "scenarios", NULL};
+                                           "complete", "shard", "missing_shards", "summary",
+                                           "scenarios", NULL};
     assert_keys(root, top_keys);
     assert_null(root, "shard");                 /* not sharded */
+    assert_null(root, "missing_shards");        /* not a merge that lacks shards */
     assert_str(root, "drip_version", "0.1.0");
     assert_int(root, "seed", 1);
     assert_str(root, "started_at", "2026-11-25T17:00:00Z");
@@ -150,7 +152,8 @@ START_TEST(test_json_contract)
     ck_assert(json_is_array(scs));
     ck_assert_uint_eq(json_array_size(scs), 3);
     static const char *const sc_keys[] = {
-        "name", "file", "workload", "description", "status", "reason", "seed", "threads",
+        "name", "file", "workload", "description", "status", "reason", "crash_stack", "seed",
+        "threads",
         "iterations", "iterations_planned", "duration_planned_s", "failed_iterations",
         "duration_s", "ns_per_iter", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
@@ -167,6 +170,7 @@ START_TEST(test_json_contract)
     assert_null(s, "description");
     assert_str(s, "status", "pass");
     assert_null(s, "reason");
+    assert_null(s, "crash_stack");
     assert_null(s, "sweep");                 /* only drip sweep fills it */
     assert_int(s, "seed", 1);
     assert_int(s, "threads", 1);

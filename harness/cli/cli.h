@@ -40,6 +40,16 @@ void drip_cli_set_self(const char *argv0);
 char *drip_cli_scenarios_dir(void);
 char *drip_cli_include_dir(void);
 
+/* The scenario arguments of run, sweep and validate with every argument
+ * that names no file or directory here but a built-in pattern
+ * ("global-map": a folder of the scenarios directory above with a
+ * leaky.yaml) replaced by that pattern's folder, so `drip run global-map`
+ * works from an installed drip anywhere.  A file of that name here wins.
+ * Returns n malloc'd strings (and a NULL after them); free with
+ * drip_cli_pattern_args_free.  Cannot fail.  (paths.c) */
+char **drip_cli_pattern_args(char *const *args, size_t n);
+void drip_cli_pattern_args_free(char **args, size_t n);
+
 /* Print "drip: error: ..." to stderr. */
 void drip_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

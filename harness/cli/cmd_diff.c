@@ -29,13 +29,30 @@ static const char diff_usage[] =
     "\n"
     "      --tolerance SPEC   N (absolute, every metric, its unit per iteration),\n"
     "                         N% (relative), METRIC=N or METRIC=N% (repeatable)\n"
+    "      --fail-on-removed  also exit 1 when a scenario of BASE is missing from NEW\n"
+    "                         (a partial run, a lost shard, a renamed scenario)\n"
     "      --json FILE        also write the comparison as JSON (- for stdout)\n"
     "  -v, --verbose          show every metric, not only those that changed\n"
     "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
     "  -h, --help             show this help\n"
     "\n"
-    "Exit status: 0 no regression, 1 a regression, 2 bad command line or a\n"
-    "file that cannot be read.\n";
+    "Exit status: 0 no regression, 1 a regression (or, with --fail-on-removed,\n"
+    "a scenario removed), 2 bad command line or a file that cannot be read.\n";
+
+/* With --fail-on-removed: name the scenarios of the base the new run lacks,
+ * after the table.  Returns true when there are any. */
+static bool print_removed(const drip_comparison *c, FILE *out)
+{
+    if (!c->removed)
+        return false;
+    fprintf(out, "removed: %zu scenario%s of the base not in the new run (--fail-on-removed):",
+            c->removed, c->removed == 1 ? "" : "s");
+    for (size_t i = 0; i < c->count; i++)
+        if (c->scenarios[i].presence == DRIP_CMP_REMOVED)
+            fprintf(out, " %s", c->scenarios[i].name);
+    fputc('\n', out);
+    return true;
+}
 
 /* Write the JSON to path ("-": stdout).  0, or -1 after printing why. */
 static int write_json(const drip_comparison *c, const drip_cmp_tolerance *t, const char *path,
@@ -60,6 +77,7 @@ int cmd_diff(int argc, char **argv)
     static const struct option longopts[] = {
         {"tolerance", required_argument, NULL, 't'},
         {"json", required_argument, NULL, 'j'},
+        {"fail-on-removed", no_argument, NULL, 'R'},
         {"verbose", no_argument, NULL, 'v'},
         {"color", no_argument, NULL, 'C'},
         {"no-color", no_argument, NULL, 'c'},
@@ -70,7 +88,7 @@ int cmd_diff(int argc, char **argv)
     drip_run_results base = {0}, nw = {0};
     drip_comparison cmp = {0};
     const char *json_path = NULL;
-    bool verbose = false;
+    bool verbose = false, fail_on_removed = false;
     int color = -1, rc = DRIP_EXIT_USAGE, opt;
     char *err = NULL;
 
@@ -85,6 +103,7 @@ int cmd_diff(int argc, char **argv)
             }
             break;
         case 'j': json_path = optarg; break;
+        case 'R': fail_on_removed = true; break;
         case 'v': verbose = true; break;
         case 'C': color = 1; break;
         case 'c': color = 0; break;
@@ -112,7 +131,8 @@ int cmd_diff(int argc, char **argv)
     /* with --json -, the table would corrupt the JSON: it goes to stderr */
     FILE *table = json_path && strcmp(json_path, "-") == 0 ? stderr : stdout;
     drip_comparison_print(&cmp, base_path, new_path, verbose, color && table == stdout, table);
-    rc = regressed ? DRIP_EXIT_FAILED : DRIP_EXIT_OK;
+    bool removed = fail_on_removed && print_removed(&cmp, table);
+    rc = regressed || removed ? DRIP_EXIT_FAILED : DRIP_EXIT_OK;
 
 cleanup:
     free(err);

@@ -33,10 +33,13 @@ static const char exercise_usage[] =
     "       drip exercise                 (list the patterns that have an exercise)\n"
     "\n"
     "Grade a fix: compile FILE.c as a workload plugin, with the line a plugin\n"
-    "author uses ($CC -shared -fPIC -I INCLUDE FILE.c; CC defaults to cc), and\n"
-    "run the pattern's exercise scenario - the fixed variant's expectations -\n"
-    "against it.  Start from the pattern's exercise.c (the leaky code, its\n"
-    "lesson's lines marked LESSON) next to exercise.yaml and HINTS.md.\n"
+    "author uses plus -g ($CC -g -shared -fPIC -I INCLUDE FILE.c; CC defaults to\n"
+    "cc), and run the pattern's exercise scenario - the fixed variant's\n"
+    "expectations - against it, profiling every allocation.  Start from the\n"
+    "pattern's exercise.c (the leaky code, its lesson's lines marked LESSON)\n"
+    "next to exercise.yaml and HINTS.md.  Not fixed yet: each metric is named,\n"
+    "fixed or still growing (with where the heap grows).  A crash names the\n"
+    "line it happened at.\n"
     "\n"
     "  -o, --report-dir DIR   keep the run's report here (default: none kept)\n"
     "      --seed N           use seed N (the fault decisions)\n"
@@ -44,9 +47,9 @@ static const char exercise_usage[] =
     "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
     "  -h, --help             show this help\n"
     "\n"
-    "Exit status: 0 fixed, 1 not fixed yet (or the run failed), 2 bad command\n"
-    "line, unknown pattern or a file that does not compile.\n";
-
+    "Exit status: 0 fixed, 1 not fixed yet (or the run failed otherwise), 2 bad\n"
+    "command line, unknown pattern or a file that does not compile, 3 the fix\n"
+    "crashed or hung.\n";
 
 /* ---- finding the exercise --------------------------------------------------- */
 
@@ -117,14 +120,14 @@ static int exercise_find(const char *scenarios, const char *pattern, drip_exerci
 
 /* ---- compiling --------------------------------------------------------------- */
 
-/* Run `${CC:-cc} -shared -fPIC -I include src -o so` through sh, so that a
+/* Run `${CC:-cc} -g -shared -fPIC -I include src -o so` through sh, so that a
  * CC with flags ("gcc -m64") works and no file name is ever parsed by the
  * shell.  The compiler's messages go to our stderr as they are.  Returns
  * 0 when it built, else -1 after saying why. */
 static int compile(const char *include, const char *src, const char *so)
 {
     const char *cc = getenv("CC");
-    fprintf(stderr, "drip: compiling: %s -shared -fPIC -I %s %s -o %s\n",
+    fprintf(stderr, "drip: compiling: %s -g -shared -fPIC -I %s %s -o %s\n",
             cc && *cc ? cc : "cc", include, src, so);
     fflush(NULL);
     pid_t pid = fork();
@@ -134,7 +137,8 @@ static int compile(const char *include, const char *src, const char *so)
     }
     if (pid == 0) {
         dup2(STDERR_FILENO, STDOUT_FILENO);  /* one stream of compiler output */
-        execl("/bin/sh", "sh", "-c", "exec ${CC:-cc} -shared -fPIC -I \"$1\" \"$2\" -o \"$3\"",
+        /* -g: a crash then names the student's line */
+        execl("/bin/sh", "sh", "-c", "exec ${CC:-cc} -g -shared -fPIC -I \"$1\" \"$2\" -o \"$3\"",
               "drip-exercise-cc", include, src, so, (char *)NULL);
         _exit(127);
     }
@@ -197,7 +201,8 @@ static int list_exercises(void)
 }
 
 /* Run every scenario of the exercise file (one, by contract) with the
- * student's plugin; fill run.  Returns the exit status. */
+ * student's plugin; fill run.  Returns the exit status: the worst of the
+ * scenarios' (drip_exercise_status), DRIP_EXIT_FAILED when interrupted. */
 static int grade(drip_runner_opts *o, const drip_exercise *ex, drip_run_results *run, bool color)
 {
     drip_scenario_list list = {0};
@@ -223,8 +228,9 @@ static int grade(drip_runner_opts *o, const drip_exercise *ex, drip_run_results 
         if (sc->valgrind.present && r->status != DRIP_STATUS_ERROR && !drip_cli_interrupted)
             drip_runner_valgrind(o, sc, r);
         drip_exercise_verdict(ex, r, stdout, color);
-        if (r->status != DRIP_STATUS_PASS)
-            rc = DRIP_EXIT_FAILED;
+        int st = drip_exercise_status(r);
+        rc = st == DRIP_EXIT_CRASHED || rc == DRIP_EXIT_CRASHED ? DRIP_EXIT_CRASHED
+             : st > rc ? st : rc;
     }
     if (drip_cli_interrupted) {
         run->complete = false;
@@ -236,7 +242,20 @@ cleanup:
     return rc;
 }
 
-int cmd_exercise(int argc, char **argv)
+/* One `drip exercise PATTERN FILE.c`: what it was given and what it made. */
+typedef struct exercise_cmd {
+    drip_runner_opts o;
+    drip_exercise    ex;
+    drip_run_results run;
+    const char      *report_dir;       /* -o, or NULL */
+    char            *scenarios, *include, *tmp, *so, *logs;
+    int              color;            /* -1 until decided */
+    bool             keep_tmp;
+} exercise_cmd;
+
+/* Parse the command line into c.  Returns -1 to go on, or an exit status
+ * (after the usage, the list of exercises, or an error). */
+static int parse_args(exercise_cmd *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"report-dir", required_argument, NULL, 'o'},
@@ -247,106 +266,125 @@ int cmd_exercise(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    drip_runner_opts o = {.self_exe = drip_self_exe, .report_fd = -1,
-                          .interrupted = &drip_cli_interrupted};
-    drip_exercise ex = {0};
-    drip_run_results run = {.complete = true};
-    const char *report_dir = NULL;
-    char *scenarios = NULL, *include = NULL, *tmp = NULL, *so = NULL, *logs = NULL;
-    int color = -1, rc = DRIP_EXIT_USAGE, opt;
-    bool keep_tmp = false, made_default;
-
+    int opt;
+    optind = 1;
     while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        int taken = drip_cli_run_option(opt, optarg, &o);
+        int taken = drip_cli_run_option(opt, optarg, &c->o);
         if (taken < 0)
-            goto cleanup;
+            return DRIP_EXIT_USAGE;
         if (taken)
             continue;
         switch (opt) {
-        case 'o': report_dir = optarg; break;
-        case 'C': color = 1; break;
-        case 'c': color = 0; break;
-        case 'h': fputs(exercise_usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
-        default: fputs(exercise_usage, stderr); goto cleanup;
+        case 'o': c->report_dir = optarg; break;
+        case 'C': c->color = 1; break;
+        case 'c': c->color = 0; break;
+        case 'h': fputs(exercise_usage, stdout); return DRIP_EXIT_OK;
+        default: fputs(exercise_usage, stderr); return DRIP_EXIT_USAGE;
         }
     }
-    if (optind == argc) {
-        rc = list_exercises();
-        goto cleanup;
-    }
+    if (optind == argc)
+        return list_exercises();
     if (argc - optind != 2) {
         drip_cli_error("expected a pattern and one C file");
         fputs(exercise_usage, stderr);
-        goto cleanup;
+        return DRIP_EXIT_USAGE;
     }
-    if (color < 0)
-        color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    if (c->color < 0)
+        c->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+    return -1;
+}
 
-    scenarios = drip_cli_scenarios_dir();
-    include = drip_cli_include_dir();
-    if (!scenarios || !include) {
+/* Find the exercise and drip's headers, check the student's file, compile
+ * it into a fresh temporary directory.  0, or -1 after saying why (a bad
+ * pattern or file, or a file that does not compile: exit status 2). */
+static int prepare(exercise_cmd *c, const char *pattern, const char *student)
+{
+    c->scenarios = drip_cli_scenarios_dir();
+    c->include = drip_cli_include_dir();
+    if (!c->scenarios || !c->include) {
         drip_cli_error("cannot find drip's %s (not installed next to %s, and its source "
-                       "tree is gone)", scenarios ? "public headers" : "pattern files",
+                       "tree is gone)", c->scenarios ? "public headers" : "pattern files",
                        drip_self_exe);
-        goto cleanup;
+        return -1;
     }
-    if (exercise_find(scenarios, argv[optind], &ex) < 0)
-        goto cleanup;
-    ex.student = argv[optind + 1];
-    if (!readable(ex.student)) {
-        drip_cli_error("cannot read %s: %s (start from a copy of %s/exercise.c)", ex.student,
-                       strerror(errno), ex.dir);
-        goto cleanup;
+    if (exercise_find(c->scenarios, pattern, &c->ex) < 0)
+        return -1;
+    c->ex.student = student;
+    if (!readable(student)) {
+        drip_cli_error("cannot read %s: %s (start from a copy of %s/exercise.c)", student,
+                       strerror(errno), c->ex.dir);
+        return -1;
     }
+    if (!(c->tmp = make_tmpdir()))
+        return -1;
+    c->so = xasprintf("%s/%s-exercise.so", c->tmp, c->ex.pattern);
+    c->ex.plugin = c->so;
+    return compile(c->include, student, c->so);
+}
 
-    if (!(tmp = make_tmpdir()))
-        goto cleanup;
-    so = xasprintf("%s/%s-exercise.so", tmp, ex.pattern);
-    ex.plugin = so;
-    if (compile(include, ex.student, so) < 0)
-        goto cleanup;
-
-    logs = xstrdup(report_dir ? report_dir : tmp);
-    o.report_fd = drip_cli_open_report_dir(&logs, "exercise", &made_default);
-    if (o.report_fd < 0)
-        goto cleanup;
-    o.log_dir = logs;
-    o.plugin = so;
+/* Grade the compiled fix, keep the report when asked (and the worker's log
+ * when the fix crashed or hung).  Returns the exit status. */
+static int run_grade(exercise_cmd *c)
+{
+    bool made_default;
+    c->logs = xstrdup(c->report_dir ? c->report_dir : c->tmp);
+    c->o.report_fd = drip_cli_open_report_dir(&c->logs, "exercise", &made_default);
+    if (c->o.report_fd < 0)
+        return DRIP_EXIT_USAGE;
+    c->o.log_dir = c->logs;
+    c->o.plugin = c->so;
+    c->o.profile = DRIP_PROFILE_PRECISE;     /* every allocation: where the heap grows */
     drip_cli_catch_signals();
 
-    run.drip_version = xstrdup(DRIP_VERSION);
-    run.seed_set = o.seed_set;
-    run.seed = o.seed;
-    run.planned = 1;
+    c->run.drip_version = xstrdup(DRIP_VERSION);
+    c->run.seed_set = c->o.seed_set;
+    c->run.seed = c->o.seed;
+    c->run.planned = 1;
     uint64_t t0 = drip_now_ns();
-    rc = grade(&o, &ex, &run, color);
-    run.duration_s = (double)(drip_now_ns() - t0) / 1e9;
-    for (size_t i = 0; i < run.count; i++)       /* a crash's log is worth keeping */
-        keep_tmp |= run.scenarios[i].status == DRIP_STATUS_ERROR && !report_dir;
-    if (report_dir && run.count) {
+    int rc = grade(&c->o, &c->ex, &c->run, c->color);
+    c->run.duration_s = (double)(drip_now_ns() - t0) / 1e9;
+    for (size_t i = 0; i < c->run.count; i++)       /* a crash's log is worth keeping */
+        c->keep_tmp |= c->run.scenarios[i].status == DRIP_STATUS_ERROR && !c->report_dir;
+    if (c->report_dir && c->run.count) {
         char *err = NULL;
-        if (drip_report_write_dir(&run, o.report_fd, report_dir, &err) < 0) {
+        if (drip_report_write_dir(&c->run, c->o.report_fd, c->report_dir, &err) < 0) {
             drip_cli_error("%s", err);
             free(err);
             rc = DRIP_EXIT_FAILED;
         } else {
-            printf("report: %s\n", report_dir);
+            printf("report: %s\n", c->report_dir);
         }
     }
-    if (keep_tmp)
-        fprintf(stderr, "drip: the worker's log is kept in %s\n", tmp);
+    if (c->keep_tmp)
+        fprintf(stderr, "drip: the worker's log is kept in %s\n", c->tmp);
+    return rc;
+}
 
-cleanup:
-    if (tmp && !keep_tmp && nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
-        fprintf(stderr, "drip: warning: could not remove %s: %s\n", tmp, strerror(errno));
-    drip_run_results_free(&run);
-    exercise_free(&ex);
-    free(scenarios);
-    free(include);
-    free(tmp);
-    free(so);
-    if (o.report_fd >= 0)
-        close(o.report_fd);
-    free(logs);
+static void exercise_cmd_free(exercise_cmd *c)
+{
+    if (c->tmp && !c->keep_tmp && nftw(c->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+        fprintf(stderr, "drip: warning: could not remove %s: %s\n", c->tmp, strerror(errno));
+    drip_run_results_free(&c->run);
+    exercise_free(&c->ex);
+    free(c->scenarios);
+    free(c->include);
+    free(c->tmp);
+    free(c->so);
+    if (c->o.report_fd >= 0)
+        close(c->o.report_fd);
+    free(c->logs);
+}
+
+int cmd_exercise(int argc, char **argv)
+{
+    exercise_cmd c = {
+        .o = {.self_exe = drip_self_exe, .report_fd = -1, .interrupted = &drip_cli_interrupted},
+        .run = {.complete = true},
+        .color = -1,
+    };
+    int rc = parse_args(&c, argc, argv);
+    if (rc < 0)
+        rc = prepare(&c, argv[optind], argv[optind + 1]) < 0 ? DRIP_EXIT_USAGE : run_grade(&c);
+    exercise_cmd_free(&c);
     return rc;
 }

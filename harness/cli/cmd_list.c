@@ -1,4 +1,5 @@
 /* cmd_list.c - `drip list`: the built-in workloads (and the metrics). */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,18 +7,31 @@
 #include "metrics/metrics.h"
 #include "worker/builtin.h"
 
+static const char list_usage[] =
+    "usage: drip list [--metrics]\n\nList the built-in workloads, or with --metrics "
+    "what Drip measures.\n";
+
 int cmd_list(int argc, char **argv)
 {
-    bool metrics = argc > 1 && strcmp(argv[1], "--metrics") == 0;
-    if (argc > 1 && !metrics) {
-        if (strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0) {
-            drip_cli_error("unknown option '%s'", argv[1]);
-            fputs("usage: drip list [--metrics]\n", stderr);
-            return DRIP_EXIT_USAGE;
+    static const struct option longopts[] = {
+        {"metrics", no_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool metrics = false;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'm': metrics = true; break;
+        case 'h': fputs(list_usage, stdout); return DRIP_EXIT_OK;
+        default: fputs("usage: drip list [--metrics]\n", stderr); return DRIP_EXIT_USAGE;
         }
-        fputs("usage: drip list [--metrics]\n\nList the built-in workloads, or with --metrics "
-              "what Drip measures.\n", stdout);
-        return DRIP_EXIT_OK;
+    }
+    if (optind < argc) {
+        drip_cli_error("unexpected argument '%s'", argv[optind]);
+        fputs("usage: drip list [--metrics]\n", stderr);
+        return DRIP_EXIT_USAGE;
     }
     if (metrics) {
         for (int m = 0; m < DRIP_M_COUNT; m++)

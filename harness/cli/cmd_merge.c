@@ -98,8 +98,8 @@ static int by_name(const void *a, const void *b)
 
 /* The shards of one split: same N, each K once.  Prints what is wrong and
  * returns -1 (refused), or 0 and sets *missing to how many of 1..N are
- * absent (warned about). */
-static int check_shards(const input *in, size_t n, unsigned *missing)
+ * absent (warned about, and listed in out: missing_shards, missing_of). */
+static int check_shards(const input *in, size_t n, unsigned *missing, drip_run_results *out)
 {
     unsigned count = 0;
     const input *first = NULL;
@@ -125,21 +125,23 @@ static int check_shards(const input *in, size_t n, unsigned *missing)
     }
     if (!count)
         return 0;
-    strbuf sb = {0};
     for (unsigned k = 1; k <= count; k++) {
         bool seen = false;
         for (size_t i = 0; i < n && !seen; i++)
             seen = in[i].run.shard_count && in[i].run.shard_index == k;
         if (!seen) {
-            sb_appendf(&sb, "%s%u", *missing ? ", " : "", k);
-            ++*missing;
+            out->missing_shards = xrealloc(out->missing_shards,
+                                           (*missing + 1) * sizeof *out->missing_shards);
+            out->missing_shards[(*missing)++] = k;
         }
     }
-    if (*missing)
-        fprintf(stderr, "drip: warning: shard%s %s of %u missing: the merged report covers "
-                "%u of %u shards\n", *missing == 1 ? "" : "s", sb.buf, count, count - *missing,
-                count);
-    sb_free(&sb);
+    out->nmissing_shards = *missing;
+    out->missing_of = *missing ? count : 0;
+    if (*missing) {
+        char text[256];
+        fprintf(stderr, "drip: warning: %s: the merged report covers %u of %u shards\n",
+                drip_run_results_missing(out, text, sizeof text), count - *missing, count);
+    }
     return 0;
 }
 
@@ -255,7 +257,7 @@ int cmd_merge(int argc, char **argv)
             fprintf(stderr, "drip: warning: %s: %zu scenario%s without a CSV: no samples in "
                     "the merged report\n", in[i].path, nosamples, nosamples == 1 ? "" : "s");
     }
-    if (check_names(in, n) != 0 || check_shards(in, n, &missing) != 0)
+    if (check_names(in, n) != 0 || check_shards(in, n, &missing, &merged) != 0)
         goto cleanup;
 
     combine(in, n, out_dir, missing, &merged);

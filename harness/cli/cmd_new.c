@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,18 +166,41 @@ static int write_new(const char *path, const char *text)
     return 0;
 }
 
+/* dir/name: one '/' between them, whatever dir ends with ("work/" gives
+ * "work/mine.c"); malloc'd. */
+static char *join(const char *dir, const char *name, const char *ext)
+{
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (len == 1 && dir[0] == '/')
+        return xasprintf("/%s%s", name, ext);
+    return xasprintf("%.*s/%s%s", (int)len, dir, name, ext);
+}
+
 int cmd_new(int argc, char **argv)
 {
-    if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        fputs(new_usage, stdout);
-        return DRIP_EXIT_OK;
-    }
-    if (argc < 2 || argc > 3) {
-        drip_cli_error(argc < 2 ? "no workload name given" : "too many arguments");
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt == 'h') {
+            fputs(new_usage, stdout);
+            return DRIP_EXIT_OK;
+        }
         fputs(new_usage, stderr);
         return DRIP_EXIT_USAGE;
     }
-    const char *name = argv[1], *dir = argc > 2 ? argv[2] : ".";
+    int nargs = argc - optind;
+    if (nargs < 1 || nargs > 2) {
+        drip_cli_error(nargs < 1 ? "no workload name given" : "too many arguments");
+        fputs(new_usage, stderr);
+        return DRIP_EXIT_USAGE;
+    }
+    const char *name = argv[optind], *dir = nargs > 1 ? argv[optind + 1] : ".";
     if (!drip_valid_name(name) || name[0] == '.' || name[0] == '-') {
         drip_cli_error("'%s' is not a workload name: use letters, digits, '.', '_' and '-', "
                        "not first '.' or '-'", name);
@@ -184,8 +208,8 @@ int cmd_new(int argc, char **argv)
     }
 
     int rc = DRIP_EXIT_FAILED;
-    char *c_path = xasprintf("%s/%s.c", dir, name);
-    char *yaml_path = xasprintf("%s/%s.yaml", dir, name);
+    char *c_path = join(dir, name, ".c");
+    char *yaml_path = join(dir, name, ".yaml");
     char *c_text = fill(skeleton_c, name), *yaml_text = fill(skeleton_yaml, name);
     struct stat st;
     if (stat(c_path, &st) == 0 || stat(yaml_path, &st) == 0) {   /* neither half-written */

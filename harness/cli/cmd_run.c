@@ -23,11 +23,13 @@
 #include "util/util.h"
 
 static const char run_usage[] =
-    "usage: drip run [options] FILE|DIR...\n"
+    "usage: drip run [options] FILE|DIR|PATTERN...\n"
     "\n"
     "Run every scenario in the given YAML files (directories are searched\n"
     "recursively for *.yaml and *.yml), each in its own worker process, print\n"
-    "a verdict per scenario and write a report directory.\n"
+    "a verdict per scenario and write a report directory.  A built-in pattern's\n"
+    "name (global-map) runs that pattern's scenarios, wherever drip is installed,\n"
+    "when no file of that name exists here.\n"
     "\n"
     "  -o, --report-dir DIR   write the report here (default: reports/run-DATE-TIME;\n"
     "                         reports/latest points at the newest)\n"
@@ -63,7 +65,7 @@ static const char run_usage[] =
     "invalid scenario file (nothing ran).\n";
 
 static const char sweep_usage[] =
-    "usage: drip sweep [options] FILE|DIR...\n"
+    "usage: drip sweep [options] FILE|DIR|PATTERN...\n"
     "\n"
     "The allocation-failure sweep: for every scenario, trial k runs setup, the\n"
     "sweep's warm-up iterations, ONE iteration in which the k-th allocation fails\n"
@@ -244,9 +246,12 @@ static int check_options(const run_cmd *c, int argc)
 
 /* Load the files and choose what runs: the filters, then the shard.
  * Returns 0, or an exit status after printing why. */
-static int select_scenarios(run_cmd *c, char **files, size_t nfiles)
+static int select_scenarios(run_cmd *c, char *const *args, size_t nfiles)
 {
-    if (drip_cli_load(files, nfiles, &c->list, &c->diags) > 0) {
+    char **files = drip_cli_pattern_args(args, nfiles);   /* `drip run global-map` */
+    int problems = drip_cli_load(files, nfiles, &c->list, &c->diags);
+    drip_cli_pattern_args_free(files, nfiles);
+    if (problems > 0) {
         drip_diags_print(&c->diags, stderr);
         fprintf(stderr, "drip: %zu problem%s found; nothing was run\n", c->diags.count,
                 c->diags.count == 1 ? "" : "s");

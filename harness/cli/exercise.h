@@ -17,12 +17,23 @@ typedef struct drip_exercise {
     char       *solution;      /* DIR/solution.c */
 } drip_exercise;
 
+/* drip exercise's own exit status: the fix crashed (a signal) or hung
+ * (its timeout passed).  0, 1 and 2 are cli.h's. */
+#define DRIP_EXIT_CRASHED 3
+
+/* The exit status r (the exercise scenario's result) calls for: 0 it
+ * passed, DRIP_EXIT_CRASHED the worker crashed or hung, 1 otherwise (an
+ * expectation broke, or the run failed another way: setup, the plugin). */
+int drip_exercise_status(const drip_result *r);
+
 /* Print the verdict on r (the exercise scenario's result) for a person:
  * for a pass, the metrics that stayed in line; for a fail, each metric that
  * broke the fixed variant's expectations with its slope per iteration, the
  * limit and a chart of its samples, then where to look (the student's LESSON
- * lines, the README section through `drip explain`, the hints); for an
- * error, the reason.  Returns 0, or -1 when writing to out failed. */
+ * lines, the README section through `drip explain`, the hints), and each
+ * metric that meets them ("fds: fixed"); for a crash, the line it crashed
+ * at and the stack; for a hang, the timeout; both with the hints.  Returns
+ * 0, or -1 when writing to out failed. */
 int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *out, bool color);
 
 #endif /* DRIP_CLI_EXERCISE_H */

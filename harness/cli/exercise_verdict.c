@@ -2,14 +2,20 @@
  *
  *   not fixed yet: blocked-channel (my_fix.c)
  *
+ *     threads: fixed (flat, as in the fixed code)
  *     tasks still grows: +0.100 tasks/iter; the fixed code allows at most +0.001 tasks/iter
  *       ▁▁▁▂▂▂▃▃▃▄▄▄▅▅▅▆▆▆▇▇▇███  3 -> 198 tasks, iterations 400 to 2000
  *     tasks after teardown: 199; the fixed code leaves at most 0
+ *     heap_bytes still grows: +145 B/iter; ...
+ *       grows at: worker (my_fix.c:39) < task_main (task.c:72)  +131 B/iter
  *
  *   where to look:
  *     my_fix.c:57: drip_chan *answer = drip_chan_new(...);  /+ LESSON: ... +/
  *     drip explain blocked-channel   (section "Why it leaks, and the fix")
  *     hints, gentle to explicit: .../scenarios/blocked-channel/exercise/HINTS.md
+ *
+ * A crash says where (the worker's stack, named by the runner), a hang
+ * what timed out; both point at the hints, and exit 3 (drip_exercise_status).
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -72,6 +78,39 @@ static void print_chart(const drip_result *r, int m, FILE *out)
     free(v);
 }
 
+/* Does site have a frame in the student's file (by base name)? */
+static bool in_file(const drip_prof_site *site, const char *student)
+{
+    const char *base = strrchr(student, '/');
+    base = base ? base + 1 : student;
+    for (size_t i = 0; i < site->nframes; i++)
+        if (site->frames[i].file && strcmp(site->frames[i].file, base) == 0)
+            return true;
+    return false;
+}
+
+/* Where the heap grows most, "grows at: fn (file:line) < ...  +X B/iter":
+ * the top growing site that passes through the student's file, else the
+ * top one. */
+static void print_top_site(const drip_result *r, const char *student, FILE *out)
+{
+    size_t n = 0, pick = 0;
+    size_t *idx = drip_prof_growing(&r->profile, &n);
+    for (size_t i = n; i-- > 0;)
+        if (in_file(&r->profile.sites[idx[i]], student))
+            pick = i;
+    if (n) {
+        const drip_prof_site *site = &r->profile.sites[idx[pick]];
+        char *stack = drip_prof_site_stack(site, 4), rate[64];
+        fprintf(out, "      grows at: %s  %s\n", stack,
+                drip_metric_fmt_slope(DRIP_M_HEAP_BYTES,
+                                      drip_prof_site_growth(&r->profile, site), rate,
+                                      sizeof rate));
+        free(stack);
+    }
+    free(idx);
+}
+
 /* Does the scenario have a `rule` expectation on metric m?  (A min_slope
  * means the fixed code grows too, only slower.) */
 static bool has_rule(const drip_result *r, int m, drip_rule rule)
@@ -82,8 +121,10 @@ static bool has_rule(const drip_result *r, int m, drip_rule rule)
     return false;
 }
 
-/* One line per broken expectation of metric m, then its chart. */
-static void print_metric(const drip_result *r, int m, FILE *out)
+/* One line per broken expectation of metric m, then its chart, and for
+ * the first heap metric that still grows (*site_shown false) where. */
+static void print_metric(const drip_result *r, int m, const char *student, bool *site_shown,
+                         FILE *out)
 {
     const drip_fit *fit = &r->metrics[m].fit;
     const char *name = drip_metrics[m].name;
@@ -134,6 +175,10 @@ static void print_metric(const drip_result *r, int m, FILE *out)
     }
     if (chart)
         print_chart(r, m, out);
+    if (said_grows && !*site_shown && (m == DRIP_M_HEAP_BYTES || m == DRIP_M_HEAP_OBJECTS)) {
+        print_top_site(r, student, out);
+        *site_shown = true;
+    }
 }
 
 /* The heading of the pattern README's section on the fix: the first "## "
@@ -210,6 +255,81 @@ static void print_pass(const drip_result *r, FILE *out)
     }
 }
 
+/* Did r end in a crash (a signal) or a hang (its timeout)?  The runner's
+ * reasons start so (runner.c, conclude_trouble). */
+static bool crashed(const drip_result *r)
+{
+    return r->status == DRIP_STATUS_ERROR && r->reason && strncmp(r->reason, "crashed:", 8) == 0;
+}
+
+static bool hung(const drip_result *r)
+{
+    return r->status == DRIP_STATUS_ERROR && r->reason &&
+           strncmp(r->reason, "timeout after", 13) == 0;
+}
+
+int drip_exercise_status(const drip_result *r)
+{
+    if (r->status == DRIP_STATUS_PASS)
+        return 0;
+    return crashed(r) || hung(r) ? DRIP_EXIT_CRASHED : 1;
+}
+
+/* The crash's stack, one frame a line, innermost first (at most 12). */
+static void print_stack(const char *stack, FILE *out)
+{
+    fprintf(out, "\n  the crashing thread's stack, innermost first:\n");
+    const char *p = stack;
+    for (int i = 0; p && *p && i < 12; i++) {
+        const char *sep = strstr(p, " < ");
+        size_t n = sep ? (size_t)(sep - p) : strlen(p);
+        fprintf(out, "    %.*s\n", (int)n, p);
+        p = sep ? sep + 3 : NULL;
+    }
+}
+
+/* A fix that crashed, hung or could not run: what happened, where, how to
+ * run it alone, and the hints. */
+static void print_trouble(const drip_exercise *ex, const drip_result *r, FILE *out,
+                          const char *red, const char *reset)
+{
+    const char *what = crashed(r) ? "crashed" : hung(r) ? "hung" : "could not grade";
+    const char *why = r->reason ? r->reason : "the run failed";
+    if (crashed(r))
+        why += strlen("crashed: ");               /* "crashed: crashed: SIGSEGV" */
+    fprintf(out, "%s%s%s: %s (%s): %s\n", red, what, reset, ex->pattern, ex->student, why);
+    if (r->crash_stack)
+        print_stack(r->crash_stack, out);
+    else if (crashed(r))
+        fprintf(out, "  (no stack: the crash came before drip could listen for it)\n");
+    if (hung(r))
+        fprintf(out, "\n  An iteration never returned: a task waiting for something that never "
+                "comes,\n  a lock never unlocked, a loop that does not end?\n");
+    fprintf(out, "\n  run it alone, e.g. under gdb:\n"
+            "    drip worker --plugin %s -- %s 3>/dev/null\n", ex->plugin, ex->yaml);
+    fprintf(out, "  hints, gentle to explicit: %s\n", ex->hints);
+}
+
+/* "METRIC: fixed" for each metric whose expectations all hold: the part
+ * of the fix that works. */
+static void print_fixed(const drip_result *r, FILE *out, const char *green, const char *reset)
+{
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        bool any = false, ok = true;
+        for (size_t i = 0; i < r->nexpects; i++)
+            if (r->expects[i].metric == m) {
+                any = true;
+                ok &= r->expects[i].ok;
+            }
+        if (!any || !ok)
+            continue;
+        drip_verdict v = r->metrics[m].fit.verdict;
+        fprintf(out, "    %s%s: fixed%s (%s, %s)\n", green, drip_metrics[m].name, reset,
+                drip_metrics[m].cumulative ? "at the fixed code's rate" : drip_verdict_name(v),
+                drip_metrics[m].cumulative ? "per iteration" : "as in the fixed code");
+    }
+}
+
 int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *out, bool color)
 {
     const char *green = color ? SGR_GREEN : "", *red = color ? SGR_RED : "";
@@ -224,21 +344,19 @@ int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *o
         return ferror(out) ? -1 : 0;
     }
     if (r->status == DRIP_STATUS_ERROR) {
-        fprintf(out, "%scould not grade%s %s: %s\n", red, reset, ex->student,
-                r->reason ? r->reason : "the run failed");
-        fprintf(out, "  (a crash or a hang in the workload? run it alone, e.g. under gdb:\n"
-                "  drip worker --plugin %s -- %s 3>/dev/null)\n", ex->plugin, ex->yaml);
+        print_trouble(ex, r, out, red, reset);
         return ferror(out) ? -1 : 0;
     }
 
     fprintf(out, "%snot fixed yet%s: %s (%s)\n\n", red, reset, ex->pattern, ex->student);
-    bool any = false;
+    print_fixed(r, out, green, reset);
+    bool any = false, site_shown = false;
     for (int m = 0; m < DRIP_M_COUNT; m++) {
         bool broken = false;
         for (size_t i = 0; i < r->nexpects; i++)
             broken |= !r->expects[i].ok && r->expects[i].metric == m;
         if (broken) {
-            print_metric(r, m, out);
+            print_metric(r, m, ex->student, &site_shown, out);
             any = true;
         }
     }

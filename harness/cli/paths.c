@@ -5,7 +5,8 @@
  * computed by CMake (DRIP_REL_DATADIR, DRIP_REL_INCLUDEDIR), so a moved
  * prefix still works.  A drip run from its build tree has no such
  * directories next to it and uses the source tree it was built from
- * (DRIP_SOURCE_DIR).
+ * (DRIP_SOURCE_DIR).  A pattern's name on the command line (`drip run
+ * global-map`) stands for its folder there.
  */
 #define _GNU_SOURCE
 #include <libgen.h>
@@ -69,4 +70,45 @@ char *drip_cli_scenarios_dir(void)
 char *drip_cli_include_dir(void)
 {
     return find(DRIP_REL_INCLUDEDIR, DRIP_SOURCE_DIR "/include", "drip/workload.h");
+}
+
+/* ---- a pattern's name for its scenarios --------------------------------------- */
+
+/* SCENARIOS/name when arg names no file here but a built-in pattern (a
+ * folder with leaky.yaml) of that name exists; malloc'd, or NULL. */
+static char *pattern_dir(const char *arg)
+{
+    struct stat st;
+    if (stat(arg, &st) == 0 || !drip_valid_name(arg) || arg[0] == '.' || arg[0] == '-')
+        return NULL;
+    char *scenarios = drip_cli_scenarios_dir();
+    if (!scenarios)
+        return NULL;
+    char *dir = xasprintf("%s/%s", scenarios, arg);
+    char *probe = xasprintf("%s/leaky.yaml", dir);
+    free(scenarios);
+    if (!exists(probe)) {
+        free(dir);
+        dir = NULL;
+    }
+    free(probe);
+    return dir;
+}
+
+char **drip_cli_pattern_args(char *const *args, size_t n)
+{
+    char **out = xcalloc(n + 1, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = pattern_dir(args[i]);
+        if (!out[i])
+            out[i] = xstrdup(args[i]);
+    }
+    return out;
+}
+
+void drip_cli_pattern_args_free(char **args, size_t n)
+{
+    for (size_t i = 0; args && i < n; i++)
+        free(args[i]);
+    free(args);
 }

@@ -68,6 +68,7 @@ static const char css[] =
     ".pill.error{background:var(--err-bg);color:#fff}\n"
     ".v{font-weight:600}.v.growing{color:#bc4c00}.v.bounded{color:#9a6700}"
     ".v.flat{color:var(--pass)}.v.unknown{color:var(--muted)}\n"
+    ".v.held{color:var(--ink)}.v.rate{color:var(--muted)}.v.bad{color:var(--fail)}\n"
     ".cls{font-size:12px;font-weight:600;padding:1px 8px;border-radius:6px;background:#ddf4ff;"
     "color:#0550ae;white-space:nowrap}\n"
     ".chips{display:flex;flex-wrap:wrap;gap:0 14px}\n"
@@ -79,6 +80,9 @@ static const char css[] =
     ".reason{white-space:pre-wrap;background:var(--fail-bg);border-left:3px solid var(--fail);"
     "padding:8px 12px;margin:12px 0 0;border-radius:4px;"
     "font:12.5px/1.45 ui-monospace,'DejaVu Sans Mono',monospace}\n"
+    "ul.reason{padding-left:30px}ul.reason li{margin:1px 0}\n"
+    "td.site{font-size:12px;min-width:220px;max-width:420px}.scroll{overflow-x:auto}\n"
+    ".zero{margin:8px 0 0;font-size:12.5px;color:var(--muted)}\n"
     ".why{margin:10px 0 0;font-size:13px}\n"
     ".ok{color:var(--pass);font-weight:700}.bad{color:var(--fail);font-weight:700}"
     ".skip{color:var(--muted);font-weight:700}\n"
@@ -101,7 +105,7 @@ static const char css[] =
     ".c-limit{stroke:#cf222e;stroke-width:1.3;stroke-dasharray:5 4;fill:none}\n"
     ".c-limit-label{font-size:10px;fill:#cf222e;paint-order:stroke;stroke:#fff;"
     "stroke-width:3px;stroke-linejoin:round}\n"
-    ".c-after{fill:#8250df}\n"
+    ".c-after{fill:#8250df}.c-limit-mark{fill:#cf222e}\n"
     ".legend{display:flex;flex-wrap:wrap;gap:2px 18px;font-size:12px;color:var(--muted);"
     "margin:0 0 8px}\n"
     ".legend svg{vertical-align:-2px;margin-right:5px}\n"
@@ -152,7 +156,7 @@ static void key_slopes(FILE *out, const drip_result *r)
         if (mr->measured) {
             drip__html_slope(out, m, mr->fit.all.slope);
             fputc(' ', out);
-            drip__html_verdict(out, mr->fit.verdict);
+            drip__html_metric_verdict(out, r, m);
         } else {
             fputs("not measured", out);
         }
@@ -194,24 +198,24 @@ static void summary_row(FILE *out, const drip_result *r, size_t i)
                 (unsigned long long)r->iterations);
     drip__html_duration(out, r->duration_s);
     fputs("</td><td class=\"n\">", out);
-    if (isfinite(r->ns_per_iter))
-        fprintf(out, "%.0f", r->ns_per_iter);
-    else
-        fputs("\xE2\x80\x93", out);
+    drip__html_speed(out, r, true);
+    fputs("</td><td class=\"site\">", out);
+    drip__html_top_site(out, r);
     fputs("</td></tr>\n", out);
 }
 
 static void summary(FILE *out, const drip_run_results *run)
 {
-    fputs("<section class=\"card\"><h3 class=\"first\">Scenarios</h3>"
+    fputs("<section class=\"card\"><h3 class=\"first\">Scenarios</h3><div class=\"scroll\">"
           "<table class=\"summary full\"><thead><tr><th>status</th><th>scenario</th>"
           "<th>slopes per iteration</th><th>class</th><th class=\"n\">iterations</th>"
-          "<th class=\"n\">time</th><th class=\"n\">ns/iter</th></tr></thead><tbody>\n", out);
+          "<th class=\"n\">time</th><th class=\"n\">ns/iter, per second</th>"
+          "<th>where it grows</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < run->count; i++)
         summary_row(out, &run->scenarios[i], i);
     if (!run->count)
-        fputs("<tr><td colspan=\"7\">no scenario ran</td></tr>", out);
-    fputs("</tbody></table></section>\n", out);
+        fputs("<tr><td colspan=\"8\">no scenario ran</td></tr>", out);
+    fputs("</tbody></table></div></section>\n", out);
 }
 
 int drip_report_html(const drip_run_results *run, FILE *out)
@@ -226,7 +230,12 @@ int drip_report_html(const drip_run_results *run, FILE *out)
     fprintf(out, "</title><style>\n%s</style></head>\n<body>\n", css);
     header(out, run);
     fputs("<main class=\"wrap\">\n", out);
-    if (!run->complete) {
+    if (run->nmissing_shards) {             /* a merge without every shard */
+        char missing[256];
+        fprintf(out, "<div class=\"banner\">Incomplete: %s; this report covers %u of %u "
+                "shards.</div>\n", drip_run_results_missing(run, missing, sizeof missing),
+                run->missing_of - (unsigned)run->nmissing_shards, run->missing_of);
+    } else if (!run->complete) {
         fputs("<div class=\"banner\">Run interrupted: ", out);
         if (run->planned > run->count)
             fprintf(out, "this report covers %zu of %zu scenarios.", run->count, run->planned);

@@ -42,6 +42,27 @@ void drip__html_slope(FILE *out, int metric, double slope);
 /* A duration: "0.45 s", "2m 03s", "1h 05m"; "–" when not finite. */
 void drip__html_duration(FILE *out, double s);
 
+/* ---- a scenario's metrics as the page reads them (html_metric.c) ---- */
+
+/* <span class="v TONE">verdict</span>: TONE "bad" when an expectation on
+ * metric m broke, "held" when it has expectations and all held, "rate" for
+ * a running total (allocs) without any, else the verdict's own class. */
+void drip__html_metric_verdict(FILE *out, const drip_result *r, int m);
+/* Was metric m measured and 0 at every sample (and after teardown)?  Such
+ * a metric gets one line, not a chart. */
+bool drip__html_all_zero(const drip_result *r, int m);
+/* The profile's top growing site, two frames and its growth per
+ * iteration; a dash when none grew. */
+void drip__html_top_site(FILE *out, const drip_result *r);
+/* Seconds until the live heap reaches r->heap_ceiling at heap_bytes'
+ * slope and r's speed (0 when past it); NaN when the heap does not grow
+ * or the speed is not known. */
+double drip__html_ceiling_s(const drip_result *r);
+/* The speed: brief, "1500 10.4k/s" for the summary; else meta spans, per
+ * iteration and per second, and the time to the heap ceiling when the heap
+ * grows. */
+void drip__html_speed(FILE *out, const drip_result *r, bool brief);
+
 /* One scenario's section (html_scenario.c); index makes its ids unique
  * ("s3", "s3-heap_bytes-clip"). */
 void drip__html_scenario(FILE *out, const drip_result *r, size_t index);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "html.h"
 #include "report.h"
@@ -45,10 +46,7 @@ static void facts(FILE *out, const drip_result *r)
     meta_item(out, "time");
     drip__html_duration(out, r->duration_s);
     fputs("</b></span>", out);
-    if (isfinite(r->ns_per_iter)) {
-        meta_item(out, "per iteration");
-        fprintf(out, "%.0f ns</b></span>", r->ns_per_iter);
-    }
+    drip__html_speed(out, r, false);
     meta_item(out, "seed");
     fprintf(out, "%" PRIu64 "</b></span>", r->seed);
     meta_item(out, "threads");
@@ -112,7 +110,7 @@ static void verdicts(FILE *out, const drip_result *r)
         any |= r->metrics[m].measured;
     if (!any)
         return;
-    fputs("<h3>Verdicts</h3><table class=\"full\"><thead><tr><th>metric</th><th class=\"n\">slope</th>"
+    fputs("<h3>Verdicts</h3><div class=\"scroll\"><table class=\"full\"><thead><tr><th>metric</th><th class=\"n\">slope</th>"
           "<th class=\"n\">99.9% interval</th><th class=\"n\">tail slope</th>"
           "<th class=\"n\">growth</th><th class=\"n\">window first</th>"
           "<th class=\"n\">last</th><th class=\"n\">after teardown</th><th>verdict</th>"
@@ -137,10 +135,10 @@ static void verdicts(FILE *out, const drip_result *r)
         drip__html_value(out, m, r->has_after_teardown
                                      ? r->after_teardown.v[DRIP_COL_METRIC(m)] : NAN);
         fputs("</td><td>", out);
-        drip__html_verdict(out, mr->fit.verdict);
+        drip__html_metric_verdict(out, r, m);
         fputs("</td></tr>\n", out);
     }
-    fputs("</tbody></table>\n", out);
+    fputs("</tbody></table></div>\n", out);
 }
 
 static void expectation_limit(FILE *out, const drip_expect_result *e, bool actual)
@@ -149,8 +147,9 @@ static void expectation_limit(FILE *out, const drip_expect_result *e, bool actua
     if (e->rule == DRIP_RULE_VERDICT) {
         if (!actual)
             fputs(drip_verdict_name(e->want), out);
-        else if (v >= DRIP_VERDICT_UNKNOWN && v <= DRIP_VERDICT_GROWING)
-            drip__html_verdict(out, (drip_verdict)(int)v);
+        else if (v >= DRIP_VERDICT_UNKNOWN && v <= DRIP_VERDICT_GROWING)  /* the rule's tone */
+            fprintf(out, "<span class=\"v %s\">%s</span>", e->ok ? "held" : "bad",
+                    drip_verdict_name((drip_verdict)(int)v));
         else
             fputs(DASH, out);
     } else if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
@@ -230,10 +229,22 @@ static void chart(FILE *out, const drip_result *r, size_t index, int m,
             drip_metrics[m].bytes ? "bytes" : drip_metrics[m].unit);
     drip__html_slope(out, m, mr->fit.all.slope);
     fputc(' ', out);
-    drip__html_verdict(out, mr->fit.verdict);
+    drip__html_metric_verdict(out, r, m);
     fputs("</span></figcaption>", out);
     drip__svg_chart(out, &c);
     fputs("</figure>\n", out);
+}
+
+/* The metrics a workload never used (0 throughout): one line for all of
+ * them ("tasks, timers, conns: 0 throughout") instead of empty charts. */
+static void zero_metrics(FILE *out, const drip_result *r)
+{
+    int n = 0;
+    for (int m = 0; m < DRIP_M_COUNT; m++)
+        if (drip__html_all_zero(r, m))
+            fprintf(out, "%s%s", n++ ? ", " : "<p class=\"zero\">", drip_metrics[m].name);
+    if (n)
+        fputs(": 0 throughout</p>\n", out);
 }
 
 static void charts(FILE *out, const drip_result *r, size_t index)
@@ -250,9 +261,10 @@ static void charts(FILE *out, const drip_result *r, size_t index)
     fputs(legend, out);
     fputs("<div class=\"charts\">\n", out);
     for (int m = 0; m < DRIP_M_COUNT; m++)
-        if (r->metrics[m].measured)
+        if (r->metrics[m].measured && !drip__html_all_zero(r, m))
             chart(out, r, index, m, x, y);
     fputs("</div>\n", out);
+    zero_metrics(out, r);
     free(x);
     free(y);
 }
@@ -529,6 +541,32 @@ static void warnings(FILE *out, const drip_result *r)
     fputs("</ul>\n", out);
 }
 
+/* The reason; a list when it joins several parts with "; " (each broken
+ * expectation, the worker's last words...), and the crash's stack. */
+static void reason(FILE *out, const drip_result *r)
+{
+    if (!r->reason)
+        return;
+    if (!strstr(r->reason, "; ")) {
+        fputs("<div class=\"reason\">", out);
+        drip__html_escape(out, r->reason, false);
+        fputs("</div>\n", out);
+    } else {
+        fputs("<ul class=\"reason\">", out);
+        for (const char *p = r->reason; p;) {
+            const char *sep = strstr(p, "; ");
+            char *part = xstrndup(p, sep ? (size_t)(sep - p) : strlen(p));
+            fputs("<li>", out);
+            drip__html_escape(out, part, false);
+            fputs("</li>", out);
+            free(part);
+            p = sep ? sep + 2 : NULL;
+        }
+        fputs("</ul>\n", out);
+    }
+    note(out, "crashed at:", r->crash_stack);
+}
+
 void drip__html_scenario(FILE *out, const drip_result *r, size_t index)
 {
     fprintf(out, "<section class=\"card %s\" id=\"s%zu\"><h2>", drip_status_name(r->status),
@@ -547,11 +585,7 @@ void drip__html_scenario(FILE *out, const drip_result *r, size_t index)
         fputs("</p>\n", out);
     }
     facts(out, r);
-    if (r->reason) {
-        fputs("<div class=\"reason\">", out);
-        drip__html_escape(out, r->reason, false);
-        fputs("</div>\n", out);
-    }
+    reason(out, r);
     classification(out, r);
     verdicts(out, r);
     expectations(out, r);

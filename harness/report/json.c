@@ -469,6 +469,7 @@ static void json_scenario(jw *w, const drip_result *r)
     jw_str(w, "description", r->description);
     jw_str(w, "status", drip_status_name(r->status));
     jw_str(w, "reason", r->reason);
+    jw_str(w, "crash_stack", r->crash_stack);       /* issue 17: where a crash was */
     jw_u64(w, "seed", r->seed);
     jw_u64(w, "threads", r->threads);
     jw_u64(w, "iterations", r->iterations);
@@ -531,6 +532,17 @@ int drip_report_json(const drip_run_results *run, FILE *out)
         jw_end_object(&w);
     } else {
         jw_null(&w, "shard");
+    }
+    if (run->nmissing_shards) {        /* issue 17: `drip merge` without every shard */
+        jw_object(&w, "missing_shards");
+        jw_u64(&w, "of", run->missing_of);
+        jw_array_inline(&w, "shards");
+        for (size_t k = 0; k < run->nmissing_shards; k++)
+            jw_u64(&w, NULL, run->missing_shards[k]);
+        jw_end_array(&w);
+        jw_end_object(&w);
+    } else {
+        jw_null(&w, "missing_shards");
     }
 
     jw_object(&w, "summary");

@@ -647,7 +647,9 @@ static bool read_scenario(rd *c, json_t *s, size_t index, drip_result *r, uint64
         !get_str(c, s, w, "workload", &r->workload) ||
         !get_str(c, s, w, "description", &r->description) ||
         !get_enum(c, s, w, "status", status_names, 3, &status) ||
-        !get_str(c, s, w, "reason", &r->reason) || !get_u64(c, s, w, "seed", &r->seed) ||
+        !get_str(c, s, w, "reason", &r->reason) ||
+        !get_str(c, s, w, "crash_stack", &r->crash_stack) ||      /* absent in older reports: NULL */
+        !get_u64(c, s, w, "seed", &r->seed) ||
         !get_u64(c, s, w, "threads", &threads) ||
         !get_u64(c, s, w, "iterations", &r->iterations) ||
         (!json_is_null(json_object_get(s, "iterations_planned")) &&     /* null: timed */
@@ -675,6 +677,30 @@ static bool read_scenario(rd *c, json_t *s, size_t index, drip_result *r, uint64
            read_valgrind(c, s, w, r) && read_sweep(c, s, w, r) && read_profile(c, s, w, r) &&
            read_faults(c, s, w, r) &&
            read_warnings(c, s, w, r);
+}
+
+/* missing_shards: null, or {of: N, shards: [K, ...]} (absent in older
+ * reports: none missing). */
+static bool read_missing_shards(rd *c, json_t *root, drip_run_results *run)
+{
+    bool ok;
+    json_t *m = get_kind(c, root, "", "missing_shards", JSON_OBJECT, &ok);
+    if (!ok || !m)
+        return ok;
+    json_t *ks = get_kind(c, m, "missing_shards", "shards", JSON_ARRAY, &ok);
+    if (!ok || !get_uint(c, m, "missing_shards", "of", &run->missing_of))
+        return false;
+    size_t i;
+    json_t *x;
+    run->missing_shards = xcalloc(json_array_size(ks) + 1, sizeof *run->missing_shards);
+    json_array_foreach(ks, i, x) {
+        if (!json_is_integer(x) || json_integer_value(x) < 1 ||
+            json_integer_value(x) > (json_int_t)run->missing_of)
+            return fail(c, "missing_shards", "shards", "expected integers within 1..%u",
+                        run->missing_of);
+        run->missing_shards[run->nmissing_shards++] = (unsigned)json_integer_value(x);
+    }
+    return true;
 }
 
 /* The top level, after drip_version and scenarios were checked. */
@@ -705,6 +731,8 @@ static bool read_run(rd *c, json_t *root, drip_run_results *run, uint64_t **nsam
             return fail(c, "shard", NULL, "index %u is not within 1..%u", run->shard_index,
                         run->shard_count);
     }
+    if (!read_missing_shards(c, root, run))
+        return false;
     json_t *arr = json_object_get(root, "scenarios");
     *nsamples = xcalloc(json_array_size(arr) + 1, sizeof **nsamples);
     size_t i;

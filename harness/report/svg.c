@@ -162,13 +162,16 @@ static bool usable(const drip_chart *c, size_t i)
     return isfinite(c->x[i]) && isfinite(c->y[i]);
 }
 
-/* The range the value axis must show: the samples, the fitted line's ends,
- * the value after teardown and its limit.  Slope limits are clipped, not
- * fitted in: a generous max_slope would flatten the data to a line. */
+/* The range the value axis must show: the samples and the fitted line's
+ * ends.  Slope limits are clipped, not fitted in: a generous max_slope
+ * would flatten the data to a line.  Nor does the value after teardown or
+ * its limit set it: one point far from the series (a heap freed at
+ * teardown) would squeeze the series against an edge; outside the range
+ * they are drawn at the edge, as an arrow with the value. */
 static void value_range(const drip_chart *c, double icept, double xw, double xe,
                         double *lo, double *hi)
 {
-    double v[4] = {NAN, NAN, c->after_teardown, c->max_after_teardown};
+    double v[2] = {NAN, NAN};
     if (isfinite(icept)) {
         v[0] = icept + c->slope * xw;
         v[1] = icept + c->slope * xe;
@@ -180,7 +183,7 @@ static void value_range(const drip_chart *c, double icept, double xw, double xe,
             *lo = fmin(*lo, c->y[i]);
             *hi = fmax(*hi, c->y[i]);
         }
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 2; k++)
         if (isfinite(v[k])) {
             *lo = fmin(*lo, v[k]);
             *hi = fmax(*hi, v[k]);
@@ -279,23 +282,53 @@ static void samples(FILE *out, const drip_chart *c, const frame *f)
                     px(f, c->x[i]), py(f, c->y[i]));
 }
 
+/* A value in the gutter at x: its y when within the value axis, else the
+ * edge it is beyond, with *dir -1 (below) or 1 (above). */
+static double gutter_y(const frame *f, double v, int *dir)
+{
+    *dir = v > f->ya.hi ? 1 : v < f->ya.lo ? -1 : 0;
+    return *dir > 0 ? f->y0 : *dir < 0 ? f->y1 : py(f, v);
+}
+
+/* An arrow at the edge pointing the way to a value off the axis, labelled
+ * with the value. */
+static void off_axis(FILE *out, const frame *f, double gx, int dir, double v, const char *cls)
+{
+    char label[48];
+    drip_axis ya = f->ya;
+    double y = dir > 0 ? f->y0 + 16 : f->y1 - 2;        /* the tip; above: under "after" */
+    fprintf(out, "<path class=\"%s c-off\" d=\"M%.1f %.1fl5 %.1fh-10z\"/>", cls, gx + 1, y,
+            dir > 0 ? 8.0 : -8.0);
+    fprintf(out, "<text class=\"c-note\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+            gx + 2, dir > 0 ? y + 19 : y - 12, drip__axis_label(&ya, v, label, sizeof label));
+}
+
 /* The gutter right of the plot: the value measured after teardown as a
- * diamond, its limit as a dashed bar. */
+ * diamond, its limit as a dashed bar; off the value axis, an arrow at the
+ * edge with the value. */
 static void teardown_gutter(FILE *out, const drip_chart *c, const frame *f)
 {
     double gx = f->x1 + GUTTER / 2;
+    int dir;
     fprintf(out, "<line class=\"c-sep\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
             f->x1 + 4, f->y0, f->x1 + 4, f->y1);
     fprintf(out, "<text class=\"c-note\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">after</text>",
             gx + 2, f->y0 + 11);
     if (isfinite(c->max_after_teardown)) {
-        double y = py(f, c->max_after_teardown);
-        fprintf(out, "<line class=\"c-limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
-                gx - 11, y, gx + 13, y);
+        double y = gutter_y(f, c->max_after_teardown, &dir);
+        if (dir)
+            off_axis(out, f, gx - 8, dir, c->max_after_teardown, "c-limit-mark");
+        else
+            fprintf(out, "<line class=\"c-limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                    "y2=\"%.1f\"/>", gx - 11, y, gx + 13, y);
     }
     if (isfinite(c->after_teardown)) {
-        double y = py(f, c->after_teardown);
-        fprintf(out, "<path class=\"c-after\" d=\"M%.1f %.1fl5 5l-5 5l-5 -5z\"/>", gx + 1, y - 5);
+        double y = gutter_y(f, c->after_teardown, &dir);
+        if (dir)
+            off_axis(out, f, gx, dir, c->after_teardown, "c-after");
+        else
+            fprintf(out, "<path class=\"c-after\" d=\"M%.1f %.1fl5 5l-5 5l-5 -5z\"/>", gx + 1,
+                    y - 5);
     }
 }
 
@@ -312,8 +345,9 @@ int drip__svg_chart(FILE *out, const drip_chart *c)
 
     fprintf(out, "<svg class=\"chart\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", W, H);
     drip__html_escape(out, c->title, true);
-    fputs("\">", out);
+    fputc('"', out);
     if (first == c->n) {
+        fputc('>', out);
         fprintf(out, "<rect class=\"c-bg\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
                 "<text class=\"c-empty\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
                 "no samples</text></svg>", f.x0, f.y0, f.x1 - f.x0, f.y1 - f.y0,
@@ -333,6 +367,8 @@ int drip__svg_chart(FILE *out, const drip_chart *c)
     double min_span = fmax(4 * (c->min_span > 0 ? c->min_span : 1), 0.1 * fmax(fabs(lo), fabs(hi)));
     f.ya = drip__axis_make(lo, hi, min_span, 4, c->bytes);
     f.xa = drip__axis_make(fmin(0, c->x[first]), xe, 1, 5, false);
+    /* the value axis's range, for readers of the page (and its tests) */
+    fprintf(out, " data-y-lo=\"%.9g\" data-y-hi=\"%.9g\">", f.ya.lo, f.ya.hi);
 
     char clip[64];
     snprintf(clip, sizeof clip, "%s-clip", c->id);

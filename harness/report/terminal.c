@@ -354,7 +354,13 @@ int drip_report_terminal_summary(const drip_run_results *run, const char *report
             run->count, run->count == 1 ? "" : "s", c.pass, c.fail,
             c.error, c.error == 1 ? "" : "s", isfinite(run->duration_s) ? run->duration_s : 0.0,
             color ? SGR_RESET : "");
-    if (!run->complete) {
+    if (run->nmissing_shards) {            /* a merge without every shard */
+        char missing[256];
+        fprintf(out, "%s%s: the report covers %u of %u shards%s\n", color ? SGR_YELLOW : "",
+                drip_run_results_missing(run, missing, sizeof missing),
+                run->missing_of - (unsigned)run->nmissing_shards, run->missing_of,
+                color ? SGR_RESET : "");
+    } else if (!run->complete) {
         fprintf(out, "%s", color ? SGR_YELLOW : "");
         if (run->planned > run->count)
             fprintf(out, "run interrupted: the report covers %zu of %zu scenarios",

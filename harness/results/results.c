@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,6 +196,7 @@ void drip_result_free(drip_result *r)
     free(r->workload);
     free(r->description);
     free(r->reason);
+    free(r->crash_stack);
     free(r->samples);
     free(r->expects);
     for (size_t i = 0; i < r->nfaults; i++)
@@ -224,7 +226,23 @@ void drip_run_results_free(drip_run_results *run)
     free(run->scenarios);
     free(run->drip_version);
     free(run->started_at);
+    free(run->missing_shards);
     memset(run, 0, sizeof *run);
+}
+
+const char *drip_run_results_missing(const drip_run_results *run, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t k = 0; k < run->nmissing_shards && used < len; k++) {
+        int n = snprintf(buf + used, len - used, "%s%u", k ? ", " : run->nmissing_shards > 1
+                         ? "missing shards " : "missing shard ", run->missing_shards[k]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (run->nmissing_shards && used < len)
+        snprintf(buf + used, len - used, " of %u", run->missing_of);
+    return buf;
 }
 
 drip_run_counts drip_run_results_count(const drip_run_results *run)

@@ -235,6 +235,9 @@ typedef struct drip_result {
     char       *description;     /* may be NULL */
     drip_status status;
     char       *reason;          /* why not pass; NULL when pass */
+    char       *crash_stack;     /* the worker crashed (a signal) and sent its stack:
+                                    "fn (file:line) < caller (file:line) < ...", from
+                                    the faulting instruction outward; else NULL */
 
     uint64_t    seed;
     unsigned    threads;
@@ -276,6 +279,10 @@ typedef struct drip_run_results {
     size_t      planned;         /* scenarios the run set out to run; 0 if not known */
     unsigned    shard_index;     /* `--shard K/N`: K (1-based) ...          */
     unsigned    shard_count;     /* ... and N; both 0 when the run was not sharded */
+    unsigned   *missing_shards;  /* `drip merge` of a split in missing_of shards: the K's
+                                    no report was given for, ascending; NULL when none */
+    size_t      nmissing_shards;
+    unsigned    missing_of;      /* that split's N; 0 when no shard is missing */
     drip_result *scenarios;  size_t count, cap;
 } drip_run_results;
 
@@ -294,6 +301,10 @@ void drip_result_free(drip_result *r);
  * running total such as allocs always grows, so only when asked for).
  * The terminal line and report.html's summary pick metrics by this. */
 bool drip_result_metric_shown(const drip_result *r, int m);
+
+/* "missing shard 2 of 4", "missing shards 2, 3 of 4" into buf (always
+ * terminated): what a merged run lacks; "" when no shard is missing. */
+const char *drip_run_results_missing(const drip_run_results *run, char *buf, size_t len);
 
 /* Counts over the run. */
 typedef struct drip_run_counts { size_t pass, fail, error; } drip_run_counts;

@@ -104,6 +104,7 @@ typedef struct run_watch {
     size_t               unused;       /* `unused` lines: configuration never used */
     char                *first_unused;
     char                *violation;    /* the first protocol violation */
+    drip__crash          crash;        /* its stack, when it crashed (crashsite.c) */
 } run_watch;
 
 static void violation(void *arg, const char *why)
@@ -221,6 +222,8 @@ static void on_msg(void *arg, const drip_proto_msg *m)
         w->ceiling_iter = m->u.ceiling.iteration;
         break;
     case DRIP_PROTO_STOPPED:  w->stopped = true; break;
+    case DRIP_PROTO_CRASHMOD:
+    case DRIP_PROTO_CRASH:    drip__crash_take(&w->crash, m); break;
     case DRIP_PROTO_DONE:
         if (!w->run->duration_ns && m->u.done.iterations > w->run->iterations) {
             violation(w, "done with more iterations than planned");
@@ -373,12 +376,16 @@ static void conclude_trouble(const drip_run_spec *run, const run_watch *w, enum 
         r->reason = xstrdup(w->error);
     } else if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
+        char *site = NULL;                  /* where, when the worker sent its stack */
+        r->crash_stack = drip__crash_stack(&w->crash, &site);
         r->status = DRIP_STATUS_ERROR;
         r->reason = r->nsamples
-            ? xasprintf("crashed: SIG%s (%s) near iteration %llu", sigabbrev_np(sig),
-                        strsignal(sig), at)
-            : xasprintf("crashed: SIG%s (%s) before the first iteration", sigabbrev_np(sig),
-                        strsignal(sig));
+            ? xasprintf("crashed: SIG%s (%s) near iteration %llu%s%s", sigabbrev_np(sig),
+                        strsignal(sig), at, site ? " at " : "", site ? site : "")
+            : xasprintf("crashed: SIG%s (%s) before the first iteration%s%s",
+                        sigabbrev_np(sig), strsignal(sig), site ? " at " : "",
+                        site ? site : "");
+        free(site);
     } else if (w->ceiling) {
         r->heap_ceiling_hit = true;
     } else if (!w->done) {
@@ -456,4 +463,5 @@ out:
     free(w.error);
     free(w.violation);
     free(w.first_unused);
+    drip__crash_free(&w.crash);
 }

@@ -147,6 +147,29 @@ int drip__start_worker(const drip_runner_opts *o, const drip_scenario *sc,
                        const char *const *argv, int log_fd, bool with_pipe, drip_proc *p,
                        int *proto_rd, int *control_wr, char **why);
 
+/* A crashed worker's stack as its handler sent it (crashsite.c). */
+typedef struct drip__crash {
+    bool                got;           /* a `crash` line came */
+    int                 signo;
+    uint64_t            pcs[DRIP_PROTO_CRASH_FRAMES];
+    size_t              npcs;
+    char              **paths;         /* the `crashmod` lines: files and load biases */
+    unsigned long long *bias;
+    size_t              nmods;
+} drip__crash;
+
+/* Take a CRASHMOD or CRASH line into c (the first crash only). */
+void drip__crash_take(drip__crash *c, const drip_proto_msg *m);
+
+/* The stack named, "fn (file:line) < caller (file:line) < ...", from the
+ * faulting instruction outward (malloc'd), and in *site the place to
+ * look (malloc'd): the first frame with a source line outside the system
+ * libraries and Drip's runtime, else the first with a line, else the
+ * first.
+ * NULL (and *site NULL) when no crash line came or nothing unwound. */
+char *drip__crash_stack(const drip__crash *c, char **site);
+void drip__crash_free(drip__crash *c);
+
 /* Following a worker: its process, its pipe and what to do with a line. */
 typedef struct drip__watch {
     drip_proc        *proc;

@@ -5,6 +5,7 @@
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
+#define UNW_LOCAL_ONLY             /* this process's stacks only: the _UL* unwinder */
 #include <libunwind.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,40 @@ struct drip_symbols {
 int drip_stack_walk(void **pcs, int max)
 {
     return unw_backtrace(pcs, max);
+}
+
+/* The cursor at the interrupted frame.  On x86-64 libunwind's context is
+ * the ucontext the kernel gave the handler: start there.  Elsewhere unwind
+ * the handler's own frames until the frame libunwind marks as a signal
+ * frame: the interrupted one (its caller is the kernel's trampoline). */
+static int cursor_at_fault(unw_cursor_t *cur, void *ucontext)
+{
+#if defined(__x86_64__)
+    if (ucontext)
+        return unw_init_local2(cur, (unw_context_t *)ucontext, UNW_INIT_SIGNAL_FRAME);
+#endif
+    static unw_context_t uc;                 /* only the crash handler gets here, once */
+    if (unw_getcontext(&uc) != 0 || unw_init_local(cur, &uc) != 0)
+        return -1;
+    for (int guard = 0; unw_is_signal_frame(cur) <= 0; guard++)
+        if (guard > 32 || unw_step(cur) <= 0)
+            return -1;
+    return 0;
+}
+
+int drip_stack_walk_signal(void *ucontext, void **pcs, int max)
+{
+    unw_cursor_t cur;
+    if (cursor_at_fault(&cur, ucontext) != 0)
+        return 0;
+    int n = 0;
+    do {                                      /* the faulting frame, then its callers */
+        unw_word_t ip;
+        if (unw_get_reg(&cur, UNW_REG_IP, &ip) != 0)
+            break;
+        pcs[n++] = (void *)(uintptr_t)ip;
+    } while (n < max && unw_step(&cur) > 0);
+    return n;
 }
 
 static const Dwfl_Callbacks proc_callbacks = {
@@ -44,6 +79,38 @@ fail:
         dwfl_end(sym->dwfl);
     free(sym);
     return NULL;
+}
+
+static const Dwfl_Callbacks file_callbacks = {
+    .find_elf = dwfl_build_id_find_elf,
+    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .section_address = dwfl_offline_section_address,
+};
+
+drip_symbols *drip_symbols_open_files(const char *const *paths, const unsigned long long *bias,
+                                      size_t n)
+{
+    drip_symbols *sym = calloc(1, sizeof *sym);
+    if (!sym)
+        return NULL;
+    sym->dwfl = dwfl_begin(&file_callbacks);
+    if (!sym->dwfl) {
+        free(sym);
+        return NULL;
+    }
+    dwfl_report_begin(sym->dwfl);
+    size_t reported = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *base = strrchr(paths[i], '/');
+        if (dwfl_report_elf(sym->dwfl, base ? base + 1 : paths[i], paths[i], -1,
+                            (GElf_Addr)bias[i], false))
+            reported++;
+    }
+    if (dwfl_report_end(sym->dwfl, NULL, NULL) != 0 || !reported) {
+        drip_symbols_close(sym);
+        return NULL;
+    }
+    return sym;
 }
 
 void drip_symbols_close(drip_symbols *sym)
@@ -205,6 +272,27 @@ int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *
             in_site = true;
             if (strcmp(fn, "trial") == 0 || strcmp(fn, "run_iterations") == 0)
                 return n;                /* the harness's loop that called iterate */
+            out[n++] = named[j];
+        }
+    }
+    return n;
+}
+
+int drip_symbols_crash(drip_symbols *sym, void *const *pcs, int npc, drip_frame *out, int max)
+{
+    int n = 0;
+    for (int i = 0; i < npc && n < max; i++) {
+        drip_frame named[8];
+        /* name_frames names the call before a return address: the faulting
+         * instruction itself is one byte further on */
+        void *pc = i == 0 && pcs[0] ? (void *)((uintptr_t)pcs[0] + 1) : pcs[i];
+        int k = name_frames(sym, pc, named, 8);
+        for (int j = 0; j < k && n < max; j++) {
+            const char *fn = named[j].fn;
+            if (strcmp(fn, "run_iterations") == 0 || strcmp(fn, "trial") == 0 ||
+                strcmp(fn, "start_thread") == 0 || strncmp(fn, "clone", 5) == 0)
+                return n;
+            named[j].pc = pcs[i];
             out[n++] = named[j];
         }
     }

@@ -18,6 +18,15 @@
  * as far as libunwind's local unwinder is.  Fits drip_alloc_backtrace_fn. */
 int drip_stack_walk(void **pcs, int max);
 
+/* For a signal handler (SIGSEGV & co.) given its third argument (the
+ * ucontext; NULL works too, by unwinding the handler's own frames): fill
+ * pcs with at most max addresses of the interrupted thread's stack, the
+ * faulting instruction first, then return addresses outward.  Returns how
+ * many (0 when the interrupted frame is not found).  Never allocates;
+ * async-signal-safe as far as libunwind's local unwinder is (documented
+ * to be, for unw_init_local2 and unw_step). */
+int drip_stack_walk_signal(void *ucontext, void **pcs, int max);
+
 typedef struct drip_symbols drip_symbols;
 
 #define DRIP_SYMBOLS_MAX_DEPTH 24
@@ -27,6 +36,13 @@ typedef struct drip_symbols drip_symbols;
  * cannot read them; drip_symbols_frame then still gives raw addresses. */
 drip_symbols *drip_symbols_open(void);
 void drip_symbols_close(drip_symbols *sym);
+
+/* The symbol tables of files mapped in ANOTHER process (a worker that
+ * crashed): paths[i] loaded with load bias bias[i] (dl_iterate_phdr's
+ * dlpi_addr), so that its addresses name as they would there.  Files that
+ * cannot be read are left out.  NULL when none can, or libdwfl fails. */
+drip_symbols *drip_symbols_open_files(const char *const *paths, const unsigned long long *bias,
+                                      size_t n);
 
 /* One frame as text into buf (always terminated):
  *   "iterate (sweep.c:31)"            function and source line
@@ -52,6 +68,13 @@ typedef struct drip_frame {
  * including, the harness's own loop that called the workload, at most
  * max of them, into out.  Returns how many. */
 int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *out, int max);
+
+/* A crash's stack named: pcs[0] is the faulting instruction itself (not a
+ * return address), the others return addresses; inlined calls expanded;
+ * it stops before the harness's loop that called the workload and before
+ * the thread's start (start_thread, clone).  At most max frames into out;
+ * returns how many.  Frames nothing is known of keep their pc. */
+int drip_symbols_crash(drip_symbols *sym, void *const *pcs, int npc, drip_frame *out, int max);
 
 /* The allocating stack as one line: frames from the first one that is not
  * in the allocator itself (malloc, calloc, realloc, strdup...), at most

@@ -21,6 +21,7 @@ static const char *const kind_names[DRIP_PROTO_KINDS] = {
     [DRIP_PROTO_TRIAL] = "trial",       [DRIP_PROTO_RESULT] = "result",
     [DRIP_PROTO_SITE] = "site",         [DRIP_PROTO_END] = "end",
     [DRIP_PROTO_LIMIT] = "limit",       [DRIP_PROTO_UNUSED] = "unused",
+    [DRIP_PROTO_CRASHMOD] = "crashmod", [DRIP_PROTO_CRASH] = "crash",
 };
 
 const char *drip_proto_kind_name(drip_proto_kind k)
@@ -124,8 +125,67 @@ static void put_psite(out *o, const drip_proto_msg *m)
     put(o, " %zu%s", n, frames);
 }
 
+/* ---- crash lines: async-signal-safe (no stdio) ---------------------------------- */
+
+/* Append n bytes of s, or as many as fit. */
+static void safe_put(out *o, const char *s, size_t n)
+{
+    if (n > OUT_ROOM - o->len)
+        n = OUT_ROOM - o->len;
+    memcpy(o->buf + o->len, s, n);
+    o->len += n;
+    o->buf[o->len] = '\0';
+}
+
+/* " 123", or " 0x7f3a..." in hex: whole or not at all. */
+static void safe_num(out *o, uint64_t v, bool hex)
+{
+    char digits[24], text[24];
+    size_t n = 0, k = 0;
+    do {
+        digits[n++] = "0123456789abcdef"[hex ? v % 16 : v % 10];
+        v = hex ? v / 16 : v / 10;
+    } while (v);
+    text[k++] = ' ';
+    if (hex) {
+        text[k++] = '0';
+        text[k++] = 'x';
+    }
+    while (n)
+        text[k++] = digits[--n];
+    if (k <= OUT_ROOM - o->len)
+        safe_put(o, text, k);
+}
+
+/* A crash or crashmod line, newline included.  Returns its length. */
+static size_t format_crash(const drip_proto_msg *m, char *buf)
+{
+    out o = {buf, 0, false};
+    buf[0] = '\0';
+    const char *kind = kind_names[m->kind];
+    safe_put(&o, kind, strlen(kind));
+    if (m->kind == DRIP_PROTO_CRASHMOD) {
+        safe_num(&o, m->u.crashmod.base, true);
+        safe_put(&o, " ", 1);
+        for (const char *p = m->u.crashmod.path; p && *p && o.len < OUT_ROOM; p++)
+            safe_put(&o, *p == '\n' || *p == '\r' ? " " : p, 1);
+    } else {
+        size_t n = m->u.crash.npcs < DRIP_PROTO_CRASH_FRAMES ? m->u.crash.npcs
+                                                             : DRIP_PROTO_CRASH_FRAMES;
+        safe_num(&o, (uint64_t)(m->u.crash.signo < 0 ? 0 : m->u.crash.signo), false);
+        safe_num(&o, n, false);
+        for (size_t i = 0; i < n; i++)
+            safe_num(&o, m->u.crash.pcs[i], true);
+    }
+    buf[o.len++] = '\n';
+    buf[o.len] = '\0';
+    return o.len;
+}
+
 size_t drip_proto_format(const drip_proto_msg *m, char *buf)
 {
+    if (m->kind == DRIP_PROTO_CRASH || m->kind == DRIP_PROTO_CRASHMOD)
+        return format_crash(m, buf);
     out o = {buf, 0, false};
     buf[0] = '\0';
     put(&o, "%s", drip_proto_kind_name(m->kind));
@@ -183,6 +243,8 @@ size_t drip_proto_format(const drip_proto_msg *m, char *buf)
             m->u.site.blocks);
         put_text(&o, m->u.site.stack);
         break;
+    case DRIP_PROTO_CRASHMOD:
+    case DRIP_PROTO_CRASH:                 /* format_crash */
     case DRIP_PROTO_KINDS:
         break;
     }
@@ -364,6 +426,39 @@ static int parse_psite(fields *f, drip_proto_msg *m)
     return want_end(f);
 }
 
+/* An address: "0x" and hex digits, whole. */
+static int get_hex(fields *f, const char *what, uint64_t *v)
+{
+    char *s = next(f), *end;
+    if (!s)
+        return bad(f, "%s missing", what);
+    if (strncmp(s, "0x", 2) != 0 || !s[2] || !strchr("0123456789abcdef", s[2]))
+        return bad(f, "%s '%.40s' is not a hex address", what, s);
+    errno = 0;
+    unsigned long long x = strtoull(s + 2, &end, 16);
+    if (*end || errno)
+        return bad(f, "%s '%.40s' is not a hex address", what, s);
+    *v = x;
+    return 0;
+}
+
+static int parse_crash(fields *f, drip_proto_msg *m)
+{
+    uint64_t sig, n;
+    if (get_u64(f, "signal", &sig) < 0 || get_u64(f, "frame count", &n) < 0)
+        return -1;
+    if (sig < 1 || sig > 64)
+        return bad(f, "signal %llu out of range", (unsigned long long)sig);
+    if (n > DRIP_PROTO_CRASH_FRAMES)
+        return bad(f, "%llu frames, at most %d", (unsigned long long)n, DRIP_PROTO_CRASH_FRAMES);
+    m->u.crash.signo = (int)sig;
+    m->u.crash.npcs = (size_t)n;
+    for (size_t i = 0; i < n; i++)
+        if (get_hex(f, "address", &m->u.crash.pcs[i]) < 0)
+            return -1;
+    return want_end(f);
+}
+
 static int parse_fault(fields *f, drip_proto_msg *m)
 {
     if (get_name(f, "point", &m->u.fault.point) < 0 ||
@@ -461,6 +556,15 @@ static int parse_body(fields *f, drip_proto_msg *m)
             return -1;
         m->u.site.stack = f->rest;
         return 0;
+    case DRIP_PROTO_CRASHMOD:
+        if (get_hex(f, "base", &m->u.crashmod.base) < 0)
+            return -1;
+        if (!*f->rest)
+            return bad(f, "path missing");
+        m->u.crashmod.path = f->rest;
+        return 0;
+    case DRIP_PROTO_CRASH:
+        return parse_crash(f, m);
     case DRIP_PROTO_KINDS:
         break;
     }

@@ -39,6 +39,15 @@
  *                              early, at the epoch boundary ITER (before done)
  *   done ITERATIONS FAILED     all iterations ran (or the run was stopped) and
  *                              teardown returned
+ *   crashmod BASE PATH         a file mapped in the worker that a crash's stack
+ *                              passes through: its load bias (hex, 0x...) and its
+ *                              path (to the end of the line)
+ *   crash SIGNO NFRAMES PC ... the workload crashed (SIGSEGV, SIGBUS, SIGFPE,
+ *                              SIGILL, SIGABRT): the faulting thread's stack as raw
+ *                              addresses (hex), the faulting instruction first, then
+ *                              return addresses outward; after its crashmod lines.
+ *                              Sent from the signal handler, which then lets the
+ *                              signal kill the worker (worker/crash.c)
  *
  * A sweep worker (`drip worker --sweep MODE --from K`) says instead:
  *   reference BYTES BLOCKS ALLOCS   what an unfaulted iteration leaves; its allocations
@@ -63,6 +72,7 @@
 #define DRIP_PROTO_MAX_LINE 4000      /* bytes, newline included: < PIPE_BUF */
 #define DRIP_PROTO_FIRST_MAX 10       /* first iterations a `fault` line lists */
 #define DRIP_PROTO_FRAMES_MAX 64      /* frames a `psite` line may hold */
+#define DRIP_PROTO_CRASH_FRAMES 48    /* addresses a `crash` line may hold */
 #define DRIP_PROTO_COLS (2 + DRIP_M_COUNT)   /* iteration, time, every metric */
 
 typedef enum drip_proto_kind {
@@ -84,6 +94,8 @@ typedef enum drip_proto_kind {
     DRIP_PROTO_END,
     DRIP_PROTO_LIMIT,
     DRIP_PROTO_UNUSED,
+    DRIP_PROTO_CRASHMOD,
+    DRIP_PROTO_CRASH,
     DRIP_PROTO_KINDS
 } drip_proto_kind;
 
@@ -124,6 +136,12 @@ typedef struct drip_proto_msg {
         struct { uint64_t bytes, blocks, allocs; } reference;
         struct { uint64_t k, fired; int rc; uint64_t bytes, blocks; } result;
         struct { uint64_t k, bytes, blocks; const char *stack; } site;
+        struct { uint64_t base; const char *path; } crashmod;
+        struct {
+            int      signo;
+            uint64_t pcs[DRIP_PROTO_CRASH_FRAMES];
+            size_t   npcs;
+        } crash;
     } u;
 } drip_proto_msg;
 
@@ -133,7 +151,9 @@ const char *drip_proto_kind_name(drip_proto_kind k);
 /* Format m as one line, newline included, into buf (DRIP_PROTO_MAX_LINE
  * bytes at least).  Free text is cut to fit and its newlines replaced; a
  * psite keeps as many whole frames as fit.  Returns the line's length.
- * Cannot fail. */
+ * Cannot fail.  For CRASH and CRASHMOD it calls nothing but memcpy and
+ * strlen (no stdio, no malloc): async-signal-safe, as is drip_proto_send
+ * of such a line, for the worker's crash handler. */
 size_t drip_proto_format(const drip_proto_msg *m, char *buf);
 
 /* Write m to fd as one line in one write() (repeated only on EINTR or a

@@ -37,6 +37,7 @@
 
 #include "alloc.h"
 #include "builtin.h"
+#include "crash.h"
 #include "ctx.h"
 #include "profile.h"
 #include "pace.h"
@@ -232,6 +233,7 @@ static void *run_iterations(void *p)
     const uint64_t n = w->n;
 
     drip_alloc_set_counting(false);
+    void *altstack = drip_crash_thread();            /* a stack overflow is reported too */
     while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
         uint64_t i = atomic_fetch_add(&w->next, 1);
         if (i >= n)
@@ -257,6 +259,7 @@ static void *run_iterations(void *p)
         if (done == atomic_load(&w->open_until))
             end_epoch(w, done);                          /* the epoch is complete */
     }
+    drip_crash_thread_end(altstack);
     return NULL;
 }
 
@@ -407,6 +410,7 @@ static int begin(worker *w, uint64_t seed, bool *set_up)
         free(why);
         return -1;
     }
+    drip_crash_arm(w->fd);          /* a crash from here on sends its stack (crash.c) */
     drip_worker_shared_init(&w->sh, sc, seed);
     w->ctxs = xcalloc(sc->run.threads, sizeof *w->ctxs);
     for (unsigned t = 0; t < sc->run.threads; t++) {

@@ -15,7 +15,7 @@
  * Run `drip exercise blocked-channel exercise.c` on a copy of this file:
  * it reports what grows.  Fix it so the fixed variant's expectations hold
  * (no task left behind); the lines to think about are marked LESSON.
- * Build line (what drip exercise runs):  cc -shared -fPIC -I include exercise.c
+ * Build line (what drip exercise runs):  cc -g -shared -fPIC -I include exercise.c
  */
 #include <drip/chan.h>
 #include <drip/task.h>
