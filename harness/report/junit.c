@@ -169,20 +169,20 @@ static void describe_slopes(strbuf *sb, const drip_result *r)
 /* The sweep: trials per mode, then one line per finding with its sites. */
 static void describe_sweep(strbuf *sb, const drip_result *r)
 {
-    static const char *const modes[2] = {"transient", "persistent"};
     const drip_sweep_result *sw = &r->sweep;
     for (int m = 0; m < 2; m++)
         if (sw->modes & (1u << m))
             sb_appendf(sb, "sweep %s: %llu trials (%llu clean, %llu expected errors) over "
-                       "%llu allocations%s\n", modes[m], (unsigned long long)sw->trials[m],
-                       (unsigned long long)sw->clean[m], (unsigned long long)sw->failed[m],
+                       "%llu allocations%s\n", drip_sweep_mode_name(m),
+                       (unsigned long long)sw->trials[m], (unsigned long long)sw->clean[m],
+                       (unsigned long long)sw->failed[m],
                        (unsigned long long)sw->allocations[m],
                        sw->complete[m] ? "" : ", incomplete");
     sb_appendf(sb, "an iteration without faults leaves %llu B in %llu blocks after teardown\n",
                (unsigned long long)sw->reference_bytes, (unsigned long long)sw->reference_blocks);
     for (size_t i = 0; i < sw->nfindings; i++) {
         const drip_sweep_finding *f = &sw->findings[i];
-        sb_appendf(sb, "%s k=%llu: %s", modes[f->mode & 1], (unsigned long long)f->k,
+        sb_appendf(sb, "%s k=%llu: %s", drip_sweep_mode_name(f->mode), (unsigned long long)f->k,
                    drip_trial_outcome_name(f->outcome));
         if (f->outcome == DRIP_TRIAL_LEAK)
             sb_appendf(sb, ", %llu B in %llu blocks", (unsigned long long)f->leaked_bytes,
@@ -201,8 +201,6 @@ static void describe_sweep(strbuf *sb, const drip_result *r)
  * growth line, when a pass was asked for. */
 static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
 {
-    static const char *const kinds[] = {"definitely lost", "indirectly lost", "possibly lost",
-                                        "still reachable"};
     char b[48];
     if (!v->ran)
         return;
@@ -212,7 +210,7 @@ static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
     }
     sb_appendf(sb, "valgrind (%llu iterations, at exit):", (unsigned long long)v->iterations);
     for (int k = 0; k < 4; k++)
-        sb_appendf(sb, "%s %s %s in %llu blocks", k ? "," : "", kinds[k],
+        sb_appendf(sb, "%s %s %s in %llu blocks", k ? "," : "", drip_vg_check_labels[k],
                    drip_fmt_bytes((double)v->bytes[k], b, sizeof b),
                    (unsigned long long)v->blocks[k]);
     sb_appendf(sb, "; %llu memory error%s%s\n", (unsigned long long)v->errors,
@@ -228,7 +226,7 @@ static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
     sb_appendf(sb, "valgrind growth %llu -> %llu iterations (%s):", (unsigned long long)v->iterations,
                (unsigned long long)g->iterations, g->at_exit ? "at exit" : "before teardown");
     for (int k = 0; k < 4; k++)
-        sb_appendf(sb, "%s %s %s/iter%s", k ? "," : "", kinds[k],
+        sb_appendf(sb, "%s %s %s/iter%s", k ? "," : "", drip_vg_check_labels[k],
                    drip_fmt_bytes(g->per_iteration[k], b, sizeof b),
                    g->growing[k] ? " growing" : "");
     sb_append(sb, "\n");
