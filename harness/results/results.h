@@ -16,6 +16,11 @@
 #include "names.h"
 #include "stats/stats.h"
 
+/* The largest integer results.json holds exactly: 2^63 - 1, what jansson
+ * (and most JSON readers) keep in a signed 64-bit integer.  Seeds are
+ * limited to it (DRIP_SEED_MAX, scenario.h). */
+#define DRIP_RESULTS_INT_MAX 9223372036854775807ULL
+
 typedef enum drip_status {
     DRIP_STATUS_PASS,
     DRIP_STATUS_FAIL,      /* ran, but an expectation did not hold */

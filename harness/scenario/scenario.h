@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "results/names.h"     /* the names of the valgrind and sweep checks */
+#include "results/results.h"   /* names.h: the valgrind and sweep checks; the seed limit */
 #include "stats/stats.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -91,6 +91,7 @@ typedef struct drip_expect {
 /* The largest seed: reports store it as a JSON integer, which readers
  * (jansson, and most JSON libraries) hold as a signed 64-bit number. */
 #define DRIP_SEED_MAX 9223372036854775807ULL
+_Static_assert(DRIP_SEED_MAX == DRIP_RESULTS_INT_MAX, "a seed fits in results.json");
 
 typedef struct drip_run_spec {
     uint64_t iterations;     /* default 10000; 0 with a duration */
