@@ -108,7 +108,8 @@ static bool same_content(const char *a, const char *b)
 }
 
 /* Copy the files of in->dir that the report writer did not write into out
- * (the workers' logs, valgrind XML...).  A name already in out (written, or
+ * (the workers' logs, valgrind XML...): not results.json, junit.xml and
+ * report.html, which every report has and the merged one has anew.  A name already in out (written, or
  * copied from an earlier report) is left alone, with a warning when it is
  * not a CSV (those the writer makes) and its bytes differ.  0, or -1 after
  * printing why. */
@@ -125,7 +126,7 @@ static int copy_rest(const drip_merge_input *in, const char *out)
         const char *n = e->d_name;
         size_t len = strlen(n);
         if (n[0] == '.' || strcmp(n, "results.json") == 0 || strcmp(n, "junit.xml") == 0 ||
-            (len > 4 && strcmp(n + len - 4, ".tmp") == 0))
+            strcmp(n, "report.html") == 0 || (len > 4 && strcmp(n + len - 4, ".tmp") == 0))
             continue;
         char *from = xasprintf("%s/%s", in->dir, n), *to = xasprintf("%s/%s", out, n);
         struct stat st;
