@@ -13,50 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "util/util.h"
 
-/* ---- XML text ------------------------------------------------------------ */
-
-/* Write s as XML character data.  The five special characters become
- * entities; characters XML 1.0 does not allow (C0 controls other than tab,
- * newline and CR; U+FFFE, U+FFFF) are dropped; invalid UTF-8 bytes become
- * U+FFFD.  In an attribute tab, newline and CR are written as character
- * references so that the parser's attribute normalisation keeps them; in
- * text only CR is (a parser would turn CR LF into LF). */
-static void xml_escape(FILE *out, const char *s, bool attr)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        uint32_t cp;
-        size_t n = drip_utf8_decode(p, &cp);
-        if (n == 0) {
-            fputs("\xEF\xBF\xBD", out);
-            p++;
-            continue;
-        }
-        switch (cp) {
-        case '&':  fputs("&amp;", out);  break;
-        case '<':  fputs("&lt;", out);   break;
-        case '>':  fputs("&gt;", out);   break;
-        case '"':  fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        case '\r': fputs("&#13;", out);  break;
-        case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-        case '\t': fputs(attr ? "&#9;" : "\t", out);  break;
-        default:
-            if (cp >= 0x20 && cp != 0xFFFE && cp != 0xFFFF)
-                fwrite(p, 1, n, out);
-            break;
-        }
-        p += n;
-    }
-}
+/* ---- XML text: escape.h's XML 1.0 flavours -------------------------------- */
 
 /* name="value" with the value escaped, after a space. */
 static void xml_attr(FILE *out, const char *name, const char *value)
 {
     fprintf(out, " %s=\"", name);
-    xml_escape(out, value, true);
+    drip__escape(out, value, DRIP_ESC_XML_ATTR);
     fputc('"', out);
 }
 
@@ -270,7 +236,7 @@ static void junit_problem(FILE *out, const drip_result *r)
     xml_attr(out, "message", message);
     xml_attr(out, "type", error ? "error" : "expectation");
     fputs(">", out);
-    xml_escape(out, text.buf ? text.buf : "", false);
+    drip__escape(out, text.buf, DRIP_ESC_XML_TEXT);
     fprintf(out, "</%s>\n", error ? "error" : "failure");
 
     free(message);
@@ -309,7 +275,7 @@ static void junit_system_out(FILE *out, const drip_result *r)
         sb_appendf(&text, "warning: %s\n", r->warnings[i]);
 
     fputs("      <system-out>", out);
-    xml_escape(out, text.buf, false);
+    drip__escape(out, text.buf, DRIP_ESC_XML_TEXT);
     fputs("</system-out>\n", out);
     sb_free(&text);
 }
