@@ -69,8 +69,11 @@ typedef struct drip_jrow {
 
     /* A value that may be absent.  The writer asks present(base, k) (or,
      * without it, the bool at flag - 1, when flag is set); when false the
-     * key is written null, or left out when omit is set.  The reader skips
-     * null for such a row and sets the bool at flag - 1 for any other value. */
+     * key is written null, or left out when omit is set (an EACH row,
+     * having no key, must set omit).  The reader takes null for "absent"
+     * (and leaves the field alone) unless omit is set, for then a null is
+     * the value's own (a NaN); it sets the bool at flag - 1 for a value
+     * that is not null. */
     bool      (*present)(const void *base, int k);
     size_t      flag;                     /* offsetof(bool) + 1; 0: none */
     bool        omit;
@@ -154,9 +157,10 @@ bool drip__jfail(drip_jreader *rd, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Read obj's keys into base by table t (its init first, its check last),
- * with the path extended by ".key" (key may be NULL: the path stays) or,
- * when index >= 0, "key[index]"; k indexes the rows (EACH, LIST).  obj must
- * be an object ("expected an object" otherwise).  False after an error. */
+ * with the path extended by ".key" (key may be NULL: the path stays), and
+ * "[index]" when index >= 0; k indexes the rows (EACH, LIST).  obj must be
+ * an object ("expected an object" otherwise).  False after an error, the
+ * path then left where the error was. */
 bool drip__jget_object(drip_jreader *rd, json_t *obj, const drip_jtable *t, void *base, int k,
                        const char *key, long index);
 
@@ -164,8 +168,9 @@ bool drip__jget_object(drip_jreader *rd, json_t *obj, const drip_jtable *t, void
  * says (hooks included).  False after an error. */
 bool drip__jget_row(drip_jreader *rd, json_t *obj, const drip_jrow *row, void *base, int k);
 
-/* The key path: extend it by ".key", or "key[index]" when index >= 0
- * (returns the length to restore), and restore it. */
+/* The key path: extend it by ".key" (no dot at the start; key may be
+ * NULL) and "[index]" when index >= 0, returning the length to restore;
+ * and restore it. */
 size_t drip__jpush(drip_jreader *rd, const char *key, long index);
 void drip__jpop(drip_jreader *rd, size_t len);
 
