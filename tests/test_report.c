@@ -153,7 +153,7 @@ START_TEST(test_json_contract)
     ck_assert_uint_eq(json_array_size(scs), 3);
     static const char *const sc_keys[] = {
         "name", "file", "workload", "description", "status", "reason", "crash_stack", "seed",
-        "threads",
+        "repeat", "threads",
         "iterations", "iterations_planned", "duration_planned_s", "failed_iterations",
         "duration_s", "ns_per_iter", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
@@ -171,6 +171,7 @@ START_TEST(test_json_contract)
     assert_str(s, "status", "pass");
     assert_null(s, "reason");
     assert_null(s, "crash_stack");
+    assert_null(s, "repeat");                /* only drip run --repeat fills it */
     assert_null(s, "sweep");                 /* only drip sweep fills it */
     assert_int(s, "seed", 1);
     assert_int(s, "threads", 1);

@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "report/progress.h"
 #include "report/report.h"
+#include "results/names.h"
 #include "runner/runner.h"
 #include "util/util.h"
 
@@ -160,7 +161,7 @@ static int parse_options(run_cmd *c, int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int opt;
+    int opt, mode;
     while ((opt = getopt_long(argc, argv, "o:k:qh", longopts, NULL)) != -1) {
         int taken = drip_cli_run_option(opt, optarg, &c->o);
         if (taken < 0)
@@ -183,10 +184,9 @@ static int parse_options(run_cmd *c, int argc, char **argv)
             break;
         }
         case 'm':
-            if (strcmp(optarg, "transient") == 0) {
-                c->modes = DRIP_SWEEP_TRANSIENT;
-            } else if (strcmp(optarg, "persistent") == 0) {
-                c->modes = DRIP_SWEEP_PERSISTENT;
+            mode = drip_names_find(&drip_sweep_mode_names, optarg);
+            if (mode >= 0) {
+                c->modes = 1u << mode;          /* DRIP_SWEEP_TRANSIENT or _PERSISTENT */
             } else if (strcmp(optarg, "both") == 0) {
                 c->modes = DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT;
             } else {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "results/names.h"
 #include "runner/runner.h"
 #include "util/util.h"
 #include "worker/protocol.h"
@@ -36,7 +37,7 @@ int cmd_worker(int argc, char **argv)
     bool control = false;
     long long text_fd = -1;          /* --scenario-fd: read FILE's text from here instead */
     unsigned sweep = 0;
-    int opt;
+    int opt, mode;
     while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         int taken = drip_cli_run_option(opt, optarg, &o);
         if (taken < 0)
@@ -53,10 +54,9 @@ int cmd_worker(int argc, char **argv)
             control = true;
             break;
         case 'w':
-            if (strcmp(optarg, "transient") == 0) {
-                sweep = DRIP_SWEEP_TRANSIENT;
-            } else if (strcmp(optarg, "persistent") == 0) {
-                sweep = DRIP_SWEEP_PERSISTENT;
+            mode = drip_names_find(&drip_sweep_mode_names, optarg);
+            if (mode >= 0) {
+                sweep = 1u << mode;             /* DRIP_SWEEP_TRANSIENT or _PERSISTENT */
             } else {
                 drip_cli_error("worker: --sweep must be transient or persistent");
                 return DRIP_EXIT_USAGE;

@@ -15,12 +15,13 @@
 
 /* ---- text (html_text.c) ---------------------------------------------------- */
 
-/* Write s (NULL writes nothing) as HTML text or as an attribute value: the
- * five special characters become references (&amp; &lt; &gt; &quot; &#39;);
- * control characters other than tab and newline are dropped, as are U+FFFE
- * and U+FFFF; each invalid UTF-8 byte becomes U+FFFD.  In an attribute
- * (attr true) newline and tab are written as &#10; and &#9;.  Cannot fail
- * beyond the stream's own errors (ferror). */
+/* Write s (NULL writes nothing) as HTML text or as an attribute value
+ * (escape.h's DRIP_ESC_HTML_TEXT, DRIP_ESC_HTML_ATTR): the five special
+ * characters become references (&amp; &lt; &gt; &quot; &#39;); control
+ * characters other than tab and newline are dropped, as are U+FFFE and
+ * U+FFFF; each invalid UTF-8 byte becomes U+FFFD.  In an attribute (attr
+ * true) newline and tab are written as &#10; and &#9;.  Cannot fail beyond
+ * the stream's own errors (ferror). */
 void drip__html_escape(FILE *out, const char *s, bool attr);
 
 /* printf into a buffer, then drip__html_escape it as text.  For messages

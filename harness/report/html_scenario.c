@@ -335,8 +335,6 @@ static void note(FILE *out, const char *label, const char *text)
 
 static void valgrind_kinds(FILE *out, const drip_valgrind_result *v)
 {
-    static const char *const kinds[4] = {"definitely lost", "indirectly lost", "possibly lost",
-                                         "still reachable"};
     const drip_vg_growth *g = &v->growth;
     fprintf(out, "<table><thead><tr><th>kind</th><th class=\"n\">at exit (%" PRIu64
             " iterations)</th><th class=\"n\">before teardown</th>", v->iterations);
@@ -346,7 +344,7 @@ static void valgrind_kinds(FILE *out, const drip_valgrind_result *v)
                 g->iterations);
     fputs("</tr></thead><tbody>\n", out);
     for (int k = 0; k < 4; k++) {
-        fprintf(out, "<tr><td>%s</td><td class=\"n\">", kinds[k]);
+        fprintf(out, "<tr><td>%s</td><td class=\"n\">", drip_vg_check_labels[k]);
         bytes_blocks(out, v->bytes[k], v->blocks[k]);
         fputs("</td><td class=\"n\">", out);
         if (v->has_before)
@@ -368,9 +366,6 @@ static void valgrind_kinds(FILE *out, const drip_valgrind_result *v)
 
 static void valgrind_checks(FILE *out, const drip_valgrind_result *v)
 {
-    static const char *const names[DRIP_VG_CHECKS] = {"definitely_lost", "indirectly_lost",
-                                                      "possibly_lost", "still_reachable",
-                                                      "errors"};
     bool any = false;
     for (int c = 0; c < DRIP_VG_CHECKS; c++)
         any |= v->checked[c];
@@ -382,7 +377,7 @@ static void valgrind_checks(FILE *out, const drip_valgrind_result *v)
         if (!v->checked[c])
             continue;
         fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-                "</td><td>%s</td></tr>\n", names[c], v->limit[c], v->actual[c],
+                "</td><td>%s</td></tr>\n", drip_vg_check_names[c], v->limit[c], v->actual[c],
                 v->skipped ? "<span class=\"skip\">skipped</span>"
                 : v->ok[c] ? "<span class=\"ok\">\xE2\x9C\x93 held</span>"
                            : "<span class=\"bad\">\xE2\x9C\x97 broken</span>");
@@ -417,7 +412,6 @@ static void valgrind(FILE *out, const drip_result *r)
 
 static void sweep_findings(FILE *out, const drip_sweep_result *sw)
 {
-    static const char *const modes[2] = {"transient", "persistent"};
     if (!sw->nfindings) {
         fputs("<p class=\"why\"><span class=\"ok\">no finding</span>: every trial freed what "
               "it allocated, and none crashed or hung</p>\n", out);
@@ -428,7 +422,7 @@ static void sweep_findings(FILE *out, const drip_sweep_result *sw)
     for (size_t i = 0; i < sw->nfindings; i++) {
         const drip_sweep_finding *f = &sw->findings[i];
         fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td><span class=\"bad\">"
-                "%s</span></td><td class=\"n\">", modes[f->mode & 1], f->k,
+                "%s</span></td><td class=\"n\">", drip_sweep_mode_name(f->mode), f->k,
                 drip_trial_outcome_name(f->outcome));
         if (f->outcome == DRIP_TRIAL_LEAK)
             bytes_blocks(out, f->leaked_bytes, f->leaked_blocks);
@@ -450,9 +444,6 @@ static void sweep_findings(FILE *out, const drip_sweep_result *sw)
 
 static void sweep(FILE *out, const drip_result *r)
 {
-    static const char *const modes[2] = {"transient", "persistent"};
-    static const char *const checks[DRIP_SWEEP_CHECKS] = {"leaked_bytes", "leaked_blocks",
-                                                          "crashes", "hangs"};
     const drip_sweep_result *sw = &r->sweep;
     if (!sw->ran)
         return;
@@ -464,8 +455,8 @@ static void sweep(FILE *out, const drip_result *r)
         if (sw->modes & (1u << m))
             fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%"
                     PRIu64 "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-                    "</td><td>%s</td></tr>\n", modes[m], sw->allocations[m], sw->trials[m],
-                    sw->clean[m], sw->failed[m], sw->complete[m] ? "yes" : "no");
+                    "</td><td>%s</td></tr>\n", drip_sweep_mode_name(m), sw->allocations[m],
+                    sw->trials[m], sw->clean[m], sw->failed[m], sw->complete[m] ? "yes" : "no");
     fputs("</tbody></table>\n<p class=\"why\">", out);
     fprintf(out, "%" PRIu64 " warm-up iteration%s before each trial; an iteration without "
             "faults leaves ", sw->warmup, sw->warmup == 1 ? "" : "s");
@@ -475,7 +466,7 @@ static void sweep(FILE *out, const drip_result *r)
           "</tr></thead><tbody>\n", out);
     for (int c = 0; c < DRIP_SWEEP_CHECKS; c++)
         fprintf(out, "<tr><td>%s</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-                "</td><td>%s</td></tr>\n", checks[c], sw->limit[c], sw->total[c],
+                "</td><td>%s</td></tr>\n", drip_sweep_check_names[c], sw->limit[c], sw->total[c],
                 sw->ok[c] ? "<span class=\"ok\">\xE2\x9C\x93 held</span>"
                           : "<span class=\"bad\">\xE2\x9C\x97 broken</span>");
     fputs("</tbody></table>\n", out);

@@ -2,7 +2,8 @@
  *
  * Names, descriptions, reasons, warnings and stacks all come from outside
  * Drip: a description may hold "<script>", a plugin's message invalid
- * UTF-8.  Everything such goes through drip__html_escape (see html.h).
+ * UTF-8.  Everything such goes through drip__html_escape (see html.h), the
+ * HTML flavours of the report module's one escaper (escape.h).
  */
 #include "html.h"
 
@@ -11,36 +12,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "escape.h"
 #include "util/util.h"
 
 void drip__html_escape(FILE *out, const char *s, bool attr)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        uint32_t cp;
-        size_t n = drip_utf8_decode(p, &cp);
-        if (n == 0) {                         /* not UTF-8: one byte, one U+FFFD */
-            fputs("\xEF\xBF\xBD", out);
-            p++;
-            continue;
-        }
-        switch (cp) {
-        case '&':  fputs("&amp;", out);  break;
-        case '<':  fputs("&lt;", out);   break;
-        case '>':  fputs("&gt;", out);   break;
-        case '"':  fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out);  break;     /* &apos; is not HTML 4 */
-        case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-        case '\t': fputs(attr ? "&#9;" : "\t", out);  break;
-        default:
-            /* C0 controls (CR too: a browser shows nothing for it), DEL and
-             * the C1 controls, and the two noncharacters XML forbids */
-            if (cp >= 0x20 && !(cp >= 0x7f && cp < 0xa0) && cp != 0xFFFE && cp != 0xFFFF)
-                fwrite(p, 1, n, out);
-            break;
-        }
-        p += n;
-    }
+    drip__escape(out, s, attr ? DRIP_ESC_HTML_ATTR : DRIP_ESC_HTML_TEXT);
 }
 
 void drip__html_escapef(FILE *out, const char *fmt, ...)

@@ -13,50 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "util/util.h"
 
-/* ---- XML text ------------------------------------------------------------ */
-
-/* Write s as XML character data.  The five special characters become
- * entities; characters XML 1.0 does not allow (C0 controls other than tab,
- * newline and CR; U+FFFE, U+FFFF) are dropped; invalid UTF-8 bytes become
- * U+FFFD.  In an attribute tab, newline and CR are written as character
- * references so that the parser's attribute normalisation keeps them; in
- * text only CR is (a parser would turn CR LF into LF). */
-static void xml_escape(FILE *out, const char *s, bool attr)
-{
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    while (*p) {
-        uint32_t cp;
-        size_t n = drip_utf8_decode(p, &cp);
-        if (n == 0) {
-            fputs("\xEF\xBF\xBD", out);
-            p++;
-            continue;
-        }
-        switch (cp) {
-        case '&':  fputs("&amp;", out);  break;
-        case '<':  fputs("&lt;", out);   break;
-        case '>':  fputs("&gt;", out);   break;
-        case '"':  fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        case '\r': fputs("&#13;", out);  break;
-        case '\n': fputs(attr ? "&#10;" : "\n", out); break;
-        case '\t': fputs(attr ? "&#9;" : "\t", out);  break;
-        default:
-            if (cp >= 0x20 && cp != 0xFFFE && cp != 0xFFFF)
-                fwrite(p, 1, n, out);
-            break;
-        }
-        p += n;
-    }
-}
+/* ---- XML text: escape.h's XML 1.0 flavours -------------------------------- */
 
 /* name="value" with the value escaped, after a space. */
 static void xml_attr(FILE *out, const char *name, const char *value)
 {
     fprintf(out, " %s=\"", name);
-    xml_escape(out, value, true);
+    drip__escape(out, value, DRIP_ESC_XML_ATTR);
     fputc('"', out);
 }
 
@@ -169,20 +135,20 @@ static void describe_slopes(strbuf *sb, const drip_result *r)
 /* The sweep: trials per mode, then one line per finding with its sites. */
 static void describe_sweep(strbuf *sb, const drip_result *r)
 {
-    static const char *const modes[2] = {"transient", "persistent"};
     const drip_sweep_result *sw = &r->sweep;
     for (int m = 0; m < 2; m++)
         if (sw->modes & (1u << m))
             sb_appendf(sb, "sweep %s: %llu trials (%llu clean, %llu expected errors) over "
-                       "%llu allocations%s\n", modes[m], (unsigned long long)sw->trials[m],
-                       (unsigned long long)sw->clean[m], (unsigned long long)sw->failed[m],
+                       "%llu allocations%s\n", drip_sweep_mode_name(m),
+                       (unsigned long long)sw->trials[m], (unsigned long long)sw->clean[m],
+                       (unsigned long long)sw->failed[m],
                        (unsigned long long)sw->allocations[m],
                        sw->complete[m] ? "" : ", incomplete");
     sb_appendf(sb, "an iteration without faults leaves %llu B in %llu blocks after teardown\n",
                (unsigned long long)sw->reference_bytes, (unsigned long long)sw->reference_blocks);
     for (size_t i = 0; i < sw->nfindings; i++) {
         const drip_sweep_finding *f = &sw->findings[i];
-        sb_appendf(sb, "%s k=%llu: %s", modes[f->mode & 1], (unsigned long long)f->k,
+        sb_appendf(sb, "%s k=%llu: %s", drip_sweep_mode_name(f->mode), (unsigned long long)f->k,
                    drip_trial_outcome_name(f->outcome));
         if (f->outcome == DRIP_TRIAL_LEAK)
             sb_appendf(sb, ", %llu B in %llu blocks", (unsigned long long)f->leaked_bytes,
@@ -201,8 +167,6 @@ static void describe_sweep(strbuf *sb, const drip_result *r)
  * growth line, when a pass was asked for. */
 static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
 {
-    static const char *const kinds[] = {"definitely lost", "indirectly lost", "possibly lost",
-                                        "still reachable"};
     char b[48];
     if (!v->ran)
         return;
@@ -212,7 +176,7 @@ static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
     }
     sb_appendf(sb, "valgrind (%llu iterations, at exit):", (unsigned long long)v->iterations);
     for (int k = 0; k < 4; k++)
-        sb_appendf(sb, "%s %s %s in %llu blocks", k ? "," : "", kinds[k],
+        sb_appendf(sb, "%s %s %s in %llu blocks", k ? "," : "", drip_vg_check_labels[k],
                    drip_fmt_bytes((double)v->bytes[k], b, sizeof b),
                    (unsigned long long)v->blocks[k]);
     sb_appendf(sb, "; %llu memory error%s%s\n", (unsigned long long)v->errors,
@@ -228,7 +192,7 @@ static void describe_valgrind(strbuf *sb, const drip_valgrind_result *v)
     sb_appendf(sb, "valgrind growth %llu -> %llu iterations (%s):", (unsigned long long)v->iterations,
                (unsigned long long)g->iterations, g->at_exit ? "at exit" : "before teardown");
     for (int k = 0; k < 4; k++)
-        sb_appendf(sb, "%s %s %s/iter%s", k ? "," : "", kinds[k],
+        sb_appendf(sb, "%s %s %s/iter%s", k ? "," : "", drip_vg_check_labels[k],
                    drip_fmt_bytes(g->per_iteration[k], b, sizeof b),
                    g->growing[k] ? " growing" : "");
     sb_append(sb, "\n");
@@ -272,7 +236,7 @@ static void junit_problem(FILE *out, const drip_result *r)
     xml_attr(out, "message", message);
     xml_attr(out, "type", error ? "error" : "expectation");
     fputs(">", out);
-    xml_escape(out, text.buf ? text.buf : "", false);
+    drip__escape(out, text.buf, DRIP_ESC_XML_TEXT);
     fprintf(out, "</%s>\n", error ? "error" : "failure");
 
     free(message);
@@ -311,7 +275,7 @@ static void junit_system_out(FILE *out, const drip_result *r)
         sb_appendf(&text, "warning: %s\n", r->warnings[i]);
 
     fputs("      <system-out>", out);
-    xml_escape(out, text.buf, false);
+    drip__escape(out, text.buf, DRIP_ESC_XML_TEXT);
     fputs("</system-out>\n", out);
     sb_free(&text);
 }

@@ -100,23 +100,22 @@ static void append_broken(strbuf *sb, const drip_expect_result *e)
 /* "sweep: transient 4 trials, persistent 4 trials, 2 leaks, 1 crash" */
 static void append_sweep(strbuf *sb, const drip_result *r)
 {
-    static const char *const modes[2] = {"transient", "persistent"};
     const drip_sweep_result *sw = &r->sweep;
     sb_append(sb, "sweep:");
     for (int m = 0; m < 2; m++)
         if (sw->modes & (1u << m))
-            sb_appendf(sb, "%s %s %llu trial%s%s", m && (sw->modes & 1u) ? "," : "", modes[m],
-                       (unsigned long long)sw->trials[m], sw->trials[m] == 1 ? "" : "s",
+            sb_appendf(sb, "%s %s %llu trial%s%s", m && (sw->modes & 1u) ? "," : "",
+                       drip_sweep_mode_name(m), (unsigned long long)sw->trials[m],
+                       sw->trials[m] == 1 ? "" : "s",
                        sw->complete[m] ? "" : " (incomplete)");
     size_t count[4] = {0};
     for (size_t i = 0; i < sw->nfindings; i++)
         count[sw->findings[i].outcome]++;
-    static const char *const what[4][2] = {
-        {"leak", "leaks"}, {"crash", "crashes"}, {"hang", "hangs"}, {"error", "errors"}};
     bool any = false;
     for (int o = 0; o < 4; o++)
         if (count[o]) {
-            sb_appendf(sb, ", %zu %s", count[o], what[o][count[o] != 1]);
+            sb_appendf(sb, ", %zu %s", count[o],
+                       count[o] != 1 ? drip_outcome_plurals[o] : drip_trial_outcome_name(o));
             any = true;
         }
     if (!any)
@@ -126,12 +125,11 @@ static void append_sweep(strbuf *sb, const drip_result *r)
 /* One indented line per finding, under the scenario's line. */
 static void sweep_findings(const drip_result *r, FILE *out)
 {
-    static const char *const modes[2] = {"transient", "persistent"};
     const drip_sweep_result *sw = &r->sweep;
     for (size_t i = 0; i < sw->nfindings; i++) {
         const drip_sweep_finding *f = &sw->findings[i];
         strbuf sb = {0};
-        sb_appendf(&sb, "         %-10s k=%-5llu %-5s ", modes[f->mode & 1],
+        sb_appendf(&sb, "         %-10s k=%-5llu %-5s ", drip_sweep_mode_name(f->mode),
                    (unsigned long long)f->k, drip_trial_outcome_name(f->outcome));
         if (f->outcome == DRIP_TRIAL_LEAK) {
             sb_appendf(&sb, "%llu B in %llu block%s", (unsigned long long)f->leaked_bytes,

@@ -9,16 +9,6 @@
 
 #include "util/util.h"
 
-const char *drip_status_name(drip_status s)
-{
-    switch (s) {
-    case DRIP_STATUS_PASS:  return "pass";
-    case DRIP_STATUS_FAIL:  return "fail";
-    case DRIP_STATUS_ERROR: return "error";
-    }
-    return "error";             /* not a status: report it as the worst one */
-}
-
 /* The array may move: a pointer returned earlier is stale after the next
  * call.  Aborts (xrealloc) when memory runs out. */
 drip_result *drip_run_results_add(drip_run_results *run)
@@ -61,17 +51,6 @@ static void valgrind_result_free(drip_valgrind_result *v)
     free(v->growth.top_reachable);
 }
 
-const char *drip_class_name(drip_leak_class c)
-{
-    static const char *const names[] = {
-        [DRIP_CLASS_NONE] = "none", [DRIP_CLASS_BOUNDED] = "bounded",
-        [DRIP_CLASS_HEAP_GROWTH] = "heap growth", [DRIP_CLASS_REACHABLE] = "reachable growth",
-        [DRIP_CLASS_LOST] = "lost memory", [DRIP_CLASS_BLOCKED] = "blocked tasks",
-        [DRIP_CLASS_HANDLE] = "handle leak",
-    };
-    return c > DRIP_CLASS_UNKNOWN && c <= DRIP_CLASS_HANDLE ? names[c] : NULL;
-}
-
 bool drip_result_metric_shown(const drip_result *r, int m)
 {
     const drip_metric_result *mr = &r->metrics[m];
@@ -82,17 +61,6 @@ bool drip_result_metric_shown(const drip_result *r, int m)
         if (r->expects[i].metric == m)
             return true;
     return false;
-}
-
-const char *drip_trial_outcome_name(drip_trial_outcome o)
-{
-    switch (o) {
-    case DRIP_TRIAL_LEAK:  return "leak";
-    case DRIP_TRIAL_CRASH: return "crash";
-    case DRIP_TRIAL_HANG:  return "hang";
-    case DRIP_TRIAL_ERROR: return "error";
-    }
-    return "error";
 }
 
 static void sweep_result_free(drip_sweep_result *sw)

@@ -13,7 +13,13 @@
 #include <stdint.h>
 
 #include "metrics/metrics.h"
+#include "names.h"
 #include "stats/stats.h"
+
+/* The largest integer results.json holds exactly: 2^63 - 1, what jansson
+ * (and most JSON readers) keep in a signed 64-bit integer.  Seeds are
+ * limited to it (DRIP_SEED_MAX, scenario.h). */
+#define DRIP_RESULTS_INT_MAX 9223372036854775807ULL
 
 typedef enum drip_status {
     DRIP_STATUS_PASS,
@@ -95,11 +101,10 @@ typedef struct drip_vg_growth {
 #define DRIP_VG_GROWTH_MIN 1.0
 
 /* The valgrind pass, when one was asked for.  Checks follow the order of
- * drip_vg_check_names (scenario.h): four leak kinds in bytes, then errors.
+ * drip_vg_check_names (names.h): four leak kinds in bytes, then errors.
  * Totals are the N run's, at exit (valgrind's own search) and before
- * teardown (the worker's: vgmark.h). */
-#define DRIP_VG_CHECKS 5
-#define DRIP_SWEEP_CHECKS 4      /* the order of drip_sweep_check_names (scenario.h) */
+ * teardown (the worker's: vgmark.h).  Sweep checks follow the order of
+ * drip_sweep_check_names (names.h). */
 typedef struct drip_valgrind_result {
     bool     ran;                /* a pass was asked for (flag or section) */
     char    *skipped;            /* why it could not run, or NULL */

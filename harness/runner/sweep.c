@@ -20,8 +20,6 @@
 #include "util/util.h"
 #include "worker/protocol.h"
 
-static const char *const mode_names[2] = {"transient", "persistent"};
-
 /* What one worker said, and what became of it. */
 typedef struct sweep_watch {
     drip_result *r;
@@ -140,7 +138,7 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
         argv[a++] = seed;
     }
     argv[a++] = "--sweep";
-    argv[a++] = mode_names[w->mode];
+    argv[a++] = drip_sweep_mode_name(w->mode);
     argv[a++] = "--from";
     argv[a++] = from;
     drip__worker_text_args(sc, argv, &a);
@@ -204,10 +202,10 @@ static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_
         if (!died) {
             w.error = WIFEXITED(status) && WEXITSTATUS(status) != 0
                 ? xasprintf("%s sweep: worker exited with status %d at k=%llu",
-                            mode_names[mode], WEXITSTATUS(status),
+                            drip_sweep_mode_name(mode), WEXITSTATUS(status),
                             (unsigned long long)w.current_k)
                 : xasprintf("%s sweep: worker ended without finishing (k=%llu)",
-                            mode_names[mode], (unsigned long long)w.current_k);
+                            drip_sweep_mode_name(mode), (unsigned long long)w.current_k);
             break;
         }
         if (w.current_k == 0 || w.current_done) {
@@ -215,10 +213,10 @@ static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_
              * the harness between trials.  Nothing to blame on a k. */
             w.error = how == ENDED_HANG
                 ? xasprintf("%s sweep: the run without faults passed the sweep timeout of %s s",
-                            mode_names[mode],
+                            drip_sweep_mode_name(mode),
                             drip_fmt_num((double)sc->sweep.timeout_ns / 1e9, sec, sizeof sec))
-                : xasprintf("%s sweep: crashed (SIG%s) outside any trial", mode_names[mode],
-                            sigabbrev_np(WTERMSIG(status)));
+                : xasprintf("%s sweep: crashed (SIG%s) outside any trial",
+                            drip_sweep_mode_name(mode), sigabbrev_np(WTERMSIG(status)));
             break;
         }
         drip_sweep_finding *f;
@@ -243,7 +241,7 @@ static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_
     if (w.limited)
         drip_result_add_warning(r, "%s sweep stopped at max_k = %llu before an iteration ran "
                                 "without a fault: raise sweep.max_k to go on",
-                                mode_names[mode], (unsigned long long)sc->sweep.max_k);
+                                drip_sweep_mode_name(mode), (unsigned long long)sc->sweep.max_k);
     if (w.error && r->status != DRIP_STATUS_ERROR) {
         r->status = DRIP_STATUS_ERROR;
         r->reason = w.error;
@@ -283,7 +281,8 @@ static void judge_sweep(const drip_scenario *sc, drip_result *r)
         }
     strbuf sb = {0};
     sb_appendf(&sb, "sweep: %zu finding%s; first: %s k=%llu ", sw->nfindings,
-               sw->nfindings == 1 ? "" : "s", mode_names[f->mode], (unsigned long long)f->k);
+               sw->nfindings == 1 ? "" : "s", drip_sweep_mode_name(f->mode),
+               (unsigned long long)f->k);
     if (f->outcome == DRIP_TRIAL_LEAK)
         sb_appendf(&sb, "leaked %llu B in %llu block%s%s%s", (unsigned long long)f->leaked_bytes,
                    (unsigned long long)f->leaked_blocks, f->leaked_blocks == 1 ? "" : "s",

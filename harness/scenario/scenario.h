@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "results/results.h"   /* names.h: the valgrind and sweep checks; the seed limit */
 #include "stats/stats.h"
 
 /* ---- diagnostics ---------------------------------------------------------- */
@@ -90,6 +91,7 @@ typedef struct drip_expect {
 /* The largest seed: reports store it as a JSON integer, which readers
  * (jansson, and most JSON libraries) hold as a signed 64-bit number. */
 #define DRIP_SEED_MAX 9223372036854775807ULL
+_Static_assert(DRIP_SEED_MAX == DRIP_RESULTS_INT_MAX, "a seed fits in results.json");
 
 typedef struct drip_run_spec {
     uint64_t iterations;     /* default 10000; 0 with a duration */
@@ -112,7 +114,8 @@ typedef struct drip_run_spec {
  * errors. */
 enum { DRIP_VGC_DEFINITELY, DRIP_VGC_INDIRECTLY, DRIP_VGC_POSSIBLY, DRIP_VGC_REACHABLE,
        DRIP_VGC_ERRORS, DRIP_VGC_COUNT };
-extern const char *const drip_vg_check_names[DRIP_VGC_COUNT];   /* "definitely_lost", ... */
+/* their keys: drip_vg_check_names (results/names.h), "definitely_lost", ... */
+_Static_assert(DRIP_VGC_COUNT == DRIP_VG_CHECKS, "one valgrind check per name");
 
 typedef struct drip_valgrind_spec {
     bool     present;                /* the scenario has a valgrind: section */
@@ -152,7 +155,8 @@ const char *drip_profile_mode_name(drip_profile_mode m);
 enum { DRIP_SWEEP_TRANSIENT = 1, DRIP_SWEEP_PERSISTENT = 2 };
 enum { DRIP_SWC_LEAKED_BYTES, DRIP_SWC_LEAKED_BLOCKS, DRIP_SWC_CRASHES, DRIP_SWC_HANGS,
        DRIP_SWC_COUNT };
-extern const char *const drip_sweep_check_names[DRIP_SWC_COUNT];  /* "leaked_bytes", ... */
+/* their keys: drip_sweep_check_names (results/names.h), "leaked_bytes", ... */
+_Static_assert(DRIP_SWC_COUNT == DRIP_SWEEP_CHECKS, "one sweep check per name");
 
 typedef struct drip_sweep_spec {
     bool     present;                /* the scenario has a sweep: section */

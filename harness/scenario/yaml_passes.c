@@ -15,10 +15,6 @@
 
 /* ---- valgrind ------------------------------------------------------------------ */
 
-const char *const drip_vg_check_names[DRIP_VGC_COUNT] = {
-    "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable", "errors",
-};
-
 static const drip__field limit_fields[] = {
     {.key = "max", .kind = DRIP__K_UINT, .required = true, .off = 0, .umin = 0,
      .umax = UINT64_MAX, .range = "an integer of 0 or more"},
@@ -127,10 +123,6 @@ int drip__set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const
 
 /* ---- sweep ---------------------------------------------------------------------- */
 
-const char *const drip_sweep_check_names[DRIP_SWC_COUNT] = {
-    "leaked_bytes", "leaked_blocks", "crashes", "hangs",
-};
-
 /* `CHECK: { max: N }`, the check named by the last component of path. */
 static int set_sweep_limit(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
@@ -147,7 +139,7 @@ static int set_sweep_limit(drip__loader *ld, void *obj, const yaml_event_t *v, c
 /* `mode: transient | persistent | both`. */
 static int set_sweep_mode(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    static const char *const names[] = {"transient", "persistent", "both"};
+    const char *const names[] = {drip_sweep_mode_name(0), drip_sweep_mode_name(1), "both"};
     static const unsigned modes[] = {DRIP_SWEEP_TRANSIENT, DRIP_SWEEP_PERSISTENT,
                                      DRIP_SWEEP_TRANSIENT | DRIP_SWEEP_PERSISTENT};
     int i, r = drip__choice(ld, v, path, "transient, persistent or both", names, 3, &i);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results/names.h"
 #include "util/util.h"
 
 #define VG_CHUNK     65536
@@ -65,10 +66,9 @@ typedef struct parser {
 
 const char *drip_vg_kind_name(drip_vg_kind k)
 {
-    static const char *const names[VG_NKINDS] = {
-        "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable",
-    };
-    return (unsigned)k < VG_NKINDS ? names[k] : "unknown";
+    _Static_assert(VG_NKINDS == DRIP_VG_KINDS, "the leak kinds of results/names.h");
+    const char *name = drip_names_get(&drip_vg_kind_names, (int)k);
+    return name ? name : "unknown";
 }
 
 static int leak_kind(const char *xmlkind, drip_vg_kind *k)
