@@ -1,12 +1,14 @@
 /* alloc_track.c - tracking and profiling: blocks kept on lists with the
  * stacks that allocated them, for drip sweep (every counted allocation
  * while tracking is on) and for the site profile (allocations sampled by
- * bytes, or every one).  The malloc family in alloc.c hands such blocks
- * here; this file owns their records, the lists and the per-stack totals.
- * libc only; never calls malloc.  docs/ALLOCATOR.md explains the design.
+ * bytes, or every one).  An extension of the core (alloc_core.h): it
+ * installs its hooks when tracking or profiling starts, the malloc family
+ * in alloc.c asks them, and this file owns the records, the lists and the
+ * per-stack totals.  libc only; never calls malloc.  docs/ALLOCATOR.md
+ * explains the design.
  */
 #define _GNU_SOURCE
-#include "alloc_internal.h"
+#include "alloc_core.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -14,25 +16,31 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#define t_self drip__alloc_t_self
+
 /* The sweep's walker while tracking is on (else NULL), the profiler's
  * mean interval (0: off; 1: every allocation) and walker. */
-_Atomic(drip_alloc_backtrace_fn) g_track;
-_Atomic uint64_t g_prof_rate;
-_Atomic(drip_alloc_backtrace_fn) g_prof_walk;
+static _Atomic(drip_alloc_backtrace_fn) g_track;
+static _Atomic uint64_t g_prof_rate;
+static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
+
+/* This thread's generator of sampling intervals (xorshift64*). */
+static ALLOC_TLS uint64_t t_rng;
 
 /* ======================================================================
  * Tracking (drip_alloc_track_start): every counted allocation made while
  * it is on gets a record in front of its header - the stack that made it
  * and links into one list of live tracked blocks:
  *
- *     glibc block: [ track_rec ][ alloc__hdr ][ user bytes ... ]
+ *     glibc block: [ track_rec ][ drip__alloc_hdr ][ user bytes ... ]
  *                  ^ real        offset = TRACK_OFF --------^
  *
  * The header's offset already tells free where glibc's block starts, so a
  * tracked block needs nothing else.  The lists are sharded by counter
  * slot (one thread at a time), each with its own lock, so that threads
- * that track every allocation (precise profiles) do not contend.  Over-aligned allocations (posix_memalign and friends beyond 16
- * bytes) are counted but never tracked.
+ * that track every allocation (precise profiles) do not contend.
+ * Over-aligned allocations (posix_memalign and friends beyond 16 bytes)
+ * are counted but never tracked.
  * ====================================================================== */
 
 typedef struct track_rec {
@@ -44,7 +52,7 @@ typedef struct track_rec {
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
 } track_rec;
 
-#define TRACK_OFF (((sizeof(track_rec) + 15) & ~(size_t)15) + HDR)
+#define TRACK_OFF (((sizeof(track_rec) + 15) & ~(size_t)15) + ALLOC_HDR)
 
 /* Cumulative sampled allocations per stack, for "alloc_space" profiles:
  * an open-addressing table in each shard.  Untouched pages of a shard cost
@@ -74,25 +82,25 @@ typedef struct track_shard {
 static track_shard g_track_global = {.lock = ATOMIC_FLAG_INIT};  /* threads without a slot */
 static ALLOC_TLS uint64_t t_track_serial;
 
-static void shard_lock(track_shard *t)
+static void drip__alloc_shard_lock(track_shard *t)
 {
     while (atomic_flag_test_and_set_explicit(&t->lock, memory_order_acquire))
         sched_yield();
 }
 
-static void shard_unlock(track_shard *t)
+static void drip__alloc_shard_unlock(track_shard *t)
 {
     atomic_flag_clear_explicit(&t->lock, memory_order_release);
 }
 
 /* The calling thread's shard: its slot's (created on first use), or the
  * global one.  Never NULL. */
-static track_shard *my_shard(void)
+static track_shard *drip__alloc_my_shard(void)
 {
-    alloc__slot *s = t_self.slot;
+    drip__alloc_slot *s = t_self.slot;
     if (!s)
         return &g_track_global;
-    track_shard *t = atomic_load_explicit(&s->track, memory_order_acquire);
+    track_shard *t = atomic_load_explicit(&s->ext, memory_order_acquire);
     if (t)
         return t;
     void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
@@ -100,32 +108,32 @@ static track_shard *my_shard(void)
     if (m == MAP_FAILED)
         return &g_track_global;
     t = m;                               /* zeroed: an unlocked, empty shard */
-    atomic_store_explicit(&s->track, t, memory_order_release);   /* only this thread writes it */
+    atomic_store_explicit(&s->ext, t, memory_order_release);   /* only this thread writes it */
     return t;
 }
 
 /* Call fn on every shard that exists (the global one first). */
-static void each_shard(void (*fn)(track_shard *t, void *arg), void *arg)
+static void drip__alloc_each_shard(void (*fn)(track_shard *t, void *arg), void *arg)
 {
     fn(&g_track_global, arg);
-    unsigned high = atomic_load_explicit(&g_slots_high, memory_order_acquire);
+    unsigned high = atomic_load_explicit(&drip__alloc_slots_high, memory_order_acquire);
     for (unsigned i = 0; i < high; i++) {
-        track_shard *t = atomic_load_explicit(&g_slots[i].track, memory_order_acquire);
+        track_shard *t = atomic_load_explicit(&drip__alloc_slots[i].ext, memory_order_acquire);
         if (t)
             fn(t, arg);
     }
 }
 
-static inline track_rec *rec_of(void *user, const alloc__hdr *h)
+static inline track_rec *drip__alloc_rec_of(void *user, const drip__alloc_hdr *h)
 {
     return (track_rec *)((char *)user - h->offset);
 }
 
 /* Take a block off its tracking list, unless forget already did. */
-ALLOC_SLOW static void track_unlink(track_rec *r)
+ALLOC_SLOW static void drip__alloc_track_unlink(track_rec *r)
 {
     track_shard *t = r->owner;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     if (r->linked) {
         if (r->prev)
             r->prev->next = r->next;
@@ -136,11 +144,11 @@ ALLOC_SLOW static void track_unlink(track_rec *r)
         r->linked = 0;
         t->count--;
     }
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 /* e^-x for x >= 0 without libm: x = n ln2 + r, e^-r by its series. */
-static double exp_neg(double x)
+static double drip__alloc_exp_neg(double x)
 {
     if (x > 700)
         return 0;
@@ -156,13 +164,13 @@ static double exp_neg(double x)
 }
 
 /* Add one sample of size bytes at stack r to shard t (its lock held). */
-static void site_add(track_shard *t, const track_rec *r, size_t size, uint64_t rate)
+static void drip__alloc_site_add(track_shard *t, const track_rec *r, size_t size, uint64_t rate)
 {
     uint64_t h = 0xcbf29ce484222325ULL ^ r->npc;
     for (uint32_t i = 0; i < r->npc; i++)
         h = (h ^ (uint64_t)(uintptr_t)r->pc[i]) * 0x100000001b3ULL;
     h |= 1;
-    double p = rate <= 1 ? 1.0 : 1.0 - exp_neg((double)size / (double)rate);
+    double p = rate <= 1 ? 1.0 : 1.0 - drip__alloc_exp_neg((double)size / (double)rate);
     double w = p > 0 ? 1.0 / p : 1.0;
     for (size_t probe = 0; probe < SITE_SLOTS; probe++) {
         site_slot *s = &t->sites[(h + probe) & (SITE_SLOTS - 1)];
@@ -187,8 +195,8 @@ static void site_add(track_shard *t, const track_rec *r, size_t size, uint64_t r
 /* malloc (zero = false) or calloc (zero = true) of a tracked block whose
  * stack comes from walk (NULL: none); a profiler's sample (rate > 0) also
  * counts in its shard's per-stack totals. */
-ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_backtrace_fn walk,
-                                         uint64_t rate)
+ALLOC_SLOW static void *drip__alloc_track_alloc_with(size_t size, bool zero,
+                                                    drip_alloc_backtrace_fn walk, uint64_t rate)
 {
     if (size > SIZE_MAX - TRACK_OFF) {
         errno = ENOMEM;
@@ -205,13 +213,13 @@ ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_back
         t_self.in_hook = 0;
     }
     r->npc = n > 0 ? (uint32_t)n : 0;
-    void *user = block_init(real, TRACK_OFF, size);
-    hdr_of(user)->magic = ALLOC_TRACKED;
-    track_shard *t = my_shard();
+    void *user = drip__alloc_block_init(real, TRACK_OFF, size);
+    drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
+    track_shard *t = drip__alloc_my_shard();
     r->owner = t;
     r->serial = ++t_track_serial;
     r->prev = NULL;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     r->next = t->head;
     if (t->head)
         t->head->prev = r;
@@ -219,24 +227,9 @@ ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_back
     r->linked = 1;
     t->count++;
     if (rate)
-        site_add(t, r, size, rate);
-    shard_unlock(t);
+        drip__alloc_site_add(t, r, size, rate);
+    drip__alloc_shard_unlock(t);
     return user;
-}
-
-/* A block tracked for the failure sweep (the sweep's walker). */
-ALLOC_SLOW void *drip__track_alloc(size_t size, bool zero)
-{
-    return track_alloc_with(size, zero, atomic_load_explicit(&g_track, memory_order_acquire), 0);
-}
-
-/* A block sampled by the profiler (the profiler's walker), counted in the
- * per-stack totals. */
-ALLOC_SLOW void *drip__track_alloc_sampled(size_t size, bool zero)
-{
-    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
-    return track_alloc_with(size, zero, atomic_load_explicit(&g_prof_walk, memory_order_acquire),
-                            rate ? rate : 1);
 }
 
 /* ======================================================================
@@ -255,22 +248,22 @@ ALLOC_SLOW void *drip__track_alloc_sampled(size_t size, bool zero)
 
 
 /* A uniform double in (0, 1] from the thread's xorshift64*. */
-static double thread_uniform(void)
+static double drip__alloc_thread_uniform(void)
 {
-    uint64_t x = t_self.rng;
+    uint64_t x = t_rng;
     if (!x)
-        x = (uintptr_t)&t_self ^ 0x9e3779b97f4a7c15ULL;   /* per-thread seed */
+        x = (uintptr_t)&t_rng ^ 0x9e3779b97f4a7c15ULL;   /* per-thread seed */
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    t_self.rng = x;
+    t_rng = x;
     return (double)((x * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53 + 0x1.0p-53;
 }
 
 /* -ln(u) for u in (0, 1], without libm: ln(m * 2^e) = ln(m) + e ln 2 with
  * a short series for ln(m), m in [1, 2).  Good to ~1e-7, plenty for
  * sampling intervals. */
-static double neg_log(double u)
+static double drip__alloc_neg_log(double u)
 {
     int e = 0;
     while (u < 1.0) {
@@ -284,45 +277,69 @@ static double neg_log(double u)
 }
 
 /* The next interval for this thread: exponential with mean rate bytes. */
-static int64_t sample_interval(uint64_t rate)
+static int64_t drip__alloc_sample_interval(uint64_t rate)
 {
-    double x = neg_log(thread_uniform()) * (double)rate;
-    return x > (double)SAMPLE_NEVER ? SAMPLE_NEVER : (int64_t)x;
+    double x = drip__alloc_neg_log(drip__alloc_thread_uniform()) * (double)rate;
+    return x > (double)ALLOC_SAMPLE_NEVER ? ALLOC_SAMPLE_NEVER : (int64_t)x;
 }
 
-/* Count size bytes down; true when this allocation is to be sampled.
- * Only for counting threads outside the walker (the caller checks). */
-ALLOC_SLOW bool drip__sample_due(size_t size)
+/* The count-down ran out (the core took this allocation's size off it):
+ * true when this allocation is to be sampled, and re-armed either way.
+ * Sampled when the count goes below zero, as if each allocation took its
+ * size off an exponential interval: a new thread's (or one whose counting
+ * just came on) first interval is drawn now. */
+static bool drip__alloc_sample_due(void)
 {
     uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
     if (!rate) {
-        t_self.sample_left = SAMPLE_NEVER;
+        t_self.sample_left = ALLOC_SAMPLE_NEVER;
         return false;
     }
-    if (rate == 1)
+    if (rate == 1) {
+        t_self.sample_left = 0;          /* ask again on the next allocation */
         return true;
-    if (t_self.sample_left == SAMPLE_UNDRAWN)
-        t_self.sample_left = sample_interval(rate);
-    int64_t left = t_self.sample_left - (int64_t)size;
-    if (left >= 0) {
-        t_self.sample_left = left;
-        return false;
     }
-    t_self.sample_left = sample_interval(rate);
+    if (!t_self.sample_drawn) {
+        t_self.sample_drawn = 1;
+        t_self.sample_left += drip__alloc_sample_interval(rate);
+        if (t_self.sample_left >= 0)
+            return false;
+    } else if (t_self.sample_left == 0) {
+        return false;                    /* used up exactly: the next byte is sampled */
+    }
+    t_self.sample_left = drip__alloc_sample_interval(rate);
     return true;
 }
 
-
-/* free/realloc of a block with the ALLOC_TRACKED magic: off its list, and
- * from now on an ordinary counted block. */
-ALLOC_SLOW void drip__untrack(void *user, alloc__hdr *h)
+/* drip__alloc_ext.alloc: a block for the sweep while tracking is on, a
+ * sample for the profiler when its count-down ran out, else the core's. */
+static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
 {
-    track_unlink(rec_of(user, h));
+    drip_alloc_backtrace_fn walk = atomic_load_explicit(&g_track, memory_order_acquire);
+    if (walk && !t_self.off && !t_self.in_hook) {
+        *out = drip__alloc_track_alloc_with(size, zero, walk, 0);
+        return true;
+    }
+    if (t_self.sample_left > 0 || !drip__alloc_sample_due())
+        return false;
+    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
+    walk = atomic_load_explicit(&g_prof_walk, memory_order_acquire);
+    *out = drip__alloc_track_alloc_with(size, zero, walk, rate ? rate : 1);
+    return true;
+}
+
+/* drip__alloc_ext.release: free/realloc of a block with the ALLOC_TRACKED
+ * magic: off its list, and from now on an ordinary counted block. */
+static void drip__alloc_track_ext_release(void *user, drip__alloc_hdr *h)
+{
+    drip__alloc_track_unlink(drip__alloc_rec_of(user, h));
     h->magic = ALLOC_COUNTED;
 }
 
+static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc, drip__alloc_track_ext_release };
+
 /* The walker used when drip_alloc_track_start is given none: no stacks. */
-static int caller_only(void **pcs, int max)
+static int drip__alloc_caller_only(void **pcs, int max)
 {
     (void)pcs;
     (void)max;
@@ -333,29 +350,30 @@ bool drip_alloc_track_start(drip_alloc_backtrace_fn walk)
 {
     if (!drip_alloc_active())
         return false;
-    atomic_store(&g_track, walk ? walk : caller_only);
-    drip__alloc_slow_update();
+    atomic_store(&g_track, walk ? walk : drip__alloc_caller_only);
+    drip__alloc_ext_set(&g_ext, true);
     return true;
 }
 
-static void shard_reset_sites(track_shard *t, void *arg)
+static void drip__alloc_shard_reset_sites(track_shard *t, void *arg)
 {
     (void)arg;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     if (t->sites_used)                   /* never touch the pages of an unused table */
         memset(t->sites, 0, sizeof t->sites);
     t->sites_used = 0;
     t->sites_dropped = 0;
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
 {
     if (!drip_alloc_active() || rate == 0)
         return false;
-    each_shard(shard_reset_sites, NULL);
-    atomic_store(&g_prof_walk, walk ? walk : caller_only);
+    drip__alloc_each_shard(drip__alloc_shard_reset_sites, NULL);
+    atomic_store(&g_prof_walk, walk ? walk : drip__alloc_caller_only);
     atomic_store(&g_prof_rate, rate);
+    drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
 }
 
@@ -377,10 +395,10 @@ typedef struct shard_read {
     uint64_t          dropped;
 } shard_read;
 
-static void shard_sites(track_shard *t, void *arg)
+static void drip__alloc_shard_sites(track_shard *t, void *arg)
 {
     shard_read *rd = arg;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     for (size_t i = 0; t->sites_used && i < SITE_SLOTS; i++) {
         const site_slot *s = &t->sites[i];
         if (!s->hash)
@@ -394,13 +412,13 @@ static void shard_sites(track_shard *t, void *arg)
         rd->n++;
     }
     rd->dropped += t->sites_dropped;
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
 {
     shard_read rd = {.sites = out, .max = max};
-    each_shard(shard_sites, &rd);
+    drip__alloc_each_shard(drip__alloc_shard_sites, &rd);
     if (dropped)
         *dropped = rd.dropped;
     return rd.n;
@@ -409,17 +427,17 @@ size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *drop
 void drip_alloc_track_stop(void)
 {
     atomic_store(&g_track, NULL);
-    drip__alloc_slow_update();
+    drip__alloc_ext_set(&g_ext, false);
 }
 
-static void shard_blocks(track_shard *t, void *arg)
+static void drip__alloc_shard_blocks(track_shard *t, void *arg)
 {
     shard_read *rd = arg;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     for (track_rec *r = t->head; r; r = r->next, rd->n++) {
         if (rd->n >= rd->max)
             continue;
-        const alloc__hdr *h = (const alloc__hdr *)((char *)r + TRACK_OFF - HDR);
+        const drip__alloc_hdr *h = (const drip__alloc_hdr *)((char *)r + TRACK_OFF - ALLOC_HDR);
         drip_alloc_block *b = &rd->blocks[rd->n];
         b->ptr = (const char *)r + TRACK_OFF;
         b->size = h->size;
@@ -427,33 +445,33 @@ static void shard_blocks(track_shard *t, void *arg)
         b->npc = (int)r->npc;
         memcpy(b->pc, r->pc, sizeof r->pc);
     }
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
 {
     shard_read rd = {.blocks = out, .max = max};
-    each_shard(shard_blocks, &rd);
+    drip__alloc_each_shard(drip__alloc_shard_blocks, &rd);
     return rd.n;
 }
 
-static void shard_forget(track_shard *t, void *arg)
+static void drip__alloc_shard_forget(track_shard *t, void *arg)
 {
     (void)arg;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     for (track_rec *r = t->head, *next; r; r = next) {
         next = r->next;
-        alloc__hdr *h = (alloc__hdr *)((char *)r + TRACK_OFF - HDR);
+        drip__alloc_hdr *h = (drip__alloc_hdr *)((char *)r + TRACK_OFF - ALLOC_HDR);
         h->magic = ALLOC_COUNTED;
         r->linked = 0;
         r->prev = r->next = NULL;
     }
     t->head = NULL;
     t->count = 0;
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 void drip_alloc_track_forget(void)
 {
-    each_shard(shard_forget, NULL);
+    drip__alloc_each_shard(drip__alloc_shard_forget, NULL);
 }

@@ -15,7 +15,7 @@
  * allocate: the allocator's hook flag makes that allocation plain). */
 static __thread uintptr_t t_stack_lo, t_stack_hi;
 
-static bool stack_bounds(void)
+static bool drip__alloc_stack_bounds(void)
 {
     if (t_stack_hi)
         return true;
@@ -35,7 +35,7 @@ static bool stack_bounds(void)
 
 int drip_alloc_walk_fp(void **pcs, int max)
 {
-    if (!stack_bounds())
+    if (!drip__alloc_stack_bounds())
         return 0;
     uintptr_t *fp = __builtin_frame_address(0);
     int n = 0;

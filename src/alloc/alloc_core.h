@@ -1,0 +1,195 @@
+/* alloc_core.h - private to src/alloc: what the core (alloc.c: the malloc
+ * family and the counters) offers the files built on it.
+ *
+ * The arrows point one way.  alloc_track.c (tracking and profiling)
+ * includes this header and uses the core; the core never names anything of
+ * alloc_track.c.  It reaches an extension only through the hooks below
+ * (drip__alloc_ext), which the extension installs when it starts.  libc
+ * only, like every file here; nothing declared here may call malloc.
+ *
+ * Names (docs/ALLOCATOR.md, "Names in src/alloc"): everything an internal
+ * header declares is drip__alloc_* (functions, objects, types, inline
+ * helpers) or ALLOC_* (macros); file-local names carry no prefix.
+ */
+#ifndef DRIP_ALLOC_CORE_H
+#define DRIP_ALLOC_CORE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alloc.h"
+
+#define ALLOC_HIDDEN __attribute__((visibility("hidden")))
+
+#define ALLOC_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define ALLOC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ALLOC_SLOW        __attribute__((noinline, cold))
+/* Thread-locals: local-exec (one instruction) when this file is built into
+ * an executable, as the drip_alloc object library is; initial-exec, which
+ * also works in a preloaded shared object, otherwise. */
+#ifdef DRIP_ALLOC_IN_EXECUTABLE
+#define ALLOC_TLS   __thread __attribute__((tls_model("local-exec")))
+#else
+#define ALLOC_TLS   __thread __attribute__((tls_model("initial-exec")))
+#endif
+
+/* glibc's own allocator, exported under these names since 2.2.5.  They are
+ * aliases of glibc's malloc, free, ..., so valgrind's replacements (which it
+ * installs by address in libc.so) take effect underneath us too. */
+#if defined(__has_attribute) && __has_attribute(noplt)
+#define ALLOC_NOPLT __attribute__((noplt))   /* call through the GOT: one jump less */
+#else
+#define ALLOC_NOPLT
+#endif
+extern void *__libc_malloc(size_t size) ALLOC_NOPLT;
+extern void *__libc_calloc(size_t n, size_t size) ALLOC_NOPLT;
+extern void *__libc_realloc(void *ptr, size_t size) ALLOC_NOPLT;
+extern void  __libc_free(void *ptr) ALLOC_NOPLT;
+extern void *__libc_memalign(size_t align, size_t size) ALLOC_NOPLT;
+
+/* ---- the block header ------------------------------------------------------ */
+
+typedef struct drip__alloc_hdr {
+    uint64_t size;    /* size the caller asked for */
+    uint32_t offset;  /* user pointer - glibc block start: 16 or the alignment */
+    uint32_t magic;   /* ALLOC_COUNTED or ALLOC_UNCOUNTED */
+} drip__alloc_hdr;
+
+_Static_assert(sizeof(drip__alloc_hdr) == 16, "the header is 16 bytes");
+
+#define ALLOC_HDR         ((size_t)sizeof(drip__alloc_hdr))
+#define ALLOC_MALLOC_ALIGN ((size_t)16)        /* glibc's MALLOC_ALIGNMENT on x86_64 */
+#define ALLOC_MAX_OFFSET  ((size_t)1 << 31)    /* largest alignment the header can hold */
+#define ALLOC_COUNTED     0xd41bc0deu
+#define ALLOC_UNCOUNTED   0xd41bf4eeu
+#define ALLOC_TRACKED     0xd41b7ac3u          /* counted, and on an extension's books */
+#define ALLOC_FREED       0xd41bdeadu          /* debug builds only */
+
+static inline drip__alloc_hdr *drip__alloc_hdr_of(void *user)
+{
+    return (drip__alloc_hdr *)user - 1;
+}
+
+/* ---- counters: per-thread slots ---------------------------------------------- */
+
+#define ALLOC_SLOTS 4096
+
+typedef struct drip__alloc_slot {
+    _Atomic uint64_t bytes;   /* live bytes delta (two's complement) */
+    _Atomic uint64_t allocs;
+    _Atomic uint64_t frees;
+    _Atomic int      in_use;  /* claimed by a live thread */
+    void *_Atomic    ext;     /* an extension's data for the slot's threads
+                               * (alloc_track.c: its tracking shard), kept
+                               * with the slot */
+} __attribute__((aligned(64))) drip__alloc_slot;
+
+extern drip__alloc_slot drip__alloc_slots[ALLOC_SLOTS] ALLOC_HIDDEN;
+extern _Atomic unsigned drip__alloc_slots_high ALLOC_HIDDEN;  /* [0, high) were ever claimed */
+
+enum { ALLOC_T_NEW = 0, ALLOC_T_REGISTERING, ALLOC_T_SLOT, ALLOC_T_GLOBAL };
+
+/* Zero-initialised for every new thread: counting on, no slot yet. */
+typedef struct drip__alloc_self {
+    drip__alloc_slot *fast; /* slot if counting is on, else NULL: the hot path.
+                             * Non-NULL implies counting mode (slots are only
+                             * claimed in counting mode). */
+    drip__alloc_slot *slot; /* non-NULL exactly when state == ALLOC_T_SLOT */
+    unsigned char off;      /* counting turned off (zero means on) */
+    unsigned char state;    /* ALLOC_T_* */
+    unsigned char in_hook;  /* inside a hook or a stack walk: its allocations
+                             * are plain (never failed, tracked or sampled) */
+    unsigned char sample_drawn; /* an extension drew sample_left since the
+                                 * thread started or counting came on */
+    int64_t  sample_left;   /* bytes before the extension is asked again (see
+                             * drip__alloc_charge) */
+} drip__alloc_self;
+
+extern ALLOC_TLS drip__alloc_self drip__alloc_t_self ALLOC_HIDDEN;
+
+/* Owner-only update: no other thread writes this slot.  On x86-64 it is
+ * one unlocked add to memory (the compiler turns a relaxed load and store
+ * into three instructions): readers need only see the old or the new value,
+ * and an aligned 8-byte store is single-copy atomic there.  No lock prefix,
+ * since no other thread writes the counter. */
+static inline void drip__alloc_slot_add(_Atomic uint64_t *c, uint64_t delta)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__("addq %1, %0" : "+m"(*(uint64_t *)c) : "er"(delta));
+#else
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + delta,
+                          memory_order_relaxed);
+#endif
+}
+
+/* drip__alloc_slot_add of -delta, one instruction shorter on x86-64. */
+static inline void drip__alloc_slot_sub(_Atomic uint64_t *c, uint64_t delta)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    __asm__("subq %1, %0" : "+m"(*(uint64_t *)c) : "er"(delta));
+#else
+    drip__alloc_slot_add(c, -delta);
+#endif
+}
+
+/* Count an operation off the fast path: claims a slot for a new thread,
+ * or uses the global fallback.  Never fails. */
+void drip__alloc_count_slow(uint64_t bytes, uint64_t allocs, uint64_t frees) ALLOC_HIDDEN;
+
+/* Write the header of a fresh glibc block and count it if this thread
+ * counts.  real is glibc's pointer; returns the user pointer, real + offset. */
+static inline void *drip__alloc_block_init(char *real, size_t offset, size_t size)
+{
+    char *user = real + offset;
+    drip__alloc_hdr *h = drip__alloc_hdr_of(user);
+    h->size = size;
+    h->offset = (uint32_t)offset;
+    drip__alloc_slot *s = drip__alloc_t_self.fast;
+    if (ALLOC_LIKELY(s)) {                      /* counting, slot claimed */
+        h->magic = ALLOC_COUNTED;
+        drip__alloc_slot_add(&s->bytes, size);
+        drip__alloc_slot_add(&s->allocs, 1);
+    } else if (!drip__alloc_t_self.off) {       /* counting, no slot yet */
+        h->magic = ALLOC_COUNTED;
+        drip__alloc_count_slow(size, 1, 0);
+    } else {
+        h->magic = ALLOC_UNCOUNTED;
+    }
+    return user;
+}
+
+/* ---- extensions ------------------------------------------------------------- */
+
+/* The sampling count-down.  Every counted allocation of a thread outside
+ * a hook takes its size off the thread's sample_left; when that reaches
+ * zero or below, the installed extension is asked (drip__alloc_ext.alloc)
+ * and re-arms it.  A new thread, and a thread whose counting was just
+ * switched on, start at zero with sample_drawn clear: their first
+ * allocation asks.  Without an extension the core re-arms it to
+ * ALLOC_SAMPLE_NEVER. */
+#define ALLOC_SAMPLE_NEVER (INT64_MAX / 2)
+
+/* An extension of the core: tracking and profiling (alloc_track.c). */
+typedef struct drip__alloc_ext {
+    /* Asked, for a counted allocation of size bytes (zeroed when zero) by a
+     * thread outside a hook, when the thread's count-down has run out (the
+     * size is already taken off) or when the extension asked to see every
+     * allocation.  Returns true when it made the allocation itself (*out:
+     * the block, with the ALLOC_TRACKED magic, or NULL with errno set),
+     * false to let the core allocate as usual. */
+    bool (*alloc)(size_t size, bool zero, void **out);
+    /* free or realloc of a block with the ALLOC_TRACKED magic: off the
+     * extension's books.  Afterwards the header says ALLOC_COUNTED and the
+     * core releases the block as an ordinary counted one. */
+    void (*release)(void *user, drip__alloc_hdr *h);
+} drip__alloc_ext;
+
+/* Install ext (static storage, never NULL) and say whether it wants to be
+ * asked for every counted allocation (every) or only when a count-down runs
+ * out.  Only one extension exists; installing it again changes `every`. */
+void drip__alloc_ext_set(const drip__alloc_ext *ext, bool every) ALLOC_HIDDEN;
+
+#endif /* DRIP_ALLOC_CORE_H */
