@@ -354,7 +354,7 @@ ALLOC_SLOW static void *drip__alloc_malloc_aligned(size_t align, size_t size)
  * that the hot path makes no call but the final (tail) one. */
 static inline void drip__alloc_block_release(void *p, drip__alloc_hdr *h)
 {
-    uint32_t offset = h->offset;
+    size_t offset = drip__alloc_offset(h);
 #ifndef NDEBUG
     h->magic = ALLOC_FREED;
 #endif
@@ -418,7 +418,7 @@ static inline __attribute__((always_inline)) void *drip__alloc_realloc_counted(v
     drip__alloc_hdr *h = drip__alloc_hdr_of(p);
     CHECK_MAGIC("realloc", p, h);
     uint64_t old_size = h->size;
-    uint32_t offset = h->offset;
+    size_t offset = drip__alloc_offset(h);
     bool was_counted = h->magic == ALLOC_COUNTED;
 
     if (ALLOC_UNLIKELY(size > SIZE_MAX - ALLOC_HDR || drip__alloc_inject_failure(size))) {
@@ -445,9 +445,8 @@ static inline __attribute__((always_inline)) void *drip__alloc_realloc_counted(v
     char *user = real + ALLOC_HDR;
     h = drip__alloc_hdr_of(user);
     h->size = size;
-    h->offset = (uint32_t)ALLOC_HDR;
     bool now_counted = !t_self.off;
-    h->magic = now_counted ? ALLOC_COUNTED : ALLOC_UNCOUNTED;
+    h->word = now_counted ? ALLOC_COUNTED : ALLOC_UNCOUNTED;   /* extra 0 */
     if (was_counted || now_counted)
         drip__alloc_count((now_counted ? size : 0) - (was_counted ? old_size : 0),
               now_counted, was_counted);
@@ -488,6 +487,14 @@ ALLOC_SLOW static void *drip__alloc_malloc_slow(size_t size)
     return drip__alloc_malloc_counted(size);
 }
 
+/* The count-down ran out on malloc's fast path, which took size off it
+ * already: give it back, and go the general way (which takes it again). */
+ALLOC_SLOW static void *drip__alloc_malloc_due(size_t size)
+{
+    t_self.sample_left += (int64_t)size;
+    return drip__alloc_malloc_counted(size);
+}
+
 /* glibc's malloc failed after malloc counted the block: take it back. */
 ALLOC_SLOW static void *drip__alloc_malloc_failed(size_t size)
 {
@@ -497,15 +504,34 @@ ALLOC_SLOW static void *drip__alloc_malloc_failed(size_t size)
     return NULL;                       /* errno is glibc's ENOMEM */
 }
 
-void *malloc(size_t size)
+/* Take size off the thread's sampling count-down; true when it is now
+ * zero or below.  One subtraction from memory on x86-64, whose flags say
+ * it (GCC computes the difference in a register, stores it and tests it
+ * again otherwise). */
+static inline bool drip__alloc_countdown(size_t size)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    bool out;
+    __asm__("subq %2, %0" : "+m"(t_self.sample_left), "=@ccle"(out) : "er"((int64_t)size));
+    return out;
+#else
+    t_self.sample_left -= (int64_t)size;
+    return t_self.sample_left <= 0;
+#endif
+}
+
+/* Without a frame pointer of its own (4 instructions less): every slow
+ * path leaves by a tail call, so a frame-pointer walk from it finds the
+ * caller's frame right above it, as if the caller had called it.  A call
+ * that returned into malloc would hide the caller's frame from
+ * drip_alloc_walk_fp (tests/test_profile.c: precise names the leak). */
+__attribute__((optimize("omit-frame-pointer"))) void *malloc(size_t size)
 {
     drip__alloc_slot *s = t_self.fast;
     if (ALLOC_UNLIKELY(!s || size >= atomic_load_explicit(&g_fast_below, memory_order_relaxed)))
         return drip__alloc_malloc_slow(size);
-    int64_t left = t_self.sample_left - (int64_t)size;   /* the sampling count-down */
-    if (ALLOC_UNLIKELY(left <= 0))
-        return drip__alloc_malloc_slow(size);
-    t_self.sample_left = left;
+    if (ALLOC_UNLIKELY(drip__alloc_countdown(size)))
+        return drip__alloc_malloc_due(size);
     /* Counted before the call, so that only size has to survive it (one
      * register saved, not two).  A reader may see the block a moment
      * early; a failed call takes it back. */
@@ -516,8 +542,7 @@ void *malloc(size_t size)
         return drip__alloc_malloc_failed(size);
     drip__alloc_hdr *h = (drip__alloc_hdr *)real;
     h->size = size;
-    h->offset = (uint32_t)ALLOC_HDR;
-    h->magic = ALLOC_COUNTED;
+    h->word = ALLOC_COUNTED;           /* extra 0: the header is right before */
     return real + ALLOC_HDR;
 }
 
@@ -535,14 +560,17 @@ ALLOC_SLOW static void drip__alloc_free_slow(void *p)
 void free(void *p)
 {
     drip__alloc_slot *s = t_self.fast;
-    if (ALLOC_UNLIKELY(!s || !p || drip__alloc_hdr_of(p)->magic != ALLOC_COUNTED)) {
-        drip__alloc_free_slow(p);       /* also uncounted, tracked and bad blocks */
+    if (ALLOC_UNLIKELY(!s || !p || drip__alloc_hdr_of(p)->word != ALLOC_COUNTED)) {
+        drip__alloc_free_slow(p);       /* also uncounted, tracked, aligned, bad */
         return;
     }
     drip__alloc_hdr *h = drip__alloc_hdr_of(p);
     drip__alloc_slot_sub(&s->bytes, h->size);
     drip__alloc_slot_add(&s->frees, 1);
-    drip__alloc_block_release(p, h);
+#ifndef NDEBUG
+    h->magic = ALLOC_FREED;
+#endif
+    __libc_free(h);                    /* extra 0: glibc's block starts at the header */
 }
 
 void *calloc(size_t n, size_t size)

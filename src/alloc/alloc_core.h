@@ -52,25 +52,41 @@ extern void *__libc_memalign(size_t align, size_t size) ALLOC_NOPLT;
 
 /* ---- the block header ------------------------------------------------------ */
 
+/* The second word is one 64-bit store on malloc's fast path and one
+ * compare on free's: a magic below 2^31 with extra 0 is an immediate the
+ * instruction takes whole (x86-64 sign-extends 32-bit immediates), and
+ * "counted, header right before the user pointer" is one word. */
 typedef struct drip__alloc_hdr {
-    uint64_t size;    /* size the caller asked for */
-    uint32_t offset;  /* user pointer - glibc block start: 16 or the alignment */
-    uint32_t magic;   /* ALLOC_COUNTED or ALLOC_UNCOUNTED */
+    uint64_t size;            /* size the caller asked for */
+    union {
+        struct {
+            uint32_t magic;   /* ALLOC_COUNTED, ALLOC_UNCOUNTED, ALLOC_TRACKED */
+            uint32_t extra;   /* user pointer - glibc block start - 16: 0, or
+                               * more for over-aligned and tracked blocks */
+        };
+        uint64_t word;        /* magic | extra << 32 */
+    };
 } drip__alloc_hdr;
 
 _Static_assert(sizeof(drip__alloc_hdr) == 16, "the header is 16 bytes");
 
 #define ALLOC_HDR         ((size_t)sizeof(drip__alloc_hdr))
 #define ALLOC_MALLOC_ALIGN ((size_t)16)        /* glibc's MALLOC_ALIGNMENT on x86_64 */
-#define ALLOC_MAX_OFFSET  ((size_t)1 << 31)    /* largest alignment the header can hold */
-#define ALLOC_COUNTED     0xd41bc0deu
-#define ALLOC_UNCOUNTED   0xd41bf4eeu
-#define ALLOC_TRACKED     0xd41b7ac3u          /* counted, and on an extension's books */
-#define ALLOC_FREED       0xd41bdeadu          /* debug builds only */
+#define ALLOC_MAX_OFFSET  ((size_t)1 << 31)    /* largest alignment the header takes */
+#define ALLOC_COUNTED     0x541bc0deu          /* magics stay below 2^31 */
+#define ALLOC_UNCOUNTED   0x541bf4eeu
+#define ALLOC_TRACKED     0x541b7ac3u          /* counted, and on an extension's books */
+#define ALLOC_FREED       0x541bdeadu          /* debug builds only */
 
 static inline drip__alloc_hdr *drip__alloc_hdr_of(void *user)
 {
     return (drip__alloc_hdr *)user - 1;
+}
+
+/* Where glibc's block starts: the user pointer minus this. */
+static inline size_t drip__alloc_offset(const drip__alloc_hdr *h)
+{
+    return ALLOC_HDR + h->extra;
 }
 
 /* ---- counters: per-thread slots ---------------------------------------------- */
@@ -146,7 +162,7 @@ static inline void *drip__alloc_block_init(char *real, size_t offset, size_t siz
     char *user = real + offset;
     drip__alloc_hdr *h = drip__alloc_hdr_of(user);
     h->size = size;
-    h->offset = (uint32_t)offset;
+    h->extra = (uint32_t)(offset - ALLOC_HDR);
     drip__alloc_slot *s = drip__alloc_t_self.fast;
     if (ALLOC_LIKELY(s)) {                      /* counting, slot claimed */
         h->magic = ALLOC_COUNTED;

@@ -33,10 +33,10 @@ static ALLOC_TLS uint64_t t_rng;
  * and links into one list of live tracked blocks:
  *
  *     glibc block: [ track_rec ][ drip__alloc_hdr ][ user bytes ... ]
- *                  ^ real        offset = TRACK_OFF --------^
+ *                  ^ real        TRACK_OFF ------------------^
  *
- * The header's offset already tells free where glibc's block starts, so a
- * tracked block needs nothing else.  The lists are sharded by counter
+ * The header's extra offset already tells free where glibc's block
+ * starts, so a tracked block needs nothing else.  The lists are sharded by counter
  * slot (one thread at a time), each with its own lock, so that threads
  * that track every allocation (precise profiles) do not contend.
  * Over-aligned allocations (posix_memalign and friends beyond 16 bytes)
@@ -126,7 +126,7 @@ static void drip__alloc_each_shard(void (*fn)(track_shard *t, void *arg), void *
 
 static inline track_rec *drip__alloc_rec_of(void *user, const drip__alloc_hdr *h)
 {
-    return (track_rec *)((char *)user - h->offset);
+    return (track_rec *)((char *)user - drip__alloc_offset(h));
 }
 
 /* Take a block off its tracking list, unless forget already did. */
