@@ -42,7 +42,6 @@
  * Block header
  * ====================================================================== */
 
-#ifndef NDEBUG
 /* Say what went wrong without allocating, then abort. */
 ALLOC_SLOW static void drip__alloc_bad_pointer(const char *fn, void *p)
 {
@@ -62,96 +61,27 @@ ALLOC_SLOW static void drip__alloc_bad_pointer(const char *fn, void *p)
     (void)rc;
     abort();
 }
+
+/* A block waiting in a thread's cache is free: a second free or a realloc
+ * of it must stop here in every build (glibc sees it allocated and could
+ * not tell). */
+#define CHECK_NOT_CACHED(fn, p, h)                                             \
+    do {                                                                       \
+        if (ALLOC_UNLIKELY((h)->magic == ALLOC_CACHED))                        \
+            drip__alloc_bad_pointer(fn, p);                                    \
+    } while (0)
+
+#ifndef NDEBUG
 #define CHECK_MAGIC(fn, p, h)                                                  \
     do {                                                                       \
-        if (ALLOC_UNLIKELY((h)->magic != ALLOC_COUNTED &&                            \
-                     (h)->magic != ALLOC_UNCOUNTED &&                          \
-                     (h)->magic != ALLOC_TRACKED))                             \
-            drip__alloc_bad_pointer(fn, p);                                         \
+        if (ALLOC_UNLIKELY((h)->magic != ALLOC_COUNTED &&                      \
+                           (h)->magic != ALLOC_UNCOUNTED &&                    \
+                           (h)->magic != ALLOC_TRACKED))                       \
+            drip__alloc_bad_pointer(fn, p);                                    \
     } while (0)
 #else
-#define CHECK_MAGIC(fn, p, h) ((void)0)
+#define CHECK_MAGIC(fn, p, h) CHECK_NOT_CACHED(fn, p, h)
 #endif
-
-/* ======================================================================
- * Mode: counting or pass-through (DRIP_ALLOC=off), decided once
- * ====================================================================== */
-
-enum { MODE_UNDECIDED = 0, MODE_COUNT, MODE_OFF };
-
-static _Atomic int g_mode;
-static ALLOC_TLS unsigned char t_probe;   /* see drip__alloc_own_functions_run() */
-
-/* true when a call to this file's malloc family really runs this file's
- * code.  Valgrind (since 3.12) replaces malloc-family functions in every
- * object, the executable included, unless run with
- * --soname-synonyms=somalloc=nouserintercepts; then only the functions it
- * does not know (reallocarray) would reach us, and counting must be off.
- * The probe calls our malloc_usable_size(NULL) through its address, which is
- * where valgrind's redirection applies; only our version sets t_probe. */
-ALLOC_SLOW static bool drip__alloc_own_functions_run(void)
-{
-    size_t (*volatile fn)(void *) = malloc_usable_size;
-    t_probe = 1;
-    fn(NULL);
-    bool ours = t_probe == 2;
-    t_probe = 0;
-    return ours;
-}
-
-/* Decide on the first call of any function: DRIP_ALLOC=off (getenv does
- * not allocate) or a malloc replaced underneath us means pass-through.
- * Racing first calls compute the same answer; the CAS makes everyone keep
- * the first one stored. */
-ALLOC_SLOW static int drip__alloc_mode_decide(void)
-{
-    const char *v = getenv("DRIP_ALLOC");
-    bool off = (v && strcmp(v, "off") == 0) || !drip__alloc_own_functions_run();
-    int mode = off ? MODE_OFF : MODE_COUNT;
-    int expected = MODE_UNDECIDED;
-    if (!atomic_compare_exchange_strong(&g_mode, &expected, mode))
-        mode = expected;
-    return mode;
-}
-
-/* true when every call must go straight to glibc. */
-static inline bool drip__alloc_passthrough(void)
-{
-    int mode = atomic_load_explicit(&g_mode, memory_order_relaxed);
-    if (ALLOC_LIKELY(mode == MODE_COUNT))
-        return false;
-    if (mode == MODE_UNDECIDED)
-        mode = drip__alloc_mode_decide();
-    return mode == MODE_OFF;
-}
-
-/* ======================================================================
- * Counters
- *
- * Each thread that does a counted operation claims a slot and is then its
- * only writer: it updates its own counters with one unlocked add to memory
- * on x86-64 (a relaxed load, an add and a relaxed store elsewhere; see
- * drip__alloc_slot_add), no lock and no locked instruction.
- * drip_alloc_read() sums every slot.  A slot holds deltas, not totals, so a
- * thread can free what another allocated and its slot goes negative: only
- * the sum means anything.  When a thread exits, a pthread key destructor
- * gives its slot back without zeroing it; the next owner keeps adding to it,
- * so nothing needs folding.  live_objects is not stored at all: it is
- * allocs - frees, which keeps the documented invariant exact in every read.
- *
- * Threads that cannot have a slot (all taken, no pthread key, registering,
- * or already past their slot's destructor) use g_global, with atomic adds.
- * ====================================================================== */
-
-/* Declared in alloc_core.h. */
-ALLOC_TLS drip__alloc_self drip__alloc_t_self;
-drip__alloc_slot drip__alloc_slots[ALLOC_SLOTS];
-_Atomic unsigned drip__alloc_slots_high;
-static drip__alloc_slot g_global;               /* fallback; in_use unused */
-
-static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
-static pthread_key_t  g_key;
-static bool           g_key_ok;
 
 /* The fault-injection hook (drip_alloc_set_fail_hook), or NULL. */
 static _Atomic(drip_alloc_fail_hook) g_fail;
@@ -166,11 +96,13 @@ static _Atomic bool g_ext_every;
  * slow way. */
 static _Atomic int g_slow;
 
-/* malloc's fast path takes the sizes below this: SIZE_MAX - ALLOC_HDR + 1 (a
- * larger size would overflow with the header) while g_slow is zero, and 0
- * (no size) while it is set, so that one compare tests both.  drip__alloc_slow_update
- * keeps the two in step. */
-static _Atomic size_t g_fast_below = SIZE_MAX - sizeof(drip__alloc_hdr) + 1;
+/* malloc's fast path takes the sizes below this: 2^63 - 1 (larger sizes
+ * fail anyway; below it, size plus the header cannot overflow and the
+ * count-down's signed arithmetic holds) while g_slow is zero, and 0 (no
+ * size) while it is set, so that one compare tests both.
+ * drip__alloc_slow_update keeps the two in step. */
+#define FAST_BELOW ((size_t)INT64_MAX)
+static _Atomic size_t g_fast_below = FAST_BELOW;
 
 /* Should this allocation fail?  Only for threads that count (the
  * workload's), only with a hook installed; the hook runs once per call. */
@@ -183,78 +115,6 @@ static inline bool drip__alloc_inject_failure(size_t size)
     bool fail = hook(size);
     t_self.in_hook = 0;
     return fail;
-}
-
-/* pthread key destructor: the thread is exiting.  Later counted operations
- * of this thread (other destructors, glibc's own teardown) use g_global. */
-static void drip__alloc_slot_release(void *arg)
-{
-    drip__alloc_slot *s = arg;
-    t_self.fast = t_self.slot = NULL;
-    t_self.state = ALLOC_T_GLOBAL;
-    atomic_store_explicit(&s->in_use, 0, memory_order_release);
-}
-
-static void drip__alloc_key_create(void)
-{
-    g_key_ok = pthread_key_create(&g_key, drip__alloc_slot_release) == 0;
-}
-
-/* Claim the lowest free slot for this thread (lowest, so that readers scan
- * few slots).  Returns NULL when the thread must use the global fallback
- * from now on. */
-ALLOC_SLOW static drip__alloc_slot *drip__alloc_slot_claim(void)
-{
-    t_self.state = ALLOC_T_REGISTERING;   /* nested counted calls go to g_global */
-    pthread_once(&g_key_once, drip__alloc_key_create);
-    if (!g_key_ok)
-        goto global;
-
-    for (unsigned i = 0; i < ALLOC_SLOTS; i++) {
-        drip__alloc_slot *s = &drip__alloc_slots[i];
-        int expected = 0;
-        if (atomic_load_explicit(&s->in_use, memory_order_relaxed) != 0 ||
-            !atomic_compare_exchange_strong_explicit(&s->in_use, &expected, 1,
-                                                     memory_order_acquire,
-                                                     memory_order_relaxed))
-            continue;
-        unsigned high = atomic_load_explicit(&drip__alloc_slots_high, memory_order_relaxed);
-        while (high < i + 1 &&
-               !atomic_compare_exchange_weak_explicit(&drip__alloc_slots_high, &high, i + 1,
-                                                      memory_order_release,
-                                                      memory_order_relaxed))
-            ;
-        if (pthread_setspecific(g_key, s) != 0) {   /* may calloc: guarded */
-            atomic_store_explicit(&s->in_use, 0, memory_order_release);
-            goto global;
-        }
-        t_self.slot = s;
-        t_self.fast = t_self.off ? NULL : s;
-        t_self.state = ALLOC_T_SLOT;
-        return s;
-    }
-global:
-    t_self.state = ALLOC_T_GLOBAL;
-    return NULL;
-}
-
-/* Counted operation off the fast path: a thread without a slot yet, one
- * that must use the fallback, or one with counting off freeing a counted
- * block. */
-ALLOC_SLOW void drip__alloc_count_slow(uint64_t bytes, uint64_t allocs, uint64_t frees)
-{
-    drip__alloc_slot *s = t_self.slot;
-    if (!s && t_self.state == ALLOC_T_NEW)
-        s = drip__alloc_slot_claim();
-    if (s) {
-        drip__alloc_slot_add(&s->bytes, bytes);
-        drip__alloc_slot_add(&s->allocs, allocs);
-        drip__alloc_slot_add(&s->frees, frees);
-        return;
-    }
-    atomic_fetch_add_explicit(&g_global.bytes, bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_global.allocs, allocs, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_global.frees, frees, memory_order_relaxed);
 }
 
 /* Add a counted operation.  bytes is a two's-complement delta.  Inlined
@@ -318,7 +178,7 @@ static inline void *drip__alloc_malloc_nofail(size_t size)
     void *taken;
     if (ALLOC_UNLIKELY(drip__alloc_ext_takes(size, false, &taken)))
         return taken;
-    char *real = __libc_malloc(size + ALLOC_HDR);
+    char *real = __libc_malloc(drip__alloc_request(size));
     if (ALLOC_UNLIKELY(!real))
         return NULL;
     return drip__alloc_block_init(real, ALLOC_HDR, size);
@@ -399,7 +259,7 @@ static inline void drip__alloc_free_counted(void *p)
 static void *drip__alloc_realloc_move(void *p, size_t old_size, size_t size, bool taken, void *n)
 {
     if (!taken) {
-        char *real = __libc_malloc(size + ALLOC_HDR);
+        char *real = __libc_malloc(drip__alloc_request(size));
         n = real ? drip__alloc_block_init(real, ALLOC_HDR, size) : NULL;
     }
     if (!n)
@@ -431,11 +291,12 @@ static inline __attribute__((always_inline)) void *drip__alloc_realloc_counted(v
         return drip__alloc_realloc_move(p, old_size, size, taken, taken_block);
     char *real;
     if (ALLOC_LIKELY(offset == ALLOC_HDR)) {
-        real = __libc_realloc((char *)p - ALLOC_HDR, size + ALLOC_HDR);   /* header moves along */
+        /* the header moves along */
+        real = __libc_realloc((char *)p - ALLOC_HDR, drip__alloc_request(size));
         if (ALLOC_UNLIKELY(!real))
             return NULL;
     } else {
-        real = __libc_malloc(size + ALLOC_HDR);   /* over-aligned: move to a plain block */
+        real = __libc_malloc(drip__alloc_request(size));   /* over-aligned: to a plain block */
         if (!real)
             return NULL;
         memcpy(real + ALLOC_HDR, p, old_size < size ? old_size : size);
@@ -537,7 +398,20 @@ __attribute__((optimize("omit-frame-pointer"))) void *malloc(size_t size)
      * early; a failed call takes it back. */
     drip__alloc_slot_add(&s->bytes, size);
     drip__alloc_slot_add(&s->allocs, 1);
-    char *real = __libc_malloc(size + ALLOC_HDR);
+    size_t c = drip__alloc_cache_class(size);
+    size_t request = size + ALLOC_HDR;
+    if (ALLOC_LIKELY(c < ALLOC_CACHE_CLASSES)) {
+        drip__alloc_hdr *h = drip__alloc_t_cache.head[c];
+        if (ALLOC_LIKELY(h)) {                   /* a block of the class, ready */
+            drip__alloc_t_cache.head[c] = (drip__alloc_hdr *)(uintptr_t)h->size;
+            drip__alloc_t_cache.n[c]--;
+            h->size = size;
+            h->word = ALLOC_COUNTED;
+            return h + 1;
+        }
+        request = c * 16 - 8;                    /* drip__alloc_request */
+    }
+    char *real = __libc_malloc(request);
     if (ALLOC_UNLIKELY(!real))
         return drip__alloc_malloc_failed(size);
     drip__alloc_hdr *h = (drip__alloc_hdr *)real;
@@ -565,8 +439,18 @@ void free(void *p)
         return;
     }
     drip__alloc_hdr *h = drip__alloc_hdr_of(p);
-    drip__alloc_slot_sub(&s->bytes, h->size);
+    size_t size = h->size;
+    drip__alloc_slot_sub(&s->bytes, size);
     drip__alloc_slot_add(&s->frees, 1);
+    size_t c = drip__alloc_cache_class(size);
+    if (ALLOC_LIKELY(c < ALLOC_CACHE_CLASSES) &&
+        ALLOC_LIKELY(drip__alloc_t_cache.n[c] < ALLOC_CACHE_DEPTH)) {
+        h->size = (uintptr_t)drip__alloc_t_cache.head[c];   /* kept for the next malloc */
+        h->word = ALLOC_CACHED;
+        drip__alloc_t_cache.head[c] = h;
+        drip__alloc_t_cache.n[c]++;
+        return;
+    }
 #ifndef NDEBUG
     h->magic = ALLOC_FREED;
 #endif
@@ -586,7 +470,7 @@ void *calloc(size_t n, size_t size)
     void *taken;
     if (ALLOC_UNLIKELY(drip__alloc_ext_takes(total, true, &taken)))
         return taken;
-    char *real = __libc_calloc(1, total + ALLOC_HDR);
+    char *real = __libc_calloc(1, drip__alloc_request(total));
     if (ALLOC_UNLIKELY(!real))
         return NULL;
     return drip__alloc_block_init(real, ALLOC_HDR, total);
@@ -701,8 +585,8 @@ void *pvalloc(size_t size)
 size_t malloc_usable_size(void *p)
 {
     if (!p) {
-        if (ALLOC_UNLIKELY(t_probe))
-            t_probe = 2;                       /* drip__alloc_own_functions_run(): it is us */
+        if (ALLOC_UNLIKELY(drip__alloc_t_probe))
+            drip__alloc_t_probe = 2;           /* the valgrind probe: it is us */
         return 0;
     }
     if (drip__alloc_passthrough())
@@ -716,49 +600,12 @@ size_t malloc_usable_size(void *p)
  * Public API (alloc.h) and the extension's hook
  * ====================================================================== */
 
-void drip_alloc_read(drip_alloc_stats *out)
-{
-    uint64_t bytes = 0, allocs = 0, frees = 0;
-    if (!drip__alloc_passthrough()) {
-        unsigned high = atomic_load_explicit(&drip__alloc_slots_high, memory_order_acquire);
-        for (unsigned i = 0; i < high; i++) {
-            bytes  += atomic_load_explicit(&drip__alloc_slots[i].bytes, memory_order_relaxed);
-            allocs += atomic_load_explicit(&drip__alloc_slots[i].allocs, memory_order_relaxed);
-            frees  += atomic_load_explicit(&drip__alloc_slots[i].frees, memory_order_relaxed);
-        }
-        bytes  += atomic_load_explicit(&g_global.bytes, memory_order_relaxed);
-        allocs += atomic_load_explicit(&g_global.allocs, memory_order_relaxed);
-        frees  += atomic_load_explicit(&g_global.frees, memory_order_relaxed);
-    }
-    out->live_bytes = (int64_t)bytes;
-    out->live_objects = (int64_t)(allocs - frees);
-    out->allocs = allocs;
-    out->frees = frees;
-}
-
-bool drip_alloc_set_counting(bool on)
-{
-    bool was_on = !t_self.off;
-    t_self.off = !on;
-    t_self.fast = on ? t_self.slot : NULL;
-    if (on && !was_on) {          /* ask the extension again: a rate set since */
-        t_self.sample_left = 0;
-        t_self.sample_drawn = 0;
-    }
-    return was_on;
-}
-
-bool drip_alloc_active(void)
-{
-    return !drip__alloc_passthrough();
-}
-
 /* Recompute g_slow after the fail hook or the extension's wish changed. */
 static void drip__alloc_slow_update(void)
 {
     bool slow = atomic_load(&g_fail) != NULL || atomic_load(&g_ext_every);
     atomic_store(&g_slow, slow);
-    atomic_store(&g_fast_below, slow ? 0 : SIZE_MAX - ALLOC_HDR + 1);
+    atomic_store(&g_fast_below, slow ? 0 : FAST_BELOW);
 }
 
 void drip__alloc_ext_set(const drip__alloc_ext *ext, bool every)

@@ -76,6 +76,7 @@ _Static_assert(sizeof(drip__alloc_hdr) == 16, "the header is 16 bytes");
 #define ALLOC_COUNTED     0x541bc0deu          /* magics stay below 2^31 */
 #define ALLOC_UNCOUNTED   0x541bf4eeu
 #define ALLOC_TRACKED     0x541b7ac3u          /* counted, and on an extension's books */
+#define ALLOC_CACHED      0x541bcac4u          /* freed, held in a thread's cache */
 #define ALLOC_FREED       0x541bdeadu          /* debug builds only */
 
 static inline drip__alloc_hdr *drip__alloc_hdr_of(void *user)
@@ -87,6 +88,30 @@ static inline drip__alloc_hdr *drip__alloc_hdr_of(void *user)
 static inline size_t drip__alloc_offset(const drip__alloc_hdr *h)
 {
     return ALLOC_HDR + h->extra;
+}
+
+/* ---- mode: counting or pass-through (alloc_counters.c) ---------------------- */
+
+enum { ALLOC_MODE_UNDECIDED = 0, ALLOC_MODE_COUNT, ALLOC_MODE_OFF };
+
+extern _Atomic int drip__alloc_mode ALLOC_HIDDEN;
+
+/* Decide the mode on the first call of any function (DRIP_ALLOC=off, or a
+ * malloc that is not ours underneath: valgrind); returns it. */
+int drip__alloc_mode_decide(void) ALLOC_HIDDEN;
+
+/* Set to 1 by the valgrind probe, to 2 by our malloc_usable_size(NULL). */
+extern ALLOC_TLS unsigned char drip__alloc_t_probe ALLOC_HIDDEN;
+
+/* true when every call must go straight to glibc. */
+static inline bool drip__alloc_passthrough(void)
+{
+    int mode = atomic_load_explicit(&drip__alloc_mode, memory_order_relaxed);
+    if (ALLOC_LIKELY(mode == ALLOC_MODE_COUNT))
+        return false;
+    if (mode == ALLOC_MODE_UNDECIDED)
+        mode = drip__alloc_mode_decide();
+    return mode == ALLOC_MODE_OFF;
 }
 
 /* ---- counters: per-thread slots ---------------------------------------------- */
@@ -125,6 +150,57 @@ typedef struct drip__alloc_self {
 } drip__alloc_self;
 
 extern ALLOC_TLS drip__alloc_self drip__alloc_t_self ALLOC_HIDDEN;
+
+/* ---- the per-thread cache of freed blocks ---------------------------------- */
+
+/* Freed counted blocks of the common layout (header right before the user
+ * pointer, the ALLOC_COUNTED word) and of small sizes wait here for the
+ * next malloc of their class instead of going back to glibc; malloc and
+ * free then never call glibc.  A class is glibc's chunk size for a block
+ * of that requested size plus the header, in 16-byte units: every block
+ * of class c holds any request of class c.  At most ALLOC_CACHE_DEPTH
+ * blocks a class and ALLOC_CACHE_CLASSES - 2 classes (requests up to
+ * ALLOC_CACHE_MAX_SIZE bytes), as glibc's own tcache holds: 235 KiB a
+ * thread at most (7 x the chunk sizes 32, 48, ... 1040).  A cached
+ * block's header holds the next one's address (in size) and the
+ * ALLOC_CACHED word.  The pthread key destructor gives them back.
+ *
+ * What makes a block fit its whole class is how it was asked for: every
+ * block of the common layout and a cacheable size is requested with its
+ * class's full capacity (drip__alloc_request), whatever the call (malloc,
+ * calloc, realloc).  glibc rounds a request up to the same chunk anyway,
+ * so that costs no memory; an allocator underneath that gives exact sizes
+ * (valgrind's) is then safe too. */
+#define ALLOC_CACHE_CLASSES  66                  /* 2 (32-byte chunks) .. 65 (1040) */
+#define ALLOC_CACHE_DEPTH    7
+#define ALLOC_CACHE_MAX_SIZE ((size_t)ALLOC_CACHE_CLASSES * 16 - 40)   /* 1016 */
+
+typedef struct drip__alloc_cache {
+    drip__alloc_hdr *head[ALLOC_CACHE_CLASSES];
+    unsigned char    n[ALLOC_CACHE_CLASSES];
+} drip__alloc_cache;
+
+extern ALLOC_TLS drip__alloc_cache drip__alloc_t_cache ALLOC_HIDDEN;
+
+/* The class of a request of size bytes (size + 16 + 8, glibc's chunk
+ * overhead, rounded up to 16, in 16-byte units; 2 at least).  size must
+ * be far from SIZE_MAX (malloc's fast path takes sizes below 2^63). */
+static inline size_t drip__alloc_cache_class(size_t size)
+{
+    return (size + ALLOC_HDR + 8 + 15) >> 4;
+}
+
+/* What to ask glibc for a common-layout block of size bytes: the header
+ * plus the size, or plus all its class holds when the size is cacheable. */
+static inline size_t drip__alloc_request(size_t size)
+{
+    return size <= ALLOC_CACHE_MAX_SIZE ? drip__alloc_cache_class(size) * 16 - 8
+                                        : size + ALLOC_HDR;
+}
+
+_Static_assert(ALLOC_CACHE_MAX_SIZE + 16 + 8 + 15 < ALLOC_CACHE_CLASSES * 16 &&
+               ALLOC_CACHE_MAX_SIZE + 1 + 16 + 8 + 15 >= ALLOC_CACHE_CLASSES * 16,
+               "ALLOC_CACHE_MAX_SIZE is the largest request of the last class");
 
 /* Owner-only update: no other thread writes this slot.  On x86-64 it is
  * one unlocked add to memory (the compiler turns a relaxed load and store
