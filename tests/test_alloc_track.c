@@ -1,6 +1,7 @@
 /* test_alloc_track.c - the counting allocator's tracking and profiling
  * (src/alloc/alloc_track.c): tracked blocks with their stacks, realloc and
- * forget, and the profiler's sampling by bytes against the truth.
+ * forget, the profiler's sampling by bytes against the truth, and its
+ * seeds: short-lived threads sampled like others, a seed that replays.
  *
  * Linked with the allocator, like test_alloc.c, and run the same way:
  * every test runs with counting off (the fixture) and turns it on only
@@ -13,6 +14,7 @@
 #include <check.h>
 #include <math.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +180,84 @@ START_TEST(test_profile_sampling)
 }
 END_TEST
 
+/* ---- sampling seeds ---------------------------------------------------------- */
+
+enum { FAIR_THREADS = 2000, FAIR_SIZE = 64, FAIR_RATE = 4096 };
+
+static void *alloc_once(void *arg)
+{
+    *(void **)arg = malloc(FAIR_SIZE);      /* counted: new threads count */
+    return NULL;
+}
+
+/* Threads started and joined one after another (their thread-locals land
+ * where the last one's were) are each sampled on their own: about 2000 x
+ * (1 - exp(-64/4096)) = 31 samples, not all or none. */
+START_TEST(test_profile_short_threads)
+{
+    static void *held[FAIR_THREADS];
+    drip_alloc_track_forget();
+    drip_alloc_profile_seed(1);
+    ck_assert(drip_alloc_profile_start(FAIR_RATE, NULL));
+    for (int i = 0; i < FAIR_THREADS; i++) {
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, alloc_once, &held[i]), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+    }
+    size_t n = drip_alloc_track_list(NULL, 0);
+    drip_alloc_profile_stop();
+    for (int i = 0; i < FAIR_THREADS; i++)
+        free(held[i]);
+    ck_assert_msg(n >= 10 && n <= 70, "%zu of %d short-lived threads sampled, expected ~31", n,
+                  FAIR_THREADS);
+}
+END_TEST
+
+enum { SEED_N = 4000 };
+
+/* Which of SEED_N allocations of varied sizes were sampled at a 1 KiB rate
+ * with this seed, on this thread: into picked.  Returns how many. */
+static int picked_with(uint64_t seed, bool *picked)
+{
+    static void *b[SEED_N];
+    static drip_alloc_block list[SEED_N];
+    drip_alloc_track_forget();
+    drip_alloc_profile_seed(seed);
+    ck_assert(drip_alloc_profile_start(1024, NULL));
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < SEED_N; i++)
+        b[i] = malloc(8 + (size_t)(i * 37) % 200);
+    drip_alloc_set_counting(false);
+    size_t n = drip_alloc_track_list(list, SEED_N);
+    drip_alloc_profile_stop();
+    memset(picked, 0, SEED_N * sizeof *picked);
+    int count = 0;
+    for (size_t k = 0; k < n && k < SEED_N; k++)
+        for (int i = 0; i < SEED_N; i++)
+            if (list[k].ptr == b[i]) {
+                picked[i] = true;
+                count++;
+            }
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < SEED_N; i++)
+        free(b[i]);
+    drip_alloc_set_counting(false);
+    return count;
+}
+
+/* The same seed picks the same allocations; another seed others. */
+START_TEST(test_profile_seed_replays)
+{
+    static bool a[SEED_N], b[SEED_N], c[SEED_N];
+    int na = picked_with(7, a), nb = picked_with(7, b), nc = picked_with(8, c);
+    ck_assert_int_gt(na, 100);                  /* ~4000 x 104 B / 1 KiB = ~400 */
+    ck_assert_int_eq(na, nb);
+    ck_assert_msg(memcmp(a, b, sizeof a) == 0, "seed 7 picked other allocations the 2nd time");
+    ck_assert_int_gt(nc, 100);
+    ck_assert_msg(memcmp(a, c, sizeof a) != 0, "seeds 7 and 8 picked the same allocations");
+}
+END_TEST
+
 static Suite *suite_alloc_track(void)
 {
     Suite *s = suite_create("alloc-track");
@@ -185,6 +265,8 @@ static Suite *suite_alloc_track(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_track);
     tcase_add_test(tc, test_profile_sampling);
+    tcase_add_test(tc, test_profile_short_threads);
+    tcase_add_test(tc, test_profile_seed_replays);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -380,6 +380,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd)
         drip_ctx_init(w.ctxs[t], &w.sh);
     }
 
+    drip_alloc_profile_seed(seed);   /* sampling replays with --seed (alloc.h) */
     drip_profiler_start(sc->profile.mode, sc->profile.rate);
     w.profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
     if (w.wl->setup) {

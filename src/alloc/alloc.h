@@ -128,6 +128,16 @@ void drip_alloc_track_forget(void);
  * sweep's tracking (one list).  false when the counting allocator is not
  * active or rate is 0. */
 bool     drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk);
+
+/* Seed the sampling: each thread's generator of intervals is seeded, on
+ * its first draw after this call, from (seed, n) where n counts the
+ * threads that drew since (0, 1, ...).  The same seed gives the same
+ * samples when the same threads draw in the same order and allocate the
+ * same sizes - a run on one thread; short-lived threads each get a stream
+ * of their own, so they are sampled like any other.  Call it before the
+ * threads to be sampled start drawing (before drip_alloc_profile_start);
+ * without it the seed is 0.  Never allocates. */
+void     drip_alloc_profile_seed(uint64_t seed);
 void     drip_alloc_profile_stop(void);
 uint64_t drip_alloc_profile_rate(void);       /* 0 when off */
 

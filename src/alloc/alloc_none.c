@@ -62,6 +62,11 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
     return false;
 }
 
+void drip_alloc_profile_seed(uint64_t seed)
+{
+    (void)seed;
+}
+
 void drip_alloc_profile_stop(void)
 {
 }

@@ -247,12 +247,39 @@ ALLOC_SLOW static void *drip__alloc_track_alloc_with(size_t size, bool zero,
 
 
 
-/* A uniform double in (0, 1] from the thread's xorshift64*. */
+/* The seed of the sampling generators (drip_alloc_profile_seed), its
+ * generation (a thread whose generator is of an older one seeds it again)
+ * and how many threads have seeded theirs in this generation. */
+static _Atomic uint64_t g_seed;
+static _Atomic uint64_t g_seed_gen = 1;       /* t_seed_gen starts at 0: seed first */
+static _Atomic uint64_t g_seeded_threads;
+
+/* This thread's generator's generation. */
+static ALLOC_TLS uint64_t t_seed_gen;
+
+/* splitmix64's finaliser: a bijective mix of 64 bits. */
+static uint64_t drip__alloc_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/* A uniform double in (0, 1] from the thread's xorshift64*, seeded on the
+ * thread's first draw from (seed, the thread's number): the n-th thread
+ * to draw since drip_alloc_profile_seed gets the n-th stream, whatever
+ * memory its thread-locals reuse. */
 static double drip__alloc_thread_uniform(void)
 {
+    uint64_t gen = atomic_load_explicit(&g_seed_gen, memory_order_acquire);
+    if (ALLOC_UNLIKELY(t_seed_gen != gen)) {
+        uint64_t n = atomic_fetch_add_explicit(&g_seeded_threads, 1, memory_order_relaxed);
+        uint64_t seed = atomic_load_explicit(&g_seed, memory_order_relaxed);
+        t_rng = drip__alloc_mix(seed ^ drip__alloc_mix(n)) | 1;   /* never 0 */
+        t_seed_gen = gen;
+    }
     uint64_t x = t_rng;
-    if (!x)
-        x = (uintptr_t)&t_rng ^ 0x9e3779b97f4a7c15ULL;   /* per-thread seed */
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
@@ -375,6 +402,13 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
     atomic_store(&g_prof_rate, rate);
     drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
+}
+
+void drip_alloc_profile_seed(uint64_t seed)
+{
+    atomic_store(&g_seed, seed);
+    atomic_store(&g_seeded_threads, 0);
+    atomic_fetch_add(&g_seed_gen, 1);
 }
 
 void drip_alloc_profile_stop(void)
