@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,30 @@ END_TEST
 START_TEST(thread_leak_is_sampled)
 {
     check_top_site_at("profile-thread", "leak_in_thread", "threadleak.c", 0.5);
+}
+END_TEST
+
+/* zleak.c leaks inflateInit's state (inside libz, no frame pointers) from
+ * a plugin built without frame pointers: precise mode's growing site must
+ * still have the plugin's own leak_stream among its frames. */
+START_TEST(precise_reaches_through_zlib)
+{
+    json_t *p = profile_of("profile-zlib");
+    ck_assert_msg(json_is_object(p), "profile-zlib: no profile");
+    json_t *top = json_array_get(json_object_get(p, "growing_sites"), 0);
+    ck_assert_msg(top != NULL, "profile-zlib: no growing site");
+    json_t *frames = json_object_get(top, "frames");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(frames); i++) {
+        json_t *f = json_array_get(frames, i);
+        if (strcmp(str_at(f, "function"), "leak_stream") == 0 &&
+            strcmp(str_at(f, "file"), "zleak.c") == 0)
+            found = true;
+    }
+    ck_assert_msg(found, "profile-zlib: top site %s has no leak_stream (zleak.c) frame",
+                  str_at(top, "stack"));
+    double per_iter = json_number_value(json_object_get(top, "bytes_per_iteration"));
+    ck_assert_msg(per_iter > 4096, "profile-zlib: %.0f B/iter: not zlib's state", per_iter);
 }
 END_TEST
 
@@ -212,6 +237,7 @@ int main(void)
     tcase_add_test(tc, sampled_names_the_leak);
     tcase_add_test(tc, thread_leak_is_sampled);
     tcase_add_test(tc, same_seed_same_samples);
+    tcase_add_test(tc, precise_reaches_through_zlib);
     tcase_add_test(tc, off_means_no_profile);
     tcase_add_test(tc, terminal_shows_the_site);
     tcase_add_test(tc, folded_names_the_leak);

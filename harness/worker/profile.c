@@ -104,10 +104,11 @@ bool drip_profiler_start(drip_profile_mode mode, uint64_t rate)
     g_prof.mode = mode == DRIP_PROFILE_DEFAULT ? DRIP_PROFILE_SAMPLED : mode;
     g_prof.rate = g_prof.mode == DRIP_PROFILE_PRECISE ? 1 : rate;
     drip_alloc_track_forget();
-    /* precise: every allocation is walked, so the cheap frame-pointer walk;
-     * sampled: few walks, so libunwind's, which needs no frame pointers */
+    /* precise: every allocation is walked, so the walker that learns each
+     * return address's unwind rule once (symbols/walk.c); sampled: few
+     * walks, so libunwind's own */
     g_prof.on = drip_alloc_profile_start(g_prof.rate, g_prof.mode == DRIP_PROFILE_PRECISE
-                                                          ? drip_alloc_walk_fp
+                                                          ? drip_stack_walk_fast
                                                           : drip_stack_walk);
     return g_prof.on;
 }

@@ -165,7 +165,13 @@ static inline bool drip__alloc_ext_takes(size_t size, bool zero, void **out)
         t_self.sample_left = ALLOC_SAMPLE_NEVER;
         return false;
     }
-    return ext->alloc(size, zero, out);
+    /* Inlined into the malloc-family function (or its slow path, reached
+     * by a tail call) that asks: its frame's return address is the
+     * allocation site, where a walker may start (drip_alloc_walk_from). */
+    t_self.entry_frame = __builtin_frame_address(0);
+    bool took = ext->alloc(size, zero, out);
+    t_self.entry_frame = NULL;
+    return took;
 }
 
 /* malloc without failure injection (the caller has asked already). */

@@ -90,6 +90,14 @@ typedef int (*drip_alloc_backtrace_fn)(void **pcs, int max);
  * precise profiles, where every allocation is walked. */
 int drip_alloc_walk_fp(void **pcs, int max);
 
+/* Inside a walker called by the allocator (tracking, profiling): the frame
+ * (a frame pointer: the saved rbp at it, the return address above it) of
+ * the malloc-family function that made the call; its return address is
+ * the allocation site.  A walker may start there and skip the
+ * allocator's own frames.  NULL anywhere else.  drip_alloc_walk_fp and
+ * the harness's drip_stack_walk_fast do. */
+void *drip_alloc_walk_from(void);
+
 typedef struct drip_alloc_block {
     const void *ptr;                      /* the user pointer */
     size_t      size;                     /* requested size */

@@ -147,6 +147,8 @@ typedef struct drip__alloc_self {
                                  * thread started or counting came on */
     int64_t  sample_left;   /* bytes before the extension is asked again (see
                              * drip__alloc_charge) */
+    void    *entry_frame;   /* while the extension is asked: the frame of the
+                             * malloc-family function asking (drip_alloc_walk_from) */
 } drip__alloc_self;
 
 extern ALLOC_TLS drip__alloc_self drip__alloc_t_self ALLOC_HIDDEN;

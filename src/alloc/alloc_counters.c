@@ -212,6 +212,11 @@ bool drip_alloc_set_counting(bool on)
     return was_on;
 }
 
+void *drip_alloc_walk_from(void)
+{
+    return t_self.entry_frame;
+}
+
 bool drip_alloc_active(void)
 {
     return !drip__alloc_passthrough();

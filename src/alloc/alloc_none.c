@@ -85,6 +85,11 @@ size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *drop
     return 0;
 }
 
+void *drip_alloc_walk_from(void)
+{
+    return NULL;
+}
+
 int drip_alloc_walk_fp(void **pcs, int max)
 {
     (void)pcs;

@@ -38,6 +38,9 @@ int drip_alloc_walk_fp(void **pcs, int max)
     if (!drip__alloc_stack_bounds())
         return 0;
     uintptr_t *fp = __builtin_frame_address(0);
+    uintptr_t *from = drip_alloc_walk_from();      /* skip the allocator's frames */
+    if (from > fp && (uintptr_t)from < t_stack_hi)
+        fp = from;
     int n = 0;
     while (n < max) {
         uintptr_t at = (uintptr_t)fp;
