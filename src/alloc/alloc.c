@@ -131,6 +131,7 @@ static inline void drip__alloc_count(uint64_t bytes, uint64_t allocs, uint64_t f
         drip__alloc_slot_add(&s->allocs, allocs);
     if (frees)
         drip__alloc_slot_add(&s->frees, frees);
+    drip__alloc_peak(s);
 }
 
 
@@ -392,7 +393,7 @@ static inline bool drip__alloc_countdown(size_t size)
  * caller's frame right above it, as if the caller had called it.  A call
  * that returned into malloc would hide the caller's frame from
  * drip_alloc_walk_fp (tests/test_profile.c: precise names the leak). */
-__attribute__((optimize("omit-frame-pointer"))) void *malloc(size_t size)
+__attribute__((optimize("omit-frame-pointer"))) ALLOC_API void *malloc(size_t size)
 {
     drip__alloc_slot *s = t_self.fast;
     if (ALLOC_UNLIKELY(!s || size >= atomic_load_explicit(&g_fast_below, memory_order_relaxed)))
@@ -404,6 +405,7 @@ __attribute__((optimize("omit-frame-pointer"))) void *malloc(size_t size)
      * early; a failed call takes it back. */
     drip__alloc_slot_add(&s->bytes, size);
     drip__alloc_slot_add(&s->allocs, 1);
+    drip__alloc_peak(s);
     size_t c = drip__alloc_cache_class(size);
     size_t request = size + ALLOC_HDR;
     if (ALLOC_LIKELY(c < ALLOC_CACHE_CLASSES)) {
@@ -437,7 +439,7 @@ ALLOC_SLOW static void drip__alloc_free_slow(void *p)
     drip__alloc_free_counted(p);
 }
 
-void free(void *p)
+ALLOC_API void free(void *p)
 {
     drip__alloc_slot *s = t_self.fast;
     if (ALLOC_UNLIKELY(!s || !p || drip__alloc_hdr_of(p)->word != ALLOC_COUNTED)) {
@@ -463,7 +465,7 @@ void free(void *p)
     __libc_free(h);                    /* extra 0: glibc's block starts at the header */
 }
 
-void *calloc(size_t n, size_t size)
+ALLOC_API void *calloc(size_t n, size_t size)
 {
     if (ALLOC_UNLIKELY(drip__alloc_passthrough()))
         return __libc_calloc(n, size);
@@ -496,12 +498,12 @@ static inline __attribute__((always_inline)) void *drip__alloc_realloc_any(void 
     return drip__alloc_realloc_counted(p, size);
 }
 
-void *realloc(void *p, size_t size)
+ALLOC_API void *realloc(void *p, size_t size)
 {
     return drip__alloc_realloc_any(p, size);
 }
 
-void *reallocarray(void *p, size_t n, size_t size)
+ALLOC_API void *reallocarray(void *p, size_t n, size_t size)
 {
     size_t total;
     if (__builtin_mul_overflow(n, size, &total)) {
@@ -511,7 +513,7 @@ void *reallocarray(void *p, size_t n, size_t size)
     return drip__alloc_realloc_any(p, total);
 }
 
-int posix_memalign(void **memptr, size_t align, size_t size)
+ALLOC_API int posix_memalign(void **memptr, size_t align, size_t size)
 {
     if (align % sizeof(void *) != 0 || !drip__alloc_is_pow2(align))
         return EINVAL;
@@ -547,14 +549,14 @@ static void *drip__alloc_memalign_any(size_t align, size_t size)
     return drip__alloc_malloc_aligned(align, size);
 }
 
-void *memalign(size_t align, size_t size)
+ALLOC_API void *memalign(size_t align, size_t size)
 {
     return drip__alloc_memalign_any(align, size);
 }
 
 /* C17 (DR 460) and glibc >= 2.38: the alignment must be a power of two.
  * (glibc 2.36 itself rounds it up, as memalign does.) */
-void *aligned_alloc(size_t align, size_t size)
+ALLOC_API void *aligned_alloc(size_t align, size_t size)
 {
     if (!drip__alloc_is_pow2(align)) {
         errno = EINVAL;
@@ -563,13 +565,13 @@ void *aligned_alloc(size_t align, size_t size)
     return drip__alloc_memalign_any(align, size);
 }
 
-void *valloc(size_t size)
+ALLOC_API void *valloc(size_t size)
 {
     return drip__alloc_memalign_any(drip__alloc_page_size(), size);
 }
 
 /* Rounds the size up to whole pages; the rounded size is what is counted. */
-void *pvalloc(size_t size)
+ALLOC_API void *pvalloc(size_t size)
 {
     size_t page = drip__alloc_page_size();
     size_t rounded;
@@ -588,7 +590,7 @@ void *pvalloc(size_t size)
  * allocate, so it is looked up once in libc's ELF symbol table.
  * ---------------------------------------------------------------------- */
 
-size_t malloc_usable_size(void *p)
+ALLOC_API size_t malloc_usable_size(void *p)
 {
     if (!p) {
         if (ALLOC_UNLIKELY(drip__alloc_t_probe))

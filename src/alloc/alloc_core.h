@@ -21,8 +21,11 @@
 #include <stdint.h>
 
 #include "alloc.h"
+#include "preload_shm.h"
 
 #define ALLOC_HIDDEN __attribute__((visibility("hidden")))
+#define ALLOC_API    __attribute__((visibility("default")))   /* the malloc family: always
+                                                               * exported, to interpose */
 
 #define ALLOC_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define ALLOC_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -128,8 +131,27 @@ typedef struct drip__alloc_slot {
                                * with the slot */
 } __attribute__((aligned(64))) drip__alloc_slot;
 
-extern drip__alloc_slot drip__alloc_slots[ALLOC_SLOTS] ALLOC_HIDDEN;
-extern _Atomic unsigned drip__alloc_slots_high ALLOC_HIDDEN;  /* [0, high) were ever claimed */
+/* Every counter of the process in one page-aligned block laid out as
+ * preload_shm.h says: a header (the fallback counters, the slots' high
+ * mark, the peak) and the slots.  The preloaded build maps a shared file
+ * over it, at the same address, when DRIP_PRELOAD_SHM asks (preload.c);
+ * nothing else changes.  The header's words are accessed with __atomic
+ * builtins (they are plain in the shared layout). */
+typedef struct drip__alloc_counters {
+    drip_shm_header  hdr;
+    char             pad_[DRIP_SHM_HEADER_SIZE - sizeof(drip_shm_header)];
+    drip__alloc_slot slots[ALLOC_SLOTS];
+} __attribute__((aligned(4096))) drip__alloc_counters;
+
+extern drip__alloc_counters drip__alloc_ctr ALLOC_HIDDEN;
+
+_Static_assert(ALLOC_SLOTS == DRIP_SHM_SLOTS, "one slot array");
+_Static_assert(sizeof(drip__alloc_counters) == DRIP_SHM_SIZE, "the shared layout");
+_Static_assert(offsetof(drip__alloc_slot, bytes) == offsetof(drip_shm_slot, bytes) &&
+               offsetof(drip__alloc_slot, allocs) == offsetof(drip_shm_slot, allocs) &&
+               offsetof(drip__alloc_slot, frees) == offsetof(drip_shm_slot, frees) &&
+               offsetof(drip__alloc_slot, in_use) == offsetof(drip_shm_slot, in_use) &&
+               sizeof(drip__alloc_slot) == sizeof(drip_shm_slot), "a slot as shared");
 
 enum { ALLOC_T_NEW = 0, ALLOC_T_REGISTERING, ALLOC_T_SLOT, ALLOC_T_GLOBAL };
 
@@ -149,6 +171,7 @@ typedef struct drip__alloc_self {
                              * drip__alloc_charge) */
     void    *entry_frame;   /* while the extension is asked: the frame of the
                              * malloc-family function asking (drip_alloc_walk_from) */
+    int64_t  peak_mark;     /* DRIP_ALLOC_PEAK: the slot's bytes at the last check */
 } drip__alloc_self;
 
 extern ALLOC_TLS drip__alloc_self drip__alloc_t_self ALLOC_HIDDEN;
@@ -229,6 +252,26 @@ static inline void drip__alloc_slot_sub(_Atomic uint64_t *c, uint64_t delta)
 #endif
 }
 
+/* The peak of live bytes, kept only where it is asked for (the preloaded
+ * build defines DRIP_ALLOC_PEAK; the executable's allocator does not pay
+ * for it).  After an allocation is counted in slot s: when the slot holds
+ * more than it did at the thread's last check, the process may be at a
+ * new peak, and drip__alloc_peak_slow sums every slot.  Exact while one
+ * thread allocates at a time; with threads allocating together, a lower
+ * bound (a sum can rise while each slot stays under its own mark). */
+void drip__alloc_peak_slow(const drip__alloc_slot *s) ALLOC_HIDDEN;
+
+static inline void drip__alloc_peak(const drip__alloc_slot *s)
+{
+#ifdef DRIP_ALLOC_PEAK
+    if (ALLOC_UNLIKELY((int64_t)atomic_load_explicit(&s->bytes, memory_order_relaxed) >
+                       drip__alloc_t_self.peak_mark))
+        drip__alloc_peak_slow(s);
+#else
+    (void)s;
+#endif
+}
+
 /* Count an operation off the fast path: claims a slot for a new thread,
  * or uses the global fallback.  Never fails. */
 void drip__alloc_count_slow(uint64_t bytes, uint64_t allocs, uint64_t frees) ALLOC_HIDDEN;
@@ -246,6 +289,7 @@ static inline void *drip__alloc_block_init(char *real, size_t offset, size_t siz
         h->magic = ALLOC_COUNTED;
         drip__alloc_slot_add(&s->bytes, size);
         drip__alloc_slot_add(&s->allocs, 1);
+        drip__alloc_peak(s);
     } else if (!drip__alloc_t_self.off) {       /* counting, no slot yet */
         h->magic = ALLOC_COUNTED;
         drip__alloc_count_slow(size, 1, 0);

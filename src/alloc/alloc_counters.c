@@ -75,15 +75,13 @@ ALLOC_SLOW int drip__alloc_mode_decide(void)
  * allocs - frees, which keeps the documented invariant exact in every read.
  *
  * Threads that cannot have a slot (all taken, no pthread key, registering,
- * or already past their slot's destructor) use g_global, with atomic adds.
+ * or already past their slot's destructor) use the header's global counters, with atomic adds.
  * ====================================================================== */
 
 /* Declared in alloc_core.h. */
 ALLOC_TLS drip__alloc_self drip__alloc_t_self;
 ALLOC_TLS drip__alloc_cache drip__alloc_t_cache;
-drip__alloc_slot drip__alloc_slots[ALLOC_SLOTS];
-_Atomic unsigned drip__alloc_slots_high;
-static drip__alloc_slot g_global;               /* fallback; in_use unused */
+drip__alloc_counters drip__alloc_ctr;          /* zero: in BSS */
 
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t  g_key;
@@ -104,7 +102,8 @@ ALLOC_SLOW static void drip__alloc_cache_flush(void)
 }
 
 /* pthread key destructor: the thread is exiting.  Later counted operations
- * of this thread (other destructors, glibc's own teardown) use g_global. */
+ * of this thread (other destructors, glibc's own teardown) use the global
+ * counters. */
 static void drip__alloc_slot_release(void *arg)
 {
     drip__alloc_slot *s = arg;
@@ -124,24 +123,23 @@ static void drip__alloc_key_create(void)
  * from now on. */
 ALLOC_SLOW static drip__alloc_slot *drip__alloc_slot_claim(void)
 {
-    t_self.state = ALLOC_T_REGISTERING;   /* nested counted calls go to g_global */
+    t_self.state = ALLOC_T_REGISTERING;   /* nested counted calls: the fallback */
     pthread_once(&g_key_once, drip__alloc_key_create);
     if (!g_key_ok)
         goto global;
 
     for (unsigned i = 0; i < ALLOC_SLOTS; i++) {
-        drip__alloc_slot *s = &drip__alloc_slots[i];
+        drip__alloc_slot *s = &drip__alloc_ctr.slots[i];
         int expected = 0;
         if (atomic_load_explicit(&s->in_use, memory_order_relaxed) != 0 ||
             !atomic_compare_exchange_strong_explicit(&s->in_use, &expected, 1,
                                                      memory_order_acquire,
                                                      memory_order_relaxed))
             continue;
-        unsigned high = atomic_load_explicit(&drip__alloc_slots_high, memory_order_relaxed);
+        uint32_t high = __atomic_load_n(&drip__alloc_ctr.hdr.slots_high, __ATOMIC_RELAXED);
         while (high < i + 1 &&
-               !atomic_compare_exchange_weak_explicit(&drip__alloc_slots_high, &high, i + 1,
-                                                      memory_order_release,
-                                                      memory_order_relaxed))
+               !__atomic_compare_exchange_n(&drip__alloc_ctr.hdr.slots_high, &high, i + 1, true,
+                                            __ATOMIC_RELEASE, __ATOMIC_RELAXED))
             ;
         if (pthread_setspecific(g_key, s) != 0) {   /* may calloc: guarded */
             atomic_store_explicit(&s->in_use, 0, memory_order_release);
@@ -169,11 +167,36 @@ ALLOC_SLOW void drip__alloc_count_slow(uint64_t bytes, uint64_t allocs, uint64_t
         drip__alloc_slot_add(&s->bytes, bytes);
         drip__alloc_slot_add(&s->allocs, allocs);
         drip__alloc_slot_add(&s->frees, frees);
+        drip__alloc_peak(s);
         return;
     }
-    atomic_fetch_add_explicit(&g_global.bytes, bytes, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_global.allocs, allocs, memory_order_relaxed);
-    atomic_fetch_add_explicit(&g_global.frees, frees, memory_order_relaxed);
+    __atomic_fetch_add(&drip__alloc_ctr.hdr.global_bytes, bytes, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&drip__alloc_ctr.hdr.global_allocs, allocs, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&drip__alloc_ctr.hdr.global_frees, frees, __ATOMIC_RELAXED);
+}
+
+/* Live bytes of the whole process now: every slot and the fallback. */
+static uint64_t drip__alloc_live_bytes(void)
+{
+    const drip__alloc_counters *c = &drip__alloc_ctr;
+    uint64_t bytes = __atomic_load_n(&c->hdr.global_bytes, __ATOMIC_RELAXED);
+    uint32_t high = __atomic_load_n(&c->hdr.slots_high, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < high; i++)
+        bytes += atomic_load_explicit(&c->slots[i].bytes, memory_order_relaxed);
+    return bytes;
+}
+
+/* A slot passed its thread's mark (drip__alloc_peak): raise the peak to
+ * the process's live bytes if they are higher, and the mark to the slot. */
+ALLOC_SLOW void drip__alloc_peak_slow(const drip__alloc_slot *s)
+{
+    int64_t live = (int64_t)drip__alloc_live_bytes();
+    uint64_t peak = __atomic_load_n(&drip__alloc_ctr.hdr.peak_bytes, __ATOMIC_RELAXED);
+    while (live > 0 && (uint64_t)live > peak &&
+           !__atomic_compare_exchange_n(&drip__alloc_ctr.hdr.peak_bytes, &peak, (uint64_t)live,
+                                        true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        ;
+    t_self.peak_mark = (int64_t)atomic_load_explicit(&s->bytes, memory_order_relaxed);
 }
 
 /* ======================================================================
@@ -184,15 +207,16 @@ void drip_alloc_read(drip_alloc_stats *out)
 {
     uint64_t bytes = 0, allocs = 0, frees = 0;
     if (!drip__alloc_passthrough()) {
-        unsigned high = atomic_load_explicit(&drip__alloc_slots_high, memory_order_acquire);
-        for (unsigned i = 0; i < high; i++) {
-            bytes  += atomic_load_explicit(&drip__alloc_slots[i].bytes, memory_order_relaxed);
-            allocs += atomic_load_explicit(&drip__alloc_slots[i].allocs, memory_order_relaxed);
-            frees  += atomic_load_explicit(&drip__alloc_slots[i].frees, memory_order_relaxed);
+        const drip__alloc_counters *c = &drip__alloc_ctr;
+        uint32_t high = __atomic_load_n(&c->hdr.slots_high, __ATOMIC_ACQUIRE);
+        for (uint32_t i = 0; i < high; i++) {
+            bytes  += atomic_load_explicit(&c->slots[i].bytes, memory_order_relaxed);
+            allocs += atomic_load_explicit(&c->slots[i].allocs, memory_order_relaxed);
+            frees  += atomic_load_explicit(&c->slots[i].frees, memory_order_relaxed);
         }
-        bytes  += atomic_load_explicit(&g_global.bytes, memory_order_relaxed);
-        allocs += atomic_load_explicit(&g_global.allocs, memory_order_relaxed);
-        frees  += atomic_load_explicit(&g_global.frees, memory_order_relaxed);
+        bytes  += __atomic_load_n(&c->hdr.global_bytes, __ATOMIC_RELAXED);
+        allocs += __atomic_load_n(&c->hdr.global_allocs, __ATOMIC_RELAXED);
+        frees  += __atomic_load_n(&c->hdr.global_frees, __ATOMIC_RELAXED);
     }
     out->live_bytes = (int64_t)bytes;
     out->live_objects = (int64_t)(allocs - frees);

@@ -116,9 +116,9 @@ static track_shard *drip__alloc_my_shard(void)
 static void drip__alloc_each_shard(void (*fn)(track_shard *t, void *arg), void *arg)
 {
     fn(&g_track_global, arg);
-    unsigned high = atomic_load_explicit(&drip__alloc_slots_high, memory_order_acquire);
-    for (unsigned i = 0; i < high; i++) {
-        track_shard *t = atomic_load_explicit(&drip__alloc_slots[i].ext, memory_order_acquire);
+    uint32_t high = __atomic_load_n(&drip__alloc_ctr.hdr.slots_high, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < high; i++) {
+        track_shard *t = atomic_load_explicit(&drip__alloc_ctr.slots[i].ext, memory_order_acquire);
         if (t)
             fn(t, arg);
     }
