@@ -127,6 +127,29 @@ static void rule_keep(rule_slot *t, uintptr_t ip, uint64_t rule)
     }
 }
 
+/* In front of the table, each thread keeps the rules it used last in a
+ * small direct-mapped cache: a walk through familiar code reads only its
+ * own cache lines. */
+#define NEAR_BITS 6
+typedef struct near_rule {
+    uintptr_t ip;
+    uint64_t  rule;
+} near_rule;
+static __thread near_rule t_near[1u << NEAR_BITS];
+
+static inline uint64_t rule_near(rule_slot *t, uintptr_t ip)
+{
+    near_rule *n = &t_near[(ip >> 2) & ((1u << NEAR_BITS) - 1)];
+    if (n->ip == ip)
+        return n->rule;
+    uint64_t r = t ? rule_find(t, ip) : 0;
+    if (r) {
+        n->ip = ip;
+        n->rule = r;
+    }
+    return r;
+}
+
 /* ---- learning a rule from libunwind ------------------------------------------ */
 
 /* This thread's stack, [lo, hi), found once. */
@@ -217,7 +240,7 @@ int drip_stack_walk_fast(void **pcs, int max)
     int n = 0;
     while (n < max && ip) {
         pcs[n++] = (void *)ip;
-        uint64_t rule = table ? rule_find(table, ip) : 0;
+        uint64_t rule = rule_near(table, ip);
         if (__builtin_expect(!rule, 0)) {
             rule = rule_learn(ip, sp, bp);
             if (table)
