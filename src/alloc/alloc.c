@@ -392,8 +392,16 @@ static inline bool drip__alloc_countdown(size_t size)
  * path leaves by a tail call, so a frame-pointer walk from it finds the
  * caller's frame right above it, as if the caller had called it.  A call
  * that returned into malloc would hide the caller's frame from
- * drip_alloc_walk_fp (tests/test_profile.c: precise names the leak). */
-__attribute__((optimize("omit-frame-pointer"))) ALLOC_API void *malloc(size_t size)
+ * drip_alloc_walk_fp (tests/test_profile.c: precise names the leak) - so
+ * only when optimizing: without optimization GCC makes no tail calls.
+ * (drip__alloc_peak_slow, in the preloaded build, is a plain call: it
+ * walks no stack.) */
+#ifdef __OPTIMIZE__
+#define MALLOC_NO_FP __attribute__((optimize("omit-frame-pointer")))
+#else
+#define MALLOC_NO_FP
+#endif
+MALLOC_NO_FP ALLOC_API void *malloc(size_t size)
 {
     drip__alloc_slot *s = t_self.fast;
     if (ALLOC_UNLIKELY(!s || size >= atomic_load_explicit(&g_fast_below, memory_order_relaxed)))
