@@ -28,15 +28,6 @@ void drip__alloc_sample_seed(uint64_t seed)
     atomic_fetch_add(&g_seed_gen, 1);
 }
 
-/* splitmix64's finaliser: a bijective mix of 64 bits. */
-static uint64_t drip__alloc_mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 /* A uniform double in (0, 1] from the thread's generator, seeded on the
  * thread's first draw from (seed, the thread's number): the n-th thread
  * to draw since the seed was set gets the n-th stream, whatever memory its

@@ -17,6 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* splitmix64's finaliser: a bijective mix of 64 bits (for seeding; also
+ * the preloaded library's fault decisions). */
+static inline uint64_t drip__alloc_mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
 /* Fixed point of the weights kept per stack: 16 fractional bits. */
 #define ALLOC_WEIGHT_ONE ((int64_t)1 << 16)
 

@@ -26,6 +26,7 @@
  */
 #define _GNU_SOURCE
 #include "alloc_core.h"
+#include "alloc_sample.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -84,15 +85,6 @@ static void drip__alloc_preload_int(char *buf, size_t cap, size_t *n, int64_t v)
     drip__alloc_preload_num(buf, cap, n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, v < 0);
 }
 
-/* splitmix64's finaliser. */
-static uint64_t drip__alloc_preload_mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 /* ---- the alloc fault point ------------------------------------------------------- */
 
 static double g_fault_rate;                  /* 0: no faults */
@@ -108,9 +100,9 @@ static bool drip__alloc_preload_fail(size_t size)
     (void)size;
     if (ALLOC_UNLIKELY(!t_fault_thread))
         t_fault_thread = 1 + atomic_fetch_add_explicit(&g_fault_threads, 1, memory_order_relaxed);
-    uint64_t h = drip__alloc_preload_mix(g_fault_seed ^
-                                         drip__alloc_preload_mix(t_fault_thread ^
-                                         drip__alloc_preload_mix(++t_fault_ordinal)));
+    uint64_t h = drip__alloc_mix(g_fault_seed ^
+                                         drip__alloc_mix(t_fault_thread ^
+                                         drip__alloc_mix(++t_fault_ordinal)));
     if ((double)(h >> 11) * 0x1.0p-53 >= g_fault_rate)
         return false;
     __atomic_fetch_add(&drip__alloc_ctr.hdr.faults_fired, 1, __ATOMIC_RELAXED);
