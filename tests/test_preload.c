@@ -66,6 +66,24 @@ static proc run_preloaded(const char *const *env_extra, const char *const *argv)
     return run_cmd(NULL, env, argv);
 }
 
+/* Run argv preloaded with DRIP_PRELOAD_REPORT=g_dir/name (and one more
+ * setting, or NULL); its report, parsed.  *out gets what it printed
+ * (malloc'd) when out is not NULL. */
+static json_t *run_reporting(const char *name, const char *extra, const char *const *argv,
+                             char **out)
+{
+    char path[600], set[700];
+    snprintf(path, sizeof path, "%s/%s", g_dir, name);
+    snprintf(set, sizeof set, "DRIP_PRELOAD_REPORT=%s", path);
+    const char *env[] = {set, extra, NULL};
+    proc p = run_preloaded(env, argv);
+    ck_assert_msg(p.status == 0, "%s: %d %s", argv[0], p.status, p.err);
+    if (out)
+        *out = strdup(p.out);
+    proc_free(&p);
+    return report_at(path);
+}
+
 /* The live bytes leakn leaks with N blocks: sizes 16 + i % 100. */
 static long long leaked_bytes(long n)
 {
@@ -79,15 +97,11 @@ static long long leaked_bytes(long n)
 
 START_TEST(test_ls_reports)
 {
-    char path[600], set[700];
-    snprintf(path, sizeof path, "%s/ls.json", g_dir);
-    snprintf(set, sizeof set, "DRIP_PRELOAD_REPORT=%s", path);
-    const char *env[] = {set, NULL}, *argv[] = {"/bin/ls", "-l", "/", NULL};
-    proc p = run_preloaded(env, argv);
-    ck_assert_msg(p.status == 0, "ls: %d %s", p.status, p.err);
-    ck_assert_msg(strstr(p.out, "usr") != NULL, "ls printed: %s", p.out);
-    proc_free(&p);
-    json_t *r = report_at(path);
+    const char *argv[] = {"/bin/ls", "-l", "/", NULL};
+    char *out = NULL;
+    json_t *r = run_reporting("ls.json", NULL, argv, &out);
+    ck_assert_msg(strstr(out, "usr") != NULL, "ls printed: %s", out);
+    free(out);
     ck_assert_int_gt(num(r, "allocs"), 0);
     ck_assert_int_eq(num(r, "live_objects"), num(r, "allocs") - num(r, "frees"));
     ck_assert_int_ge(num(r, "peak_bytes"), num(r, "live_bytes"));
@@ -98,14 +112,8 @@ END_TEST
 
 START_TEST(test_leak_counted_exactly)
 {
-    char path[600], set[700];
-    snprintf(path, sizeof path, "%s/leak.json", g_dir);
-    snprintf(set, sizeof set, "DRIP_PRELOAD_REPORT=%s", path);
-    const char *env[] = {set, NULL}, *argv[] = {DRIP_LEAKN, "1000", NULL};
-    proc p = run_preloaded(env, argv);
-    ck_assert_int_eq(p.status, 0);
-    proc_free(&p);
-    json_t *r = report_at(path);
+    const char *argv[] = {DRIP_LEAKN, "1000", NULL};
+    json_t *r = run_reporting("leak.json", NULL, argv, NULL);
     ck_assert_int_eq(num(r, "live_objects"), 1000);
     ck_assert_int_eq(num(r, "allocs"), 1000);
     ck_assert_int_eq(num(r, "frees"), 0);
@@ -144,14 +152,8 @@ END_TEST
 
 START_TEST(test_alloc_off_says_so)
 {
-    char path[600], set[700];
-    snprintf(path, sizeof path, "%s/off.json", g_dir);
-    snprintf(set, sizeof set, "DRIP_PRELOAD_REPORT=%s", path);
-    const char *env[] = {set, "DRIP_ALLOC=off", NULL}, *argv[] = {DRIP_LEAKN, "5", NULL};
-    proc p = run_preloaded(env, argv);
-    ck_assert_int_eq(p.status, 0);
-    proc_free(&p);
-    json_t *r = report_at(path);
+    const char *argv[] = {DRIP_LEAKN, "5", NULL};
+    json_t *r = run_reporting("off.json", "DRIP_ALLOC=off", argv, NULL);
     ck_assert(json_is_false(json_object_get(r, "active")));
     ck_assert_int_eq(num(r, "allocs"), 0);
     json_decref(r);

@@ -36,7 +36,6 @@
 #include "symbols.h"
 
 #include <libunwind.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -152,25 +151,13 @@ static inline uint64_t rule_near(rule_slot *t, uintptr_t ip)
 
 /* ---- learning a rule from libunwind ------------------------------------------ */
 
-/* This thread's stack, [lo, hi), found once. */
+/* This thread's stack, [lo, hi) (the allocator's drip_alloc_stack_bounds,
+ * kept here for the checks). */
 static __thread uintptr_t t_lo, t_hi;
 
 static bool stack_bounds(void)
 {
-    if (t_hi)
-        return true;
-    pthread_attr_t attr;
-    if (pthread_getattr_np(pthread_self(), &attr) != 0)
-        return false;
-    void *addr = NULL;
-    size_t size = 0;
-    int rc = pthread_attr_getstack(&attr, &addr, &size);
-    pthread_attr_destroy(&attr);
-    if (rc != 0 || !addr || !size)
-        return false;
-    t_lo = (uintptr_t)addr;
-    t_hi = (uintptr_t)addr + size;
-    return true;
+    return t_hi || drip_alloc_stack_bounds(&t_lo, &t_hi);
 }
 
 static inline bool on_stack(uintptr_t a, size_t len)

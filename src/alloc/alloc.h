@@ -90,6 +90,12 @@ typedef int (*drip_alloc_backtrace_fn)(void **pcs, int max);
  * precise profiles, where every allocation is walked. */
 int drip_alloc_walk_fp(void **pcs, int max);
 
+/* The calling thread's stack, [*lo, *hi): found once a thread (with
+ * pthread_getattr_np, which may allocate the first time: call it where
+ * allocations are plain, as inside the allocator's walker hook); false
+ * when it cannot be found.  For stack walkers' bounds checks. */
+bool drip_alloc_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+
 /* Inside a walker called by the allocator (tracking, profiling): the frame
  * (a frame pointer: the saved rbp at it, the return address above it) of
  * the malloc-family function that made the call; its return address is

@@ -85,6 +85,13 @@ size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *drop
     return 0;
 }
 
+bool drip_alloc_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    (void)lo;
+    (void)hi;
+    return false;
+}
+
 void *drip_alloc_walk_from(void)
 {
     return NULL;

@@ -154,6 +154,27 @@ static void drip__alloc_each_shard(void (*fn)(track_shard *t, void *arg), void *
     }
 }
 
+/* glibc's block for a record of off - ALLOC_HDR bytes, the header and size
+ * bytes (zeroed when zero), or NULL with errno set. */
+static inline char *drip__alloc_track_block(size_t size, size_t off, bool zero)
+{
+    if (size > SIZE_MAX - off) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return zero ? __libc_calloc(1, size + off) : __libc_malloc(size + off);
+}
+
+/* The stack from walk into pcs (at most DRIP_ALLOC_MAX_FRAMES), with this
+ * thread's allocations plain meanwhile; how many, 0 or more. */
+static inline uint32_t drip__alloc_track_walk(drip_alloc_backtrace_fn walk, void **pcs)
+{
+    t_self.in_hook = 1;
+    int n = walk(pcs, DRIP_ALLOC_MAX_FRAMES);
+    t_self.in_hook = 0;
+    return n > 0 ? (uint32_t)n : 0;
+}
+
 /* ======================================================================
  * drip sweep's tracking: every counted allocation on a list
  * ====================================================================== */
@@ -181,18 +202,11 @@ ALLOC_SLOW static void drip__alloc_track_unlink(track_rec *r)
 ALLOC_SLOW static void *drip__alloc_track_alloc(size_t size, bool zero,
                                                drip_alloc_backtrace_fn walk)
 {
-    if (size > SIZE_MAX - TRACK_OFF) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    char *real = zero ? __libc_calloc(1, size + TRACK_OFF) : __libc_malloc(size + TRACK_OFF);
+    char *real = drip__alloc_track_block(size, TRACK_OFF, zero);
     if (!real)
         return NULL;
     track_rec *r = (track_rec *)real;
-    t_self.in_hook = 1;                  /* the walker's own allocations: plain */
-    int n = walk(r->pc, DRIP_ALLOC_MAX_FRAMES);
-    t_self.in_hook = 0;
-    r->npc = n > 0 ? (uint32_t)n : 0;
+    r->npc = drip__alloc_track_walk(walk, r->pc);
     void *user = drip__alloc_block_init(real, TRACK_OFF, size);
     drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
     track_shard *t = drip__alloc_my_shard();
@@ -265,17 +279,11 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
 ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
                                                 drip_alloc_backtrace_fn walk, uint64_t rate)
 {
-    if (size > SIZE_MAX - SAMPLE_OFF) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    char *real = zero ? __libc_calloc(1, size + SAMPLE_OFF) : __libc_malloc(size + SAMPLE_OFF);
+    char *real = drip__alloc_track_block(size, SAMPLE_OFF, zero);
     if (!real)
         return NULL;
     void *pc[DRIP_ALLOC_MAX_FRAMES];
-    t_self.in_hook = 1;                  /* the walker's own allocations: plain */
-    int n = walk(pc, DRIP_ALLOC_MAX_FRAMES);
-    t_self.in_hook = 0;
+    uint32_t n = drip__alloc_track_walk(walk, pc);
     int64_t wo, wb;
     drip__alloc_sample_weight(size, rate, &wo, &wb);
     uint32_t gen = atomic_load_explicit(&g_prof_gen, memory_order_relaxed);
@@ -283,7 +291,7 @@ ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
     bool shared = t == &g_track_global;
     if (shared)
         drip__alloc_shard_lock(t);
-    site_slot *s = drip__alloc_site_of(t, pc, n > 0 ? (uint32_t)n : 0, gen);
+    site_slot *s = drip__alloc_site_of(t, pc, n, gen);
     if (s) {
         drip__alloc_slot_add(&s->alloc_objects, (uint64_t)wo);
         drip__alloc_slot_add(&s->alloc_bytes, (uint64_t)wb);
