@@ -33,6 +33,7 @@
 #include <libunwind.h>
 
 #include "alloc.h"
+#include "symbols.h"
 #endif
 
 /* ---- modes ---------------------------------------------------------------- */
@@ -68,7 +69,8 @@ static int start_sweep_track(void)
 /* Attribution as `drip run` does it: sampled sites at the default mean
  * interval of 512 KiB (profile: sampled), or every allocation's site
  * (profile: precise), stacks from libunwind's unw_backtrace (sampled) or
- * the allocator's frame-pointer walk (precise), as the worker does. */
+ * the harness's rule-caching walker (precise, harness/symbols/walk.c), as
+ * the worker does. */
 static int start_sampled(void)
 {
     if (start_counters() != 0)
@@ -80,7 +82,7 @@ static int start_precise(void)
 {
     if (start_counters() != 0)
         return -1;
-    return drip_alloc_profile_start(1, drip_alloc_walk_fp) ? 0 : -1;
+    return drip_alloc_profile_start(1, drip_stack_walk_fast) ? 0 : -1;
 }
 #else
 static int start_plain(void)
@@ -95,7 +97,7 @@ static const bench_mode modes[] = {
     { "sweep-track", "counters + drip sweep's tracking (unw_backtrace, locked list)",
       start_sweep_track },
     { "sampled", "counters + sampled sites (mean 512 KiB, unw_backtrace)", start_sampled },
-    { "precise", "counters + every allocation's site (frame-pointer walk, locked list)",
+    { "precise", "counters + every allocation's site (cached-rule walk, locked list)",
       start_precise },
 #else
     { "plain", "glibc malloc", start_plain },

@@ -1,6 +1,7 @@
 /* test_alloc_track.c - the counting allocator's tracking and profiling
  * (src/alloc/alloc_track.c): tracked blocks with their stacks, realloc and
- * forget, and the profiler's sampling by bytes against the truth.
+ * forget, the profiler's sampling by bytes against the truth, and its
+ * seeds: short-lived threads sampled like others, a seed that replays.
  *
  * Linked with the allocator, like test_alloc.c, and run the same way:
  * every test runs with counting off (the fixture) and turns it on only
@@ -13,6 +14,7 @@
 #include <check.h>
 #include <math.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,13 +116,37 @@ END_TEST
 
 /* ---- profiling -------------------------------------------------------------- */
 
+/* Live and allocated estimates summed over the entries of every stack
+ * (one per stack and thread). */
+static void site_totals(double *alloc_bytes, double *live_bytes, double *live_objects,
+                        size_t *nsites)
+{
+    static drip_alloc_site sites[64];
+    uint64_t dropped = 1;
+    size_t n = drip_alloc_profile_sites(sites, 64, &dropped);
+    ck_assert_uint_eq(dropped, 0);
+    *alloc_bytes = *live_bytes = *live_objects = 0;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        *alloc_bytes += sites[i].bytes;
+        *live_bytes += sites[i].live_bytes;
+        *live_objects += sites[i].live_objects;
+    }
+    *nsites = n;
+}
+
+static void *free_all(void *arg)
+{
+    void **blocks = arg;
+    for (int i = 0; blocks[i]; i++)
+        free(blocks[i]);
+    return NULL;
+}
+
 START_TEST(test_profile_sampling)
 {
     enum { N = 100000, SIZE = 64, RATE = 4096 };
-    static void *blocks[N];
-    static drip_alloc_block list[N];
+    static void *blocks[N + 1], *odd[N / 2 + 1];
     drip_alloc_set_counting(false);
-    drip_alloc_track_forget();
     ck_assert(drip_alloc_profile_start(RATE, NULL));
     ck_assert_uint_eq(drip_alloc_profile_rate(), RATE);
     drip_alloc_set_counting(true);               /* picks up the rate */
@@ -129,52 +155,150 @@ START_TEST(test_profile_sampling)
     drip_alloc_set_counting(false);
     void *uncounted = malloc(SIZE * 1000);       /* counting off: never sampled */
     __asm__ volatile("" : : "r"(uncounted) : "memory");
-    size_t n = drip_alloc_track_list(list, N);
 
     /* Each sample stands for 1 / (1 - exp(-size/rate)) blocks: the estimate
      * of the bytes allocated must be near the truth (6.4 MB, ~1560
-     * samples: a few percent of noise; 10% fails only on a broken rate). */
-    double p = 1.0 - exp(-(double)SIZE / RATE), estimate = 0;
-    for (size_t i = 0; i < n; i++) {
-        ck_assert_uint_eq(list[i].size, SIZE);
-        estimate += SIZE / p;
-    }
+     * samples: a few percent of noise; 10% fails only on a broken rate),
+     * all of it live, at one stack (this loop). */
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
     double truth = (double)N * SIZE;
-    ck_assert_msg(fabs(estimate - truth) < 0.1 * truth, "estimate %.0f, truth %.0f (%zu samples)",
-                  estimate, truth, n);
-    /* the per-stack totals say the same (one stack: this loop) */
-    static drip_alloc_site sites[8];
-    uint64_t dropped = 1;
-    ck_assert_uint_eq(drip_alloc_profile_sites(sites, 8, &dropped), 1);
-    ck_assert_uint_eq(dropped, 0);
-    ck_assert_msg(fabs(sites[0].bytes - estimate) < 1e-6 * truth, "%f vs %f", sites[0].bytes,
-                  estimate);
-    ck_assert_msg(fabs(sites[0].objects * SIZE - sites[0].bytes) < 1e-6 * truth, "objects");
+    ck_assert_uint_eq(nsites, 1);
+    ck_assert_msg(fabs(alloc - truth) < 0.1 * truth, "estimate %.0f, truth %.0f", alloc, truth);
+    ck_assert_msg(live == alloc, "live %.1f, allocated %.1f", live, alloc);
+    ck_assert_msg(fabs(objects * SIZE - live) < 1e-6 * truth, "objects %.1f", objects);
 
-    /* precise: every allocation */
-    drip_alloc_track_forget();
-    ck_assert(drip_alloc_profile_start(1, NULL));
+    /* the even blocks freed here: about half still live; the odd ones by
+     * another thread: none live, to the last bit */
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < N; i += 2)
+        free(blocks[i]);
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(fabs(live - truth / 2) < 0.15 * truth / 2, "half freed: %.0f live", live);
+    for (int i = 1, k = 0; i < N; i += 2)
+        odd[k++] = blocks[i];
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, free_all, odd), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(live == 0 && objects == 0, "all freed: %.1f bytes, %.1f objects live", live,
+                  objects);
+    ck_assert_msg(fabs(alloc - truth) < 0.1 * truth, "allocated stays: %.0f", alloc);
+
+    /* precise: every allocation, each call its own stack; a realloc moves
+     * a sample to the realloc's stack */
+    ck_assert(drip_alloc_profile_start(1, drip_alloc_walk_fp));
     drip_alloc_set_counting(true);
     void *a = malloc(10), *b = calloc(2, 10), *c = realloc(NULL, 30);
     __asm__ volatile("" : : "r"(a), "r"(b), "r"(c) : "memory");
+    c = realloc(c, 300);
+    __asm__ volatile("" : : "r"(c) : "memory");
     drip_alloc_set_counting(false);
-    ck_assert_uint_eq(drip_alloc_track_list(list, N), 3);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_uint_eq(nsites, 4);
+    ck_assert(objects == 3 && live == 10 + 20 + 300);
+    ck_assert(alloc == 10 + 20 + 30 + 300);
+
+    /* started again: the old samples are off the books (freeing them
+     * takes nothing off the new profile) */
+    ck_assert(drip_alloc_profile_start(1, drip_alloc_walk_fp));
+    drip_alloc_set_counting(true);
+    free(a);
+    void *e = malloc(40);
+    __asm__ volatile("" : : "r"(e) : "memory");
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(nsites == 1 && objects == 1 && live == 40);
 
     drip_alloc_profile_stop();
     ck_assert_uint_eq(drip_alloc_profile_rate(), 0);
     drip_alloc_set_counting(true);
     void *d = malloc(10);                        /* off again */
     __asm__ volatile("" : : "r"(d) : "memory");
-    free(a);
     free(b);
     free(c);
     free(d);
-    for (int i = 0; i < N; i++)
-        free(blocks[i]);
+    free(e);
     drip_alloc_set_counting(false);
     free(uncounted);
-    ck_assert_uint_eq(drip_alloc_track_list(list, N), 0);   /* frees unlinked them */
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(nsites == 1 && objects == 0 && live == 0);   /* e freed after the stop */
     ck_assert(!drip_alloc_profile_start(0, NULL));
+}
+END_TEST
+
+/* ---- sampling seeds ---------------------------------------------------------- */
+
+enum { FAIR_THREADS = 2000, FAIR_SIZE = 64, FAIR_RATE = 4096 };
+
+static void *alloc_once(void *arg)
+{
+    *(void **)arg = malloc(FAIR_SIZE);      /* counted: new threads count */
+    return NULL;
+}
+
+/* Threads started and joined one after another (their thread-locals land
+ * where the last one's were) are each sampled on their own: about 2000 x
+ * (1 - exp(-64/4096)) = 31 samples, not all or none. */
+START_TEST(test_profile_short_threads)
+{
+    static void *held[FAIR_THREADS];
+    drip_alloc_track_forget();
+    drip_alloc_profile_seed(1);
+    ck_assert(drip_alloc_profile_start(FAIR_RATE, NULL));
+    for (int i = 0; i < FAIR_THREADS; i++) {
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, alloc_once, &held[i]), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+    }
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);   /* each sample: 1/p objects */
+    drip_alloc_profile_stop();
+    for (int i = 0; i < FAIR_THREADS; i++)
+        free(held[i]);
+    double n = objects * (1.0 - exp(-(double)FAIR_SIZE / FAIR_RATE));
+    ck_assert_msg(n >= 10 && n <= 70, "%.1f of %d short-lived threads sampled, expected ~31", n,
+                  FAIR_THREADS);
+}
+END_TEST
+
+enum { SEED_N = 4000 };
+
+/* What SEED_N allocations of varied sizes on this thread, sampled at a
+ * 1 KiB rate with this seed, are estimated to be: their bytes (*bytes)
+ * and count (returned). */
+static double estimate_with(uint64_t seed, double *bytes)
+{
+    static void *b[SEED_N];
+    drip_alloc_profile_seed(seed);
+    ck_assert(drip_alloc_profile_start(1024, NULL));
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < SEED_N; i++)
+        b[i] = malloc(8 + (size_t)(i * 37) % 200);
+    drip_alloc_set_counting(false);
+    double live, objects;
+    size_t nsites;
+    site_totals(bytes, &live, &objects, &nsites);
+    drip_alloc_profile_stop();
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < SEED_N; i++)
+        free(b[i]);
+    drip_alloc_set_counting(false);
+    return objects;
+}
+
+/* The same seed samples the same allocations - the estimates agree to the
+ * last bit; another seed samples others. */
+START_TEST(test_profile_seed_replays)
+{
+    double ba, bb, bc;
+    double oa = estimate_with(7, &ba), ob = estimate_with(7, &bb), oc = estimate_with(8, &bc);
+    ck_assert_msg(fabs(oa - SEED_N) < 0.25 * SEED_N, "estimate %.1f of %d", oa, SEED_N);
+    ck_assert_msg(oa == ob && ba == bb, "seed 7: %.3f/%.3f then %.3f/%.3f", oa, ba, ob, bb);
+    ck_assert_msg(oc != oa || bc != ba, "seeds 7 and 8 sampled alike");
 }
 END_TEST
 
@@ -185,6 +309,8 @@ static Suite *suite_alloc_track(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_track);
     tcase_add_test(tc, test_profile_sampling);
+    tcase_add_test(tc, test_profile_short_threads);
+    tcase_add_test(tc, test_profile_seed_replays);
     suite_add_tcase(s, tc);
     return s;
 }

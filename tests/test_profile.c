@@ -5,10 +5,12 @@
  * on top of the growing sites with about the right bytes per iteration,
  * the exported pprof files must read in `go tool pprof` with leak_here on
  * top, the folded stacks must name it, and `profile: { mode: off }` must
- * write no profile at all.
+ * write no profile at all.  tests/plugins/threadleak.c leaks inside
+ * threads that live for one iteration: sampling must reach them.
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <stdbool.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,23 +39,32 @@ static json_t *profile_of(const char *name)
     return json_object_get(scenario(g_root, name), "profile");
 }
 
-/* The top growing site names leak_here in sites.c and grows by about
- * leak_bytes (64) per iteration. */
-static void check_top_site(const char *name, double tolerance)
+/* The top growing site of scenario `name` is function fn in file and grows
+ * by about 64 bytes (the plugins' leak_bytes) per iteration. */
+static void check_top_site_at(const char *name, const char *fn, const char *file,
+                              double tolerance)
 {
     json_t *p = profile_of(name);
     ck_assert_msg(json_is_object(p), "%s: no profile", name);
     json_t *top = json_array_get(json_object_get(p, "growing_sites"), 0);
     ck_assert_msg(top != NULL, "%s: no growing site", name);
+    char want[128];
+    snprintf(want, sizeof want, "%s (%s:", fn, file);
     const char *stack = str_at(top, "stack");
-    ck_assert_msg(strncmp(stack, "leak_here (sites.c:", 19) == 0, "%s: top site %s", name, stack);
+    ck_assert_msg(strncmp(stack, want, strlen(want)) == 0, "%s: top site %s", name, stack);
     json_t *frame = json_array_get(json_object_get(top, "frames"), 0);
-    ck_assert_str_eq(str_at(frame, "function"), "leak_here");
-    ck_assert_str_eq(str_at(frame, "file"), "sites.c");
+    ck_assert_str_eq(str_at(frame, "function"), fn);
+    ck_assert_str_eq(str_at(frame, "file"), file);
     ck_assert_int_gt(json_integer_value(json_object_get(frame, "line")), 0);
     double per_iter = json_number_value(json_object_get(top, "bytes_per_iteration"));
     ck_assert_msg(per_iter > 64 * (1 - tolerance) && per_iter < 64 * (1 + tolerance),
-                  "%s: %.1f B/iter at leak_here, expected about 64", name, per_iter);
+                  "%s: %.1f B/iter at %s, expected about 64", name, per_iter, fn);
+}
+
+/* The top growing site names leak_here in sites.c. */
+static void check_top_site(const char *name, double tolerance)
+{
+    check_top_site_at(name, "leak_here", "sites.c", tolerance);
 }
 
 START_TEST(precise_names_the_leak)
@@ -70,6 +81,83 @@ START_TEST(sampled_names_the_leak)
     /* 4 KiB rate over ~1 MB of growth: some 300 samples, ~6% noise */
     check_top_site("profile-sampled", 0.35);
     ck_assert_str_eq(str_at(profile_of("profile-sampled"), "mode"), "sampled");
+}
+END_TEST
+
+/* A leak in threads started and joined per iteration (threadleak.c):
+ * 5000 x 64 B at a 4 KiB rate, some 80 samples.  Before each thread's
+ * sampling had a stream of its own, none was ever sampled. */
+START_TEST(thread_leak_is_sampled)
+{
+    check_top_site_at("profile-thread", "leak_in_thread", "threadleak.c", 0.5);
+}
+END_TEST
+
+/* zleak.c leaks inflateInit's state (inside libz, no frame pointers) from
+ * a plugin built without frame pointers: precise mode's growing site must
+ * still have the plugin's own leak_stream among its frames. */
+START_TEST(precise_reaches_through_zlib)
+{
+    json_t *p = profile_of("profile-zlib");
+    ck_assert_msg(json_is_object(p), "profile-zlib: no profile");
+    json_t *top = json_array_get(json_object_get(p, "growing_sites"), 0);
+    ck_assert_msg(top != NULL, "profile-zlib: no growing site");
+    json_t *frames = json_object_get(top, "frames");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(frames); i++) {
+        json_t *f = json_array_get(frames, i);
+        if (strcmp(str_at(f, "function"), "leak_stream") == 0 &&
+            strcmp(str_at(f, "file"), "zleak.c") == 0)
+            found = true;
+    }
+    ck_assert_msg(found, "profile-zlib: top site %s has no leak_stream (zleak.c) frame",
+                  str_at(top, "stack"));
+    double per_iter = json_number_value(json_object_get(top, "bytes_per_iteration"));
+    ck_assert_msg(per_iter > 4096, "profile-zlib: %.0f B/iter: not zlib's state", per_iter);
+}
+END_TEST
+
+/* The growing sites of a sampled run of the sites plugin with --seed seed,
+ * as JSON text (malloc'd). */
+static char *sampled_sites(const char *dir, const char *yaml, const char *seed, const char *sub)
+{
+    char out[600];
+    snprintf(out, sizeof out, "%s/%s", dir, sub);
+    const char *args[] = {"run", "--no-color", "--seed", seed, "-o", out, yaml, NULL};
+    proc p = run(args);
+    ck_assert_msg(p.status == 0, "drip run --seed %s: %d %s", seed, p.status, p.err);
+    proc_free(&p);
+    json_t *root = load_results(out);
+    json_t *sites = json_object_get(json_object_get(scenario(root, "replay"), "profile"),
+                                    "growing_sites");
+    ck_assert_msg(json_array_size(sites) > 0, "seed %s: no growing site", seed);
+    char *text = json_dumps(sites, JSON_SORT_KEYS);
+    json_decref(root);
+    return text;
+}
+
+/* At one thread the same --seed samples the same allocations: the same
+ * sites with the same estimates; another seed other estimates. */
+START_TEST(same_seed_same_samples)
+{
+    char *dir = tmpdir(), yaml[600];
+    snprintf(yaml, sizeof yaml, "%s/replay.yaml", dir);
+    FILE *f = fopen(yaml, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "name: replay\n"
+               "workload: { plugin: %s/libtest_sites.so }\n"
+               "run: { iterations: 5000, sample_every: 50 }\n"
+               "profile: { mode: sampled, rate: 4KiB }\n", TST("plugins"));
+    fclose(f);
+    char *a = sampled_sites(dir, yaml, "5", "a"), *b = sampled_sites(dir, yaml, "5", "b");
+    char *c = sampled_sites(dir, yaml, "6", "c");
+    ck_assert_msg(strcmp(a, b) == 0, "--seed 5 twice:\n%s\n%s", a, b);
+    ck_assert_msg(strcmp(a, c) != 0, "--seed 5 and 6 sampled alike:\n%s", a);
+    free(a);
+    free(b);
+    free(c);
+    rm_rf(dir);
+    free(dir);
 }
 END_TEST
 
@@ -147,6 +235,9 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, precise_names_the_leak);
     tcase_add_test(tc, sampled_names_the_leak);
+    tcase_add_test(tc, thread_leak_is_sampled);
+    tcase_add_test(tc, same_seed_same_samples);
+    tcase_add_test(tc, precise_reaches_through_zlib);
     tcase_add_test(tc, off_means_no_profile);
     tcase_add_test(tc, terminal_shows_the_site);
     tcase_add_test(tc, folded_names_the_leak);

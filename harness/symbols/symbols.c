@@ -169,7 +169,11 @@ static bool is_allocator(const char *fn)
     };
     if (!fn[0])
         return false;
-    if (strncmp(fn, "alloc__", 7) == 0 || strncmp(fn, "track_", 6) == 0 ||
+    /* src/alloc names every function of its own drip__alloc_* (inlined
+     * ones appear too: libdwfl names inline frames); alloc__ and track_
+     * are the names it used before. */
+    if (strncmp(fn, "drip__alloc_", 12) == 0 ||
+        strncmp(fn, "alloc__", 7) == 0 || strncmp(fn, "track_", 6) == 0 ||
         strncmp(fn, "malloc_", 7) == 0)
         return true;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)

@@ -27,6 +27,17 @@ int drip_stack_walk(void **pcs, int max);
  * to be, for unw_init_local2 and unw_step). */
 int drip_stack_walk_signal(void *ucontext, void **pcs, int max);
 
+/* The same, at about the cost of a frame-pointer walk: the unwind rule at
+ * each return address is learnt once from libunwind (one frame's DWARF
+ * step) and kept in a table shared by all threads, so code without frame
+ * pointers (glibc, zlib, plugins built without -fno-omit-frame-pointer)
+ * is walked through, not skipped.  Ends at the outermost frame, or early
+ * at a frame it cannot unwind (a signal frame).  Never allocates but
+ * once a thread (pthread_getattr_np: run it where allocations are plain,
+ * as the allocator's walker hook is); thread-safe.  walk.c.  Fits
+ * drip_alloc_backtrace_fn; meant for precise profiles. */
+int drip_stack_walk_fast(void **pcs, int max);
+
 typedef struct drip_symbols drip_symbols;
 
 #define DRIP_SYMBOLS_MAX_DEPTH 24

@@ -1,9 +1,9 @@
 /* profile.c - which allocation sites the live heap grows at.
  *
  * The allocator samples the workload's allocations (alloc.h, "Profiling")
- * and keeps each sampled block, with its stack, on its tracking list until
- * it is freed.  Two snapshots of that list - one when the warm-up ends,
- * one after the last iteration, both at quiescent points of the run - give
+ * and keeps, per stack, the estimated bytes its samples stand for, live
+ * and allocated in all.  Two snapshots - one when the warm-up ends, one
+ * after the last iteration, both at quiescent points of the run - give
  * each stack's estimated live bytes then and now; their difference over
  * the iterations between them is the site's growth per iteration, like
  * `pprof -diff_base`.  The allocator's per-stack totals add what each
@@ -14,7 +14,6 @@
 #define _GNU_SOURCE
 #include "profile.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,36 +54,28 @@ static int cmp_stack(const void *a, const void *b)
     return memcmp(x->pc, y->pc, (size_t)x->npc * sizeof x->pc[0]);
 }
 
-/* The inverse of a block's chance of being sampled. */
-static double weight(size_t size)
-{
-    if (g_prof.rate <= 1)
-        return 1.0;
-    double p = 1.0 - exp(-(double)size / (double)g_prof.rate);
-    return p > 0 ? 1.0 / p : 1.0;
-}
-
-/* The live sampled blocks grouped by stack, sorted: *n sums, malloc'd.
- * Live estimates go to the late_* fields. */
+/* Each stack's live estimates now, as the allocator keeps them (one entry
+ * per stack and thread: summed here), sorted: *n sums, malloc'd.  Live
+ * estimates go to the late_* fields. */
 static stack_sum *snapshot(size_t *n)
 {
-    size_t cap = drip_alloc_track_list(NULL, 0) + 1024;
-    drip_alloc_block *blocks = xcalloc(cap, sizeof *blocks);
-    size_t nb = drip_alloc_track_list(blocks, cap);
-    if (nb > cap)
-        nb = cap;
-    stack_sum *sums = xcalloc(nb + 1, sizeof *sums);
-    for (size_t i = 0; i < nb; i++) {
-        sums[i].npc = blocks[i].npc;
-        memcpy(sums[i].pc, blocks[i].pc, sizeof sums[i].pc);
-        double w = weight(blocks[i].size);
-        sums[i].late_bytes = w * (double)blocks[i].size;
-        sums[i].late_objects = w;
+    uint64_t dropped = 0;
+    size_t cap = drip_alloc_profile_sites(NULL, 0, &dropped) + 64;
+    drip_alloc_site *sites = xcalloc(cap, sizeof *sites);
+    size_t ns = drip_alloc_profile_sites(sites, cap, &dropped);
+    if (ns > cap)
+        ns = cap;
+    stack_sum *sums = xcalloc(ns + 1, sizeof *sums);
+    for (size_t i = 0; i < ns; i++) {
+        sums[i].npc = sites[i].npc;
+        memcpy(sums[i].pc, sites[i].pc, sizeof sums[i].pc);
+        sums[i].late_bytes = sites[i].live_bytes;
+        sums[i].late_objects = sites[i].live_objects;
     }
-    free(blocks);
-    qsort(sums, nb, sizeof *sums, cmp_stack);
+    free(sites);
+    qsort(sums, ns, sizeof *sums, cmp_stack);
     size_t out = 0;
-    for (size_t i = 0; i < nb; i++) {
+    for (size_t i = 0; i < ns; i++) {
         if (out && cmp_stack(&sums[out - 1], &sums[i]) == 0) {
             sums[out - 1].late_bytes += sums[i].late_bytes;
             sums[out - 1].late_objects += sums[i].late_objects;
@@ -104,10 +95,11 @@ bool drip_profiler_start(drip_profile_mode mode, uint64_t rate)
     g_prof.mode = mode == DRIP_PROFILE_DEFAULT ? DRIP_PROFILE_SAMPLED : mode;
     g_prof.rate = g_prof.mode == DRIP_PROFILE_PRECISE ? 1 : rate;
     drip_alloc_track_forget();
-    /* precise: every allocation is walked, so the cheap frame-pointer walk;
-     * sampled: few walks, so libunwind's, which needs no frame pointers */
+    /* precise: every allocation is walked, so the walker that learns each
+     * return address's unwind rule once (symbols/walk.c); sampled: few
+     * walks, so libunwind's own */
     g_prof.on = drip_alloc_profile_start(g_prof.rate, g_prof.mode == DRIP_PROFILE_PRECISE
-                                                          ? drip_alloc_walk_fp
+                                                          ? drip_stack_walk_fast
                                                           : drip_stack_walk);
     return g_prof.on;
 }

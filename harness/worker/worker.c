@@ -417,6 +417,7 @@ static int begin(worker *w, uint64_t seed, bool *set_up)
         w->ctxs[t] = xmalloc(sizeof **w->ctxs);
         drip_ctx_init(w->ctxs[t], &w->sh);
     }
+    drip_alloc_profile_seed(seed);   /* sampling replays with --seed (alloc.h) */
     drip_profiler_start(sc->profile.mode, sc->profile.rate);
     w->profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
     if (w->wl->setup) {

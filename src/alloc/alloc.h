@@ -90,6 +90,20 @@ typedef int (*drip_alloc_backtrace_fn)(void **pcs, int max);
  * precise profiles, where every allocation is walked. */
 int drip_alloc_walk_fp(void **pcs, int max);
 
+/* The calling thread's stack, [*lo, *hi): found once a thread (with
+ * pthread_getattr_np, which may allocate the first time: call it where
+ * allocations are plain, as inside the allocator's walker hook); false
+ * when it cannot be found.  For stack walkers' bounds checks. */
+bool drip_alloc_stack_bounds(uintptr_t *lo, uintptr_t *hi);
+
+/* Inside a walker called by the allocator (tracking, profiling): the frame
+ * (a frame pointer: the saved rbp at it, the return address above it) of
+ * the malloc-family function that made the call; its return address is
+ * the allocation site.  A walker may start there and skip the
+ * allocator's own frames.  NULL anywhere else.  drip_alloc_walk_fp and
+ * the harness's drip_stack_walk_fast do. */
+void *drip_alloc_walk_from(void);
+
 typedef struct drip_alloc_block {
     const void *ptr;                      /* the user pointer */
     size_t      size;                     /* requested size */
@@ -115,31 +129,48 @@ size_t drip_alloc_track_list(drip_alloc_block *out, size_t max);
 /* Drop every listed block from the list (they stay allocated and counted). */
 void drip_alloc_track_forget(void);
 
-/* Profiling: sampled allocation sites, on the same tracking list.
+/* Profiling: sampled allocation sites, counted per stack.
  *
  * Counted allocations (malloc, calloc, realloc) are sampled by bytes: each
  * counting thread draws exponential intervals with mean `rate` bytes and
- * the allocation that crosses one is tracked with its stack from `walk`
+ * the allocation that crosses one is sampled with its stack from `walk`
  * (as above), so a block of size s is sampled with probability
- * 1 - exp(-s / rate); scale a sample by the inverse to estimate totals.
- * rate 1 tracks every allocation.  A thread picks up a new rate when its
- * counting is next switched on.  Sampled blocks stay listed until freed;
- * drip_alloc_track_list reads them.  Not to be mixed with the failure
- * sweep's tracking (one list).  false when the counting allocator is not
+ * 1 - exp(-s / rate) and stands for the inverse.  rate 1 samples every
+ * allocation.  A thread picks up a new rate when its counting is next
+ * switched on.  The allocator keeps, per stack, what its samples stand
+ * for - allocated in all, and still live (a sample freed is taken off) -
+ * and drip_alloc_profile_sites reads it; samples are not listed
+ * (drip_alloc_track_list lists the sweep's tracked blocks only).  Starting
+ * again forgets the previous profile's samples.  Not to be mixed with the
+ * failure sweep's tracking.  false when the counting allocator is not
  * active or rate is 0. */
 bool     drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk);
+
+/* Seed the sampling: each thread's generator of intervals is seeded, on
+ * its first draw after this call, from (seed, n) where n counts the
+ * threads that drew since (0, 1, ...).  The same seed gives the same
+ * samples when the same threads draw in the same order and allocate the
+ * same sizes - a run on one thread; short-lived threads each get a stream
+ * of their own, so they are sampled like any other.  Call it before the
+ * threads to be sampled start drawing (before drip_alloc_profile_start);
+ * without it the seed is 0.  Never allocates. */
+void     drip_alloc_profile_seed(uint64_t seed);
 void     drip_alloc_profile_stop(void);
 uint64_t drip_alloc_profile_rate(void);       /* 0 when off */
 
-/* Everything the profiler sampled since it started, per stack (freed or
- * not): estimated allocations and bytes (each sample scaled by the inverse
- * of its chance of being sampled).  Copies up to max into out and returns
- * how many stacks there are; *dropped (if not NULL) gets the samples that
- * found no room (each thread's table holds 768 stacks).  Never allocates. */
+/* What the profiler sampled since it started, per stack: estimated
+ * allocations and bytes in all (freed or not) and still live (each sample
+ * scaled by the inverse of its chance of being sampled).  A stack
+ * allocated by several threads has an entry per thread (sum them).
+ * Copies up to max into out and returns how many entries there are;
+ * *dropped (if not NULL) gets the samples that found no room (each
+ * thread's table holds 1536 stacks): they count nowhere.  Exact between
+ * allocations (the worker reads at quiescent points).  Never allocates. */
 typedef struct drip_alloc_site {
     int    npc;
     void  *pc[DRIP_ALLOC_MAX_FRAMES];
-    double objects, bytes;
+    double objects, bytes;            /* allocated in all */
+    double live_objects, live_bytes;  /* not freed yet */
 } drip_alloc_site;
 size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped);
 

@@ -62,6 +62,11 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
     return false;
 }
 
+void drip_alloc_profile_seed(uint64_t seed)
+{
+    (void)seed;
+}
+
 void drip_alloc_profile_stop(void)
 {
 }
@@ -78,6 +83,18 @@ size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *drop
     if (dropped)
         *dropped = 0;
     return 0;
+}
+
+bool drip_alloc_stack_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+    (void)lo;
+    (void)hi;
+    return false;
+}
+
+void *drip_alloc_walk_from(void)
+{
+    return NULL;
 }
 
 int drip_alloc_walk_fp(void **pcs, int max)

@@ -1,12 +1,27 @@
-/* alloc_track.c - tracking and profiling: blocks kept on lists with the
- * stacks that allocated them, for drip sweep (every counted allocation
- * while tracking is on) and for the site profile (allocations sampled by
- * bytes, or every one).  The malloc family in alloc.c hands such blocks
- * here; this file owns their records, the lists and the per-stack totals.
+/* alloc_track.c - tracking and profiling: blocks the allocator keeps books
+ * on, with the stacks that allocated them.  An extension of the core
+ * (alloc_core.h): it installs its hooks when tracking or profiling starts,
+ * the malloc family in alloc.c asks them, and this file owns the records,
+ * the tables and the counts.  Two kinds of books:
+ *
+ *   drip sweep's tracking (drip_alloc_track_start): every counted
+ *   allocation, each on a list with its own stack and serial, so that a
+ *   trial can ask which blocks survived and where they came from;
+ *
+ *   the profiler's samples (drip_alloc_profile_start): allocations
+ *   sampled by bytes (alloc_sample.c decides), counted per stack - what
+ *   each stack has allocated in all and what of it is still live - in a
+ *   table of the allocating thread's.  A sample carries just a pointer to
+ *   its stack's entry, and nothing is linked: precise profiles sample
+ *   every allocation, and must cost little.
+ *
+ * Both live in shards, one per counter slot (one thread at a time; the
+ * slotless threads share a global one), so that threads do not contend.
  * libc only; never calls malloc.  docs/ALLOCATOR.md explains the design.
  */
 #define _GNU_SOURCE
-#include "alloc_internal.h"
+#include "alloc_core.h"
+#include "alloc_sample.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -14,25 +29,30 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* The sweep's walker while tracking is on (else NULL), the profiler's
- * mean interval (0: off; 1: every allocation) and walker. */
-_Atomic(drip_alloc_backtrace_fn) g_track;
-_Atomic uint64_t g_prof_rate;
-_Atomic(drip_alloc_backtrace_fn) g_prof_walk;
+#define t_self drip__alloc_t_self
+
+/* The sweep's walker while tracking is on (else NULL); the profiler's mean
+ * interval (0: off; 1: every allocation), its walker, its generation (a
+ * new one each start: samples of older ones are off the books) and the
+ * rate of that generation (kept after a stop, for samples freed later). */
+static _Atomic(drip_alloc_backtrace_fn) g_track;
+static _Atomic uint64_t g_prof_rate;
+static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
+static _Atomic uint32_t g_prof_gen;
+static _Atomic uint64_t g_gen_rate;
 
 /* ======================================================================
- * Tracking (drip_alloc_track_start): every counted allocation made while
- * it is on gets a record in front of its header - the stack that made it
- * and links into one list of live tracked blocks:
+ * Records and shards
  *
- *     glibc block: [ track_rec ][ alloc__hdr ][ user bytes ... ]
- *                  ^ real        offset = TRACK_OFF --------^
+ *     tracked (sweep):  [ track_rec  ][ drip__alloc_hdr ][ user bytes ... ]
+ *     sampled:          [ sample_rec ][ drip__alloc_hdr ][ user bytes ... ]
+ *                       ^ glibc's block: the header's extra offset says
+ *                         where, and which record it is (TRACK_OFF or
+ *                         SAMPLE_OFF from the user pointer)
  *
- * The header's offset already tells free where glibc's block starts, so a
- * tracked block needs nothing else.  The lists are sharded by counter
- * slot (one thread at a time), each with its own lock, so that threads
- * that track every allocation (precise profiles) do not contend.  Over-aligned allocations (posix_memalign and friends beyond 16
- * bytes) are counted but never tracked.
+ * Both carry the ALLOC_TRACKED magic, which sends free and realloc to the
+ * extension's release hook.  Over-aligned allocations (posix_memalign and
+ * friends beyond 16 bytes) are counted but never tracked or sampled.
  * ====================================================================== */
 
 typedef struct track_rec {
@@ -44,55 +64,73 @@ typedef struct track_rec {
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
 } track_rec;
 
-#define TRACK_OFF (((sizeof(track_rec) + 15) & ~(size_t)15) + HDR)
+typedef struct sample_rec {
+    struct site_slot *site;   /* its stack's entry; NULL when the table was full */
+    uint32_t gen;             /* the profile it belongs to */
+    uint32_t pad_;
+} sample_rec;
 
-/* Cumulative sampled allocations per stack, for "alloc_space" profiles:
- * an open-addressing table in each shard.  Untouched pages of a shard cost
- * nothing (mmap'd, zero), and readers skip shards that never sampled. */
-#define SITE_SLOTS 1024
+#define TRACK_OFF  (((sizeof(track_rec) + 15) & ~(size_t)15) + ALLOC_HDR)
+#define SAMPLE_OFF (sizeof(sample_rec) + ALLOC_HDR)
+
+_Static_assert(sizeof(sample_rec) == 16, "a sample's record is 16 bytes");
+
+/* One stack of a shard's table: what its samples stand for, in
+ * ALLOC_WEIGHT_ONE units.  The shard's thread writes everything but the
+ * remote_* counters, with plain single-instruction updates; other threads
+ * freeing its samples subtract from remote_* atomically; readers sum. */
 typedef struct site_slot {
-    uint64_t hash;            /* 0: empty */
+    _Atomic uint64_t hash;                 /* 0: empty; stored last */
     uint32_t npc;
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
-    double   objects, bytes;  /* estimates: each sample scaled by 1 / P(sampled) */
+    struct track_shard *shard;
+    _Atomic uint64_t alloc_objects, alloc_bytes;   /* allocated in all */
+    _Atomic uint64_t live_objects, live_bytes;     /* still live (owner's part) */
+    _Atomic uint64_t remote_objects, remote_bytes; /* freed by other threads: negative */
 } site_slot;
 
-/* One shard of tracking: the tracked blocks allocated by the threads of one
- * counter slot (one thread at a time), and their per-stack totals.  Shards
- * keep threads from contending on one lock when every allocation is
- * tracked; a block freed by another thread takes its owner's lock.  mmap'd
- * on first use (never malloc'd: this runs inside malloc) and never freed. */
+#define SITE_SLOTS 2048                    /* a power of two; filled to 3/4 */
+
+/* One shard: the sweep's list of the slot's tracked blocks (under the
+ * lock) and the profiler's table of its stacks.  mmap'd on first use
+ * (never malloc'd: this runs inside malloc) and never freed; untouched
+ * pages cost nothing. */
 typedef struct track_shard {
-    atomic_flag lock;
+    atomic_flag lock;          /* the list; the global shard's table */
     track_rec  *head;
     size_t      count;
-    size_t      sites_used;
-    uint64_t    sites_dropped;   /* samples whose stack found no slot */
+    _Atomic size_t   sites_used;
+    _Atomic uint64_t sites_dropped;        /* samples whose stack found no entry */
     site_slot   sites[SITE_SLOTS];
 } track_shard;
 
-static track_shard g_track_global = {.lock = ATOMIC_FLAG_INIT};  /* threads without a slot */
+static track_shard g_track_global = {.lock = ATOMIC_FLAG_INIT};   /* threads without a slot */
 static ALLOC_TLS uint64_t t_track_serial;
 
-static void shard_lock(track_shard *t)
+/* The thread's last stack entry and the profile generation it is of: a
+ * loop allocating at one place finds its entry by comparing the stack. */
+static ALLOC_TLS site_slot *t_last_site;
+static ALLOC_TLS uint32_t t_last_gen;
+
+static void drip__alloc_shard_lock(track_shard *t)
 {
     while (atomic_flag_test_and_set_explicit(&t->lock, memory_order_acquire))
         sched_yield();
 }
 
-static void shard_unlock(track_shard *t)
+static void drip__alloc_shard_unlock(track_shard *t)
 {
     atomic_flag_clear_explicit(&t->lock, memory_order_release);
 }
 
 /* The calling thread's shard: its slot's (created on first use), or the
  * global one.  Never NULL. */
-static track_shard *my_shard(void)
+static track_shard *drip__alloc_my_shard(void)
 {
-    alloc__slot *s = t_self.slot;
+    drip__alloc_slot *s = t_self.slot;
     if (!s)
         return &g_track_global;
-    track_shard *t = atomic_load_explicit(&s->track, memory_order_acquire);
+    track_shard *t = atomic_load_explicit(&s->ext, memory_order_acquire);
     if (t)
         return t;
     void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
@@ -100,32 +138,52 @@ static track_shard *my_shard(void)
     if (m == MAP_FAILED)
         return &g_track_global;
     t = m;                               /* zeroed: an unlocked, empty shard */
-    atomic_store_explicit(&s->track, t, memory_order_release);   /* only this thread writes it */
+    atomic_store_explicit(&s->ext, t, memory_order_release);   /* only this thread writes it */
     return t;
 }
 
 /* Call fn on every shard that exists (the global one first). */
-static void each_shard(void (*fn)(track_shard *t, void *arg), void *arg)
+static void drip__alloc_each_shard(void (*fn)(track_shard *t, void *arg), void *arg)
 {
     fn(&g_track_global, arg);
-    unsigned high = atomic_load_explicit(&g_slots_high, memory_order_acquire);
-    for (unsigned i = 0; i < high; i++) {
-        track_shard *t = atomic_load_explicit(&g_slots[i].track, memory_order_acquire);
+    uint32_t high = __atomic_load_n(&drip__alloc_ctr.hdr.slots_high, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < high; i++) {
+        track_shard *t = atomic_load_explicit(&drip__alloc_ctr.slots[i].ext, memory_order_acquire);
         if (t)
             fn(t, arg);
     }
 }
 
-static inline track_rec *rec_of(void *user, const alloc__hdr *h)
+/* glibc's block for a record of off - ALLOC_HDR bytes, the header and size
+ * bytes (zeroed when zero), or NULL with errno set. */
+static inline char *drip__alloc_track_block(size_t size, size_t off, bool zero)
 {
-    return (track_rec *)((char *)user - h->offset);
+    if (size > SIZE_MAX - off) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return zero ? __libc_calloc(1, size + off) : __libc_malloc(size + off);
 }
 
+/* The stack from walk into pcs (at most DRIP_ALLOC_MAX_FRAMES), with this
+ * thread's allocations plain meanwhile; how many, 0 or more. */
+static inline uint32_t drip__alloc_track_walk(drip_alloc_backtrace_fn walk, void **pcs)
+{
+    t_self.in_hook = 1;
+    int n = walk(pcs, DRIP_ALLOC_MAX_FRAMES);
+    t_self.in_hook = 0;
+    return n > 0 ? (uint32_t)n : 0;
+}
+
+/* ======================================================================
+ * drip sweep's tracking: every counted allocation on a list
+ * ====================================================================== */
+
 /* Take a block off its tracking list, unless forget already did. */
-ALLOC_SLOW static void track_unlink(track_rec *r)
+ALLOC_SLOW static void drip__alloc_track_unlink(track_rec *r)
 {
     track_shard *t = r->owner;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     if (r->linked) {
         if (r->prev)
             r->prev->next = r->next;
@@ -136,193 +194,183 @@ ALLOC_SLOW static void track_unlink(track_rec *r)
         r->linked = 0;
         t->count--;
     }
-    shard_unlock(t);
-}
-
-/* e^-x for x >= 0 without libm: x = n ln2 + r, e^-r by its series. */
-static double exp_neg(double x)
-{
-    if (x > 700)
-        return 0;
-    int n = (int)(x / 0.69314718055994530942);
-    double r = x - n * 0.69314718055994530942, term = 1, sum = 1;
-    for (int i = 1; i < 18; i++) {
-        term *= -r / i;
-        sum += term;
-    }
-    while (n-- > 0)
-        sum *= 0.5;
-    return sum;
-}
-
-/* Add one sample of size bytes at stack r to shard t (its lock held). */
-static void site_add(track_shard *t, const track_rec *r, size_t size, uint64_t rate)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ r->npc;
-    for (uint32_t i = 0; i < r->npc; i++)
-        h = (h ^ (uint64_t)(uintptr_t)r->pc[i]) * 0x100000001b3ULL;
-    h |= 1;
-    double p = rate <= 1 ? 1.0 : 1.0 - exp_neg((double)size / (double)rate);
-    double w = p > 0 ? 1.0 / p : 1.0;
-    for (size_t probe = 0; probe < SITE_SLOTS; probe++) {
-        site_slot *s = &t->sites[(h + probe) & (SITE_SLOTS - 1)];
-        if (s->hash == 0) {
-            if (t->sites_used >= SITE_SLOTS * 3 / 4)
-                break;
-            s->hash = h;
-            s->npc = r->npc;
-            memcpy(s->pc, r->pc, sizeof s->pc);
-            t->sites_used++;
-        } else if (s->hash != h || s->npc != r->npc ||
-                   memcmp(s->pc, r->pc, r->npc * sizeof r->pc[0]) != 0) {
-            continue;
-        }
-        s->objects += w;
-        s->bytes += w * (double)size;
-        return;
-    }
-    t->sites_dropped++;
+    drip__alloc_shard_unlock(t);
 }
 
 /* malloc (zero = false) or calloc (zero = true) of a tracked block whose
- * stack comes from walk (NULL: none); a profiler's sample (rate > 0) also
- * counts in its shard's per-stack totals. */
-ALLOC_SLOW static void *track_alloc_with(size_t size, bool zero, drip_alloc_backtrace_fn walk,
-                                         uint64_t rate)
+ * stack comes from walk. */
+ALLOC_SLOW static void *drip__alloc_track_alloc(size_t size, bool zero,
+                                               drip_alloc_backtrace_fn walk)
 {
-    if (size > SIZE_MAX - TRACK_OFF) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    char *real = zero ? __libc_calloc(1, size + TRACK_OFF) : __libc_malloc(size + TRACK_OFF);
+    char *real = drip__alloc_track_block(size, TRACK_OFF, zero);
     if (!real)
         return NULL;
     track_rec *r = (track_rec *)real;
-    int n = 0;
-    if (walk) {
-        t_self.in_hook = 1;              /* the walker's own allocations: plain */
-        n = walk(r->pc, DRIP_ALLOC_MAX_FRAMES);
-        t_self.in_hook = 0;
-    }
-    r->npc = n > 0 ? (uint32_t)n : 0;
-    void *user = block_init(real, TRACK_OFF, size);
-    hdr_of(user)->magic = ALLOC_TRACKED;
-    track_shard *t = my_shard();
+    r->npc = drip__alloc_track_walk(walk, r->pc);
+    void *user = drip__alloc_block_init(real, TRACK_OFF, size);
+    drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
+    track_shard *t = drip__alloc_my_shard();
     r->owner = t;
     r->serial = ++t_track_serial;
     r->prev = NULL;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     r->next = t->head;
     if (t->head)
         t->head->prev = r;
     t->head = r;
     r->linked = 1;
     t->count++;
-    if (rate)
-        site_add(t, r, size, rate);
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
     return user;
 }
 
-/* A block tracked for the failure sweep (the sweep's walker). */
-ALLOC_SLOW void *drip__track_alloc(size_t size, bool zero)
-{
-    return track_alloc_with(size, zero, atomic_load_explicit(&g_track, memory_order_acquire), 0);
-}
-
-/* A block sampled by the profiler (the profiler's walker), counted in the
- * per-stack totals. */
-ALLOC_SLOW void *drip__track_alloc_sampled(size_t size, bool zero)
-{
-    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
-    return track_alloc_with(size, zero, atomic_load_explicit(&g_prof_walk, memory_order_acquire),
-                            rate ? rate : 1);
-}
-
 /* ======================================================================
- * Profiling (drip_alloc_profile_start): sampled allocation sites.  Every
- * counting thread counts down the bytes it allocates; when the count goes
- * below zero the allocation is sampled - tracked with its stack, as above -
- * and a new interval is drawn from an exponential distribution with mean
- * `rate` bytes (Poisson sampling by bytes, as Go's MemProfileRate), so a
- * block's chance of being sampled is 1 - exp(-size / rate) and the harness
- * scales each sample back by its inverse.  rate 1 samples every
- * allocation ("precise").  malloc's fast path does the count-down inline;
- * everything else happens here, off the fast path.
+ * The profiler's samples: counted per stack
  * ====================================================================== */
 
-
-
-
-/* A uniform double in (0, 1] from the thread's xorshift64*. */
-static double thread_uniform(void)
+static inline bool drip__alloc_same_stack(const site_slot *s, void *const *pc, uint32_t npc)
 {
-    uint64_t x = t_self.rng;
-    if (!x)
-        x = (uintptr_t)&t_self ^ 0x9e3779b97f4a7c15ULL;   /* per-thread seed */
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    t_self.rng = x;
-    return (double)((x * 0x2545f4914f6cdd1dULL) >> 11) * 0x1.0p-53 + 0x1.0p-53;
-}
-
-/* -ln(u) for u in (0, 1], without libm: ln(m * 2^e) = ln(m) + e ln 2 with
- * a short series for ln(m), m in [1, 2).  Good to ~1e-7, plenty for
- * sampling intervals. */
-static double neg_log(double u)
-{
-    int e = 0;
-    while (u < 1.0) {
-        u *= 2.0;
-        e--;
-    }
-    double t = (u - 1.0) / (u + 1.0), t2 = t * t;      /* ln(u) = 2 atanh(t) */
-    double series = t * (2.0 + t2 * (2.0 / 3 + t2 * (2.0 / 5 + t2 * (2.0 / 7 + t2 * (2.0 / 9 +
-                    t2 * (2.0 / 11 + t2 * (2.0 / 13)))))));
-    return -(series + e * 0.69314718055994530942);
-}
-
-/* The next interval for this thread: exponential with mean rate bytes. */
-static int64_t sample_interval(uint64_t rate)
-{
-    double x = neg_log(thread_uniform()) * (double)rate;
-    return x > (double)SAMPLE_NEVER ? SAMPLE_NEVER : (int64_t)x;
-}
-
-/* Count size bytes down; true when this allocation is to be sampled.
- * Only for counting threads outside the walker (the caller checks). */
-ALLOC_SLOW bool drip__sample_due(size_t size)
-{
-    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
-    if (!rate) {
-        t_self.sample_left = SAMPLE_NEVER;
+    if (s->npc != npc)
         return false;
-    }
-    if (rate == 1)
-        return true;
-    if (t_self.sample_left == SAMPLE_UNDRAWN)
-        t_self.sample_left = sample_interval(rate);
-    int64_t left = t_self.sample_left - (int64_t)size;
-    if (left >= 0) {
-        t_self.sample_left = left;
-        return false;
-    }
-    t_self.sample_left = sample_interval(rate);
+    for (uint32_t i = 0; i < npc; i++)
+        if (s->pc[i] != pc[i])
+            return false;
     return true;
 }
 
-
-/* free/realloc of a block with the ALLOC_TRACKED magic: off its list, and
- * from now on an ordinary counted block. */
-ALLOC_SLOW void drip__untrack(void *user, alloc__hdr *h)
+/* The entry of stack (pc, npc) in shard t, added if new; NULL when the
+ * table is full (the sample is dropped).  Only t's thread adds to a slot
+ * shard's table (the hash is stored last, so readers see whole entries);
+ * the global shard's callers hold its lock. */
+static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t npc, uint32_t gen)
 {
-    track_unlink(rec_of(user, h));
+    site_slot *last = t_last_site;
+    if (last && t_last_gen == gen && last->shard == t && drip__alloc_same_stack(last, pc, npc))
+        return last;
+    uint64_t h = 0xcbf29ce484222325ULL ^ npc;
+    for (uint32_t i = 0; i < npc; i++)
+        h = (h ^ (uint64_t)(uintptr_t)pc[i]) * 0x100000001b3ULL;
+    h |= 1;
+    for (size_t probe = 0; probe < SITE_SLOTS; probe++) {
+        site_slot *s = &t->sites[(h + probe) & (SITE_SLOTS - 1)];
+        uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
+        if (sh == 0) {
+            size_t used = atomic_load_explicit(&t->sites_used, memory_order_relaxed);
+            if (used >= SITE_SLOTS * 3 / 4)
+                break;
+            s->npc = npc;
+            memcpy(s->pc, pc, npc * sizeof pc[0]);
+            s->shard = t;
+            atomic_store_explicit(&t->sites_used, used + 1, memory_order_relaxed);
+            atomic_store_explicit(&s->hash, h, memory_order_release);
+        } else if (sh != h || !drip__alloc_same_stack(s, pc, npc)) {
+            continue;
+        }
+        t_last_site = s;
+        t_last_gen = gen;
+        return s;
+    }
+    atomic_fetch_add_explicit(&t->sites_dropped, 1, memory_order_relaxed);
+    return NULL;
+}
+
+/* malloc or calloc of a sampled block at this rate, its stack from walk:
+ * counted as allocated and live at its stack. */
+ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
+                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+{
+    char *real = drip__alloc_track_block(size, SAMPLE_OFF, zero);
+    if (!real)
+        return NULL;
+    void *pc[DRIP_ALLOC_MAX_FRAMES];
+    uint32_t n = drip__alloc_track_walk(walk, pc);
+    int64_t wo, wb;
+    drip__alloc_sample_weight(size, rate, &wo, &wb);
+    uint32_t gen = atomic_load_explicit(&g_prof_gen, memory_order_relaxed);
+    track_shard *t = drip__alloc_my_shard();
+    bool shared = t == &g_track_global;
+    if (shared)
+        drip__alloc_shard_lock(t);
+    site_slot *s = drip__alloc_site_of(t, pc, n, gen);
+    if (s) {
+        drip__alloc_slot_add(&s->alloc_objects, (uint64_t)wo);
+        drip__alloc_slot_add(&s->alloc_bytes, (uint64_t)wb);
+        drip__alloc_slot_add(&s->live_objects, (uint64_t)wo);
+        drip__alloc_slot_add(&s->live_bytes, (uint64_t)wb);
+    }
+    if (shared)
+        drip__alloc_shard_unlock(t);
+    sample_rec *r = (sample_rec *)real;
+    r->site = s;
+    r->gen = gen;
+    void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
+    drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
+    return user;
+}
+
+/* A sample is freed: no longer live at its stack (if it is of this
+ * profile).  Its own thread subtracts plainly, others atomically. */
+static void drip__alloc_sample_free(sample_rec *r, size_t size)
+{
+    site_slot *s = r->site;
+    if (!s || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
+        return;
+    int64_t wo, wb;
+    drip__alloc_sample_weight(size, atomic_load_explicit(&g_gen_rate, memory_order_relaxed),
+                              &wo, &wb);
+    drip__alloc_slot *slot = t_self.slot;
+    if (s->shard != &g_track_global && slot &&
+        s->shard == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
+        drip__alloc_slot_sub(&s->live_objects, (uint64_t)wo);
+        drip__alloc_slot_sub(&s->live_bytes, (uint64_t)wb);
+    } else {
+        atomic_fetch_sub_explicit(&s->remote_objects, (uint64_t)wo, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&s->remote_bytes, (uint64_t)wb, memory_order_relaxed);
+    }
+}
+
+/* ======================================================================
+ * The hooks the core asks (drip__alloc_ext)
+ * ====================================================================== */
+
+/* alloc: a block for the sweep while tracking is on, a sample for the
+ * profiler when the count-down ran out and it says so, else the core's. */
+static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
+{
+    drip_alloc_backtrace_fn walk = atomic_load_explicit(&g_track, memory_order_acquire);
+    if (walk && !t_self.off && !t_self.in_hook) {
+        *out = drip__alloc_track_alloc(size, zero, walk);
+        return true;
+    }
+    uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
+    if (t_self.sample_left > 0 || !drip__alloc_sample_due(rate))
+        return false;
+    walk = atomic_load_explicit(&g_prof_walk, memory_order_acquire);
+    *out = drip__alloc_sample_alloc(size, zero, walk, rate);
+    return true;
+}
+
+/* release: free/realloc of a block with the ALLOC_TRACKED magic - off the
+ * books, and from now on an ordinary counted block. */
+static void drip__alloc_track_ext_release(void *user, drip__alloc_hdr *h)
+{
+    size_t off = drip__alloc_offset(h);
+    if (off == TRACK_OFF)
+        drip__alloc_track_unlink((track_rec *)((char *)user - off));
+    else
+        drip__alloc_sample_free((sample_rec *)((char *)user - off), h->size);
     h->magic = ALLOC_COUNTED;
 }
 
-/* The walker used when drip_alloc_track_start is given none: no stacks. */
-static int caller_only(void **pcs, int max)
+static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc,
+                                       drip__alloc_track_ext_release };
+
+/* ======================================================================
+ * Public API (alloc.h)
+ * ====================================================================== */
+
+/* The walker used when none is given: no stacks. */
+static int drip__alloc_caller_only(void **pcs, int max)
 {
     (void)pcs;
     (void)max;
@@ -333,30 +381,44 @@ bool drip_alloc_track_start(drip_alloc_backtrace_fn walk)
 {
     if (!drip_alloc_active())
         return false;
-    atomic_store(&g_track, walk ? walk : caller_only);
-    drip__alloc_slow_update();
+    atomic_store(&g_track, walk ? walk : drip__alloc_caller_only);
+    drip__alloc_ext_set(&g_ext, true);
     return true;
 }
 
-static void shard_reset_sites(track_shard *t, void *arg)
+void drip_alloc_track_stop(void)
+{
+    atomic_store(&g_track, NULL);
+    drip__alloc_ext_set(&g_ext, false);
+}
+
+static void drip__alloc_shard_reset_sites(track_shard *t, void *arg)
 {
     (void)arg;
-    shard_lock(t);
-    if (t->sites_used)                   /* never touch the pages of an unused table */
+    drip__alloc_shard_lock(t);
+    if (atomic_load(&t->sites_used))     /* never touch the pages of an unused table */
         memset(t->sites, 0, sizeof t->sites);
-    t->sites_used = 0;
-    t->sites_dropped = 0;
-    shard_unlock(t);
+    atomic_store(&t->sites_used, 0);
+    atomic_store(&t->sites_dropped, 0);
+    drip__alloc_shard_unlock(t);
 }
 
 bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
 {
     if (!drip_alloc_active() || rate == 0)
         return false;
-    each_shard(shard_reset_sites, NULL);
-    atomic_store(&g_prof_walk, walk ? walk : caller_only);
+    atomic_fetch_add(&g_prof_gen, 1);    /* older samples: off the books */
+    drip__alloc_each_shard(drip__alloc_shard_reset_sites, NULL);
+    atomic_store(&g_prof_walk, walk ? walk : drip__alloc_caller_only);
+    atomic_store(&g_gen_rate, rate);
     atomic_store(&g_prof_rate, rate);
+    drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
+}
+
+void drip_alloc_profile_seed(uint64_t seed)
+{
+    drip__alloc_sample_seed(seed);
 }
 
 void drip_alloc_profile_stop(void)
@@ -377,49 +439,48 @@ typedef struct shard_read {
     uint64_t          dropped;
 } shard_read;
 
-static void shard_sites(track_shard *t, void *arg)
+static void drip__alloc_shard_sites(track_shard *t, void *arg)
 {
     shard_read *rd = arg;
-    shard_lock(t);
-    for (size_t i = 0; t->sites_used && i < SITE_SLOTS; i++) {
+    const double one = (double)ALLOC_WEIGHT_ONE;
+    for (size_t i = 0; atomic_load(&t->sites_used) && i < SITE_SLOTS; i++) {
         const site_slot *s = &t->sites[i];
-        if (!s->hash)
+        if (!atomic_load_explicit(&s->hash, memory_order_acquire))
             continue;
         if (rd->n < rd->max) {
-            rd->sites[rd->n].npc = (int)s->npc;
-            memcpy(rd->sites[rd->n].pc, s->pc, sizeof s->pc);
-            rd->sites[rd->n].objects = s->objects;
-            rd->sites[rd->n].bytes = s->bytes;
+            drip_alloc_site *o = &rd->sites[rd->n];
+            memset(o, 0, sizeof *o);
+            o->npc = (int)s->npc;
+            memcpy(o->pc, s->pc, s->npc * sizeof s->pc[0]);
+            o->objects = (double)(int64_t)atomic_load(&s->alloc_objects) / one;
+            o->bytes = (double)(int64_t)atomic_load(&s->alloc_bytes) / one;
+            o->live_objects = (double)(int64_t)(atomic_load(&s->live_objects) +
+                                                atomic_load(&s->remote_objects)) / one;
+            o->live_bytes = (double)(int64_t)(atomic_load(&s->live_bytes) +
+                                              atomic_load(&s->remote_bytes)) / one;
         }
         rd->n++;
     }
-    rd->dropped += t->sites_dropped;
-    shard_unlock(t);
+    rd->dropped += atomic_load(&t->sites_dropped);
 }
 
 size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
 {
     shard_read rd = {.sites = out, .max = max};
-    each_shard(shard_sites, &rd);
+    drip__alloc_each_shard(drip__alloc_shard_sites, &rd);
     if (dropped)
         *dropped = rd.dropped;
     return rd.n;
 }
 
-void drip_alloc_track_stop(void)
-{
-    atomic_store(&g_track, NULL);
-    drip__alloc_slow_update();
-}
-
-static void shard_blocks(track_shard *t, void *arg)
+static void drip__alloc_shard_blocks(track_shard *t, void *arg)
 {
     shard_read *rd = arg;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     for (track_rec *r = t->head; r; r = r->next, rd->n++) {
         if (rd->n >= rd->max)
             continue;
-        const alloc__hdr *h = (const alloc__hdr *)((char *)r + TRACK_OFF - HDR);
+        const drip__alloc_hdr *h = (const drip__alloc_hdr *)((char *)r + TRACK_OFF - ALLOC_HDR);
         drip_alloc_block *b = &rd->blocks[rd->n];
         b->ptr = (const char *)r + TRACK_OFF;
         b->size = h->size;
@@ -427,33 +488,33 @@ static void shard_blocks(track_shard *t, void *arg)
         b->npc = (int)r->npc;
         memcpy(b->pc, r->pc, sizeof r->pc);
     }
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 size_t drip_alloc_track_list(drip_alloc_block *out, size_t max)
 {
     shard_read rd = {.blocks = out, .max = max};
-    each_shard(shard_blocks, &rd);
+    drip__alloc_each_shard(drip__alloc_shard_blocks, &rd);
     return rd.n;
 }
 
-static void shard_forget(track_shard *t, void *arg)
+static void drip__alloc_shard_forget(track_shard *t, void *arg)
 {
     (void)arg;
-    shard_lock(t);
+    drip__alloc_shard_lock(t);
     for (track_rec *r = t->head, *next; r; r = next) {
         next = r->next;
-        alloc__hdr *h = (alloc__hdr *)((char *)r + TRACK_OFF - HDR);
+        drip__alloc_hdr *h = (drip__alloc_hdr *)((char *)r + TRACK_OFF - ALLOC_HDR);
         h->magic = ALLOC_COUNTED;
         r->linked = 0;
         r->prev = r->next = NULL;
     }
     t->head = NULL;
     t->count = 0;
-    shard_unlock(t);
+    drip__alloc_shard_unlock(t);
 }
 
 void drip_alloc_track_forget(void)
 {
-    each_shard(shard_forget, NULL);
+    drip__alloc_each_shard(drip__alloc_shard_forget, NULL);
 }

@@ -8,7 +8,7 @@
  * this file.  libc only; never calls malloc.
  */
 #define _GNU_SOURCE
-#include "alloc_internal.h"
+#include "alloc_usable.h"
 
 #include <elf.h>
 #include <link.h>
@@ -23,7 +23,7 @@ struct usable_lookup {
     usable_fn found;
 };
 
-static uint32_t gnu_hash(const char *s)
+static uint32_t drip__alloc_gnu_hash(const char *s)
 {
     uint32_t h = 5381;
     for (; *s; s++)
@@ -31,7 +31,7 @@ static uint32_t gnu_hash(const char *s)
     return h;
 }
 
-static uint32_t sysv_hash(const char *s)
+static uint32_t drip__alloc_sysv_hash(const char *s)
 {
     uint32_t h = 0;
     for (; *s; s++) {
@@ -43,7 +43,7 @@ static uint32_t sysv_hash(const char *s)
     return h;
 }
 
-static const ElfW(Sym) *elf_lookup(const char *name, const ElfW(Sym) *symtab,
+static const ElfW(Sym) *drip__alloc_elf_lookup(const char *name, const ElfW(Sym) *symtab,
                                    const char *strtab, const uint32_t *gnu,
                                    const uint32_t *sysv)
 {
@@ -52,7 +52,7 @@ static const ElfW(Sym) *elf_lookup(const char *name, const ElfW(Sym) *symtab,
         const uint32_t *buckets =
             (const uint32_t *)((const ElfW(Addr) *)(gnu + 4) + bloom_words);
         const uint32_t *chain = buckets + nbuckets;
-        uint32_t h = gnu_hash(name);
+        uint32_t h = drip__alloc_gnu_hash(name);
         uint32_t i = nbuckets ? buckets[h % nbuckets] : 0;
         if (i < symoffset)
             return NULL;
@@ -67,14 +67,15 @@ static const ElfW(Sym) *elf_lookup(const char *name, const ElfW(Sym) *symtab,
     if (sysv) {
         uint32_t nbucket = sysv[0];
         const uint32_t *bucket = sysv + 2, *chain = bucket + nbucket;
-        for (uint32_t i = nbucket ? bucket[sysv_hash(name) % nbucket] : 0; i; i = chain[i])
+        uint32_t first = nbucket ? bucket[drip__alloc_sysv_hash(name) % nbucket] : 0;
+        for (uint32_t i = first; i; i = chain[i])
             if (strcmp(strtab + symtab[i].st_name, name) == 0)
                 return &symtab[i];
     }
     return NULL;
 }
 
-static int usable_lookup_cb(struct dl_phdr_info *info, size_t len, void *arg)
+static int drip__alloc_usable_lookup_cb(struct dl_phdr_info *info, size_t len, void *arg)
 {
     struct usable_lookup *lk = arg;
     const ElfW(Dyn) *dyn = NULL;
@@ -107,7 +108,7 @@ static int usable_lookup_cb(struct dl_phdr_info *info, size_t len, void *arg)
     }
     if (!symtab || !strtab || (!gnu && !sysv))
         return 0;
-    const ElfW(Sym) *s = elf_lookup("malloc_usable_size", symtab, strtab, gnu, sysv);
+    const ElfW(Sym) *s = drip__alloc_elf_lookup("malloc_usable_size", symtab, strtab, gnu, sysv);
     if (!s || s->st_shndx == SHN_UNDEF || ELF64_ST_TYPE(s->st_info) != STT_FUNC)
         return 0;
     lk->found = (usable_fn)(info->dlpi_addr + s->st_value);
@@ -120,8 +121,8 @@ size_t drip__alloc_usable_passthrough(void *p)
     static _Atomic int looked_up;
     usable_fn fn = atomic_load_explicit(&cached, memory_order_acquire);
     if (!fn && !atomic_load_explicit(&looked_up, memory_order_acquire)) {
-        struct usable_lookup lk = { (uintptr_t)&usable_lookup_cb, NULL };
-        dl_iterate_phdr(usable_lookup_cb, &lk);
+        struct usable_lookup lk = { (uintptr_t)&drip__alloc_usable_lookup_cb, NULL };
+        dl_iterate_phdr(drip__alloc_usable_lookup_cb, &lk);
         fn = lk.found;
         atomic_store_explicit(&cached, fn, memory_order_release);
         atomic_store_explicit(&looked_up, 1, memory_order_release);

@@ -15,10 +15,19 @@
  * allocate: the allocator's hook flag makes that allocation plain). */
 static __thread uintptr_t t_stack_lo, t_stack_hi;
 
-static bool stack_bounds(void)
+static bool drip__alloc_find_stack(void);
+
+bool drip_alloc_stack_bounds(uintptr_t *lo, uintptr_t *hi)
 {
-    if (t_stack_hi)
-        return true;
+    if (!t_stack_hi && !drip__alloc_find_stack())
+        return false;
+    *lo = t_stack_lo;
+    *hi = t_stack_hi;
+    return true;
+}
+
+static bool drip__alloc_find_stack(void)
+{
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) != 0)
         return false;
@@ -35,9 +44,13 @@ static bool stack_bounds(void)
 
 int drip_alloc_walk_fp(void **pcs, int max)
 {
-    if (!stack_bounds())
+    uintptr_t lo, hi;
+    if (!drip_alloc_stack_bounds(&lo, &hi))
         return 0;
     uintptr_t *fp = __builtin_frame_address(0);
+    uintptr_t *from = drip_alloc_walk_from();      /* skip the allocator's frames */
+    if (from > fp && (uintptr_t)from < t_stack_hi)
+        fp = from;
     int n = 0;
     while (n < max) {
         uintptr_t at = (uintptr_t)fp;
