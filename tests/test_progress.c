@@ -1,19 +1,15 @@
-/* test_progress.c - the progress line, its snapshot, and a timed run's pace.
+/* test_progress.c - the progress line (report/progress.c).
  *
- * "format": given numbers, the exact line (report/progress.c), cut to the
- * terminal's width.  "snapshot": what the runner reads from samples so
- * far (runner/progress.c).  "pace": the epoch sizes of a timed run
- * (worker/pace.c).  All pure functions: no clock, no terminal.
+ * "format": given numbers, the exact line, cut to the terminal's width.
+ * Pure functions: no clock, no terminal.  (The runner's snapshot is in
+ * test_runner.c, a timed run's pace in test_worker.c.)
  */
 #include <check.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/progress.h"
-#include "runner/runner.h"
-#include "worker/pace.h"
 
 /* ---- format ------------------------------------------------------------------ */
 
@@ -113,112 +109,6 @@ START_TEST(counts_and_clocks)
 }
 END_TEST
 
-/* ---- snapshot ------------------------------------------------------------------ */
-
-/* A result with n samples, 100 iterations and 0.01 s apart, heap_bytes
- * growing by `per_iter` a iteration. */
-static void fill(drip_result *r, size_t n, double per_iter)
-{
-    memset(r, 0, sizeof *r);
-    r->name = "s";
-    r->warmup = 0.2;
-    r->metrics[DRIP_M_HEAP_BYTES].measured = true;
-    for (size_t i = 0; i < n; i++) {
-        drip_sample s;
-        memset(&s, 0, sizeof s);
-        s.v[DRIP_COL_ITER] = 100.0 * (double)i;
-        s.v[DRIP_COL_TIME] = 0.01 * (double)i;
-        s.v[DRIP_COL_METRIC(DRIP_M_HEAP_BYTES)] = 1000 + per_iter * 100.0 * (double)i;
-        drip_result_add_sample(r, &s);
-    }
-}
-
-START_TEST(snapshot_of_a_counted_run)
-{
-    drip_result r;
-    drip_run_spec run;
-    drip_run_spec_defaults(&run);          /* 10000 iterations */
-    drip_progress p;
-    fill(&r, 51, 3.0);                     /* 5000 iterations in 0.5 s */
-    drip__progress_snapshot(&r, &run, 0.7, false, &p);
-    ck_assert_str_eq(p.name, "s");
-    ck_assert_uint_eq(p.iterations, 5000);
-    ck_assert_uint_eq(p.planned, 10000);
-    ck_assert_double_eq_tol(p.rate, 10000, 1e-6);
-    ck_assert_double_eq(p.heap_bytes, 1000 + 3.0 * 5000);
-    ck_assert_double_eq_tol(p.slope, 3.0, 1e-9);
-    ck_assert_double_eq_tol(p.eta_s, 0.5, 1e-9);   /* 5000 left at 10000/s */
-    ck_assert(!p.stopping);
-    free(r.samples);
-
-    fill(&r, 5, 3.0);                      /* too few after warm-up for a slope */
-    drip__progress_snapshot(&r, &run, 0, true, &p);
-    ck_assert(isnan(p.slope));
-    ck_assert(p.stopping);
-    free(r.samples);
-
-    fill(&r, 0, 0);                        /* nothing yet */
-    drip__progress_snapshot(&r, &run, 0, false, &p);
-    ck_assert_uint_eq(p.iterations, 0);
-    ck_assert(isnan(p.rate) && isnan(p.heap_bytes) && isnan(p.slope) && isnan(p.eta_s));
-}
-END_TEST
-
-START_TEST(snapshot_of_a_timed_run)
-{
-    drip_result r;
-    drip_run_spec run;
-    drip_run_spec_defaults(&run);
-    drip_run_spec_set_duration(&run, 120000000000ULL);
-    drip_progress p;
-    fill(&r, 1000, -1.0);                  /* more than 200 samples: the slope uses 200 */
-    r.metrics[DRIP_M_HEAP_BYTES].measured = false;
-    drip__progress_snapshot(&r, &run, 30, false, &p);
-    ck_assert(isnan(p.heap_bytes) && isnan(p.slope));   /* not measured: not shown */
-    r.metrics[DRIP_M_HEAP_BYTES].measured = true;
-    drip__progress_snapshot(&r, &run, 30, false, &p);
-    ck_assert_uint_eq(p.planned, 0);
-    ck_assert_double_eq(p.duration_s, 120);
-    ck_assert_double_eq(p.elapsed_s, 30);
-    ck_assert_double_eq_tol(p.eta_s, 90, 1e-9);
-    ck_assert_double_eq_tol(p.slope, -1.0, 1e-9);
-    drip__progress_snapshot(&r, &run, 130, false, &p);
-    ck_assert_double_eq(p.eta_s, 0);        /* past the duration: the last epoch */
-    free(r.samples);
-}
-END_TEST
-
-/* ---- pace ------------------------------------------------------------------------ */
-
-START_TEST(pace_ramps_up_then_follows_the_rate)
-{
-    const uint64_t ms = 1000000;
-    /* the calibration ramp: an epoch at most doubles */
-    ck_assert_uint_eq(drip_pace_next(1, 1000, 10 * ms), 2);
-    ck_assert_uint_eq(drip_pace_next(1024, 1 * ms, 10 * ms), 2048);
-    ck_assert_uint_eq(drip_pace_next(5, 0, 10 * ms), 10);            /* no time: double */
-    /* then the rate: 1000 iterations took 20 ms, aim for 10 ms */
-    ck_assert_uint_eq(drip_pace_next(1000, 20 * ms, 10 * ms), 500);
-    ck_assert_uint_eq(drip_pace_next(1000, 8 * ms, 10 * ms), 1250);
-    ck_assert_uint_eq(drip_pace_next(1, 50 * ms, 10 * ms), 1);        /* at least 1 */
-    ck_assert_uint_eq(drip_pace_next(0, 50 * ms, 10 * ms), 1);
-    ck_assert_uint_eq(drip_pace_next(DRIP_PACE_MAX, 1, 10 * ms), DRIP_PACE_MAX);
-}
-END_TEST
-
-START_TEST(pace_target_shares_the_time_left)
-{
-    const uint64_t s = 1000000000ULL;
-    ck_assert_uint_eq(drip_pace_target(200 * s, 0, 0), 1 * s);
-    ck_assert_uint_eq(drip_pace_target(200 * s, 100 * s, 100), 1 * s);
-    ck_assert_uint_eq(drip_pace_target(200 * s, 100 * s, 150), 2 * s);    /* ahead: longer */
-    ck_assert_uint_eq(drip_pace_target(200 * s, 150 * s, 100), s / 2);    /* behind: shorter */
-    ck_assert_uint_eq(drip_pace_target(200 * s, 10 * s, 250), 1 * s);     /* all taken */
-    ck_assert_uint_eq(drip_pace_target(200 * s, 300 * s, 100), 1 * s);    /* past the end */
-    ck_assert_uint_eq(drip_pace_target(100, 0, 0), 1);                    /* at least 1 ns */
-}
-END_TEST
-
 static Suite *suite_progress(void)
 {
     Suite *s = suite_create("progress");
@@ -229,14 +119,6 @@ static Suite *suite_progress(void)
     tcase_add_test(format, line_is_cut_to_the_width);
     tcase_add_test(format, counts_and_clocks);
     suite_add_tcase(s, format);
-    TCase *snap = tcase_create("snapshot");
-    tcase_add_test(snap, snapshot_of_a_counted_run);
-    tcase_add_test(snap, snapshot_of_a_timed_run);
-    suite_add_tcase(s, snap);
-    TCase *pace = tcase_create("pace");
-    tcase_add_test(pace, pace_ramps_up_then_follows_the_rate);
-    tcase_add_test(pace, pace_target_shares_the_time_left);
-    suite_add_tcase(s, pace);
     return s;
 }
 
