@@ -1,0 +1,336 @@
+/* test_alloc_track.c - the counting allocator's tracking and profiling
+ * (src/alloc/alloc_track.c): tracked blocks with their stacks, realloc and
+ * forget, the profiler's sampling by bytes against the truth, and its
+ * seeds: short-lived threads sampled like others, a seed that replays.
+ *
+ * Linked with the allocator, like test_alloc.c, and run the same way:
+ * every test runs with counting off (the fixture) and turns it on only
+ * around what it measures.  Without the counting allocator (DRIP_ALLOC=off,
+ * or valgrind without --soname-synonyms=somalloc=nouserintercepts) there
+ * is nothing to track: main says so and checks only that the API refuses.
+ */
+#include "check_main.h"
+#include "alloc.h"
+
+#include <check.h>
+#include <math.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void setup(void)
+{
+    drip_alloc_set_counting(false);
+}
+
+/* ---- tracking ------------------------------------------------------------ */
+
+static _Atomic int walk_calls;
+
+/* A walker that records two made-up frames and allocates, as a real
+ * unwinder might: that allocation must be plain (neither tracked nor
+ * walked again). */
+static int fake_walk(void **pcs, int max)
+{
+    atomic_fetch_add(&walk_calls, 1);
+    void *scratch = malloc(24);
+    free(scratch);
+    if (max < 2)
+        return 0;
+    pcs[0] = (void *)0x1111;
+    pcs[1] = (void *)0x2222;
+    return 2;
+}
+
+/* Find the listed block at ptr, or NULL. */
+static const drip_alloc_block *find_block(const drip_alloc_block *b, size_t n, const void *ptr)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i].ptr == ptr)
+            return &b[i];
+    return NULL;
+}
+
+START_TEST(test_track)
+{
+    static drip_alloc_block list[16];      /* static: the listing never allocates */
+    drip_alloc_stats before, after;
+    drip_alloc_read(&before);
+    drip_alloc_set_counting(true);
+    bool started = drip_alloc_track_start(fake_walk);
+    char *a = malloc(100);
+    char *b = calloc(3, 10);
+    char *c = malloc(7);
+    __asm__ volatile("" : : "r"(c) : "memory");   /* keep gcc from eliding malloc+free */
+    memset(a, 'x', 100);
+    char *a2 = realloc(a, 5000);           /* moves: still tracked, at the new address */
+    free(c);
+    drip_alloc_set_counting(false);
+    char *u = malloc(50);                  /* counting off: never tracked */
+    drip_alloc_set_counting(true);
+    drip_alloc_track_stop();
+    char *late = malloc(60);               /* after stop: not tracked */
+    __asm__ volatile("" : : "r"(late), "r"(u) : "memory");
+    drip_alloc_set_counting(false);
+    size_t n = drip_alloc_track_list(list, 16);
+    int walks = atomic_load(&walk_calls);
+    drip_alloc_read(&after);
+
+    ck_assert(started);
+    ck_assert_uint_eq(n, 2);               /* a2 and b; c freed; u, late untracked */
+    const drip_alloc_block *ba = find_block(list, n, a2), *bb = find_block(list, n, b);
+    ck_assert_ptr_nonnull(ba);
+    ck_assert_ptr_nonnull(bb);
+    ck_assert_uint_eq(ba->size, 5000);
+    ck_assert_uint_eq(bb->size, 30);
+    ck_assert_int_eq(bb->npc, 2);
+    ck_assert_ptr_eq(bb->pc[1], (void *)0x2222);
+    ck_assert_uint_gt(ba->serial, bb->serial);   /* the realloc came later */
+    ck_assert_int_eq(walks, 4);            /* a, b, c, a2 */
+    ck_assert_int_eq(a2[99], 'x');
+    ck_assert_int_eq(b[29], 0);            /* calloc'd */
+    ck_assert_uint_eq(malloc_usable_size(a2), 5000);
+    /* counted as usual: a2 + b + late */
+    ck_assert_int_eq(after.live_bytes - before.live_bytes, 5000 + 30 + 60);
+
+    drip_alloc_set_counting(true);
+    free(b);                               /* unlinks */
+    drip_alloc_set_counting(false);
+    ck_assert_uint_eq(drip_alloc_track_list(list, 16), 1);
+    drip_alloc_track_forget();             /* a2 stays allocated, off the list */
+    ck_assert_uint_eq(drip_alloc_track_list(list, 16), 0);
+    drip_alloc_set_counting(true);
+    char *a3 = realloc(a2, 10);            /* a forgotten block reallocs and frees normally */
+    ck_assert_int_eq(a3[9], 'x');
+    free(a3);
+    free(late);
+    drip_alloc_set_counting(false);
+    free(u);
+    drip_alloc_read(&after);
+    ck_assert_int_eq(after.live_bytes, before.live_bytes);
+    ck_assert_int_eq(after.live_objects, before.live_objects);
+}
+END_TEST
+
+/* ---- profiling -------------------------------------------------------------- */
+
+/* Live and allocated estimates summed over the entries of every stack
+ * (one per stack and thread). */
+static void site_totals(double *alloc_bytes, double *live_bytes, double *live_objects,
+                        size_t *nsites)
+{
+    static drip_alloc_site sites[64];
+    uint64_t dropped = 1;
+    size_t n = drip_alloc_profile_sites(sites, 64, &dropped);
+    ck_assert_uint_eq(dropped, 0);
+    *alloc_bytes = *live_bytes = *live_objects = 0;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        *alloc_bytes += sites[i].bytes;
+        *live_bytes += sites[i].live_bytes;
+        *live_objects += sites[i].live_objects;
+    }
+    *nsites = n;
+}
+
+static void *free_all(void *arg)
+{
+    void **blocks = arg;
+    for (int i = 0; blocks[i]; i++)
+        free(blocks[i]);
+    return NULL;
+}
+
+START_TEST(test_profile_sampling)
+{
+    enum { N = 100000, SIZE = 64, RATE = 4096 };
+    static void *blocks[N + 1], *odd[N / 2 + 1];
+    drip_alloc_set_counting(false);
+    ck_assert(drip_alloc_profile_start(RATE, NULL));
+    ck_assert_uint_eq(drip_alloc_profile_rate(), RATE);
+    drip_alloc_set_counting(true);               /* picks up the rate */
+    for (int i = 0; i < N; i++)
+        blocks[i] = malloc(SIZE);
+    drip_alloc_set_counting(false);
+    void *uncounted = malloc(SIZE * 1000);       /* counting off: never sampled */
+    __asm__ volatile("" : : "r"(uncounted) : "memory");
+
+    /* Each sample stands for 1 / (1 - exp(-size/rate)) blocks: the estimate
+     * of the bytes allocated must be near the truth (6.4 MB, ~1560
+     * samples: a few percent of noise; 10% fails only on a broken rate),
+     * all of it live, at one stack (this loop). */
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
+    double truth = (double)N * SIZE;
+    ck_assert_uint_eq(nsites, 1);
+    ck_assert_msg(fabs(alloc - truth) < 0.1 * truth, "estimate %.0f, truth %.0f", alloc, truth);
+    ck_assert_msg(live == alloc, "live %.1f, allocated %.1f", live, alloc);
+    ck_assert_msg(fabs(objects * SIZE - live) < 1e-6 * truth, "objects %.1f", objects);
+
+    /* the even blocks freed here: about half still live; the odd ones by
+     * another thread: none live, to the last bit */
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < N; i += 2)
+        free(blocks[i]);
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(fabs(live - truth / 2) < 0.15 * truth / 2, "half freed: %.0f live", live);
+    for (int i = 1, k = 0; i < N; i += 2)
+        odd[k++] = blocks[i];
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, free_all, odd), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(live == 0 && objects == 0, "all freed: %.1f bytes, %.1f objects live", live,
+                  objects);
+    ck_assert_msg(fabs(alloc - truth) < 0.1 * truth, "allocated stays: %.0f", alloc);
+
+    /* precise: every allocation, each call its own stack; a realloc moves
+     * a sample to the realloc's stack */
+    ck_assert(drip_alloc_profile_start(1, drip_alloc_walk_fp));
+    drip_alloc_set_counting(true);
+    void *a = malloc(10), *b = calloc(2, 10), *c = realloc(NULL, 30);
+    __asm__ volatile("" : : "r"(a), "r"(b), "r"(c) : "memory");
+    c = realloc(c, 300);
+    __asm__ volatile("" : : "r"(c) : "memory");
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_uint_eq(nsites, 4);
+    ck_assert(objects == 3 && live == 10 + 20 + 300);
+    ck_assert(alloc == 10 + 20 + 30 + 300);
+
+    /* started again: the old samples are off the books (freeing them
+     * takes nothing off the new profile) */
+    ck_assert(drip_alloc_profile_start(1, drip_alloc_walk_fp));
+    drip_alloc_set_counting(true);
+    free(a);
+    void *e = malloc(40);
+    __asm__ volatile("" : : "r"(e) : "memory");
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(nsites == 1 && objects == 1 && live == 40);
+
+    drip_alloc_profile_stop();
+    ck_assert_uint_eq(drip_alloc_profile_rate(), 0);
+    drip_alloc_set_counting(true);
+    void *d = malloc(10);                        /* off again */
+    __asm__ volatile("" : : "r"(d) : "memory");
+    free(b);
+    free(c);
+    free(d);
+    free(e);
+    drip_alloc_set_counting(false);
+    free(uncounted);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(nsites == 1 && objects == 0 && live == 0);   /* e freed after the stop */
+    ck_assert(!drip_alloc_profile_start(0, NULL));
+}
+END_TEST
+
+/* ---- sampling seeds ---------------------------------------------------------- */
+
+enum { FAIR_THREADS = 2000, FAIR_SIZE = 64, FAIR_RATE = 4096 };
+
+static void *alloc_once(void *arg)
+{
+    *(void **)arg = malloc(FAIR_SIZE);      /* counted: new threads count */
+    return NULL;
+}
+
+/* Threads started and joined one after another (their thread-locals land
+ * where the last one's were) are each sampled on their own: about 2000 x
+ * (1 - exp(-64/4096)) = 31 samples, not all or none. */
+START_TEST(test_profile_short_threads)
+{
+    static void *held[FAIR_THREADS];
+    drip_alloc_track_forget();
+    drip_alloc_profile_seed(1);
+    ck_assert(drip_alloc_profile_start(FAIR_RATE, NULL));
+    for (int i = 0; i < FAIR_THREADS; i++) {
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, alloc_once, &held[i]), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+    }
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);   /* each sample: 1/p objects */
+    drip_alloc_profile_stop();
+    for (int i = 0; i < FAIR_THREADS; i++)
+        free(held[i]);
+    double n = objects * (1.0 - exp(-(double)FAIR_SIZE / FAIR_RATE));
+    ck_assert_msg(n >= 10 && n <= 70, "%.1f of %d short-lived threads sampled, expected ~31", n,
+                  FAIR_THREADS);
+}
+END_TEST
+
+enum { SEED_N = 4000 };
+
+/* What SEED_N allocations of varied sizes on this thread, sampled at a
+ * 1 KiB rate with this seed, are estimated to be: their bytes (*bytes)
+ * and count (returned). */
+static double estimate_with(uint64_t seed, double *bytes)
+{
+    static void *b[SEED_N];
+    drip_alloc_profile_seed(seed);
+    ck_assert(drip_alloc_profile_start(1024, NULL));
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < SEED_N; i++)
+        b[i] = malloc(8 + (size_t)(i * 37) % 200);
+    drip_alloc_set_counting(false);
+    double live, objects;
+    size_t nsites;
+    site_totals(bytes, &live, &objects, &nsites);
+    drip_alloc_profile_stop();
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < SEED_N; i++)
+        free(b[i]);
+    drip_alloc_set_counting(false);
+    return objects;
+}
+
+/* The same seed samples the same allocations - the estimates agree to the
+ * last bit; another seed samples others. */
+START_TEST(test_profile_seed_replays)
+{
+    double ba, bb, bc;
+    double oa = estimate_with(7, &ba), ob = estimate_with(7, &bb), oc = estimate_with(8, &bc);
+    ck_assert_msg(fabs(oa - SEED_N) < 0.25 * SEED_N, "estimate %.1f of %d", oa, SEED_N);
+    ck_assert_msg(oa == ob && ba == bb, "seed 7: %.3f/%.3f then %.3f/%.3f", oa, ba, ob, bb);
+    ck_assert_msg(oc != oa || bc != ba, "seeds 7 and 8 sampled alike");
+}
+END_TEST
+
+static Suite *suite_alloc_track(void)
+{
+    Suite *s = suite_create("alloc-track");
+    TCase *tc = tcase_create("track");
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_add_test(tc, test_track);
+    tcase_add_test(tc, test_profile_sampling);
+    tcase_add_test(tc, test_profile_short_threads);
+    tcase_add_test(tc, test_profile_seed_replays);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+Suite *drip_test_suite(void)
+{
+    return suite_alloc_track();
+}
+
+int drip_test_before(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    if (!drip_alloc_active()) {
+        /* nothing to track: the API must say so, not pretend */
+        bool refused = !drip_alloc_track_start(NULL) && !drip_alloc_profile_start(4096, NULL) &&
+                       drip_alloc_profile_rate() == 0;
+        fprintf(stderr, "test_alloc_track: the counting allocator is not active; tracking "
+                "and profiling refuse: %s\n", refused ? "yes" : "NO");
+        return refused ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
+    return -1;
+}

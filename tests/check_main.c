@@ -1,0 +1,27 @@
+/* check_main.c - the one main() of Drip's Check suites.
+ *
+ * Each suite file defines drip_test_suite() and, when it needs them, the
+ * optional hooks of check_main.h; this file runs the suite and turns its failures
+ * into the exit status ctest reads.
+ */
+#include "check_main.h"
+
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+    if (drip_test_before) {
+        int rc = drip_test_before(argc, argv);
+        if (rc >= 0)
+            return rc;
+    }
+    SRunner *sr = srunner_create(drip_test_suite());
+    if (drip_test_configure)
+        drip_test_configure(sr);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (drip_test_after)
+        failed += drip_test_after();
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

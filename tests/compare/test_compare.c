@@ -1,0 +1,257 @@
+/* test_compare.c - the comparison behind `drip diff` (harness/compare),
+ * over hand-built results models with synthetic fits: every rule that makes
+ * a regression, each just inside and just beyond its threshold, and the
+ * tolerance syntax. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "compare/compare.h"
+#include "util/util.h"
+
+static drip_cmp_tolerance tol;
+
+static void setup(void)
+{
+    drip_cmp_tolerance_default(&tol);
+}
+
+/* A scenario with every metric measured flat at 0 [0, 0]. */
+static drip_result *add(drip_run_results *run, const char *name, drip_status st)
+{
+    drip_result *r = drip_run_results_add(run);
+    r->name = xstrdup(name);
+    r->status = st;
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        r->metrics[m].measured = true;
+        r->metrics[m].fit = (drip_fit){.all = {0, 0, 0, 40}, .verdict = DRIP_VERDICT_FLAT};
+    }
+    return r;
+}
+
+static void set(drip_result *r, int m, drip_verdict v, double slope, double low, double high)
+{
+    r->metrics[m].fit.all = (drip_slope){slope, low, high, 40};
+    r->metrics[m].fit.verdict = v;
+}
+
+/* Compare and return the first scenario's row (the comparison is in *c). */
+static const drip_cmp_scenario *cmp(drip_run_results *b, drip_run_results *n, drip_comparison *c)
+{
+    drip_compare(b, n, &tol, c);
+    ck_assert_uint_ge(c->count, 1);
+    return &c->scenarios[0];
+}
+
+/* ---- core ------------------------------------------------------------------ */
+
+START_TEST(test_same_runs_pass)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    set(add(&b, "a", DRIP_STATUS_PASS), DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 151, 148, 154);
+    set(add(&n, "a", DRIP_STATUS_PASS), DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 152, 149, 155);
+    add(&b, "b", DRIP_STATUS_FAIL);
+    add(&n, "b", DRIP_STATUS_FAIL);
+    ck_assert(!drip_compare(&b, &n, &tol, &c));
+    ck_assert_uint_eq(c.compared, 2);
+    ck_assert_uint_eq(c.regressed + c.improved + c.added + c.removed, 0);
+    ck_assert_uint_eq(c.scenarios[0].regressed, 0);
+    ck_assert_double_eq_tol(c.scenarios[0].metrics[DRIP_M_HEAP_BYTES].margin, 149 - 154, 1e-12);
+    drip_comparison_free(&c);
+    drip_comparison_free(&c);                 /* twice is harmless */
+    drip_comparison_free(NULL);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+}
+END_TEST
+
+START_TEST(test_status)
+{
+    static const struct { drip_status from, to; bool worse, better; } cases[] = {
+        {DRIP_STATUS_PASS, DRIP_STATUS_FAIL, true, false},
+        {DRIP_STATUS_PASS, DRIP_STATUS_ERROR, true, false},
+        {DRIP_STATUS_FAIL, DRIP_STATUS_ERROR, true, false},
+        {DRIP_STATUS_ERROR, DRIP_STATUS_PASS, false, true},
+        {DRIP_STATUS_FAIL, DRIP_STATUS_FAIL, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        drip_run_results b = {0}, n = {0};
+        drip_comparison c;
+        add(&b, "a", cases[i].from);
+        add(&n, "a", cases[i].to);
+        const drip_cmp_scenario *s = cmp(&b, &n, &c);
+        ck_assert_msg((s->regressed == DRIP_CMP_STATUS) == cases[i].worse, "case %zu", i);
+        ck_assert_msg(s->improved == cases[i].better, "case %zu", i);
+        ck_assert_uint_eq(c.regressed, cases[i].worse);
+        drip_comparison_free(&c);
+        drip_run_results_free(&b);
+        drip_run_results_free(&n);
+    }
+}
+END_TEST
+
+START_TEST(test_verdict)
+{
+    static const struct { drip_verdict from, to; bool worse, better; } cases[] = {
+        {DRIP_VERDICT_FLAT, DRIP_VERDICT_GROWING, true, false},
+        {DRIP_VERDICT_BOUNDED, DRIP_VERDICT_GROWING, true, false},
+        {DRIP_VERDICT_UNKNOWN, DRIP_VERDICT_GROWING, false, false},   /* nothing to compare */
+        {DRIP_VERDICT_FLAT, DRIP_VERDICT_BOUNDED, false, false},
+        {DRIP_VERDICT_GROWING, DRIP_VERDICT_FLAT, false, true},
+        {DRIP_VERDICT_GROWING, DRIP_VERDICT_GROWING, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        drip_run_results b = {0}, n = {0};
+        drip_comparison c;
+        /* equal slopes, so only the verdict differs */
+        set(add(&b, "a", DRIP_STATUS_PASS), DRIP_M_THREADS, cases[i].from, 0.01, 0, 0.02);
+        set(add(&n, "a", DRIP_STATUS_PASS), DRIP_M_THREADS, cases[i].to, 0.01, 0, 0.02);
+        const drip_cmp_scenario *s = cmp(&b, &n, &c);
+        ck_assert_msg((s->metrics[DRIP_M_THREADS].regressed == DRIP_CMP_VERDICT) ==
+                      cases[i].worse, "case %zu", i);
+        ck_assert_msg(s->improved == cases[i].better, "case %zu", i);
+        drip_comparison_free(&c);
+        drip_run_results_free(&b);
+        drip_run_results_free(&n);
+    }
+}
+END_TEST
+
+/* Slope rule: new.low - base.high against max(absolute, relative * |base|). */
+static unsigned slope_case(int m, double bs, double bl, double bh, double ns, double nl, double nh,
+                           double *margin)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    set(add(&b, "a", DRIP_STATUS_PASS), m, DRIP_VERDICT_GROWING, bs, bl, bh);
+    set(add(&n, "a", DRIP_STATUS_PASS), m, DRIP_VERDICT_GROWING, ns, nl, nh);
+    unsigned bits = cmp(&b, &n, &c)->metrics[m].regressed;
+    if (margin)
+        *margin = c.scenarios[0].metrics[m].margin;
+    drip_comparison_free(&c);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+    return bits;
+}
+
+START_TEST(test_slope)
+{
+    const int H = DRIP_M_HEAP_BYTES;
+    double margin;
+    /* relative 10% of 100 = 10: a margin of 9 passes, 11 regresses */
+    ck_assert_uint_eq(slope_case(H, 100, 99, 101, 111, 110, 112, &margin), 0);
+    ck_assert_double_eq_tol(margin, 9, 1e-12);
+    ck_assert_uint_eq(slope_case(H, 100, 99, 101, 113, 112, 114, NULL), DRIP_CMP_SLOPE);
+    /* overlapping intervals never regress, however far the slopes */
+    ck_assert_uint_eq(slope_case(H, 100, 50, 200, 190, 150, 300, NULL), 0);
+    /* from 0: the absolute tolerance (0.064 B/iter for heap_bytes) decides */
+    ck_assert_uint_eq(slope_case(H, 0, 0, 0, 0.06, 0.05, 0.07, NULL), 0);
+    ck_assert_uint_eq(slope_case(H, 0, 0, 0, 0.2, 0.1, 0.3, NULL), DRIP_CMP_SLOPE);
+    /* a running total compares per iteration: allocs 8/iter against 0 */
+    ck_assert_uint_eq(slope_case(DRIP_M_ALLOCS, 0, 0, 0, 8, 8, 8, NULL), DRIP_CMP_SLOPE);
+    ck_assert_uint_eq(slope_case(DRIP_M_ALLOCS, 8, 8, 8, 8, 8, 8, NULL), 0);
+    /* a slope that fell is no regression */
+    ck_assert_uint_eq(slope_case(H, 100, 99, 101, 0, -1, 1, NULL), 0);
+    /* NaN (too few samples) on either side: no slope rule */
+    ck_assert_uint_eq(slope_case(H, NAN, NAN, NAN, 100, 99, 101, &margin), 0);
+    ck_assert(isnan(margin));
+    ck_assert_uint_eq(slope_case(H, 0, 0, 0, NAN, NAN, NAN, NULL), 0);
+
+    /* tolerances from the command line */
+    char *err;
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "heap_bytes=20", &err), 0);
+    ck_assert_uint_eq(slope_case(H, 100, 99, 101, 120, 119, 121, NULL), 0);   /* 18 <= 20 */
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "30%", &err), 0);
+    ck_assert_uint_eq(slope_case(H, 100, 99, 101, 130, 129, 131, NULL), 0);   /* 28 <= 30 */
+    ck_assert_uint_eq(slope_case(H, 100, 99, 101, 133, 132, 134, NULL), DRIP_CMP_SLOPE);
+}
+END_TEST
+
+START_TEST(test_added_removed_unmeasured)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    add(&b, "gone", DRIP_STATUS_PASS);
+    drip_result *kb = add(&b, "kept", DRIP_STATUS_PASS);
+    drip_result *kn = add(&n, "kept", DRIP_STATUS_PASS);
+    add(&n, "new", DRIP_STATUS_ERROR);         /* an added error is listed, no regression */
+    kb->metrics[DRIP_M_FDS].measured = false;  /* measured on one side only: nothing to compare */
+    set(kn, DRIP_M_FDS, DRIP_VERDICT_GROWING, 1, 1, 1);
+    ck_assert(!drip_compare(&b, &n, &tol, &c));
+    ck_assert_uint_eq(c.count, 3);
+    ck_assert_str_eq(c.scenarios[0].name, "gone");
+    ck_assert_int_eq(c.scenarios[0].presence, DRIP_CMP_REMOVED);
+    ck_assert_ptr_null(c.scenarios[0].new);
+    ck_assert_str_eq(c.scenarios[1].name, "kept");
+    ck_assert_int_eq(c.scenarios[1].presence, DRIP_CMP_BOTH);
+    ck_assert(!c.scenarios[1].metrics[DRIP_M_FDS].base_measured);
+    ck_assert_str_eq(c.scenarios[2].name, "new");
+    ck_assert_int_eq(c.scenarios[2].presence, DRIP_CMP_ADDED);
+    ck_assert_uint_eq(c.compared, 1);
+    ck_assert_uint_eq(c.added, 1);
+    ck_assert_uint_eq(c.removed, 1);
+    drip_comparison_free(&c);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+
+    drip_run_results empty = {0};              /* two empty runs (an empty shard) */
+    ck_assert(!drip_compare(&empty, &empty, &tol, &c));
+    ck_assert_uint_eq(c.count, 0);
+    drip_comparison_free(&c);
+}
+END_TEST
+
+/* ---- errors ------------------------------------------------------------------ */
+
+START_TEST(test_tolerance_syntax)
+{
+    char *err = NULL;
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "5", &err), 0);
+    ck_assert(tol.absolute[DRIP_M_FDS] == 5 && tol.absolute[DRIP_M_HEAP_BYTES] == 5);
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "2.5%", &err), 0);
+    ck_assert_double_eq_tol(tol.relative[DRIP_M_RSS], 0.025, 1e-15);
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "rss=4096", &err), 0);
+    ck_assert(tol.absolute[DRIP_M_RSS] == 4096 && tol.absolute[DRIP_M_FDS] == 5);
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "fds=0%", &err), 0);
+    ck_assert(tol.relative[DRIP_M_FDS] == 0);
+
+    static const char *const bad[] = {"", "%", "x", "-1", "1e999", "nan", "5%%", "fds=",
+                                      "=3", "heap_bytes=-2%"};
+    drip_cmp_tolerance before = tol;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(drip_cmp_tolerance_parse(&tol, bad[i], &err) == -1, "'%s' accepted", bad[i]);
+        ck_assert_ptr_nonnull(strstr(err, "--tolerance"));
+        free(err);
+    }
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "heap_byte=3", &err), -1);
+    ck_assert_str_eq(err, "--tolerance: unknown metric 'heap_byte' (did you mean 'heap_bytes'?)");
+    free(err);
+    ck_assert_mem_eq(&before, &tol, sizeof tol);   /* a rejected spec changes nothing */
+}
+END_TEST
+
+static Suite *suite_compare(void)
+{
+    Suite *s = suite_create("compare");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, setup, NULL);
+    tcase_add_test(core, test_same_runs_pass);
+    tcase_add_test(core, test_status);
+    tcase_add_test(core, test_verdict);
+    tcase_add_test(core, test_slope);
+    tcase_add_test(core, test_added_removed_unmeasured);
+    suite_add_tcase(s, core);
+    TCase *errors = tcase_create("errors");
+    tcase_add_checked_fixture(errors, setup, NULL);
+    tcase_add_test(errors, test_tolerance_syntax);
+    suite_add_tcase(s, errors);
+    return s;
+}
+
+Suite *drip_test_suite(void)
+{
+    return suite_compare();
+}
