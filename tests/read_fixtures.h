@@ -69,6 +69,9 @@ static inline void build_full_run(drip_run_results *run)
     r->repeat.failed_seeds[0] = 42;
     r->repeat.failed_seeds[1] = 44;
     r->repeat.nfailed = 2;
+    r->settle = (drip_settle_result){.samples = 201, .unsettled = 3, .total_s = 0.25,
+                                     .max_s = 0.125};    /* settled before samples */
+    r->expect_mode = DRIP_EXPECT_DEFAULT;                /* no expect: nothing grows */
     r->seed = 42;
     r->threads = 2;
     r->iterations = r->iterations_planned = 10000;

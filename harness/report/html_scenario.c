@@ -161,9 +161,15 @@ static void expectation_limit(FILE *out, const drip_expect_result *e, bool actua
 
 static void expectations(FILE *out, const drip_result *r)
 {
+    if (r->expect_mode == DRIP_EXPECT_NONE)
+        fputs("<h3>Expectations</h3><p>expect: none (nothing is checked)</p>\n", out);
     if (!r->nexpects)
         return;
-    fputs("<h3>Expectations</h3><table><thead><tr><th>metric</th><th>rule</th>"
+    fputs("<h3>Expectations</h3>", out);
+    if (r->expect_mode == DRIP_EXPECT_DEFAULT)
+        fputs("<p>expect: default (nothing grows): the scenario has no <code>expect</code>, so "
+              "every gauge must be flat or bounded</p>", out);
+    fputs("<table><thead><tr><th>metric</th><th>rule</th>"
           "<th class=\"n\">limit</th><th class=\"n\">actual</th><th>result</th></tr></thead>"
           "<tbody>\n", out);
     for (size_t i = 0; i < r->nexpects; i++) {

@@ -218,6 +218,9 @@ static void junit_problem(FILE *out, const drip_result *r)
     } else {
         message = xstrdup(error ? "error" : "an expectation did not hold");
     }
+    if (r->expect_mode != DRIP_EXPECT_RULES)
+        sb_appendf(&text, "%s%s\n", text.len ? "\n" : "", r->expect_mode == DRIP_EXPECT_NONE
+                   ? "expect: none" : "expect: default (nothing grows)");
     if (r->nexpects) {
         sb_append(&text, text.len ? "\nexpectations:\n" : "expectations:\n");
         for (size_t i = 0; i < r->nexpects; i++)

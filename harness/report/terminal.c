@@ -214,6 +214,9 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
             char per_iter[48] = "";
             if (isfinite(r->ns_per_iter))       /* time per iteration, after warm-up */
                 snprintf(per_iter, sizeof per_iter, ", %.0f ns/iter", r->ns_per_iter);
+            if (r->expect_mode != DRIP_EXPECT_RULES)    /* what "pass" means here */
+                sb_appendf(&sb, "%s%s%s  ", dim, r->expect_mode == DRIP_EXPECT_NONE
+                           ? "expect: none" : "expect: default (nothing grows)", reset);
             if (r->sweep.ran)
                 sb_appendf(&sb, "%s(%.2f s)%s", dim, r->duration_s, reset);
             else

@@ -22,7 +22,8 @@
 
 _Static_assert(sizeof(drip_status) == sizeof(int) && sizeof(drip_verdict) == sizeof(int) &&
                sizeof(drip_rule) == sizeof(int) && sizeof(drip_trial_outcome) == sizeof(int) &&
-               sizeof(drip_leak_class) == sizeof(int), "ENUM rows hold int-sized enums");
+               sizeof(drip_leak_class) == sizeof(int) &&
+               sizeof(drip_expect_mode) == sizeof(int), "ENUM rows hold int-sized enums");
 
 /* ---- the names of enums ------------------------------------------------------ */
 
@@ -30,6 +31,7 @@ static const char *status_name(int v)  { return drip_status_name((drip_status)v)
 static const char *verdict_name(int v) { return drip_verdict_name((drip_verdict)v); }
 static const char *rule_name(int v)    { return drip_rule_name((drip_rule)v); }
 static const char *class_name(int v)   { return drip_class_name((drip_leak_class)v); }
+static const char *expect_mode_name(int v) { return drip_expect_mode_name((drip_expect_mode)v); }
 static const char *metric_name(int v)  { return v >= 0 && v < DRIP_M_COUNT ? drip_metrics[v].name
                                                                            : NULL; }
 
@@ -37,6 +39,7 @@ static const drip_jenum statuses = {status_name, DRIP_STATUS_ERROR + 1};
 static const drip_jenum verdicts = {verdict_name, DRIP_VERDICT_GROWING + 1};
 static const drip_jenum rules = {rule_name, DRIP_RULE_MAX_AFTER_TEARDOWN + 1};
 static const drip_jenum classes = {class_name, DRIP_CLASS_HANDLE + 1};
+static const drip_jenum expect_modes = {expect_mode_name, DRIP_EXPECT_NONE + 1};
 static const drip_jenum metrics = {metric_name, DRIP_M_COUNT};
 
 /* ---- a metric: "metrics": {"heap_bytes": {...}, ...} --------------------------- */
@@ -450,6 +453,34 @@ static const drip_jrow repeat_rows[] = {
 #undef T
 static const drip_jtable repeat_table = DRIP_JTABLE(repeat_rows, NULL, repeat_check);
 
+/* "settle": {samples, unsettled, total_s, max_s} when the worker settled
+ * the runtime before its samples, null otherwise (a program workload). */
+static bool settled(const void *base, int k)
+{
+    (void)k;
+    return ((const drip_result *)base)->settle.samples != 0;
+}
+
+static bool settle_check(drip_jreader *rd, void *base)
+{
+    const drip_settle_result *st = base;
+    if (st->unsettled > st->samples || !(st->max_s <= st->total_s + 1e-9) || !(st->max_s >= 0))
+        return drip__jfail(rd, NULL, "%llu unsettled of %llu samples, longest %g s of %g s",
+                           (unsigned long long)st->unsettled, (unsigned long long)st->samples,
+                           st->max_s, st->total_s);
+    return true;
+}
+
+#define T drip_settle_result
+static const drip_jrow settle_rows[] = {
+    U64("samples", samples),
+    U64("unsettled", unsettled),
+    NUM("total_s", total_s),
+    NUM("max_s", max_s),
+};
+#undef T
+static const drip_jtable settle_table = DRIP_JTABLE(settle_rows, NULL, settle_check);
+
 #define T drip_result
 static const drip_jrow scenario_rows[] = {
     STR("name", name),
@@ -468,12 +499,14 @@ static const drip_jrow scenario_rows[] = {
     U64("failed_iterations", failed_iterations),
     NUM("duration_s", duration_s),
     NUM("ns_per_iter", ns_per_iter),
+    OBJECT("settle", settle, &settle_table, .present = settled),    /* tasks settled before samples */
     NUM("warmup", warmup),
     U64("heap_ceiling", heap_ceiling),
     BOOL("heap_ceiling_hit", heap_ceiling_hit),
     CUSTOM("samples", put_samples, get_samples),
     CUSTOM("metrics", put_metrics, get_metrics),
     CUSTOM("after_teardown", put_after_teardown, get_after_teardown, FLAG(has_after_teardown)),
+    ENUM("expect", expect_mode, &expect_modes),   /* rules, default (nothing grows), none */
     ARRAY("expectations", expects, nexpects, drip_expect_result, &expect_table),
     GROUP("classification", &class_table, .present = classified),
     OBJECT("valgrind", valgrind, &drip__j_valgrind, FLAG(valgrind.ran)),

@@ -79,6 +79,18 @@ const char *drip_status_name(drip_status s)
     return n ? n : "error";
 }
 
+/* "rules", "default", "none"; anything else is named "rules" (what a
+ * report without the key meant).  Cannot fail. */
+const char *drip_expect_mode_name(drip_expect_mode m)
+{
+    switch (m) {
+    case DRIP_EXPECT_DEFAULT: return "default";
+    case DRIP_EXPECT_NONE:    return "none";
+    case DRIP_EXPECT_RULES:   break;
+    }
+    return "rules";
+}
+
 /* Not an outcome: "error".  Cannot fail. */
 const char *drip_trial_outcome_name(drip_trial_outcome o)
 {

@@ -57,7 +57,7 @@ bool drip_result_metric_shown(const drip_result *r, int m)
     if (mr->measured && !drip_metrics[m].cumulative &&
         (mr->fit.verdict == DRIP_VERDICT_GROWING || mr->fit.verdict == DRIP_VERDICT_BOUNDED))
         return true;
-    for (size_t i = 0; i < r->nexpects; i++)
+    for (size_t i = 0; i < r->nexpects && r->expect_mode == DRIP_EXPECT_RULES; i++)
         if (r->expects[i].metric == m)
             return true;
     return false;

@@ -30,6 +30,19 @@ typedef enum drip_status {
 /* "pass", "fail", "error". */
 const char *drip_status_name(drip_status s);
 
+/* Where a scenario's expectations came from.  RULES: its `expect:` block
+ * (and every report older than the key); DEFAULT: it had no `expect:`, so
+ * nothing may be growing (docs/SCENARIOS.md); NONE: `expect: none`,
+ * nothing is checked. */
+typedef enum drip_expect_mode {
+    DRIP_EXPECT_RULES,
+    DRIP_EXPECT_DEFAULT,
+    DRIP_EXPECT_NONE,
+} drip_expect_mode;
+
+/* "rules", "default", "none". */
+const char *drip_expect_mode_name(drip_expect_mode m);
+
 /* Samples: row i is (iteration, time_s, value of metric 0 .. DRIP_M_COUNT-1). */
 #define DRIP_SAMPLE_COLS (2 + DRIP_M_COUNT)
 typedef struct drip_sample {
@@ -233,6 +246,16 @@ typedef struct drip_repeat_result {
     uint64_t *failed_seeds;   size_t nfailed;
 } drip_repeat_result;
 
+/* How the worker let the runtime settle before its samples: tasks an
+ * iteration left runnable finish or park first (drip_tasks_quiesce).
+ * samples 0: nothing settled (a program workload, an older report). */
+typedef struct drip_settle_result {
+    uint64_t samples;      /* samples taken after settling */
+    uint64_t unsettled;    /* of them, taken with tasks still running (it gave up) */
+    double   total_s;      /* seconds spent settling, in all */
+    double   max_s;        /* and the longest */
+} drip_settle_result;
+
 typedef struct drip_result {
     char       *name;
     char       *file;
@@ -272,6 +295,8 @@ typedef struct drip_result {
     char       *class_why;       /* one line of explanation, or NULL */
     char       *class_basis;     /* "counters" or "counters and valgrind", or NULL */
     drip_repeat_result repeat;   /* --repeat N */
+    drip_settle_result settle;   /* settling before samples */
+    drip_expect_mode expect_mode;   /* where `expects` came from */
 } drip_result;
 
 typedef struct drip_run_results {
@@ -302,7 +327,8 @@ void drip_run_results_free(drip_run_results *run);
 void drip_result_free(drip_result *r);
 
 /* Is metric m worth a glance in a one-line summary of r?  Every metric an
- * expectation names, and any gauge that grew (growing or bounded; a
+ * expectation of the scenario's own names (the default expectations name
+ * every gauge, so they don't count), and any gauge that grew (growing or bounded; a
  * running total such as allocs always grows, so only when asked for).
  * The terminal line and report.html's summary pick metrics by this. */
 bool drip_result_metric_shown(const drip_result *r, int m);

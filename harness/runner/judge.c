@@ -54,6 +54,39 @@ static double ns_per_iter(const drip_result *r)
     return iters > 0 && secs >= 0 ? secs * 1e9 / iters : NAN;
 }
 
+/* The expectations to check: the scenario's own; with no `expect:` the
+ * default, a verdict rule "flat or bounded" on every measured gauge that
+ * could be judged (running totals such as allocs always rise, and a
+ * metric with too few samples is not judged by default); none with
+ * `expect: none`.  Sets r->expect_mode.  Returns the list (sc's, or
+ * malloc'd into *owned) and its length in *n. */
+static const drip_expect *expectations(const drip_scenario *sc, drip_result *r, size_t *n,
+                                       drip_expect **owned)
+{
+    *owned = NULL;
+    *n = 0;
+    if (sc->expect_none) {
+        r->expect_mode = DRIP_EXPECT_NONE;
+        return NULL;
+    }
+    if (sc->expect_given) {
+        r->expect_mode = DRIP_EXPECT_RULES;
+        *n = sc->nexpects;
+        return sc->expects;
+    }
+    r->expect_mode = DRIP_EXPECT_DEFAULT;
+    *owned = xcalloc(DRIP_M_COUNT, sizeof **owned);
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        const drip_metric_result *mr = &r->metrics[m];
+        if (!mr->measured || drip_metrics[m].cumulative ||
+            mr->fit.verdict == DRIP_VERDICT_UNKNOWN)
+            continue;
+        (*owned)[(*n)++] = (drip_expect){.metric = m, .rule = DRIP_RULE_VERDICT,
+                                         .verdict = DRIP_VERDICT_BOUNDED};
+    }
+    return *owned;
+}
+
 void drip_judge(const drip_scenario *sc, drip_result *r)
 {
     size_t n = r->nsamples;
@@ -74,11 +107,15 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
     if (r->heap_ceiling_hit && r->metrics[DRIP_M_HEAP_BYTES].measured)
         r->metrics[DRIP_M_HEAP_BYTES].fit.verdict = DRIP_VERDICT_GROWING;
 
-    r->expects = xcalloc(sc->nexpects + 1, sizeof *r->expects);
-    r->nexpects = sc->nexpects;
+    drip_expect *owned;
+    size_t nex;
+    const drip_expect *ex = expectations(sc, r, &nex, &owned);
+    free(r->expects);
+    r->expects = xcalloc(nex + 1, sizeof *r->expects);
+    r->nexpects = nex;
     strbuf failures = {0}, unknown = {0};
-    for (size_t i = 0; i < sc->nexpects; i++) {
-        const drip_expect *e = &sc->expects[i];
+    for (size_t i = 0; i < nex; i++) {
+        const drip_expect *e = &ex[i];
         drip_expect_result *er = &r->expects[i];
         const drip_metric_result *mr = &r->metrics[e->metric];
         er->metric = e->metric;
@@ -132,7 +169,9 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
             sb_appendf(&reason, "%s%s", reason.len ? "; " : "", unknown.buf);
         } else if (failures.len) {
             r->status = DRIP_STATUS_FAIL;
-            sb_appendf(&reason, "%s%s", reason.len ? "; " : "", failures.buf);
+            sb_appendf(&reason, "%s%s%s", reason.len ? "; " : "",
+                       r->expect_mode == DRIP_EXPECT_DEFAULT ? "expect: default (nothing grows): "
+                                                             : "", failures.buf);
         } else {
             r->status = DRIP_STATUS_PASS;
         }
@@ -142,6 +181,7 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
     }
     sb_free(&failures);
     sb_free(&unknown);
+    free(owned);
     free(x);
     free(y);
 }

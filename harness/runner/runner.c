@@ -224,6 +224,12 @@ static void on_msg(void *arg, const drip_proto_msg *m)
     case DRIP_PROTO_STOPPED:  w->stopped = true; break;
     case DRIP_PROTO_CRASHMOD:
     case DRIP_PROTO_CRASH:    drip__crash_take(&w->crash, m); break;
+    case DRIP_PROTO_SETTLE:
+        r->settle.samples = m->u.settle.samples;
+        r->settle.unsettled = m->u.settle.unsettled;
+        r->settle.total_s = (double)m->u.settle.total_ns / 1e9;
+        r->settle.max_s = (double)m->u.settle.max_ns / 1e9;
+        break;
     case DRIP_PROTO_DONE:
         if (!w->run->duration_ns && m->u.done.iterations > w->run->iterations) {
             violation(w, "done with more iterations than planned");

@@ -200,6 +200,8 @@ typedef struct drip_scenario {
     drip_run_spec run;
     drip_fault_spec *faults; size_t nfaults;
     drip_expect *expects;    size_t nexpects;
+    bool expect_given;       /* the document has `expect:` (a mapping or `none`) */
+    bool expect_none;        /* `expect: none`: nothing is checked */
     drip_valgrind_spec valgrind;
     drip_sweep_spec sweep;
     drip_profile_spec profile;

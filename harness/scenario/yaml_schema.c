@@ -459,7 +459,20 @@ typedef struct rules {
     double       max_slope, min_slope;      /* NaN: not given */
     double       max_after_teardown;        /* NaN: not given */
     drip_verdict verdict;                   /* UNKNOWN: not given */
+    int          growing;                   /* -1: not given; 0 false; 1 true */
 } rules;
+
+/* `growing: false` (the lesson's "not growing": the verdict flat or bounded,
+ * judged with the slopes' confidence intervals, no point slope involved)
+ * or `growing: true`.  Each is a verdict rule: bounded, or growing. */
+static int set_growing(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    static const char *const words[] = {"false", "true"};
+    int i, t = drip__choice(ld, v, path, "true or false", words, 2, &i);
+    if (t == 1)
+        ((rules *)obj)->growing = i;
+    return t < 0 ? -1 : 0;
+}
 
 static int set_verdict(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
@@ -476,7 +489,8 @@ static int set_verdict(drip__loader *ld, void *obj, const yaml_event_t *v, const
     return 0;
 }
 
-enum { RULE_MAX_SLOPE, RULE_MIN_SLOPE, RULE_VERDICT, RULE_MAX_AFTER_TEARDOWN, RULE_NFIELDS };
+enum { RULE_MAX_SLOPE, RULE_MIN_SLOPE, RULE_VERDICT, RULE_MAX_AFTER_TEARDOWN, RULE_GROWING,
+       RULE_NFIELDS };
 
 static const drip__field rule_fields[RULE_NFIELDS] = {
     [RULE_MAX_SLOPE] = {.key = "max_slope", .kind = DRIP__K_NUM, .off = offsetof(rules, max_slope),
@@ -487,6 +501,7 @@ static const drip__field rule_fields[RULE_NFIELDS] = {
     [RULE_MAX_AFTER_TEARDOWN] = {.key = "max_after_teardown", .kind = DRIP__K_NUM,
                                  .off = offsetof(rules, max_after_teardown),
                                  .dmin = -DBL_MAX, .dmax = DBL_MAX, .range = "a number"},
+    [RULE_GROWING]   = {.key = "growing", .kind = DRIP__K_CUSTOM, .fn = set_growing},
 };
 
 static void add_expect(drip_scenario *sc, int metric, drip_rule rule, double limit,
@@ -503,7 +518,7 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
 {
     drip_scenario *sc = ctx;
     int metric = drip_metric_find(key);
-    rules r = {NAN, NAN, NAN, DRIP_VERDICT_UNKNOWN};
+    rules r = {NAN, NAN, NAN, DRIP_VERDICT_UNKNOWN, -1};
     drip__seen seen[RULE_NFIELDS];
     char got[DRIP__SHOWN];
     char *path = NULL, *where = NULL;
@@ -534,8 +549,8 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
         goto cleanup;
     }
     if (n == 0) {
-        drip__problem(ld, drip__pos(v), "'%s' has no rules (give max_slope, min_slope, verdict or "
-                      "max_after_teardown)",
+        drip__problem(ld, drip__pos(v), "'%s' has no rules (give max_slope, min_slope, verdict, "
+                      "growing or max_after_teardown)",
                       path);
         goto cleanup;
     }
@@ -555,6 +570,10 @@ static int expect_entry(drip__loader *ld, void *ctx, const char *key,
                    seen[RULE_MIN_SLOPE].key);
     if (r.verdict != DRIP_VERDICT_UNKNOWN)
         add_expect(sc, metric, DRIP_RULE_VERDICT, 0, r.verdict, seen[RULE_VERDICT].key);
+    if (r.growing >= 0)
+        add_expect(sc, metric, DRIP_RULE_VERDICT, 0,
+                   r.growing ? DRIP_VERDICT_GROWING : DRIP_VERDICT_BOUNDED,
+                   seen[RULE_GROWING].key);
     if (!isnan(r.max_after_teardown))
         add_expect(sc, metric, DRIP_RULE_MAX_AFTER_TEARDOWN, r.max_after_teardown,
                    DRIP_VERDICT_UNKNOWN, seen[RULE_MAX_AFTER_TEARDOWN].key);
@@ -566,8 +585,24 @@ cleanup:
     return rc;
 }
 
+/* `expect:` is a mapping of METRIC: { RULE: VALUE } or the word `none`
+ * (nothing is checked).  Without the key, the runner checks that nothing
+ * grows (drip_judge). */
 static int set_expect(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
+    drip_scenario *sc = obj;
+    sc->expect_given = true;
+    if (v->type == YAML_SCALAR_EVENT && drip__is_plain(v) &&
+        strcmp((const char *)v->data.scalar.value, "none") == 0) {
+        sc->expect_none = true;
+        return 0;
+    }
+    if (v->type == YAML_SCALAR_EVENT && !drip__is_null(v)) {
+        char got[DRIP__SHOWN];
+        drip__problem(ld, drip__pos(v), "'%s' must be a mapping of metrics to rules, or none "
+                      "(check nothing), got %s", path, drip__got(v, got));
+        return 0;
+    }
     int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
     if (r <= 0)
         return r;

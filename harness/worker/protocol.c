@@ -22,6 +22,7 @@ static const char *const kind_names[DRIP_PROTO_KINDS] = {
     [DRIP_PROTO_SITE] = "site",         [DRIP_PROTO_END] = "end",
     [DRIP_PROTO_LIMIT] = "limit",       [DRIP_PROTO_UNUSED] = "unused",
     [DRIP_PROTO_CRASHMOD] = "crashmod", [DRIP_PROTO_CRASH] = "crash",
+    [DRIP_PROTO_SETTLE] = "settle",
 };
 
 const char *drip_proto_kind_name(drip_proto_kind k)
@@ -229,6 +230,10 @@ size_t drip_proto_format(const drip_proto_msg *m, char *buf)
         break;
     case DRIP_PROTO_DONE:
         put(&o, " %" PRIu64 " %" PRIu64, m->u.done.iterations, m->u.done.failed);
+        break;
+    case DRIP_PROTO_SETTLE:
+        put(&o, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, m->u.settle.samples,
+            m->u.settle.unsettled, m->u.settle.total_ns, m->u.settle.max_ns);
         break;
     case DRIP_PROTO_REFERENCE:
         put(&o, " %" PRIu64 " %" PRIu64 " %" PRIu64, m->u.reference.bytes,
@@ -532,6 +537,19 @@ static int parse_body(fields *f, drip_proto_msg *m)
             return bad(f, "%llu failed of %llu iterations",
                        (unsigned long long)m->u.done.failed,
                        (unsigned long long)m->u.done.iterations);
+        return want_end(f);
+    case DRIP_PROTO_SETTLE:
+        if (get_u64(f, "samples", &m->u.settle.samples) < 0 ||
+            get_u64(f, "unsettled", &m->u.settle.unsettled) < 0 ||
+            get_u64(f, "total ns", &m->u.settle.total_ns) < 0 ||
+            get_u64(f, "max ns", &m->u.settle.max_ns) < 0)
+            return -1;
+        if (m->u.settle.unsettled > m->u.settle.samples || m->u.settle.max_ns > m->u.settle.total_ns)
+            return bad(f, "%llu unsettled of %llu samples, longest %llu ns of %llu",
+                       (unsigned long long)m->u.settle.unsettled,
+                       (unsigned long long)m->u.settle.samples,
+                       (unsigned long long)m->u.settle.max_ns,
+                       (unsigned long long)m->u.settle.total_ns);
         return want_end(f);
     case DRIP_PROTO_REFERENCE:
         if (get_u64(f, "bytes", &m->u.reference.bytes) < 0 ||

@@ -37,6 +37,11 @@
  *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
  *   stopped ITER               the runner asked to stop (control pipe): the run ended
  *                              early, at the epoch boundary ITER (before done)
+ *   settle SAMPLES UNSETTLED TOTAL_NS MAX_NS
+ *                              how the runtime settled before its samples
+ *                              (drip_tasks_quiesce): samples settled, how many
+ *                              gave up with tasks still running, nanoseconds in
+ *                              all and at most (before done)
  *   done ITERATIONS FAILED     all iterations ran (or the run was stopped) and
  *                              teardown returned
  *   crashmod BASE PATH         a file mapped in the worker that a crash's stack
@@ -75,6 +80,19 @@
 #define DRIP_PROTO_CRASH_FRAMES 48    /* addresses a `crash` line may hold */
 #define DRIP_PROTO_COLS (2 + DRIP_M_COUNT)   /* iteration, time, every metric */
 
+/* Settling before a sample (worker.c): at most this long in all, and this
+ * long without any task parking, waking or ending. */
+#define DRIP_SETTLE_TIMEOUT_NS (1000ULL * 1000000ULL)
+#define DRIP_SETTLE_QUIET_NS   (100ULL * 1000000ULL)
+
+/* How the runtime settled before a run's samples (the `settle` line). */
+typedef struct drip_settle_stats {
+    uint64_t samples;      /* samples taken after settling */
+    uint64_t unsettled;    /* of them, taken with tasks still running */
+    uint64_t total_ns;     /* time spent settling, in all */
+    uint64_t max_ns;       /* and the longest */
+} drip_settle_stats;
+
 typedef enum drip_proto_kind {
     DRIP_PROTO_MEASURED,
     DRIP_PROTO_SAMPLE,
@@ -96,6 +114,7 @@ typedef enum drip_proto_kind {
     DRIP_PROTO_UNUSED,
     DRIP_PROTO_CRASHMOD,
     DRIP_PROTO_CRASH,
+    DRIP_PROTO_SETTLE,
     DRIP_PROTO_KINDS
 } drip_proto_kind;
 
@@ -133,6 +152,7 @@ typedef struct drip_proto_msg {
         uint64_t n;                                   /* STOPPED (iteration), TRIAL, END
                                                          (k), LIMIT (max_k) */
         struct { uint64_t iterations, failed; } done;
+        drip_settle_stats settle;                     /* SETTLE */
         struct { uint64_t bytes, blocks, allocs; } reference;
         struct { uint64_t k, fired; int rc; uint64_t bytes, blocks; } result;
         struct { uint64_t k, bytes, blocks; const char *stack; } site;

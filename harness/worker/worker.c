@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <drip/rt.h>
+#include <drip/task.h>
 
 #include "alloc.h"
 #include "builtin.h"
@@ -73,6 +74,7 @@ typedef struct worker {
     bool                 stopped;      /* ended early: the runner asked */
     uint64_t             profile_early_at;  /* counted run: iterations done when the
                                         * warm-up ends (a timed run: by time) */
+    drip_settle_stats    settle;       /* settling before samples (settle()) */
 } worker;
 
 /* Set by the watchdog when the runner asks the run to end at the next
@@ -103,6 +105,27 @@ static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
     send_msg(w, &m);
 }
 
+/* Let the runtime settle before a sample: tasks the iterations started and
+ * left runnable (a reporter handed its lock, a shipper whose channel was
+ * closed) run until they return or park (drip_tasks_quiesce), so a sample
+ * never catches them half done.  Bounded by DRIP_SETTLE_TIMEOUT_NS, and by
+ * DRIP_SETTLE_QUIET_NS without progress (tasks that wait outside the
+ * runtime); how long it took is counted in w->settle.  Runs on the thread
+ * about to sample, with no iteration running. */
+static void settle(worker *w)
+{
+    uint64_t t0 = drip_now_ns();
+    int64_t running = drip_tasks_quiesce(DRIP_SETTLE_TIMEOUT_NS, DRIP_SETTLE_QUIET_NS);
+    uint64_t took = drip_now_ns() - t0;
+
+    w->settle.samples++;
+    if (running > 0)
+        w->settle.unsettled++;
+    w->settle.total_ns += took;
+    if (took > w->settle.max_ns)
+        w->settle.max_ns = took;
+}
+
 /* A sample or teardown line with every metric now. */
 static void send_values(worker *w, drip_proto_kind kind, uint64_t iter)
 {
@@ -113,9 +136,11 @@ static void send_values(worker *w, drip_proto_kind kind, uint64_t iter)
     send_msg(w, &m);
 }
 
+/* An epoch's (or the baseline's) sample, once the runtime settled. */
 static void send_sample(worker *w, uint64_t iter)
 {
     pthread_mutex_lock(&w->send_lock);
+    settle(w);
     send_values(w, DRIP_PROTO_SAMPLE, iter);
     pthread_mutex_unlock(&w->send_lock);
 }
@@ -514,6 +539,9 @@ static void report_end(worker *w, bool completed)
         m.u.n = atomic_load(&w->completed);
         if (w->stopped)
             send_msg(w, &m);
+        drip_proto_msg st = {.kind = DRIP_PROTO_SETTLE};
+        st.u.settle = w->settle;
+        send_msg(w, &st);
         m.kind = DRIP_PROTO_DONE;
         m.u.done.iterations = atomic_load(&w->completed);
         m.u.done.failed = atomic_load(&w->failed);
@@ -538,6 +566,8 @@ static void finish(worker *w, bool set_up, bool completed)
         drip_alloc_set_counting(false);
     }
     if (set_up)                   /* what the workload left behind */
+        settle(w);
+    if (set_up)
         send_values(w, DRIP_PROTO_TEARDOWN, atomic_load(&w->completed));
     if (w->ctxs)
         report_end(w, completed);

@@ -42,6 +42,17 @@ int64_t drip_tasks_wait(int64_t n, uint64_t timeout_ns);
  * time for those that never will.  Never allocates; can't fail. */
 int64_t drip_tasks_settle(int64_t n, uint64_t quiet_ns);
 
+/* Wait until the runtime is quiescent: every live task either returned or
+ * parked in one of the runtime's own waits (a channel operation or select,
+ * a drip_mutex) with nobody having woken it - so no task can make progress
+ * until someone else acts.  Gives up after `quiet_ns` with no task parking,
+ * waking or ending (a task waiting outside the runtime - a pthread mutex, a
+ * read - counts as running), and after `timeout_ns` in any case.  Returns
+ * the tasks still running then; 0 means quiescent.  The harness calls it
+ * before each sample, so the tasks an iteration started and left runnable
+ * finish before they are counted.  Never allocates; can't fail. */
+int64_t drip_tasks_quiesce(uint64_t timeout_ns, uint64_t quiet_ns);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,15 +2,15 @@
  * __attribute__((cleanup)) is C's nearest thing to Go's defer. */
 #include "job.h"
 
-static void unlock(pthread_mutex_t **mu)
+static void unlock(drip_mutex **mu)
 {
-    pthread_mutex_unlock(*mu);
+    drip_mutex_unlock(*mu);
 }
 
 static int handle(drip_ctx *ctx, job *j)
 {
-    pthread_mutex_lock(&j->mu);
-    pthread_mutex_t *held __attribute__((cleanup(unlock))) = &j->mu;   /* defer Unlock */
+    drip_mutex_lock(&j->mu);
+    drip_mutex *held __attribute__((cleanup(unlock))) = &j->mu;   /* defer Unlock */
     if (job_start_reporter(j) != 0)
         return -1;
     if (job_compute(ctx, j) != 0)

@@ -40,7 +40,6 @@ static void job_release(job *j)
 {
     if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
         return;
-    pthread_mutex_destroy(&j->mu);
     free(j->request);
     free(j);
 }
@@ -51,9 +50,9 @@ static void reporter(void *arg)
 {
     job *j = arg;
 
-    pthread_mutex_lock(&j->mu);              /* waits for the request */
+    drip_mutex_lock(&j->mu);              /* waits for the request */
     atomic_fetch_add(&g_reported, j->result);
-    pthread_mutex_unlock(&j->mu);
+    drip_mutex_unlock(&j->mu);
     job_release(j);
 }
 
@@ -86,7 +85,7 @@ static job *job_new(size_t bytes, uint64_t id)
     if (!j)
         return NULL;
     j->request = malloc(bytes);
-    if (!j->request || pthread_mutex_init(&j->mu, NULL) != 0) {
+    if (!j->request) {
         free(j->request);
         free(j);
         return NULL;

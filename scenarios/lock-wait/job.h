@@ -8,7 +8,7 @@
 #define LOCK_WAIT_JOB_H
 
 #include <drip/workload.h>
-#include <pthread.h>
+#include <drip/mutex.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,7 +17,7 @@
  * reference, and the last release frees it. */
 typedef struct job {
     _Atomic int     refs;
-    pthread_mutex_t mu;            /* held by the request while it computes */
+    drip_mutex mu;            /* held by the request while it computes */
     char           *request;       /* the request's payload */
     size_t          bytes;
     uint64_t        result;        /* written under mu */

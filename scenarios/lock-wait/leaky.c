@@ -4,14 +4,14 @@
 
 static int handle(drip_ctx *ctx, job *j)
 {
-    pthread_mutex_lock(&j->mu);
+    drip_mutex_lock(&j->mu);
     if (job_start_reporter(j) != 0) {
-        pthread_mutex_unlock(&j->mu);
+        drip_mutex_unlock(&j->mu);
         return -1;
     }
     if (job_compute(ctx, j) != 0)
         return -1;                          /* returns with j->mu locked */
-    pthread_mutex_unlock(&j->mu);
+    drip_mutex_unlock(&j->mu);
     return 0;
 }
 

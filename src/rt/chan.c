@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "chan_internal.h"
+#include "park.h"
 
 pthread_mutex_t drip__chan_mu = PTHREAD_MUTEX_INITIALIZER;
 
@@ -148,6 +149,7 @@ static void fire(chan_sudog *sg, bool closed)
 
     w->fired = (long)(sg - w->sg);
     w->closed = closed;
+    drip__park_end(&w->parked);                 /* runnable now: no longer parked */
     drip__chan_unqueue(w);
     pthread_cond_signal(&w->cond);
 }

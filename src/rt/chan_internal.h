@@ -52,6 +52,7 @@ struct chan_waiter {
     size_t         n;
     long           fired;    /* index of the case that completed; -1 while waiting */
     bool           closed;   /* it completed because the channel was closed */
+    bool           parked;   /* counted as a parked task (park.h) until fired */
 };
 
 typedef struct chan_queue {

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "chan_internal.h"
+#include "park.h"
 
 static pthread_condattr_t g_condattr;          /* CLOCK_MONOTONIC */
 static pthread_once_t     g_condattr_once = PTHREAD_ONCE_INIT;
@@ -119,7 +120,9 @@ static int select_block(drip_select_case *cases, size_t n, chan_sudog *sg,
         if (sg[i].c)
             drip__chan_enqueue(&sg[i]);
     }
+    w.parked = drip__park_begin();
     if (!waiter_sleep(&w, deadline)) {
+        drip__park_end(&w.parked);              /* timed out: nobody fired it */
         drip__chan_unqueue(&w);
         rc = DRIP_SELECT_TIMEOUT;
     } else if (sg[w.fired].is_send) {

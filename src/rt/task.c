@@ -25,6 +25,18 @@
 #include <unistd.h>
 
 #include "gauges.h"
+#include "park.h"
+
+/* The allocator's switch, when Drip's counting allocator is in the process
+ * (a weak reference: the runtime never needs it).  Thread creation runs
+ * with counting off: glibc's own setup of a new thread (its DTV, TLS
+ * blocks, kept with the cached stack) is the runtime's, not the workload's,
+ * and counting it would make the heap follow how many threads happened to
+ * exist at once. */
+extern bool drip_alloc_set_counting(bool on) __attribute__((weak));
+
+_Atomic int64_t drip__parked;
+_Thread_local bool drip__t_task;
 
 typedef struct task_start {
     void (*fn)(void *arg);
@@ -69,6 +81,7 @@ static void *task_main(void *p)
     task_start s = *(task_start *)p;
 
     free(p);
+    drip__t_task = true;           /* its waits in the runtime count as parked */
     s.fn(s.arg);
     task_gone();
     return NULL;
@@ -127,7 +140,10 @@ int drip_go_stack(void (*fn)(void *arg), void *arg, size_t stack_bytes)
 
     drip__gauge_add(&drip__gauge_tasks, 1);     /* before the task can run */
     drip__total_add(&drip__total_tasks);
+    bool was = drip_alloc_set_counting ? drip_alloc_set_counting(false) : false;
     rc = pthread_create(&tid, &attr, task_main, s);
+    if (drip_alloc_set_counting)
+        drip_alloc_set_counting(was);
     if (rc != 0) {
         task_gone();                            /* undo, and wake waiters */
         err = rc == EINVAL ? DRIP_EINVAL : DRIP_ENOMEM;   /* EAGAIN: out of resources */
@@ -207,4 +223,49 @@ int64_t drip_tasks_settle(int64_t n, uint64_t quiet_ns)
         live = now_live;
     }
     return live;
+}
+
+/* Live tasks that are not parked (park.h), read consistently: the live
+ * count is read again and the pair retried if a task started or ended in
+ * between.  Can't fail. */
+static int64_t tasks_running(void)
+{
+    for (;;) {
+        int64_t live = drip_tasks_live();
+        int64_t parked = atomic_load_explicit(&drip__parked, memory_order_acquire);
+        if (drip_tasks_live() == live)
+            return live > parked ? live - parked : 0;
+    }
+}
+
+/* Wait until every live task is parked in the runtime or gone, polling
+ * (20 us doubling to 1 ms).  Stops early when quiet_ns pass with no task
+ * parking, waking or ending (what still runs waits outside the runtime, or
+ * spins), and at timeout_ns in any case.  Returns the tasks still running
+ * then (0: quiescent).  Never allocates; can't fail. */
+int64_t drip_tasks_quiesce(uint64_t timeout_ns, uint64_t quiet_ns)
+{
+    uint64_t start = drip_rt_now(), changed = start;
+    int64_t running = tasks_running();
+    int64_t seen_live = drip_tasks_live();
+    int64_t seen_parked = atomic_load(&drip__parked);
+    long nap = 20000;
+
+    while (running > 0) {
+        struct timespec ts = { .tv_sec = 0, .tv_nsec = nap };
+        nanosleep(&ts, NULL);
+        nap = nap < 1000000 ? nap * 2 : 1000000;
+        uint64_t now = drip_rt_now();
+        int64_t live = drip_tasks_live(), parked = atomic_load(&drip__parked);
+        if (live != seen_live || parked != seen_parked) {
+            seen_live = live;
+            seen_parked = parked;
+            changed = now;
+            nap = 20000;
+        }
+        running = tasks_running();
+        if (running > 0 && (now - start >= timeout_ns || now - changed >= quiet_ns))
+            break;
+    }
+    return running;
 }

@@ -445,6 +445,40 @@ START_TEST(unused_configuration)
 }
 END_TEST
 
+/* ---- default expectations ------------------------------------------------------ */
+
+/* Without `expect`, a growing heap fails the scenario ("expect: default
+ * (nothing grows)") and clean code passes; `expect: none` passes the same
+ * leak; `growing: false` fails it and `growing: true` passes it.
+ * results.json says where each scenario's expectations came from. */
+START_TEST(default_expectations)
+{
+    char *dir = tmpdir();
+    proc p = run((const char *[]){"run", "--no-color", "-o", dir,
+                                  TST("scenarios/defaults.yaml"), NULL});
+    ck_assert_int_eq(p.status, 1);
+    ck_assert_msg(strstr(p.out, "FAIL   default-leak") != NULL, "%s", p.out);
+    ck_assert_msg(strstr(p.out, "expect: default (nothing grows): heap_bytes: growing, expected "
+                                "flat or bounded") != NULL, "%s", p.out);
+    const char *clean = strstr(p.out, "PASS   default-clean");
+    ck_assert_msg(clean && strstr(clean, "expect: default (nothing grows)"), "%s", p.out);
+    const char *none = strstr(p.out, "PASS   none-leak");
+    ck_assert_msg(none && strstr(none, "expect: none"), "%s", p.out);
+    ck_assert_msg(strstr(p.out, "FAIL   not-growing-leak") != NULL, "%s", p.out);
+    ck_assert_msg(strstr(p.out, "PASS   growing-leak") != NULL, "%s", p.out);
+    json_t *root = load_results(dir);
+    ck_assert_str_eq(str_at(scenario(root, "default-leak"), "expect"), "default");
+    ck_assert_str_eq(str_at(scenario(root, "default-leak"), "status"), "fail");
+    ck_assert_str_eq(str_at(scenario(root, "none-leak"), "expect"), "none");
+    ck_assert_str_eq(str_at(scenario(root, "none-leak"), "status"), "pass");
+    ck_assert_str_eq(str_at(scenario(root, "growing-leak"), "expect"), "rules");
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- --repeat ---------------------------------------------------------------- */
 
 /* A workload that leaks on some seeds: --repeat 8 fails it, naming the
@@ -862,6 +896,7 @@ static Suite *suite_cli(void)
     tcase_add_test(verdicts, scheduled_faults);
     tcase_add_test(verdicts, unused_configuration);
     tcase_add_test(verdicts, repeat_flaky);
+    tcase_add_test(verdicts, default_expectations);
     tcase_add_test(verdicts, valgrind_pass);
     tcase_add_test(verdicts, valgrind_missing);
     tcase_add_test(verdicts, valgrind_cut_off);

@@ -35,7 +35,9 @@ static void teardown(void)
     free(dir);
 }
 
-/* DIR/name with a scenario per (name, rate); returns the path (malloc'd). */
+/* DIR/name with a scenario per (name, rate), each `expect: none` (a
+ * baseline compares runs; no expectation is checked); returns the path
+ * (malloc'd). */
 static char *write_suite(const char *name, const char *const *names, const double *rates,
                          size_t n)
 {
@@ -47,7 +49,7 @@ static char *write_suite(const char *name, const char *const *names, const doubl
     for (size_t i = 0; i < n; i++)
         fprintf(f, "%sname: %s\nworkload: { plugin: %s }\nparams: { leak_bytes: 32 }\n"
                    "run: { iterations: 4000, sample_every: 50, warmup: 0.2 }\n"
-                   "faults: [ { point: drop, rate: %g } ]\n",
+                   "faults: [ { point: drop, rate: %g } ]\nexpect: none\n",
                 i ? "---\n" : "", names[i], DROP, rates[i]);
     ck_assert_int_eq(fclose(f), 0);
     return path;
@@ -81,7 +83,7 @@ START_TEST(test_diff_flags_leaky_twin)
     char *fixed = write_suite("fixed.yaml", names, (double[]){0, 0}, 2);
     char *leaky = write_suite("leaky.yaml", names, (double[]){0.5, 0}, 2);
     char *a = run_report(fixed, "1", "fixed", 0);
-    char *b = run_report(leaky, "1", "leaky", 0);     /* no expectations: both pass */
+    char *b = run_report(leaky, "1", "leaky", 0);     /* expect: none: both pass */
     char *json;
     if (asprintf(&json, "%s/diff.json", dir) < 0)
         abort();
@@ -432,9 +434,14 @@ START_TEST(test_shard_and_merge_errors)
     /* a failing scenario fails the merged run */
     static const char *const one[] = {"z-fails"};
     char *failing = write_suite("fails.yaml", one, (double[]){0.5}, 1);
-    FILE *f = fopen(failing, "a");
-    fputs("expect: { heap_bytes: { verdict: flat } }\n", f);
+    char *text = slurp(failing);                 /* expect: none -> a rule that breaks */
+    char *none = strstr(text, "expect: none\n");
+    ck_assert_ptr_nonnull(none);
+    *none = '\0';
+    FILE *f = fopen(failing, "w");
+    fprintf(f, "%sexpect: { heap_bytes: { verdict: flat } }\n", text);
     fclose(f);
+    free(text);
     char *fr = run_report(failing, "1", "failing", 1);
     p = run((const char *[]){"run", "-q", "--shard", "2/2", "-o", s2, yaml, NULL});
     ck_assert_int_eq(p.status, 0);

@@ -263,6 +263,7 @@ START_TEST(new_builds_runs_and_catches)
     p = build_and_run(sub, "my-load");
     ck_assert_msg(p.status == 0, "the skeleton's scenario fails: %s%s", p.out, p.err);
     ck_assert_ptr_nonnull(strstr(p.out, "PASS   my-load"));
+    ck_assert_msg(strstr(p.out, "expect: default (nothing grows)"), "%s", p.out);
     proc_free(&p);
 
     /* Drop the error path's free(), as the skeleton's comment suggests:
@@ -279,7 +280,7 @@ START_TEST(new_builds_runs_and_catches)
     p = build_and_run(sub, "my-load");
     ck_assert_msg(p.status == 1, "the leak was not caught: %s", p.out);
     ck_assert_ptr_nonnull(strstr(p.out, "FAIL   my-load"));
-    ck_assert_ptr_nonnull(strstr(p.out, "heap_bytes"));
+    ck_assert_ptr_nonnull(strstr(p.out, "expect: default (nothing grows): heap_bytes: growing"));
     proc_free(&p);
     rm_rf(dir);
     free(dir);

@@ -92,6 +92,15 @@ START_TEST(names_and_counts)
     round_trip(&d, &back, buf);
     ck_assert_uint_eq(back.u.done.failed, 515);
 
+    drip_proto_msg st = {.kind = DRIP_PROTO_SETTLE};
+    st.u.settle = (drip_settle_stats){.samples = 102, .unsettled = 1, .total_ns = 9000000,
+                                      .max_ns = 4000000};
+    round_trip(&st, &back, buf);
+    ck_assert_uint_eq(back.u.settle.samples, 102);
+    ck_assert_uint_eq(back.u.settle.unsettled, 1);
+    ck_assert_uint_eq(back.u.settle.total_ns, 9000000);
+    ck_assert_uint_eq(back.u.settle.max_ns, 4000000);
+
     drip_proto_msg c = {.kind = DRIP_PROTO_CEILING};
     c.u.ceiling.live_bytes = 1LL << 30;
     c.u.ceiling.iteration = 77;

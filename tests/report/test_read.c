@@ -122,6 +122,12 @@ START_TEST(test_round_trip)
     ck_assert_uint_eq(back.scenarios[0].repeat.nfailed, 2);
     ck_assert_uint_eq(back.scenarios[0].repeat.failed_seeds[1], 44);
     ck_assert_uint_eq(back.scenarios[1].repeat.runs, 0);
+    ck_assert_uint_eq(back.scenarios[0].settle.samples, 201);
+    ck_assert_uint_eq(back.scenarios[0].settle.unsettled, 3);
+    ck_assert(back.scenarios[0].settle.total_s == 0.25 && back.scenarios[0].settle.max_s == 0.125);
+    ck_assert_uint_eq(back.scenarios[1].settle.samples, 0);        /* null: not settled */
+    ck_assert_int_eq(back.scenarios[0].expect_mode, DRIP_EXPECT_DEFAULT);
+    ck_assert_int_eq(back.scenarios[1].expect_mode, DRIP_EXPECT_RULES);
     const drip_result *t = &back.scenarios[2];
     ck_assert(t->interrupted);
     ck_assert(t->duration_planned_s == 600);

@@ -156,9 +156,9 @@ START_TEST(test_json_contract)
         "name", "file", "workload", "description", "status", "reason", "crash_stack", "seed",
         "repeat", "threads",
         "iterations", "iterations_planned", "duration_planned_s", "failed_iterations",
-        "duration_s", "ns_per_iter", "warmup",
+        "duration_s", "ns_per_iter", "settle", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
-        "expectations", "classification", "valgrind", "sweep", "profile", "faults", "warnings",
+        "expect", "expectations", "classification", "valgrind", "sweep", "profile", "faults", "warnings",
         "interrupted", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
@@ -173,6 +173,8 @@ START_TEST(test_json_contract)
     assert_null(s, "reason");
     assert_null(s, "crash_stack");
     assert_null(s, "repeat");                /* only drip run --repeat fills it */
+    assert_null(s, "settle");                /* only a worker's run fills it */
+    assert_str(s, "expect", "rules");        /* the fixture's own expectations */
     assert_null(s, "sweep");                 /* only drip sweep fills it */
     assert_int(s, "seed", 1);
     assert_int(s, "threads", 1);

@@ -4,7 +4,10 @@
  *   core   - 100 tasks move the gauge to 100 and back to 0; a task blocked
  *            forever on a channel keeps the gauge at 1 and the process can
  *            still exit (in a forked child); stack sizes; drip_tasks_wait's
- *            timeout;
+ *            timeout; drip_tasks_quiesce with tasks parked on a drip_mutex
+ *            and a channel (quiescent while they wait; a woken one has
+ *            finished when it returns 0) and one waiting outside the
+ *            runtime (counted running, given up on after the quiet time);
  *   errors - a NULL function, a stack nobody can map;
  *   oom    - drip_go with its 1st, 2nd, ... allocation failing, until one
  *            call runs clean (SQLite-style), checking that each failure
@@ -33,6 +36,7 @@
 
 #include "check_main.h"
 #include "drip/chan.h"
+#include "drip/mutex.h"
 #include "drip/rt.h"
 #include "drip/task.h"
 
@@ -150,6 +154,61 @@ START_TEST(test_settle)
     gate_open();
     ck_assert_int_eq(drip_tasks_settle(0, WAIT_LONG), 0);
     ck_assert_int_eq(atomic_load(&g_ran), 7);
+}
+END_TEST
+
+static drip_mutex g_mu = DRIP_MUTEX_INIT;
+
+/* Take g_mu (parked while the test holds it), count, let it go. */
+static void lock_and_count(void *arg)
+{
+    (void)arg;
+    drip_mutex_lock(&g_mu);
+    atomic_fetch_add(&g_ran, 1);
+    drip_mutex_unlock(&g_mu);
+}
+
+/* Receive one element from the channel (parked until it comes), count. */
+static void recv_and_count(void *arg)
+{
+    int v = 0;
+    drip_chan_recv(arg, &v, NULL);
+    atomic_fetch_add(&g_ran, v);
+    drip_chan_release(arg);
+}
+
+/* Parked tasks make the runtime quiescent at once, however long they wait;
+ * a task woken by an unlock or a send has run to its end when quiesce
+ * returns 0 (the waker, not the sleeper, ends the parked state, so there is
+ * no moment where it looks parked but can run).  A task waiting on a
+ * pthread condition is running to the runtime: quiesce gives up after the
+ * quiet time and says so. */
+START_TEST(test_quiesce)
+{
+    drip_chan *c = drip_chan_new(sizeof(int), 0);
+    int one = 1;
+
+    ck_assert_int_eq(drip_tasks_quiesce(WAIT_LONG, WAIT_LONG), 0);
+    drip_mutex_lock(&g_mu);
+    ck_assert_int_eq(drip_go(lock_and_count, NULL), 0);
+    ck_assert_int_eq(drip_go(recv_and_count, drip_chan_retain(c)), 0);
+    ck_assert_int_eq(drip_tasks_quiesce(WAIT_LONG, WAIT_LONG), 0);
+    ck_assert_int_eq(drip_tasks_live(), 2);                  /* both parked */
+    ck_assert_int_eq(atomic_load(&g_ran), 0);
+    drip_mutex_unlock(&g_mu);                                /* hands g_mu over */
+    ck_assert_int_eq(drip_tasks_quiesce(WAIT_LONG, WAIT_LONG), 0);
+    ck_assert_int_eq(atomic_load(&g_ran), 1);                /* it ran to its end */
+    ck_assert_int_eq(drip_chan_send(c, &one), 0);
+    ck_assert_int_eq(drip_tasks_quiesce(WAIT_LONG, WAIT_LONG), 0);
+    ck_assert_int_eq(atomic_load(&g_ran), 2);
+    ck_assert_int_eq(drip_tasks_wait(0, WAIT_LONG), 0);
+
+    ck_assert_int_eq(drip_go(wait_at_gate, NULL), 0);       /* waits outside the runtime */
+    ck_assert_int_eq(drip_tasks_quiesce(WAIT_LONG, 50 * MS), 1);
+    gate_open();
+    ck_assert_int_eq(drip_tasks_wait(0, WAIT_LONG), 0);
+    ck_assert_int_eq(atomic_load(&g_ran), 3);
+    drip_chan_release(c);
 }
 END_TEST
 
@@ -325,6 +384,7 @@ Suite *suite_task(void)
     tcase_add_test(tc, test_hundred_tasks);
     tcase_add_test(tc, test_wait_partial_and_timeout);
     tcase_add_test(tc, test_settle);
+    tcase_add_test(tc, test_quiesce);
     tcase_add_test(tc, test_stack_sizes);
     tcase_add_test(tc, test_blocked_forever_exits);
     suite_add_tcase(s, tc);

@@ -283,13 +283,21 @@ END_TEST
 START_TEST(err_expect_empty_rules)
 {
     expect_one(MIN_OK "expect:\n  threads: {}\n", 4, 12,
-               "'expect.threads' has no rules (give max_slope, min_slope, verdict or max_after_teardown)");
+               "'expect.threads' has no rules (give max_slope, min_slope, verdict, growing or "
+               "max_after_teardown)");
     reset();
     expect_one(MIN_OK "expect:\n  threads:\n  fds: { max_slope: 0 }\n", 4, 11,
                "'expect.threads' has no rules");
     reset();
     expect_one(MIN_OK "expect:\n  rss: { min_slope: 2, max_slope: 1 }\n", 4, 21,
                "'expect.rss': min_slope 2 is above max_slope 1");
+    reset();
+    expect_one(MIN_OK "expect: nothing\n", 3, 9,
+               "'expect' must be a mapping of metrics to rules, or none (check nothing), "
+               "got 'nothing'");
+    reset();
+    expect_one(MIN_OK "expect:\n  fds: { growing: maybe }\n", 4, 19,
+               "'expect.fds.growing' must be true or false, got 'maybe'");
 }
 END_TEST
 

@@ -12,7 +12,7 @@
  */
 #include <drip/task.h>
 #include <drip/workload.h>
-#include <pthread.h>
+#include <drip/mutex.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 
 typedef struct job {
     _Atomic int     refs;          /* the request's and the reporter's */
-    pthread_mutex_t mu;
+    drip_mutex mu;
     char           *request;
     size_t          bytes;
     uint64_t        result;
@@ -33,7 +33,6 @@ static void job_release(job *j)
 {
     if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
         return;
-    pthread_mutex_destroy(&j->mu);
     free(j->request);
     free(j);
 }
@@ -43,9 +42,9 @@ static void reporter(void *arg)
 {
     job *j = arg;
 
-    pthread_mutex_lock(&j->mu);   /* LESSON: waits until the request unlocks */
+    drip_mutex_lock(&j->mu);   /* LESSON: waits until the request unlocks */
     atomic_fetch_add(&g_reported, j->result);
-    pthread_mutex_unlock(&j->mu);
+    drip_mutex_unlock(&j->mu);
     job_release(j);
 }
 
@@ -62,16 +61,16 @@ static int compute(drip_ctx *ctx, job *j)
 
 static int handle(drip_ctx *ctx, job *j)
 {
-    pthread_mutex_lock(&j->mu);
+    drip_mutex_lock(&j->mu);
     atomic_fetch_add(&j->refs, 1);                  /* the reporter's */
     if (drip_go(reporter, j) != 0) {
         atomic_fetch_sub(&j->refs, 1);
-        pthread_mutex_unlock(&j->mu);
+        drip_mutex_unlock(&j->mu);
         return -1;
     }
     if (compute(ctx, j) != 0)
         return -1;                /* LESSON: an early return, with the lock held */
-    pthread_mutex_unlock(&j->mu); /* LESSON: the only unlock, reached on success only */
+    drip_mutex_unlock(&j->mu); /* LESSON: the only unlock, reached on success only */
     return 0;
 }
 
@@ -83,7 +82,7 @@ static int iterate(drip_ctx *ctx, void *state)
     if (!j)
         return -1;
     j->request = malloc(1024);
-    if (!j->request || pthread_mutex_init(&j->mu, NULL) != 0) {
+    if (!j->request) {
         free(j->request);
         free(j);
         return -1;

@@ -6,7 +6,7 @@
  */
 #include <drip/task.h>
 #include <drip/workload.h>
-#include <pthread.h>
+#include <drip/mutex.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 
 typedef struct job {
     _Atomic int     refs;          /* the request's and the reporter's */
-    pthread_mutex_t mu;
+    drip_mutex mu;
     char           *request;
     size_t          bytes;
     uint64_t        result;
@@ -27,7 +27,6 @@ static void job_release(job *j)
 {
     if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
         return;
-    pthread_mutex_destroy(&j->mu);
     free(j->request);
     free(j);
 }
@@ -37,9 +36,9 @@ static void reporter(void *arg)
 {
     job *j = arg;
 
-    pthread_mutex_lock(&j->mu);   /* LESSON: waits until the request unlocks */
+    drip_mutex_lock(&j->mu);   /* LESSON: waits until the request unlocks */
     atomic_fetch_add(&g_reported, j->result);
-    pthread_mutex_unlock(&j->mu);
+    drip_mutex_unlock(&j->mu);
     job_release(j);
 }
 
@@ -54,16 +53,16 @@ static int compute(drip_ctx *ctx, job *j)
     return 0;
 }
 
-static void unlock(pthread_mutex_t **mu)
+static void unlock(drip_mutex **mu)
 {
-    pthread_mutex_unlock(*mu);
+    drip_mutex_unlock(*mu);
 }
 
 static int handle(drip_ctx *ctx, job *j)
 {
-    pthread_mutex_lock(&j->mu);
+    drip_mutex_lock(&j->mu);
     /* LESSON: defer j.mu.Unlock(): every path out of handle unlocks */
-    pthread_mutex_t *held __attribute__((cleanup(unlock))) = &j->mu;
+    drip_mutex *held __attribute__((cleanup(unlock))) = &j->mu;
     atomic_fetch_add(&j->refs, 1);                  /* the reporter's */
     if (drip_go(reporter, j) != 0) {
         atomic_fetch_sub(&j->refs, 1);
@@ -82,7 +81,7 @@ static int iterate(drip_ctx *ctx, void *state)
     if (!j)
         return -1;
     j->request = malloc(1024);
-    if (!j->request || pthread_mutex_init(&j->mu, NULL) != 0) {
+    if (!j->request) {
         free(j->request);
         free(j);
         return -1;
