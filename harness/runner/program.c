@@ -187,10 +187,9 @@ static void conclude(prun *x, enum outcome out, bool stopped_clean)
                                 drip_driver_last_error(x->d) ? drip_driver_last_error(x->d)
                                                              : "?");
     if (!stopped_clean)
-        drip_result_add_warning(r, "the program did not exit within the %s s grace after "
+        drip_result_add_warning(r, "the program did not exit within the %g s grace after "
                                 "SIG%s, and was killed",
-                                drip_fmt_num((double)p->spec->stop_grace_ns / 1e9, sec,
-                                             sizeof sec),
+                                (double)p->spec->stop_grace_ns / 1e9,
                                 drip_stop_signal_name(p->spec->stop_signal));
     switch (out) {
     case DONE: break;
