@@ -57,6 +57,7 @@ static pid_t running_with(const char *token)
 
 typedef struct outcome {
     char *status, *reason, *warnings;
+    char *exit;                          /* results.json's program.exit: "status 3", "SIGSEGV" */
     proc  p;
 } outcome;
 
@@ -94,6 +95,10 @@ static outcome run_mode(const char *mode, const char *timeout)
     json_array_foreach(ws, i, v)
         sb_appendf(&w, "%s\n", json_string_value(v));
     o.warnings = sb_take(&w);
+    json_t *ex = json_object_get(json_object_get(sc, "program"), "exit");
+    json_t *st = json_object_get(ex, "status"), *sg = json_object_get(ex, "signal");
+    o.exit = json_is_integer(st) ? xasprintf("status %lld", (long long)json_integer_value(st))
+             : json_is_string(sg) ? xstrdup(json_string_value(sg)) : xstrdup("");
     json_decref(root);
     pid_t left = running_with(dir);
     ck_assert_msg(left == 0, "%s: process %d is still running", mode, (int)left);
@@ -109,6 +114,7 @@ static void outcome_free(outcome *o)
     free(o->status);
     free(o->reason);
     free(o->warnings);
+    free(o->exit);
     proc_free(&o->p);
 }
 
@@ -120,6 +126,7 @@ START_TEST(crash_is_an_error_naming_the_signal)
     ck_assert_msg(strstr(o.reason, "the program was killed before the end") &&
                   strstr(o.reason, "SIGSEGV") && strstr(o.reason, "ext-crash.program.log"),
                   "%s", o.reason);
+    ck_assert_str_eq(o.exit, "SIGSEGV");
     outcome_free(&o);
 }
 END_TEST
@@ -130,6 +137,7 @@ START_TEST(early_exit_is_an_error_naming_the_status)
     ck_assert_str_eq(o.status, "error");
     ck_assert_msg(strstr(o.reason, "the program exited before the end") &&
                   strstr(o.reason, "exit status 3"), "%s", o.reason);
+    ck_assert_str_eq(o.exit, "status 3");
     outcome_free(&o);
 }
 END_TEST
@@ -160,6 +168,7 @@ START_TEST(ignored_term_is_killed_and_keeps_its_verdict)
     ck_assert_msg(strcmp(o.status, "pass") == 0, "%s %s", o.status, o.reason);
     ck_assert_msg(strstr(o.warnings, "did not exit within the 0.5 s grace after SIGTERM, and "
                          "was killed"), "%s", o.warnings);
+    ck_assert_str_eq(o.exit, "SIGKILL");
     outcome_free(&o);
 }
 END_TEST
@@ -177,6 +186,7 @@ START_TEST(quiet_program_passes)
     outcome o = run_mode("quiet", "30s");
     ck_assert_msg(strcmp(o.status, "pass") == 0, "%s %s", o.status, o.reason);
     ck_assert_msg(!strstr(o.warnings, "grace"), "%s", o.warnings);
+    ck_assert_str_eq(o.exit, "status 0");
     outcome_free(&o);
 }
 END_TEST

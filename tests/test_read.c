@@ -121,6 +121,16 @@ START_TEST(test_round_trip)
     ck_assert_uint_eq(back.scenarios[0].repeat.nfailed, 2);
     ck_assert_uint_eq(back.scenarios[0].repeat.failed_seeds[1], 44);
     ck_assert_uint_eq(back.scenarios[1].repeat.runs, 0);
+    const drip_program_result *pg = &back.scenarios[1].program;      /* an external program */
+    ck_assert(pg->ran && !back.scenarios[0].program.ran);
+    ck_assert_uint_eq(pg->ncommand, 2);
+    ck_assert_str_eq(pg->command[1], "--port");
+    ck_assert_int_eq(pg->pid, 4242);
+    ck_assert_str_eq(pg->exit_signal, "SIGSEGV");
+    ck_assert_int_eq(pg->exit_status, -1);
+    ck_assert(pg->ready_after_s == 0.125);
+    ck_assert_uint_eq(pg->requests_ok, 19980);
+    ck_assert_uint_eq(pg->requests_failed, 20);
     const drip_result *t = &back.scenarios[2];
     ck_assert(t->interrupted);
     ck_assert(t->duration_planned_s == 600);

@@ -233,6 +233,21 @@ typedef struct drip_repeat_result {
     uint64_t *failed_seeds;   size_t nfailed;
 } drip_repeat_result;
 
+/* An external workload's program (`workload: { command: ... }`,
+ * docs/EXTERNAL.md): what ran and how it ended.  ran is false for plugins
+ * and built-in workloads. */
+typedef struct drip_program_result {
+    bool      ran;
+    char    **command;  size_t ncommand;   /* argv after substitution */
+    int       pid;                         /* 0 when it never started */
+    int       exit_status;                 /* its exit code; -1: killed by a signal or
+                                              never started */
+    char     *exit_signal;                 /* "SIGSEGV" when killed by a signal, or NULL */
+    double    ready_after_s;               /* from its start to ready; NaN when never */
+    uint64_t  requests_ok, requests_failed;/* units of drive: requests, command runs or
+                                              intervals */
+} drip_program_result;
+
 typedef struct drip_result {
     char       *name;
     char       *file;
@@ -272,6 +287,7 @@ typedef struct drip_result {
     char       *class_why;       /* one line of explanation, or NULL */
     char       *class_basis;     /* "counters" or "counters and valgrind", or NULL */
     drip_repeat_result repeat;   /* --repeat N */
+    drip_program_result program; /* an external workload's program */
 } drip_result;
 
 typedef struct drip_run_results {

@@ -266,6 +266,37 @@ static void take_faults(const drip_scenario *sc, const drip__program *p, drip_re
     }
 }
 
+/* r->program: the command as run, its pid, how it ended, readiness and
+ * the units driven. */
+static void take_program(const prun *x, drip_result *r)
+{
+    const drip__program *p = x->p;
+    drip_program_result *pr = &r->program;
+    pr->ran = true;
+    pr->ready_after_s = NAN;
+    pr->exit_status = -1;
+    size_t n = 0;
+    while (p->argv && p->argv[n])
+        n++;
+    pr->command = xcalloc(n + 1, sizeof *pr->command);
+    for (size_t i = 0; i < n; i++)
+        pr->command[i] = xstrdup(p->argv[i]);
+    pr->ncommand = n;
+    pr->pid = (int)p->pid;
+    if (!p->pid)
+        return;
+    if (p->ready)
+        pr->ready_after_s = p->ready_after_s;
+    if (WIFSIGNALED(p->exit_status))
+        pr->exit_signal = xasprintf("SIG%s", sigabbrev_np(WTERMSIG(p->exit_status))
+                                                 ? sigabbrev_np(WTERMSIG(p->exit_status))
+                                                 : "?");
+    else
+        pr->exit_status = WEXITSTATUS(p->exit_status);
+    pr->requests_ok = x->c.ok;
+    pr->requests_failed = x->c.failed;
+}
+
 void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r)
 {
     drip_run_spec run = sc->run;
@@ -302,6 +333,7 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
 end:
     drip__program_stop(&p);
 judge:
+    take_program(&x, r);
     drip__program_judge(sc, &p, r);
     if (o->strict || run.strict)
         drip__judge_strict(0, NULL, r);

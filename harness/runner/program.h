@@ -38,6 +38,7 @@ typedef struct drip__program {
     drip_proc proc;                 /* proc.pid 0 once ended (drip__program_stop) */
     pid_t     pid;                  /* the program's pid, kept for the results */
     int       exit_status;          /* its wait status once stopped */
+    bool      ready;                /* it became ready */
     double    ready_after_s;
     /* custom metrics (metrics.map names that are not Drip's): one value
      * per sample per slot, judged by the runner (program.c) */

@@ -291,6 +291,7 @@ int drip__program_start(drip__program *p, uint64_t deadline_ns, char **why)
         *why = err;
         return -1;
     }
+    p->pid = p->proc.pid;
     drip_ready *r = drip_ready_new(&p->spec->ready, &p->vars, &err);
     if (!r) {
         *why = xasprintf("ready: %s", err);
@@ -309,5 +310,6 @@ int drip__program_start(drip__program *p, uint64_t deadline_ns, char **why)
             drip_proc_poll(&p->proc, NULL, 0, until, 20);
     }
     p->ready_after_s = (double)(drip_now_ns() - p->proc.started_ns) / 1e9;
+    p->ready = rc == DRIP_READY_OK;
     return rc;
 }

@@ -9,7 +9,7 @@
  *     ignore-term   ignore SIGTERM; print "ready"; sleep
  *     daemon        fork a child that setsid()s and forks a grandchild that
  *                   sleeps (both orphaned); print "ready"; sleep
- *     quiet         print "ready"; sleep until SIGTERM; exit 0
+ *     quiet         print "ready"; sleep; at SIGTERM exit with status 0
  * TOKEN is only there to be found in /proc/PID/cmdline by the test.
  */
 #include <signal.h>
@@ -17,6 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static void on_term(int sig)
+{
+    (void)sig;
+    _exit(0);
+}
 
 static void ready(void)
 {
@@ -52,6 +58,8 @@ int main(int argc, char **argv)
         sleep_forever();
     if (strcmp(mode, "ignore-term") == 0)
         signal(SIGTERM, SIG_IGN);
+    if (strcmp(mode, "quiet") == 0)
+        signal(SIGTERM, on_term);
     if (strcmp(mode, "daemon") == 0)
         daemonize();
     ready();
