@@ -1,5 +1,5 @@
 /* test_services.c - the example programs of scenarios/services, driven and
- * measured with the parts the runner will use (ready, drive, scrape):
+ * measured with the parts the runner uses (ready, drive, scrape):
  * each leaky program leaks what its README says and each fixed one does
  * not, measured the way a scenario would (published metrics, /proc fds).
  * And the CLI: their scenarios validate, drip run judges one, drip sweep
