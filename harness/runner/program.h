@@ -25,6 +25,7 @@ typedef struct drip__program {
     const drip_external_spec *spec;
     drip_template_vars vars;        /* port, seed, bin (vars.bin: the field below) */
     char     *bin;                  /* {bin}: the folder of Drip's own programs */
+    char     *go_bin;               /* {go_bin}: the Go originals' (docs/GO.md) */
     char    **argv;                 /* command, expanded; NULL-terminated */
     char    **envp;                 /* the program's environment; NULL-terminated */
     char    **drive_envp;           /* a drive.command's: envp without the preload */

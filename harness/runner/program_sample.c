@@ -190,6 +190,7 @@ void drip__program_release(drip__program *p)
     free(p->metrics_url);
     free(p->log_path);
     free(p->bin);
+    free(p->go_bin);
     free(p->custom);
     memset(p, 0, sizeof *p);
     p->log_fd = -1;

@@ -61,6 +61,25 @@ static char *find_bin(const char *self_exe)
     return dir;
 }
 
+/* {go_bin}: $DRIP_GO_BIN, else build/go/bin beside a build tree's
+ * build/bin (cmake/go.cmake; the Go programs are not installed).
+ * malloc'd. */
+static char *find_go_bin(const char *self_exe)
+{
+    const char *env = getenv("DRIP_GO_BIN");
+    if (env && *env)
+        return xstrdup(env);
+    char *dir = exe_dir(self_exe);
+    char *go = xasprintf("%s/../go/bin", dir);
+    char real[PATH_MAX];
+    free(dir);
+    if (realpath(go, real)) {
+        free(go);
+        return xstrdup(real);
+    }
+    return go;
+}
+
 /* libdrip_preload.so: DRIP_PRELOAD_LIB when set, else beside the build
  * tree's drip (build/lib) or the installed one (<libdir>/drip).  malloc'd,
  * or NULL when none is found. */
@@ -243,7 +262,9 @@ int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, ui
     p->log_fd = -1;
     p->spec = sc->external;
     p->bin = find_bin(o->self_exe);
-    p->vars = (drip_template_vars){.port = free_port(), .seed = seed, .bin = p->bin};
+    p->go_bin = find_go_bin(o->self_exe);
+    p->vars = (drip_template_vars){.port = free_port(), .seed = seed, .bin = p->bin,
+                                   .go_bin = p->go_bin};
     if (!p->vars.port) {
         *why = xasprintf("cannot pick a free port on 127.0.0.1: %s", strerror(errno));
         return -1;
