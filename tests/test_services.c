@@ -107,7 +107,7 @@ static char *get(unsigned port, const char *path)
     char url[128], *body = NULL, *err = NULL;
     size_t len;
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-    ck_assert_msg(drip_http_get(url, 5000000000ULL, 1 << 20, &body, &len, &err) == 0, "%s", err);
+    ck_assert_msg(drip_drive_http_get(url, 5000000000ULL, 1 << 20, &body, &len, &err) == 0, "%s", err);
     return body;
 }
 

@@ -67,7 +67,7 @@ static int scrape(drip__program *p, drip_sample *s, char **why)
     int rc = -1;
     drip_prom_doc doc = {0};
     drip_expvar_doc *ev = NULL;
-    if (drip_http_get(p->metrics_url, SCRAPE_TIMEOUT_NS, DRIP_PROM_MAX_BYTES, &body, &len,
+    if (drip_drive_http_get(p->metrics_url, SCRAPE_TIMEOUT_NS, DRIP_PROM_MAX_BYTES, &body, &len,
                       &err) < 0)
         goto cleanup;
     if (m->kind == DRIP_SCRAPE_PROMETHEUS ? drip_prom_parse(body, len, &doc, &err) < 0
