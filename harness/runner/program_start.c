@@ -80,6 +80,24 @@ static char *find_go_bin(const char *self_exe)
     return go;
 }
 
+bool drip_runner_program_unbuilt(const drip_runner_opts *o, const drip_scenario *sc,
+                                 char **why)
+{
+    const char *cmd = sc->external ? sc->external->command[0] : "";
+    if (strncmp(cmd, "{go_bin}", 8) != 0)
+        return false;
+    char *go_bin = find_go_bin(o->self_exe);
+    drip_template_vars v = {.go_bin = go_bin};
+    char *path = drip_template_expand(cmd, &v);
+    bool missing = path && access(path, X_OK) != 0;
+    if (missing)
+        *why = xasprintf("Go programs not built (no go toolchain at build time: %s missing)",
+                         path);
+    free(path);
+    free(go_bin);
+    return missing;
+}
+
 /* libdrip_preload.so: DRIP_PRELOAD_LIB when set, else beside the build
  * tree's drip (build/lib) or the installed one (<libdir>/drip).  malloc'd,
  * or NULL when none is found. */
