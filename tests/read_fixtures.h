@@ -146,6 +146,17 @@ static inline void build_full_run(drip_run_results *run)
     e->status = DRIP_STATUS_ERROR;
     e->reason = xstrdup("crashed");
     e->crash_stack = xstrdup("free_job (my_fix.c:52) < iterate (my_fix.c:80)");
+    e->program.ran = true;                              /* as an external program's would */
+    e->program.command = xcalloc(3, sizeof *e->program.command);
+    e->program.command[0] = xstrdup("/srv/kv/kvd");
+    e->program.command[1] = xstrdup("--port");
+    e->program.ncommand = 2;
+    e->program.pid = 4242;
+    e->program.exit_status = -1;
+    e->program.exit_signal = xstrdup("SIGSEGV");
+    e->program.ready_after_s = 0.125;
+    e->program.requests_ok = 19980;
+    e->program.requests_failed = 20;
     e->duration_s = NAN;
     e->heap_ceiling = 1024;
     drip_sweep_result *sw = &e->sweep;

@@ -4,11 +4,15 @@
  * teardown, and the line that builds it) and DIR/NAME.yaml (the plugin
  * next to it, a run, and the default expectations: nothing grows), never
  * overwriting anything.  Built and run as written, the scenario passes.
+ * `drip new --command NAME [DIR]` writes DIR/NAME.yaml alone: a scenario
+ * for a program (an external workload, docs/EXTERNAL.md) that runs Drip's
+ * example key-value service as written, for the user to replace.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,7 @@
 
 static const char new_usage[] =
     "usage: drip new NAME [DIR]\n"
+    "       drip new --command NAME [DIR]\n"
     "\n"
     "Write a workload skeleton DIR/NAME.c and its scenario DIR/NAME.yaml (DIR\n"
     "defaults to the current directory and is created if missing).  Existing\n"
@@ -27,6 +32,10 @@ static const char new_usage[] =
     "\n"
     "  cc $(pkg-config --cflags drip) -shared -fPIC NAME.c -o libNAME.so\n"
     "  drip run NAME.yaml\n"
+    "\n"
+    "With --command, write only DIR/NAME.yaml: a scenario for a program Drip\n"
+    "starts, drives and measures (docs/EXTERNAL.md).  As written it runs Drip's\n"
+    "example key-value service; put your program's command in its place.\n"
     "\n"
     "NAME: letters, digits, '.', '_' and '-', not starting with '.' or '-'.\n"
     "Exit status: 0 written, 1 a file exists or cannot be written, 2 bad command line.\n";
@@ -124,6 +133,33 @@ static const char skeleton_yaml[] =
     "#     fds: { verdict: flat }\n"
     "# or `expect: none` to check nothing.\n";
 
+static const char skeleton_command_yaml[] =
+    "# @NAME@.yaml - a scenario for a program (written by `drip new --command @NAME@`).\n"
+    "#   run: drip run @NAME@.yaml\n"
+    "# Drip starts the program, waits until it is ready, drives it (one\n"
+    "# iteration = one HTTP request here), samples it between batches and fits\n"
+    "# a slope per metric.  As written it runs Drip's example key-value service\n"
+    "# (drip-kvd, found in {bin}); put your program in `command` and your\n"
+    "# request in `drive`.  Every key is described in Drip's docs/EXTERNAL.md.\n"
+    "name: @NAME@\n"
+    "description: The program in @NAME@.yaml, which should keep its memory and fds flat.\n"
+    "workload:\n"
+    "  command: [\"{bin}/drip-kvd\", --port, \"{port}\", --capacity, \"256\"]   # relative "
+    "paths: from this file\n"
+    "  ready: { tcp: \"{port}\" }              # or { log: REGEX } or { delay: 500ms }\n"
+    "  preload: true                         # heap_bytes from Drip's allocator (false: Go, "
+    "static binaries)\n"
+    "  drive:                                # one iteration; or command: [...], or "
+    "interval: 100ms\n"
+    "    http: { url: \"http://127.0.0.1:{port}/get?k={iteration}\", method: GET, "
+    "concurrency: 1 }\n"
+    "  stop: { signal: TERM, grace: 5s }\n"
+    "run: { iterations: 4000, sample_every: 40, warmup: 0.2, timeout: 120s, seed: 1 }\n"
+    "expect:                                 # slopes are per iteration\n"
+    "  heap_bytes: { verdict: bounded }      # flat, or grew and stopped (a cache filling)\n"
+    "  fds: { verdict: flat }\n"
+    "  threads: { verdict: flat }\n";
+
 /* The template with every @NAME@ replaced; malloc'd. */
 static char *fill(const char *tmpl, const char *name)
 {
@@ -180,18 +216,50 @@ static char *join(const char *dir, const char *name, const char *ext)
     return xasprintf("%.*s/%s%s", (int)len, dir, name, ext);
 }
 
+/* `drip new --command NAME DIR`: DIR/NAME.yaml alone.  An exit status. */
+static int new_command(const char *name, const char *dir)
+{
+    int rc = DRIP_EXIT_FAILED;
+    char *yaml_path = join(dir, name, ".yaml");
+    char *yaml_text = fill(skeleton_command_yaml, name);
+    struct stat st;
+    if (stat(yaml_path, &st) == 0) {
+        drip_cli_error("%s exists; not overwriting it (choose another NAME or DIR)", yaml_path);
+        goto cleanup;
+    }
+    if (drip_mkdir_p(dir) < 0) {
+        drip_cli_error("cannot create directory %s: %s", dir, strerror(errno));
+        goto cleanup;
+    }
+    if (write_new(yaml_path, yaml_text) < 0)
+        goto cleanup;
+    printf("wrote %s\n\nnext: put your program in its workload.command, then\n"
+           "  drip run %s\n", yaml_path, yaml_path);
+    rc = DRIP_EXIT_OK;
+cleanup:
+    free(yaml_path);
+    free(yaml_text);
+    return rc;
+}
+
 int cmd_new(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
+        {"command", no_argument, NULL, 'c'},
         {NULL, 0, NULL, 0},
     };
     int opt;
+    bool command = false;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         if (opt == 'h') {
             fputs(new_usage, stdout);
             return DRIP_EXIT_OK;
+        }
+        if (opt == 'c') {
+            command = true;
+            continue;
         }
         fputs(new_usage, stderr);
         return DRIP_EXIT_USAGE;
@@ -208,6 +276,8 @@ int cmd_new(int argc, char **argv)
                        "not first '.' or '-'", name);
         return DRIP_EXIT_USAGE;
     }
+    if (command)
+        return new_command(name, dir);
 
     int rc = DRIP_EXIT_FAILED;
     char *c_path = join(dir, name, ".c");

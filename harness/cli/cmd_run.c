@@ -244,6 +244,29 @@ static int check_options(const run_cmd *c, int argc)
     return 0;
 }
 
+/* Leave out the selected scenarios whose program was never built (the Go
+ * originals without a Go toolchain, docs/GO.md), saying so: skipped, not
+ * run, never passed. */
+static void skip_unbuilt(run_cmd *c)
+{
+    size_t skipped = 0;
+    char *first = NULL;
+    for (size_t i = 0; i < c->list.count; i++) {
+        char *why = NULL;
+        if (!c->selected[i] || !c->list.items[i].external ||
+            !drip_runner_program_unbuilt(&c->o, &c->list.items[i], &why))
+            continue;
+        c->selected[i] = false;
+        if (!skipped++)
+            first = why;
+        else
+            free(why);
+    }
+    if (skipped)
+        printf("skipped %zu scenario%s: %s\n", skipped, skipped == 1 ? "" : "s", first);
+    free(first);
+}
+
 /* Load the files and choose what runs: the filters, then the shard.
  * Returns 0, or an exit status after printing why. */
 static int select_scenarios(run_cmd *c, char *const *args, size_t nfiles)
@@ -276,6 +299,7 @@ static int select_scenarios(run_cmd *c, char *const *args, size_t nfiles)
         free(candidate);
         free(names);
     }
+    skip_unbuilt(c);
     for (size_t i = 0; i < n; i++)
         c->run.planned += c->selected[i];
     if (c->shard_n && !c->quiet)

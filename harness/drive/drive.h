@@ -77,11 +77,13 @@ const char *drip_driver_last_error(const drip_driver *d);
 /* Release d (NULL is a no-op); nothing is in flight after a run. */
 void drip_driver_free(drip_driver *d);
 
-/* One GET of url for a program's published metrics: loopback only, no
+/* One GET of url for a program's published metrics (named apart from the
+ * runtime's drip_http_get, include/drip/http.h: the drip executable
+ * exports its symbols to plugins, and a plugin must get the runtime's): loopback only, no
  * proxy, no redirect, at most max_bytes of body, within timeout_ns.
  * Returns 0 with *body (malloc'd, NUL-terminated) and *len; -1 with *err
  * ("HTTP 404", "Connection refused", "more than 16777216 bytes"). */
-int drip_http_get(const char *url, uint64_t timeout_ns, size_t max_bytes, char **body,
+int drip_drive_http_get(const char *url, uint64_t timeout_ns, size_t max_bytes, char **body,
                   size_t *len, char **err);
 
 /* ---- shared by the drivers (drive.c, http.c, command.c) ---- */

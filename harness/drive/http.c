@@ -268,7 +268,7 @@ static size_t keep(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-int drip_http_get(const char *url, uint64_t timeout_ns, size_t max_bytes, char **out,
+int drip_drive_http_get(const char *url, uint64_t timeout_ns, size_t max_bytes, char **out,
                   size_t *len, char **err)
 {
     char errbuf[CURL_ERROR_SIZE] = "", *why = NULL;

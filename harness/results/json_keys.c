@@ -480,6 +480,71 @@ static const drip_jrow settle_rows[] = {
 };
 #undef T
 static const drip_jtable settle_table = DRIP_JTABLE(settle_rows, NULL, settle_check);
+/* "program": an external workload's program (docs/EXTERNAL.md), null for
+ * plugins: {command, pid, exit: {status, signal}, ready_after_s,
+ * requests: {ok, failed}}. */
+static json_t *put_command(const drip_jrow *row, const void *base, int k)
+{
+    (void)row, (void)k;
+    const drip_program_result *p = base;
+    json_t *a = drip__jnew(json_array());
+    for (size_t i = 0; i < p->ncommand; i++)
+        if (json_array_append_new(a, drip__jstring(p->command[i])))
+            drip__jnew(NULL);
+    return a;
+}
+
+static bool get_command(drip_jreader *rd, json_t *obj, const drip_jrow *row, void *base, int k)
+{
+    (void)k;
+    drip_program_result *p = base;
+    json_t *arr = json_object_get(obj, row->key), *x;
+    size_t i;
+    if (arr && !json_is_null(arr) && !json_is_array(arr))
+        return drip__jfail(rd, row->key, "expected an array or null");
+    p->command = xcalloc(json_array_size(arr) + 1, sizeof *p->command);
+    json_array_foreach(arr, i, x) {
+        if (!json_is_string(x))
+            return drip__jfail(rd, row->key, "expected strings");
+        p->command[p->ncommand++] = xstrdup(json_string_value(x));
+    }
+    return true;
+}
+
+static bool exited_with_status(const void *base, int k)
+{
+    (void)k;
+    const drip_program_result *p = base;
+    return !p->exit_signal && p->exit_status >= 0;
+}
+
+static void program_init(void *base)
+{
+    drip_program_result *p = base;
+    p->exit_status = -1;
+    p->ready_after_s = NAN;
+}
+
+#define T drip_program_result
+static const drip_jrow program_exit_rows[] = {
+    INT("status", exit_status, .present = exited_with_status),   /* null: a signal */
+    STR("signal", exit_signal),
+};
+static const drip_jtable program_exit_table = DRIP_JTABLE(program_exit_rows, NULL, NULL);
+static const drip_jrow program_requests_rows[] = {
+    U64("ok", requests_ok),
+    U64("failed", requests_failed),
+};
+static const drip_jtable program_requests_table = DRIP_JTABLE(program_requests_rows, NULL, NULL);
+static const drip_jrow program_rows[] = {
+    CUSTOM("command", put_command, get_command),
+    INT("pid", pid),
+    GROUP("exit", &program_exit_table),
+    NUM("ready_after_s", ready_after_s),
+    GROUP("requests", &program_requests_table),
+};
+#undef T
+static const drip_jtable program_table = DRIP_JTABLE(program_rows, program_init, NULL);
 
 #define T drip_result
 static const drip_jrow scenario_rows[] = {
@@ -515,6 +580,7 @@ static const drip_jrow scenario_rows[] = {
     ARRAY("faults", faults, nfaults, drip_fault_result, &fault_table),
     CUSTOM("warnings", put_warnings, get_warnings),
     BOOL("interrupted", interrupted),
+    OBJECT("program", program, &program_table, FLAG(program.ran)),   /* external workloads */
 };
 #undef T
 static const drip_jtable scenario_table = DRIP_JTABLE(scenario_rows, scenario_init,

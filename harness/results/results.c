@@ -179,6 +179,10 @@ void drip_result_free(drip_result *r)
     free(r->class_why);
     free(r->class_basis);
     free(r->repeat.failed_seeds);
+    for (size_t i = 0; i < r->program.ncommand; i++)
+        free(r->program.command[i]);
+    free(r->program.command);
+    free(r->program.exit_signal);
     memset(r, 0, sizeof *r);
 }
 

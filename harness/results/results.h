@@ -255,6 +255,20 @@ typedef struct drip_settle_result {
     double   total_s;      /* seconds spent settling, in all */
     double   max_s;        /* and the longest */
 } drip_settle_result;
+/* An external workload's program (`workload: { command: ... }`,
+ * docs/EXTERNAL.md): what ran and how it ended.  ran is false for plugins
+ * and built-in workloads. */
+typedef struct drip_program_result {
+    bool      ran;
+    char    **command;  size_t ncommand;   /* argv after substitution */
+    int       pid;                         /* 0 when it never started */
+    int       exit_status;                 /* its exit code; -1: killed by a signal or
+                                              never started */
+    char     *exit_signal;                 /* "SIGSEGV" when killed by a signal, or NULL */
+    double    ready_after_s;               /* from its start to ready; NaN when never */
+    uint64_t  requests_ok, requests_failed;/* units of drive: requests, command runs or
+                                              intervals */
+} drip_program_result;
 
 typedef struct drip_result {
     char       *name;
@@ -297,6 +311,7 @@ typedef struct drip_result {
     drip_repeat_result repeat;   /* --repeat N */
     drip_settle_result settle;   /* settling before samples */
     drip_expect_mode expect_mode;   /* where `expects` came from */
+    drip_program_result program; /* an external workload's program */
 } drip_result;
 
 typedef struct drip_run_results {

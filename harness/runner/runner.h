@@ -81,6 +81,11 @@ void drip_runner_sweep(const drip_runner_opts *o, const drip_scenario *sc, drip_
 void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r);
 void drip_runner_program_sweep(const drip_runner_opts *o, const drip_scenario *sc,
                                drip_result *r);
+/* Is sc's program one of the Go originals that was not built (command[0]
+ * from {go_bin}, and no such file)?  true with *why (malloc'd): such a
+ * scenario is skipped, never run (docs/GO.md).  Cannot fail. */
+bool drip_runner_program_unbuilt(const drip_runner_opts *o, const drip_scenario *sc,
+                                 char **why);
 
 /* Classify r's finding (handle leak, blocked tasks, lost memory, reachable
  * growth, heap growth, bounded, none: see classify.c) from its fitted

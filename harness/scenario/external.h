@@ -101,6 +101,8 @@ typedef struct drip_metrics_spec {
     drip_metric_source *map;
     size_t   nmap;
     size_t   ncustom;            /* entries of map that are custom metrics */
+    bool     goroutine_profile;  /* at the end, GET /debug/pprof/goroutine?debug=1 on the
+                                    metrics URL's host and list the parked stacks */
     drip_pos pos;
 } drip_metrics_spec;
 

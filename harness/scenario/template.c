@@ -20,6 +20,7 @@ static const struct {
     {DRIP_TPL_ITERATION, "iteration", "{iteration}"},
     {DRIP_TPL_SEED, "seed", "{seed}"},
     {DRIP_TPL_BIN, "bin", "{bin}"},
+    {DRIP_TPL_GO_BIN, "go_bin", "{go_bin}"},
 };
 #define NPLACEHOLDERS (sizeof placeholders / sizeof placeholders[0])
 
@@ -154,6 +155,11 @@ char *drip_template_expand(const char *t, const drip_template_vars *vars)
             if (!vars->bin)
                 goto fail;
             sb_append(&sb, vars->bin);
+            break;
+        case 4:
+            if (!vars->go_bin)
+                goto fail;
+            sb_append(&sb, vars->go_bin);
             break;
         default: goto fail;
         }

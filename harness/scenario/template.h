@@ -29,6 +29,7 @@ enum {
     DRIP_TPL_ITERATION = 1u << 1,
     DRIP_TPL_SEED      = 1u << 2,
     DRIP_TPL_BIN       = 1u << 3,
+    DRIP_TPL_GO_BIN    = 1u << 4,
 };
 
 /* The values placeholders expand to.  bin may be NULL when no string
@@ -38,6 +39,7 @@ typedef struct drip_template_vars {
     uint64_t    iteration;
     uint64_t    seed;
     const char *bin;
+    const char *go_bin;          /* {go_bin}; may be NULL as bin */
 } drip_template_vars;
 
 /* "{port}", "{iteration}", ... for a DRIP_TPL_* bit; NULL for anything else. */

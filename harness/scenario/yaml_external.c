@@ -227,7 +227,8 @@ static int set_drive_command(drip__loader *ld, void *obj, const yaml_event_t *v,
 {
     drip_drive_spec *d = obj;
     return drip__read_argv(ld, v, path,
-                           DRIP_TPL_PORT | DRIP_TPL_ITERATION | DRIP_TPL_SEED | DRIP_TPL_BIN,
+                           DRIP_TPL_PORT | DRIP_TPL_ITERATION | DRIP_TPL_SEED | DRIP_TPL_BIN |
+                               DRIP_TPL_GO_BIN,
                            &d->command, &d->ncommand);
 }
 
@@ -355,13 +356,29 @@ static int set_metrics_url(drip__loader *ld, void *obj, const yaml_event_t *v, c
     return 0;
 }
 
-enum { M_PROMETHEUS, M_EXPVAR, M_MAP, M_NFIELDS };
+/* goroutine_profile: true or false (issue 16: the parked stacks of a Go
+ * program, fetched at the end of the run). */
+static int set_goroutine_profile(drip__loader *ld, void *obj, const yaml_event_t *v,
+                                 const char *path)
+{
+    static const char *const words[] = {"false", "true"};
+    int i = 0;
+    int r = drip__choice(ld, v, path, "true or false", words, 2, &i);
+
+    if (r > 0)
+        ((map_ctx *)obj)->m->goroutine_profile = i == 1;
+    return r < 0 ? -1 : 0;
+}
+
+enum { M_PROMETHEUS, M_EXPVAR, M_MAP, M_GOROUTINES, M_NFIELDS };
 
 static const drip__field metrics_fields[M_NFIELDS] = {
     [M_PROMETHEUS] = {.key = "prometheus", .kind = DRIP__K_CUSTOM, .fn = set_metrics_url},
     [M_EXPVAR]     = {.key = "expvar", .kind = DRIP__K_CUSTOM, .fn = set_metrics_url},
     [M_MAP]        = {.key = "map", .kind = DRIP__K_CUSTOM, .required = true,
                       .fn = set_metrics_map},
+    [M_GOROUTINES] = {.key = "goroutine_profile", .kind = DRIP__K_CUSTOM,
+                      .fn = set_goroutine_profile},
 };
 
 /* Each source must be what the format reads: a selector or a path. */

@@ -112,7 +112,7 @@ static int argv_item(drip__loader *ld, void *ctx, size_t index, const yaml_event
 /* Is argument i of an argv a path to take from the scenario's folder? */
 static bool is_relative_path(const char *arg, size_t i)
 {
-    if (arg[0] == '/' || arg[0] == '{')            /* absolute, or {bin}/... */
+    if (arg[0] == '/' || arg[0] == '{')            /* absolute, or {bin}/, {go_bin}/... */
         return false;
     if (i == 0)
         return strchr(arg, '/') != NULL;           /* a bare name is looked up on PATH */
@@ -192,7 +192,8 @@ static int set_plugin(drip__loader *ld, void *obj, const yaml_event_t *v, const 
 static int set_command(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_external_spec *ext = ((wl_ctx *)obj)->ext;
-    return drip__read_argv(ld, v, path, DRIP_TPL_PORT | DRIP_TPL_SEED | DRIP_TPL_BIN,
+    return drip__read_argv(ld, v, path,
+                           DRIP_TPL_PORT | DRIP_TPL_SEED | DRIP_TPL_BIN | DRIP_TPL_GO_BIN,
                            &ext->command, &ext->ncommand);
 }
 
@@ -225,7 +226,8 @@ static int env_entry(drip__loader *ld, void *ctx, const char *key, const yaml_ev
     path = xasprintf("workload.env.%s", key);
     if (!drip__is_null(v))                          /* `NAME:` sets it empty */
         r = drip__template_text(ld, v, path, "a string",
-                                DRIP_TPL_PORT | DRIP_TPL_SEED | DRIP_TPL_BIN, &text);
+                                DRIP_TPL_PORT | DRIP_TPL_SEED | DRIP_TPL_BIN |
+                                    DRIP_TPL_GO_BIN, &text);
     free(path);
     if (r <= 0)
         return r;

@@ -298,17 +298,17 @@ START_TEST(http_get_once)
     size_t len = 0;
 
     snprintf(url, sizeof url, "http://127.0.0.1:%u/big", port_);
-    ck_assert_msg(drip_http_get(url, 5000000000ULL, 1 << 20, &body, &len, &err) == 0, "%s", err);
+    ck_assert_msg(drip_drive_http_get(url, 5000000000ULL, 1 << 20, &body, &len, &err) == 0, "%s", err);
     ck_assert_uint_eq(len, 65536);
     free(body);
-    ck_assert_int_eq(drip_http_get(url, 5000000000ULL, 1000, &body, &len, &err), -1);
+    ck_assert_int_eq(drip_drive_http_get(url, 5000000000ULL, 1000, &body, &len, &err), -1);
     ck_assert_msg(strstr(err, "more than 1000 bytes"), "%s", err);
     free(err);
     snprintf(url, sizeof url, "http://127.0.0.1:%u/m?code=404", port_);
-    ck_assert_int_eq(drip_http_get(url, 5000000000ULL, 1000, &body, &len, &err), -1);
+    ck_assert_int_eq(drip_drive_http_get(url, 5000000000ULL, 1000, &body, &len, &err), -1);
     ck_assert_msg(strstr(err, "HTTP 404"), "%s", err);
     free(err);
-    ck_assert_int_eq(drip_http_get("http://192.0.2.1/m", 5000000000ULL, 1000, &body, &len, &err), -1);
+    ck_assert_int_eq(drip_drive_http_get("http://192.0.2.1/m", 5000000000ULL, 1000, &body, &len, &err), -1);
     ck_assert_msg(strstr(err, "not a loopback address"), "%s", err);
     free(err);
     ck_assert_int_eq(atomic_load(&requests), 3);

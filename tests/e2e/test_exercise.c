@@ -313,6 +313,35 @@ START_TEST(new_never_overwrites)
 }
 END_TEST
 
+/* drip new --command: a program's scenario alone, which runs as written
+ * (Drip's example service) and passes; never overwritten. */
+START_TEST(new_command_runs)
+{
+    char *dir = tmpdir(), yaml[512], c[512], out[512];
+    snprintf(yaml, sizeof yaml, "%s/svc.yaml", dir);
+    snprintf(c, sizeof c, "%s/svc.c", dir);
+    snprintf(out, sizeof out, "%s/r", dir);
+    proc p = drip(NULL, NULL, "new", "--command", "svc", dir);
+    ck_assert_msg(p.status == 0 && strstr(p.out, "svc.yaml"), "%d %s %s", p.status, p.out, p.err);
+    proc_free(&p);
+    ck_assert_int_eq(access(yaml, F_OK), 0);
+    ck_assert_int_ne(access(c, F_OK), 0);                 /* no plugin for a program */
+    char *text = slurp(yaml);
+    ck_assert_ptr_nonnull(strstr(text, "command: [\"{bin}/drip-kvd\""));
+    free(text);
+    p = drip(NULL, NULL, "run", "-o", out, yaml);
+    ck_assert_msg(p.status == 0 && strstr(p.out, "PASS   svc"), "%d %s %s", p.status, p.out,
+                  p.err);
+    proc_free(&p);
+    p = drip(NULL, NULL, "new", "--command", "svc", dir);
+    ck_assert_int_eq(p.status, 1);
+    ck_assert_msg(strstr(p.err, "svc.yaml exists; not overwriting it"), "%s", p.err);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(new_bad_names)
 {
     const char *bad[] = {"", "-x", ".hidden", "a b", "a/b"};
@@ -385,6 +414,7 @@ static Suite *suite_exercise(void)
     tcase_set_timeout(nw, 120);
     tcase_add_test(nw, new_builds_runs_and_catches);
     tcase_add_test(nw, new_never_overwrites);
+    tcase_add_test(nw, new_command_runs);
     tcase_add_test(nw, new_bad_names);
     tcase_add_test(nw, readme_plugin_leaks_when_optimized);
     suite_add_tcase(s, nw);

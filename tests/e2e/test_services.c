@@ -1,9 +1,9 @@
 /* test_services.c - the example programs of scenarios/services, driven and
- * measured with the parts the runner will use (ready, drive, scrape):
+ * measured with the parts the runner uses (ready, drive, scrape):
  * each leaky program leaks what its README says and each fixed one does
  * not, measured the way a scenario would (published metrics, /proc fds).
- * And the CLI, until the runner starts programs: their scenarios
- * validate, and drip run / drip sweep give each a clear error.
+ * And the CLI: their scenarios validate, drip run judges one, drip sweep
+ * gives a clear error.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -108,7 +108,7 @@ static char *get(unsigned port, const char *path)
     char url[128], *body = NULL, *err = NULL;
     size_t len;
     snprintf(url, sizeof url, "http://127.0.0.1:%u%s", port, path);
-    ck_assert_msg(drip_http_get(url, 5000000000ULL, 1 << 20, &body, &len, &err) == 0, "%s", err);
+    ck_assert_msg(drip_drive_http_get(url, 5000000000ULL, 1 << 20, &body, &len, &err) == 0, "%s", err);
     return body;
 }
 
@@ -296,29 +296,33 @@ START_TEST(list_fixed_keeps_the_last)
 }
 END_TEST
 
-/* ---- the CLI until the runner starts programs --------------------------------------------- */
+/* ---- the CLI: the scenarios validate, run and are judged; sweep says no ---------------- */
 
 START_TEST(cli_validate_run_sweep)
 {
     char *dir = tmpdir(), *out = xasprintf("%s/r", dir), *sw = xasprintf("%s/s", dir);
-    const char *leaky = SRC("scenarios/services/kv-leaky.yaml.pending");
-    proc p = run((const char *[]){"validate", leaky, SRC("scenarios/services/list-fixed.yaml.pending"),
+    const char *leaky = SRC("scenarios/services/kv-leaky.yaml");
+    proc p = run((const char *[]){"validate", leaky, SRC("scenarios/services/list-fixed.yaml"),
                                   NULL});
     ck_assert_msg(p.status == 0 && strstr(p.out, "ok: 2 scenarios"), "%d %s %s", p.status, p.out,
                   p.err);
     proc_free(&p);
 
-    p = run((const char *[]){"run", "--no-color", "-o", out, leaky, NULL});
-    ck_assert_int_eq(p.status, 1);
-    ck_assert_msg(strstr(p.out, "ERROR  kv-service-leaky") &&
-                  strstr(p.out, "external programs are not supported by this runner yet"),
-                  "%s", p.out);
+    p = run((const char *[]){"run", "--no-color", "--iterations", "4000", "-o", out, leaky, NULL});
+    ck_assert_msg(p.status == 0 && strstr(p.out, "PASS   kv-service-leaky"), "%s %s", p.out,
+                  p.err);
     proc_free(&p);
     json_t *root = load_results(out);
     json_t *sc = scenario(root, "kv-service-leaky");
-    ck_assert_str_eq(str_at(sc, "status"), "error");
+    ck_assert_str_eq(str_at(sc, "status"), "pass");
     ck_assert_str_eq(str_at(sc, "workload"), "{bin}/drip-kvd");
+    json_t *heap = json_object_get(json_object_get(sc, "metrics"), "heap_bytes");
+    ck_assert_ptr_nonnull(heap);
+    ck_assert_str_eq(str_at(heap, "verdict"), "growing");
     json_decref(root);
+    char *log = xasprintf("%s/kv-service-leaky.program.log", out);
+    ck_assert_int_eq(access(log, F_OK), 0);
+    free(log);
 
     p = run((const char *[]){"sweep", "--no-color", "-o", sw, leaky, NULL});
     ck_assert_int_eq(p.status, 1);

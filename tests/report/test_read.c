@@ -128,6 +128,16 @@ START_TEST(test_round_trip)
     ck_assert_uint_eq(back.scenarios[1].settle.samples, 0);        /* null: not settled */
     ck_assert_int_eq(back.scenarios[0].expect_mode, DRIP_EXPECT_DEFAULT);
     ck_assert_int_eq(back.scenarios[1].expect_mode, DRIP_EXPECT_RULES);
+    const drip_program_result *pg = &back.scenarios[1].program;      /* an external program */
+    ck_assert(pg->ran && !back.scenarios[0].program.ran);
+    ck_assert_uint_eq(pg->ncommand, 2);
+    ck_assert_str_eq(pg->command[1], "--port");
+    ck_assert_int_eq(pg->pid, 4242);
+    ck_assert_str_eq(pg->exit_signal, "SIGSEGV");
+    ck_assert_int_eq(pg->exit_status, -1);
+    ck_assert(pg->ready_after_s == 0.125);
+    ck_assert_uint_eq(pg->requests_ok, 19980);
+    ck_assert_uint_eq(pg->requests_failed, 20);
     const drip_result *t = &back.scenarios[2];
     ck_assert(t->interrupted);
     ck_assert(t->duration_planned_s == 600);

@@ -159,7 +159,7 @@ START_TEST(test_json_contract)
         "duration_s", "ns_per_iter", "settle", "warmup",
         "heap_ceiling", "heap_ceiling_hit", "samples", "metrics", "after_teardown",
         "expect", "expectations", "classification", "valgrind", "sweep", "profile", "faults", "warnings",
-        "interrupted", NULL};
+        "interrupted", "program", NULL};
     for (size_t i = 0; i < 3; i++)
         assert_keys(json_array_get(scs, i), sc_keys);
 

@@ -1,0 +1,104 @@
+/* program.h - private to harness/runner: an external workload's program
+ * as the runner runs it (program.c orchestrates, program_start.c starts
+ * it and waits until it is ready, program_sample.c reads its metrics).
+ * docs/EXTERNAL.md is the user's view.
+ *
+ * Ownership: a drip__program owns every string, array, fd and mapping in
+ * it; drip__program_release ends the program (and every process it
+ * started) and frees it all.  The spec and the options are borrowed.
+ */
+#ifndef DRIP_RUNNER_PROGRAM_H
+#define DRIP_RUNNER_PROGRAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proc/proc.h"
+#include "results/results.h"
+#include "runner.h"
+#include "scenario/external.h"
+#include "scenario/template.h"
+#include "scrape/prom.h"
+
+typedef struct drip__program {
+    const drip_external_spec *spec;
+    drip_template_vars vars;        /* port, seed, bin (vars.bin: the field below) */
+    char     *bin;                  /* {bin}: the folder of Drip's own programs */
+    char     *go_bin;               /* {go_bin}: the Go originals' (docs/GO.md) */
+    char    **argv;                 /* command, expanded; NULL-terminated */
+    char    **envp;                 /* the program's environment; NULL-terminated */
+    char    **drive_envp;           /* a drive.command's: envp without the preload */
+    char     *shm_path;             /* the preload's counters file (unlinked at release) */
+    void     *shm;                  /* ... mapped read-only, or NULL */
+    bool      heap_measured;        /* the preload's counters are read */
+    char     *metrics_url;          /* expanded, or NULL */
+    drip_prom_selector *sels;       /* per map entry (Prometheus), parsed once */
+    int       log_fd;               /* NAME.program.log, or -1 */
+    char     *log_path;             /* for messages, or NULL */
+    drip_proc proc;                 /* proc.pid 0 once ended (drip__program_stop) */
+    pid_t     pid;                  /* the program's pid, kept for the results */
+    int       exit_status;          /* its wait status once stopped */
+    bool      ready;                /* it became ready */
+    double    ready_after_s;
+    /* custom metrics (metrics.map names that are not Drip's): one value
+     * per sample per slot, judged by the runner (program.c) */
+    double   *custom;               /* nsamples x spec->metrics.ncustom */
+    size_t    ncustom_rows;
+} drip__program;
+
+/* Fill p for sc (and o: seed, report directory, self_exe): port, {bin},
+ * argv, environment (with LD_PRELOAD and the counters file when preload is
+ * on, and the alloc fault's rate and seed), the metrics URL and
+ * selectors, the log.  Returns 0, or -1 with *why (malloc'd).  Starts
+ * nothing; p needs drip__program_release either way. */
+int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, uint64_t seed,
+                          drip__program *p, char **why);
+
+/* Start the program and wait until it is ready (its `ready:`), or the
+ * deadline, or its end.  Returns DRIP_READY_OK, DRIP_READY_TIMEOUT or
+ * DRIP_READY_EXITED (drive/ready.h), or -1 with *why (malloc'd) when it
+ * cannot be started at all. */
+int drip__program_start(drip__program *p, uint64_t deadline_ns, char **why);
+
+/* Copy what the program wrote so far into its log, and reap it when it has
+ * exited.  Returns true while it runs. */
+bool drip__program_alive(drip__program *p);
+
+/* Ask the program to stop (stop.signal), wait for it at most its grace
+ * (the output drained meanwhile).  Returns true when it exited within the
+ * grace, false when it had to be killed.  Then ends every process it
+ * started (drip_proc_end). */
+bool drip__program_stop(drip__program *p);
+
+/* Take one sample into *s (iteration it, time t): the preload's counters,
+ * /proc/PID, the published metrics (custom ones into p->custom).  Returns
+ * 0, or -1 with *why (malloc'd) when the published page cannot be read or
+ * a mapped value is missing. */
+int drip__program_sample(drip__program *p, uint64_t it, double t, drip_sample *s, char **why);
+
+/* Did the program claim the preload's counters file (a static binary, or
+ * one that clears LD_PRELOAD, does not)? */
+bool drip__program_preload_took(const drip__program *p);
+
+/* The preload's allocations asked so far and alloc faults fired: true,
+ * or false when its counters are not read. */
+bool drip__program_counts(const drip__program *p, uint64_t *allocs, uint64_t *fired);
+
+/* Judge r (judge.c's drip_judge on the expectations on Drip's metrics),
+ * then the expectations on custom metrics from p->custom, folded into r's
+ * status and reason.  p may be unstarted (no custom rows). */
+void drip__program_judge(const drip_scenario *sc, const drip__program *p, drip_result *r);
+
+/* Which Drip metrics a program's samples hold (r->metrics[].measured). */
+void drip__program_measured(const drip__program *p, drip_result *r);
+
+/* "exit status 3" or "SIGSEGV (Segmentation fault)" for a wait status,
+ * into buf. */
+const char *drip__program_exit_text(int status, char *buf, size_t len);
+
+/* End the program and everything it started (if still running), unlink
+ * the counters file, free everything.  Idempotent on a zeroed p. */
+void drip__program_release(drip__program *p);
+
+#endif /* DRIP_RUNNER_PROGRAM_H */
