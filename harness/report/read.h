@@ -11,6 +11,8 @@
 #ifndef DRIP_REPORT_READ_H
 #define DRIP_REPORT_READ_H
 
+#include <stdio.h>
+
 #include "results/results.h"
 
 /* Read a report into *run, which must be zeroed (or freed) first.  `path` is
@@ -33,6 +35,11 @@ int drip_results_read(const char *path, drip_run_results *run, size_t *no_sample
  * what is wrong") when it cannot be read or is not such a CSV, r's samples
  * then partly read. */
 int drip_results_read_csv(const char *path, drip_result *r, char **err);
+
+/* The same from an open stream, read to its end (not closed), named `name`
+ * in messages; never returns 1.  For drip_results_read_csv and the fuzz
+ * target (tests/fuzz). */
+int drip_results_read_csv_stream(FILE *f, const char *name, drip_result *r, char **err);
 
 /* The report directory of a results.json path or of a directory: "DIR" for
  * "DIR" or "DIR/results.json", "." for "results.json".  malloc'd; cannot

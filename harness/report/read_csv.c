@@ -42,41 +42,44 @@ static size_t split(char *line, char **fields, size_t max)
 
 #define CSV_MAX_COLS 64
 
-int drip_results_read_csv(const char *path, drip_result *r, char **err)
+/* The header line: each column's sample index (-1: ignored) into cols,
+ * their count into *ncols.  0, or -1 with *err set. */
+static int read_header(FILE *f, const char *name, char **line, size_t *cap, int *cols,
+                       size_t *ncols, char **err)
 {
-    FILE *f = fopen(path, "r");
+    char *fields[CSV_MAX_COLS];
+    if (getline(line, cap, f) < 0) {
+        *err = xasprintf("%s: empty: no header line", name);
+        return -1;
+    }
+    *ncols = split(*line, fields, CSV_MAX_COLS);
+    if (*ncols > CSV_MAX_COLS || strcmp(fields[0], "iteration") != 0) {
+        *err = xasprintf("%s:1: not a drip samples CSV (the header starts 'iteration,time_s')",
+                         name);
+        return -1;
+    }
+    for (size_t i = 0; i < *ncols; i++)
+        cols[i] = column_of(fields[i]);
+    return 0;
+}
+
+int drip_results_read_csv_stream(FILE *f, const char *name, drip_result *r, char **err)
+{
     char *line = NULL, *fields[CSV_MAX_COLS];
     int cols[CSV_MAX_COLS];
     size_t cap = 0, ncols = 0, lineno = 1;
     int rc = -1;
 
     *err = NULL;
-    if (!f) {
-        if (errno == ENOENT)
-            return 1;
-        *err = xasprintf("%s: cannot read: %s", path, strerror(errno));
-        return -1;
-    }
-    if (getline(&line, &cap, f) < 0) {
-        *err = xasprintf("%s: empty: no header line", path);
+    if (read_header(f, name, &line, &cap, cols, &ncols, err) < 0)
         goto cleanup;
-    }
-    ncols = split(line, fields, CSV_MAX_COLS);
-    if (ncols > CSV_MAX_COLS || strcmp(fields[0], "iteration") != 0) {
-        *err = xasprintf("%s:1: not a drip samples CSV (the header starts 'iteration,time_s')",
-                         path);
-        goto cleanup;
-    }
-    for (size_t i = 0; i < ncols; i++)
-        cols[i] = column_of(fields[i]);
-
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
         if (line[0] == '\n' || line[0] == '\0')
             continue;
         size_t n = split(line, fields, CSV_MAX_COLS);
         if (n != ncols) {
-            *err = xasprintf("%s:%zu: %zu fields, the header has %zu", path, lineno, n, ncols);
+            *err = xasprintf("%s:%zu: %zu fields, the header has %zu", name, lineno, n, ncols);
             goto cleanup;
         }
         drip_sample s;
@@ -89,7 +92,7 @@ int drip_results_read_csv(const char *path, drip_result *r, char **err)
             errno = 0;
             double v = strtod(fields[i], &end);
             if (*end || errno == ERANGE) {
-                *err = xasprintf("%s:%zu: '%s' is not a number", path, lineno, fields[i]);
+                *err = xasprintf("%s:%zu: '%s' is not a number", name, lineno, fields[i]);
                 goto cleanup;
             }
             s.v[cols[i]] = v;
@@ -97,12 +100,26 @@ int drip_results_read_csv(const char *path, drip_result *r, char **err)
         drip_result_add_sample(r, &s);
     }
     if (ferror(f)) {
-        *err = xasprintf("%s: cannot read: %s", path, strerror(errno));
+        *err = xasprintf("%s: cannot read: %s", name, strerror(errno));
         goto cleanup;
     }
     rc = 0;
 cleanup:
     free(line);
+    return rc;
+}
+
+int drip_results_read_csv(const char *path, drip_result *r, char **err)
+{
+    *err = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return 1;
+        *err = xasprintf("%s: cannot read: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = drip_results_read_csv_stream(f, path, r, err);
     fclose(f);
     return rc;
 }

@@ -28,6 +28,10 @@
 #include "util/util.h"
 
 #define MAX_FILE_BYTES (16u << 20)    /* a scenario file is a few KiB */
+/* Collections nested deeper than this end the walk like a syntax error: a
+ * scenario needs 6 levels, and libyaml's scanner takes time quadratic in
+ * the nesting of flow collections ("[[[[..." of 400 KB: minutes). */
+#define MAX_DEPTH 64
 
 /* ---- positions and messages ------------------------------------------------ */
 
@@ -151,16 +155,38 @@ static void syntax_problem(drip__loader *ld)
     }
 }
 
+/* Count the collections open after ev; false (and a problem reported)
+ * when they are more than MAX_DEPTH. */
+static bool depth_ok(drip__loader *ld, const yaml_event_t *ev)
+{
+    if (ev->type == YAML_MAPPING_START_EVENT || ev->type == YAML_SEQUENCE_START_EVENT)
+        ld->depth++;
+    else if ((ev->type == YAML_MAPPING_END_EVENT || ev->type == YAML_SEQUENCE_END_EVENT) &&
+             ld->depth > 0)
+        ld->depth--;
+    if (ld->depth <= MAX_DEPTH)
+        return true;
+    drip__problem(ld, drip__pos(ev), "YAML nested more than %d levels deep", MAX_DEPTH);
+    return false;
+}
+
 /* Read the next event into *ev (which the caller then owns and deletes).
- * On a syntax error: report it, set ld->fatal, leave *ev empty, return -1.
- * Once fatal, every call returns -1, so walkers unwind without looping. */
+ * On a syntax error or nesting deeper than MAX_DEPTH: report it, set
+ * ld->fatal, leave *ev empty, return -1.  Once fatal, every call returns
+ * -1, so walkers unwind without looping. */
 static int next(drip__loader *ld, yaml_event_t *ev)
 {
     memset(ev, 0, sizeof *ev);
     if (ld->fatal)
         return -1;
-    if (yaml_parser_parse(&ld->parser, ev) && ev->type != YAML_NO_EVENT)
-        return 0;
+    if (yaml_parser_parse(&ld->parser, ev) && ev->type != YAML_NO_EVENT) {
+        if (depth_ok(ld, ev))
+            return 0;
+        yaml_event_delete(ev);
+        memset(ev, 0, sizeof *ev);
+        ld->fatal = true;
+        return -1;
+    }
     if (ld->parser.error != YAML_NO_ERROR)
         syntax_problem(ld);
     else                                     /* read past the end: a walker bug */

@@ -41,6 +41,7 @@ typedef struct drip__loader {
     size_t        len;
     drip_diags   *diags;
     bool          fatal;        /* a syntax error was reported: stop reading */
+    size_t        depth;        /* collections open at the last event read */
     drip__later  *later;        /* this document's expect keys to settle at its end */
     size_t        nlater;
 } drip__loader;

@@ -123,23 +123,31 @@ static void labels_free(drip_prom_label *labels, size_t n)
 }
 
 /* `{a="x",b="y",}` (the cursor is on '{'), into a malloc'd array.  A
- * label given twice is an error. */
+ * label given twice is an error, and so are more than DRIP_PROM_MAX_LABELS
+ * (the check for twice is quadratic: 20 000 labels on a line took minutes). */
 static int read_labels(cursor *c, drip_prom_label **out, size_t *nout)
 {
     drip_prom_label *labels = NULL;
-    size_t n = 0;
+    size_t n = 0, cap = 0;
 
     c->p++;                                          /* '{' */
     for (;;) {
         skip_blanks(c);
         if (c->p < c->end && *c->p == '}')
             break;
-        drip_prom_label *grown = realloc(labels, (n + 1) * sizeof *labels);
-        if (!grown) {
-            fail(c, "out of memory");
+        if (n == DRIP_PROM_MAX_LABELS) {
+            fail(c, "more than %d labels", DRIP_PROM_MAX_LABELS);
             goto fail;
         }
-        labels = grown;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 4;
+            drip_prom_label *grown = realloc(labels, cap * sizeof *labels);
+            if (!grown) {
+                fail(c, "out of memory");
+                goto fail;
+            }
+            labels = grown;
+        }
         labels[n] = (drip_prom_label){0};
         if (read_name(c, false, "label name", &labels[n].name) < 0)
             goto fail_item;

@@ -27,6 +27,9 @@
 
 /* Pages longer than this are refused (a /metrics page is a few KiB). */
 #define DRIP_PROM_MAX_BYTES (16u << 20)
+/* A series or selector with more labels than this is an error (real ones
+ * have a handful). */
+#define DRIP_PROM_MAX_LABELS 64
 
 typedef struct drip_prom_label {
     char *name, *value;          /* value unescaped */

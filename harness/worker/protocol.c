@@ -368,7 +368,18 @@ static int get_num(fields *f, const char *what, double *v)
     return 0;
 }
 
-/* A name field decoded in place (%XX, "-" for empty). */
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* A name field decoded in place (%XX, "-" for empty).  Only what put_name
+ * writes is taken: a '%' must start two hex digits other than 00, and a
+ * carriage return must be escaped.  So a name read back is never longer
+ * when formatted again than it was on the line (a line that parses also
+ * formats whole: the fuzz target tests/fuzz/fuzz_protocol.c checks). */
 static int get_name(fields *f, const char *what, const char **v)
 {
     char *s = next(f);
@@ -380,13 +391,17 @@ static int get_name(fields *f, const char *what, const char **v)
     }
     char *o = s;
     for (char *p = s; *p; p++) {
-        unsigned hex;
-        if (*p == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &hex) == 1) {
-            *o++ = (char)hex;
-            p += 2;
-        } else {
+        if (*p == '\r')
+            return bad(f, "%s has a carriage return not written %%0D", what);
+        if (*p != '%') {
             *o++ = *p;
+            continue;
         }
+        int hi = hex_digit(p[1]), lo = hi < 0 ? -1 : hex_digit(p[2]);
+        if (lo < 0 || (hi == 0 && lo == 0))
+            return bad(f, "%s has a '%%' not followed by a hex byte (%%01 to %%FF)", what);
+        *o++ = (char)(hi * 16 + lo);
+        p += 2;
     }
     *o = '\0';
     *v = s;

@@ -238,6 +238,15 @@ START_TEST(malformed)
     refused("done 5 1 2", "unexpected field");
     refused("measured 1 1 1 1 1 1 1 1 2", "not 0 or 1");
     refused("fault p 1 2", "fired 2 times of 1");
+    /* a name holds only what the formatter writes (found by fuzz_protocol:
+     * a raw CR or '%' comes back three times as long, and a line of them
+     * formatted without its fields) */
+    refused("fault a\rb 1 1", "point has a carriage return");
+    refused("fault 100% 1 1", "point has a '%' not followed by a hex byte");
+    refused("fault %%%% 1 1", "not followed by a hex byte");
+    refused("fault %-1 1 1", "not followed by a hex byte");
+    refused("fault a%00b 1 1", "not followed by a hex byte");
+    refused("psite 1 2 3 4 5 6 1 f%2 a.c 1", "function has a '%'");
     refused("psite 1 2 3 4 5 6 99", "99 frames");
     refused("psite 1 2 3 4 5 6 2 f a.c 1", "function missing");
     refused("result 1 1 x 0 0", "not an integer");

@@ -531,6 +531,31 @@ START_TEST(err_deep_nesting)
 }
 END_TEST
 
+/* More than 64 levels of collections end the file like a syntax error
+ * (libyaml's scanner is quadratic in the nesting of flow collections: a
+ * 400 KB "[[[[..." took minutes before the limit).  The document's mapping
+ * is the first level. */
+START_TEST(err_nesting_limit)
+{
+    for (int levels = 63; levels <= 64; levels++) {
+        strbuf sb = {0};
+        sb_append(&sb, MIN_OK "x: ");
+        for (int i = 0; i < levels; i++)
+            sb_append(&sb, "[");
+        for (int i = 0; i < levels; i++)
+            sb_append(&sb, "]");
+        sb_append(&sb, "\n");
+        ck_assert_int_eq(load("t.yaml", sb.buf), levels == 63 ? 1 : 2);
+        assert_diag(0, 3, 1, "unknown key 'x'");
+        if (levels == 64)
+            assert_diag(1, 3, 4 + 63, "YAML nested more than 64 levels deep");
+        ck_assert_uint_eq(list.count, 0);
+        reset();
+        sb_free(&sb);
+    }
+}
+END_TEST
+
 /* Every prefix of the full example, and many random mutations of it, load
  * without crashing or leaking (valgrind and ASan watch this one). */
 START_TEST(err_fuzz_mutations)
@@ -617,6 +642,7 @@ static Suite *suite_scenario_errors(void)
     tcase_add_test(errors, err_nonexistent_file);
     tcase_add_test(errors, err_odd_bytes);
     tcase_add_test(errors, err_deep_nesting);
+    tcase_add_test(errors, err_nesting_limit);
     tcase_add_test(errors, err_fuzz_mutations);
     tcase_add_test(errors, err_profile);
     suite_add_tcase(s, errors);

@@ -169,6 +169,53 @@ START_TEST(prom_malformed)
 }
 END_TEST
 
+/* "x{l0="v",...,lN="v"} 1": a line with n labels (malloc'd). */
+static char *many_labels(int n, const char *tail)
+{
+    size_t cap = 32 + (size_t)n * 16 + strlen(tail);
+    char *s = malloc(cap);
+    size_t len = (size_t)snprintf(s, cap, "x{");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(s + len, cap - len, "%sl%d=\"v\"", i ? "," : "", i);
+    snprintf(s + len, cap - len, "}%s", tail);
+    return s;
+}
+
+/* At most 64 labels on a series or in a selector: finding a label given
+ * twice is quadratic (found with fuzz_prom: 20 000 labels on one line
+ * took minutes). */
+START_TEST(prom_label_limit)
+{
+    for (int n = 64; n <= 65; n++) {
+        char *text = many_labels(n, " 1\n"), *sel = many_labels(n, "");
+        drip_prom_doc doc = {0};
+        drip_prom_selector ps = {0};
+        char *err = NULL, *err2 = NULL;
+        int rc = drip_prom_parse(text, strlen(text), &doc, &err);
+        int rc2 = drip_prom_selector_parse(sel, &ps, &err2);
+        if (n == 64) {
+            ck_assert_msg(rc == 0 && rc2 == 0, "%s / %s", err, err2);
+            ck_assert_uint_eq(doc.series[0].nlabels, 64);
+            double v;
+            ck_assert_int_eq(drip_prom_lookup(&doc, &ps, &v, &err), 0);
+            ck_assert_double_eq(v, 1);
+        } else {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_str_eq(err, "line 1: more than 64 labels");
+            ck_assert_int_eq(rc2, -1);
+            ck_assert_msg(strstr(err2, "more than 64 labels"), "%s", err2);
+            ck_assert_ptr_null(doc.series);
+        }
+        drip_prom_doc_free(&doc);
+        drip_prom_selector_free(&ps);
+        free(err);
+        free(err2);
+        free(text);
+        free(sel);
+    }
+}
+END_TEST
+
 START_TEST(prom_selectors)
 {
     static const struct { const char *sel, *err; } bad[] = {
@@ -313,6 +360,7 @@ static Suite *suite_scrape(void)
     tcase_add_test(core, expvar_paths);
     suite_add_tcase(s, core);
     tcase_add_test(errors, prom_malformed);
+    tcase_add_test(errors, prom_label_limit);
     tcase_add_test(errors, prom_selectors);
     tcase_add_test(errors, expvar_malformed);
     suite_add_tcase(s, errors);
