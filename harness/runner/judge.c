@@ -87,6 +87,48 @@ static const drip_expect *expectations(const drip_scenario *sc, drip_result *r, 
     return *owned;
 }
 
+/* Check expectation e against r's fits into er: a broken one is described
+ * in *failures, one that cannot be judged (a metric not measured, nothing
+ * after teardown, too few samples) in *unknown.  Can't fail. */
+static void check_one(const drip_expect *e, const drip_result *r, drip_expect_result *er,
+                      strbuf *failures, strbuf *unknown)
+{
+    const drip_metric_result *mr = &r->metrics[e->metric];
+    er->metric = e->metric;
+    er->rule = e->rule;
+    er->limit = e->limit;
+    er->want = e->verdict;
+    er->actual = NAN;
+    if (!mr->measured) {
+        sb_appendf(unknown, "%s%s is not measured (the counting allocator is off: "
+                   "under valgrind, DRIP_ALLOC=off or a sanitizer build)",
+                   unknown->len ? "; " : "",
+                   drip_metrics[e->metric].name);
+        return;
+    }
+    if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
+        if (!r->has_after_teardown) {
+            sb_appendf(unknown, "%s%s was not measured after teardown (teardown did not "
+                       "finish)", unknown->len ? "; " : "", drip_metrics[e->metric].name);
+            return;
+        }
+        er->actual = r->after_teardown.v[DRIP_COL_METRIC(e->metric)];
+        er->ok = er->actual <= e->limit;
+    } else {
+        er->ok = drip_expect_check(e->rule, e->limit, e->verdict, &mr->fit, &er->actual);
+    }
+    if (er->ok)
+        return;
+    if (e->rule != DRIP_RULE_MAX_AFTER_TEARDOWN && mr->fit.verdict == DRIP_VERDICT_UNKNOWN) {
+        sb_appendf(unknown, "%snot enough samples after warm-up to judge %s (%zu samples)",
+                   unknown->len ? "; " : "", drip_metrics[e->metric].name, r->nsamples);
+        return;
+    }
+    if (failures->len)
+        sb_append(failures, "; ");
+    describe_failure(failures, er, &mr->fit);
+}
+
 void drip_judge(const drip_scenario *sc, drip_result *r)
 {
     size_t n = r->nsamples;
@@ -114,44 +156,8 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
     r->expects = xcalloc(nex + 1, sizeof *r->expects);
     r->nexpects = nex;
     strbuf failures = {0}, unknown = {0};
-    for (size_t i = 0; i < nex; i++) {
-        const drip_expect *e = &ex[i];
-        drip_expect_result *er = &r->expects[i];
-        const drip_metric_result *mr = &r->metrics[e->metric];
-        er->metric = e->metric;
-        er->rule = e->rule;
-        er->limit = e->limit;
-        er->want = e->verdict;
-        er->actual = NAN;
-        if (!mr->measured) {
-            sb_appendf(&unknown, "%s%s is not measured (the counting allocator is off: "
-                       "under valgrind, DRIP_ALLOC=off or a sanitizer build)",
-                       unknown.len ? "; " : "",
-                       drip_metrics[e->metric].name);
-            continue;
-        }
-        if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
-            if (!r->has_after_teardown) {
-                sb_appendf(&unknown, "%s%s was not measured after teardown (teardown did not "
-                           "finish)", unknown.len ? "; " : "", drip_metrics[e->metric].name);
-                continue;
-            }
-            er->actual = r->after_teardown.v[DRIP_COL_METRIC(e->metric)];
-            er->ok = er->actual <= e->limit;
-        } else {
-            er->ok = drip_expect_check(e->rule, e->limit, e->verdict, &mr->fit, &er->actual);
-        }
-        if (er->ok)
-            continue;
-        if (e->rule != DRIP_RULE_MAX_AFTER_TEARDOWN && mr->fit.verdict == DRIP_VERDICT_UNKNOWN) {
-            sb_appendf(&unknown, "%snot enough samples after warm-up to judge %s (%zu samples)",
-                       unknown.len ? "; " : "", drip_metrics[e->metric].name, n);
-            continue;
-        }
-        if (failures.len)
-            sb_append(&failures, "; ");
-        describe_failure(&failures, er, &mr->fit);
-    }
+    for (size_t i = 0; i < nex; i++)
+        check_one(&ex[i], r, &r->expects[i], &failures, &unknown);
 
     if (r->failed_iterations && r->failed_iterations == r->iterations)
         drip_result_add_warning(r, "every iteration failed (iterate returned non-zero)");

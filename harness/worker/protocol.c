@@ -497,6 +497,18 @@ static int parse_fault(fields *f, drip_proto_msg *m)
     return 0;
 }
 
+static int parse_settle(fields *f, drip_settle_stats *st)
+{
+    if (get_u64(f, "samples", &st->samples) < 0 || get_u64(f, "unsettled", &st->unsettled) < 0 ||
+        get_u64(f, "total ns", &st->total_ns) < 0 || get_u64(f, "max ns", &st->max_ns) < 0)
+        return -1;
+    if (st->unsettled > st->samples || st->max_ns > st->total_ns)
+        return bad(f, "%llu unsettled of %llu samples, longest %llu ns of %llu",
+                   (unsigned long long)st->unsettled, (unsigned long long)st->samples,
+                   (unsigned long long)st->max_ns, (unsigned long long)st->total_ns);
+    return want_end(f);
+}
+
 static int parse_body(fields *f, drip_proto_msg *m)
 {
     switch (m->kind) {
@@ -554,18 +566,7 @@ static int parse_body(fields *f, drip_proto_msg *m)
                        (unsigned long long)m->u.done.iterations);
         return want_end(f);
     case DRIP_PROTO_SETTLE:
-        if (get_u64(f, "samples", &m->u.settle.samples) < 0 ||
-            get_u64(f, "unsettled", &m->u.settle.unsettled) < 0 ||
-            get_u64(f, "total ns", &m->u.settle.total_ns) < 0 ||
-            get_u64(f, "max ns", &m->u.settle.max_ns) < 0)
-            return -1;
-        if (m->u.settle.unsettled > m->u.settle.samples || m->u.settle.max_ns > m->u.settle.total_ns)
-            return bad(f, "%llu unsettled of %llu samples, longest %llu ns of %llu",
-                       (unsigned long long)m->u.settle.unsettled,
-                       (unsigned long long)m->u.settle.samples,
-                       (unsigned long long)m->u.settle.max_ns,
-                       (unsigned long long)m->u.settle.total_ns);
-        return want_end(f);
+        return parse_settle(f, &m->u.settle);
     case DRIP_PROTO_REFERENCE:
         if (get_u64(f, "bytes", &m->u.reference.bytes) < 0 ||
             get_u64(f, "blocks", &m->u.reference.blocks) < 0 ||

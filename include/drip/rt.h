@@ -3,8 +3,8 @@
  * The runtime (libdrip_rt) is a small Go-like toolkit for workloads: tasks
  * (drip/task.h), channels and select (drip/chan.h), contexts
  * (drip/context.h), timers (drip/timer.h), maps (drip/map.h), slices
- * (drip/slice.h), object pools (drip/pool.h) and an HTTP client with a
- * connection pool (drip/http.h).
+ * (drip/slice.h), object pools (drip/pool.h), mutexes (drip/mutex.h) and an
+ * HTTP client with a connection pool (drip/http.h).
  * It never depends on the harness: a plugin links it with -ldrip_rt.
  *
  * Functions return 0 or a negative DRIP_E* code; constructors return NULL

@@ -236,6 +236,9 @@ START_TEST(malformed)
     refused("done 5 6", "6 failed of 5");
     refused("done 5 -1", "not a count");
     refused("done 5 1 2", "unexpected field");
+    refused("settle 5 6 100 10", "6 unsettled of 5 samples");
+    refused("settle 5 1 100 200", "longest 200 ns of 100");
+    refused("settle 5 1 100", "max ns missing");
     refused("measured 1 1 1 1 1 1 1 1 2", "not 0 or 1");
     refused("fault p 1 2", "fired 2 times of 1");
     /* a name holds only what the formatter writes (found by fuzz_protocol:

@@ -8,6 +8,7 @@
  *            and a channel (quiescent while they wait; a woken one has
  *            finished when it returns 0) and one waiting outside the
  *            runtime (counted running, given up on after the quiet time);
+ *            drip_mutex's trylock and an unlock from another thread;
  *   errors - a NULL function, a stack nobody can map;
  *   oom    - drip_go with its 1st, 2nd, ... allocation failing, until one
  *            call runs clean (SQLite-style), checking that each failure
@@ -212,6 +213,38 @@ START_TEST(test_quiesce)
 }
 END_TEST
 
+/* Unlock g_mu from a task: a drip_mutex, like sync.Mutex, may be unlocked
+ * by a thread that did not lock it. */
+static void unlock_it(void *arg)
+{
+    (void)arg;
+    drip_mutex_unlock(&g_mu);
+    atomic_fetch_add(&g_ran, 1);
+}
+
+/* trylock takes a free mutex and refuses a held one; another thread's
+ * unlock frees it; unlocking a free mutex does nothing. */
+START_TEST(test_mutex_basics)
+{
+    drip_mutex m;
+
+    drip_mutex_init(&m);
+    ck_assert(drip_mutex_trylock(&m));
+    ck_assert(!drip_mutex_trylock(&m));
+    drip_mutex_unlock(&m);
+    drip_mutex_unlock(&m);                       /* already free: a no-op */
+    ck_assert(drip_mutex_trylock(&m));
+    drip_mutex_unlock(&m);
+
+    drip_mutex_lock(&g_mu);
+    ck_assert_int_eq(drip_go(unlock_it, NULL), 0);
+    ck_assert_int_eq(drip_tasks_wait(0, WAIT_LONG), 0);
+    ck_assert_int_eq(atomic_load(&g_ran), 1);
+    ck_assert(drip_mutex_trylock(&g_mu));       /* the task's unlock freed it */
+    drip_mutex_unlock(&g_mu);
+}
+END_TEST
+
 /* Uses most of a 64 KiB stack: the default must really be usable. */
 static void deep_stack(void *arg)
 {
@@ -385,6 +418,7 @@ Suite *suite_task(void)
     tcase_add_test(tc, test_wait_partial_and_timeout);
     tcase_add_test(tc, test_settle);
     tcase_add_test(tc, test_quiesce);
+    tcase_add_test(tc, test_mutex_basics);
     tcase_add_test(tc, test_stack_sizes);
     tcase_add_test(tc, test_blocked_forever_exits);
     suite_add_tcase(s, tc);
