@@ -196,6 +196,8 @@ typedef struct drip_prof_frame {
 
 typedef struct drip_prof_site {
     drip_prof_frame *frames; size_t nframes;   /* allocation first, callers after */
+    drip_prof_frame user;    /* the first frame in the workload's own code past its
+                              * allocation wrappers; fn NULL when none */
     double early_bytes, early_objects;
     double late_bytes, late_objects;
     double alloc_bytes, alloc_objects;
@@ -203,7 +205,9 @@ typedef struct drip_prof_site {
 
 typedef struct drip_profile_result {
     bool     ran;
-    bool     partial;                /* read back from results.json: only the growing
+    bool     partial;                /* the run ended early (heap ceiling, stop asked):
+                                      * the late snapshot is of then */
+    bool     read_back;              /* read back from results.json: only the growing
                                       * sites; the profile files are not rewritten */
     char    *mode;                   /* "sampled" or "precise" */
     uint64_t rate;                   /* mean sampling interval in bytes; 1 = precise */
@@ -220,6 +224,12 @@ double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site 
 /* "fn (file:line) < caller (file:line) < ..." for at most depth frames,
  * malloc'd. */
 char *drip_prof_site_stack(const drip_prof_site *s, size_t depth);
+
+/* The site as a person reads it: the allocating frame and, when it is
+ * not the same, the user frame - "xnew (util.c:14) from load (cfg.c:80)";
+ * without a user frame, the first depth frames as drip_prof_site_stack.
+ * malloc'd. */
+char *drip_prof_site_where(const drip_prof_site *s, size_t depth);
 
 /* Indices of the sites sorted by growth, biggest first, only those that
  * grew (malloc'd, *n of them). */

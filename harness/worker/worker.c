@@ -195,6 +195,12 @@ static void end_epoch(worker *w, uint64_t done)
     const drip_run_spec *run = &w->sc->run;
     send_sample(w, done);
     uint64_t now = drip_now_ns();
+    /* The profile's rate, when the scenario gave none, from the first
+     * iterations (a timed run expects as many more as its time allows). */
+    drip_profiler_choose(done, run->duration_ns && now > w->t0
+                                   ? (double)done * (double)run->duration_ns /
+                                         (double)(now - w->t0)
+                                   : (double)w->n);
     /* The profile's early snapshot when the warm-up ends, while no
      * iteration runs (by iterations done, or for a timed run by time). */
     if (run->duration_ns ? (double)(now - w->t0) >= run->warmup * (double)run->duration_ns
@@ -279,6 +285,7 @@ static void *watchdog(void *p)
             pthread_mutex_lock(&w->send_lock);
             uint64_t done = atomic_load(&w->completed);
             send_values(w, DRIP_PROTO_SAMPLE, done);
+            drip_profiler_finish(done, w->fd, true);   /* the growth so far: partial */
             drip_proto_msg m = {.kind = DRIP_PROTO_CEILING};
             m.u.ceiling.live_bytes = st.live_bytes;
             m.u.ceiling.iteration = done;
@@ -418,7 +425,7 @@ static int begin(worker *w, uint64_t seed, bool *set_up)
         drip_ctx_init(w->ctxs[t], &w->sh);
     }
     drip_alloc_profile_seed(seed);   /* sampling replays with --seed (alloc.h) */
-    drip_profiler_start(sc->profile.mode, sc->profile.rate);
+    drip_profiler_start(&sc->profile, (const void *)(uintptr_t)w->wl->iterate);
     w->profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
     if (w->wl->setup) {
         drip_alloc_set_counting(true);
@@ -531,7 +538,7 @@ static void finish(worker *w, bool set_up, bool completed)
     if (completed)                /* under memcheck: what the iterations left, still held */
         drip_vg_mark_before_teardown();
     if (set_up)                   /* the late snapshot: all threads joined */
-        drip_profiler_finish(atomic_load(&w->completed), w->fd);
+        drip_profiler_finish(atomic_load(&w->completed), w->fd, w->stopped);
     if (set_up && w->wl->teardown) {
         drip_alloc_set_counting(true);
         w->wl->teardown(w->ctxs[0], w->state);

@@ -32,14 +32,16 @@
 #define t_self drip__alloc_t_self
 
 /* The sweep's walker while tracking is on (else NULL); the profiler's mean
- * interval (0: off; 1: every allocation), its walker, its generation (a
- * new one each start: samples of older ones are off the books) and the
- * rate of that generation (kept after a stop, for samples freed later). */
+ * interval (0: off; 1: every allocation; it may change while a profile
+ * runs: each sample keeps the rate it was drawn at), its walker and its
+ * generation (a new one each start: samples of older ones are off the
+ * books). */
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 static _Atomic uint64_t g_prof_rate;
 static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
 static _Atomic uint32_t g_prof_gen;
-static _Atomic uint64_t g_gen_rate;
+
+#define RATE_MAX UINT32_MAX      /* a sample's record holds its rate in 32 bits */
 
 /* ======================================================================
  * Records and shards
@@ -67,7 +69,7 @@ typedef struct track_rec {
 typedef struct sample_rec {
     struct site_slot *site;   /* its stack's entry; NULL when the table was full */
     uint32_t gen;             /* the profile it belongs to */
-    uint32_t pad_;
+    uint32_t rate;            /* the mean interval it was sampled at: its weight */
 } sample_rec;
 
 #define TRACK_OFF  (((sizeof(track_rec) + 15) & ~(size_t)15) + ALLOC_HDR)
@@ -303,6 +305,7 @@ ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
     sample_rec *r = (sample_rec *)real;
     r->site = s;
     r->gen = gen;
+    r->rate = (uint32_t)rate;
     void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
     drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
     return user;
@@ -316,8 +319,7 @@ static void drip__alloc_sample_free(sample_rec *r, size_t size)
     if (!s || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
         return;
     int64_t wo, wb;
-    drip__alloc_sample_weight(size, atomic_load_explicit(&g_gen_rate, memory_order_relaxed),
-                              &wo, &wb);
+    drip__alloc_sample_weight(size, r->rate, &wo, &wb);
     drip__alloc_slot *slot = t_self.slot;
     if (s->shard != &g_track_global && slot &&
         s->shard == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
@@ -410,8 +412,7 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
     atomic_fetch_add(&g_prof_gen, 1);    /* older samples: off the books */
     drip__alloc_each_shard(drip__alloc_shard_reset_sites, NULL);
     atomic_store(&g_prof_walk, walk ? walk : drip__alloc_caller_only);
-    atomic_store(&g_gen_rate, rate);
-    atomic_store(&g_prof_rate, rate);
+    atomic_store(&g_prof_rate, rate < RATE_MAX ? rate : RATE_MAX);
     drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
 }
@@ -419,6 +420,15 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
 void drip_alloc_profile_seed(uint64_t seed)
 {
     drip__alloc_sample_seed(seed);
+}
+
+bool drip_alloc_profile_set_rate(uint64_t rate)
+{
+    if (rate == 0)
+        return false;
+    uint64_t old = atomic_load(&g_prof_rate);
+    return old != 0 && atomic_compare_exchange_strong(&g_prof_rate, &old,
+                                                      rate < RATE_MAX ? rate : RATE_MAX);
 }
 
 void drip_alloc_profile_stop(void)
