@@ -196,11 +196,16 @@ static void end_epoch(worker *w, uint64_t done)
     send_sample(w, done);
     uint64_t now = drip_now_ns();
     /* The profile's rate, when the scenario gave none, from the first
-     * iterations (a timed run expects as many more as its time allows). */
-    drip_profiler_choose(done, run->duration_ns && now > w->t0
-                                   ? (double)done * (double)run->duration_ns /
-                                         (double)(now - w->t0)
-                                   : (double)w->n);
+     * iterations.  A timed run expects as many more as its time left
+     * allows at the last epoch's pace (the first iterations, cold, are
+     * slower than the rest). */
+    double planned = (double)w->n;
+    if (run->duration_ns) {
+        uint64_t left = run->duration_ns > now - w->t0 ? run->duration_ns - (now - w->t0) : 0;
+        double per_ns = now > w->epoch_t0 ? (double)w->every / (double)(now - w->epoch_t0) : 0;
+        planned = (double)done + per_ns * (double)left;
+    }
+    drip_profiler_choose(done, planned);
     /* The profile's early snapshot when the warm-up ends, while no
      * iteration runs (by iterations done, or for a timed run by time). */
     if (run->duration_ns ? (double)(now - w->t0) >= run->warmup * (double)run->duration_ns
