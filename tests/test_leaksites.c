@@ -128,6 +128,11 @@ START_TEST(chosen_rate_names_it)
     json_int_t rate = json_integer_value(json_object_get(prof, "rate"));
     ck_assert_msg(rate > 1 && rate < 512 * 1024, "rate %lld", (long long)rate);
     ck_assert(json_is_false(json_object_get(prof, "partial")));
+    /* the estimate's 95 % interval holds the truth, 24 B/iter */
+    json_t *top = top_site(root, "churn");
+    double low = json_number_value(json_object_get(top, "bytes_per_iteration_low"));
+    double high = json_number_value(json_object_get(top, "bytes_per_iteration_high"));
+    ck_assert_msg(low < 24 && 24 < high && high - low < 24, "interval %.1f..%.1f", low, high);
     json_decref(root);
 }
 END_TEST

@@ -507,6 +507,14 @@ static void growing_sites(FILE *out, const drip_result *r)
         char *stack = drip_prof_site_stack(s, 6), *where = drip_prof_site_where(s, 6);
         fputs("<tr><td class=\"n\">", out);
         drip__html_slope(out, DRIP_M_HEAP_BYTES, drip_prof_site_growth(p, s));
+        double pm = drip_prof_site_growth_pm(p, s);
+        if (isfinite(pm) && pm > 0) {           /* sampled: its 95 % interval */
+            char buf[64];
+            fputs(" <span class=\"dim\">\xC2\xB1", out);
+            drip__html_escape(out, drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, pm, buf, sizeof buf) + 1,
+                              false);
+            fputs("</span>", out);
+        }
         fputs("</td><td class=\"n\">", out);
         drip__html_value(out, DRIP_M_HEAP_BYTES, s->late_bytes);
         fputs("</td><td class=\"mono\" title=\"", out);   /* the whole stack on hover */

@@ -270,6 +270,10 @@ static void growing_site(const drip_result *r, FILE *out)
         double g = drip_prof_site_growth(&r->profile, s);
         if (isfinite(g))
             sb_appendf(&sb, "  %s", drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, g, slope, sizeof slope));
+        double pm = drip_prof_site_growth_pm(&r->profile, s);
+        if (isfinite(g) && isfinite(pm) && pm > 0)      /* sampled: its 95 % interval */
+            sb_appendf(&sb, " (\xC2\xB1%s)", drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, pm, slope,
+                                                                  sizeof slope) + 1);
         if (r->profile.partial)
             sb_append(&sb, "  (partial: the run ended early)");
         sb_append(&sb, "\n");

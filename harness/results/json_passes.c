@@ -312,7 +312,10 @@ static json_t *put_growing_sites(const drip_jrow *row, const void *base, int k)
         char *stack = drip_prof_site_stack(s, DRIP_PROF_JSON_DEPTH);
         json_t *so = drip__jnew(json_object());
         drip__jset(so, "stack", drip__jstring(stack));
-        drip__jset(so, "bytes_per_iteration", drip__jnumber(drip_prof_site_growth(p, s)));
+        double g = drip_prof_site_growth(p, s), pm = drip_prof_site_growth_pm(p, s);
+        drip__jset(so, "bytes_per_iteration", drip__jnumber(g));
+        drip__jset(so, "bytes_per_iteration_low", drip__jnumber(g - pm));   /* 95 % */
+        drip__jset(so, "bytes_per_iteration_high", drip__jnumber(g + pm));
         drip__jput_rows(so, &prof_site_table, s, 0);
         if (json_array_append_new(arr, so))
             drip__jnew(NULL);

@@ -104,6 +104,21 @@ double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site 
     return (s->late_bytes - s->early_bytes) / (double)(p->late_iteration - p->early_iteration);
 }
 
+double drip_prof_site_growth_pm(const drip_profile_result *p, const drip_prof_site *s)
+{
+    double g = drip_prof_site_growth(p, s);
+    if (isnan(g) || p->rate <= 1)
+        return isnan(g) ? NAN : 0;
+    double rate = (double)p->rate;
+    double size = s->late_objects > 0 ? s->late_bytes / s->late_objects : rate;
+    double q = exp(-size / rate), prob = 1 - q;        /* q = 1 - p */
+    if (prob <= 0)
+        return NAN;
+    double bytes = fmax(s->late_bytes, 0) + fmax(s->early_bytes, 0);
+    double var = bytes * size * q / prob;
+    return 1.96 * sqrt(var) / (double)(p->late_iteration - p->early_iteration);
+}
+
 static void append_frame(strbuf *sb, const drip_prof_frame *f)
 {
     if (f->line)

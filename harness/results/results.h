@@ -221,6 +221,14 @@ typedef struct drip_profile_result {
  * the snapshots are the same iteration. */
 double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site *s);
 
+/* The half-width of a 95 % interval around drip_prof_site_growth: 0 for
+ * a precise profile (rate 1), NAN when the growth is.  Each sampled block
+ * of size s (the site's mean, late_bytes / late_objects) stands for s/p
+ * bytes, p = 1 - exp(-s/rate), so an estimate of B bytes has variance
+ * B s (1-p)/p; the early and late estimates' are added (an upper bound:
+ * blocks live at both snapshots cancel out of the growth). */
+double drip_prof_site_growth_pm(const drip_profile_result *p, const drip_prof_site *s);
+
 /* "fn (file:line) < caller (file:line) < ..." for at most depth frames,
  * malloc'd. */
 char *drip_prof_site_stack(const drip_prof_site *s, size_t depth);
