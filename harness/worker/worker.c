@@ -71,6 +71,7 @@ typedef struct worker {
     uint64_t             epoch_t0;     /* when the last sample was taken */
     uint64_t             epochs;       /* epochs ended (samples after the first) */
     bool                 stopped;      /* ended early: the runner asked */
+    atomic_bool          ceiling;      /* the watchdog saw the heap pass the ceiling */
     uint64_t             profile_early_at;  /* counted run: iterations done when the
                                         * warm-up ends (a timed run: by time) */
 } worker;
@@ -290,7 +291,12 @@ static void *watchdog(void *p)
             pthread_mutex_lock(&w->send_lock);
             uint64_t done = atomic_load(&w->completed);
             send_values(w, DRIP_PROTO_SAMPLE, done);
-            drip_profiler_finish(done, w->fd, true);   /* the growth so far: partial */
+            /* the growth so far, partial; no iteration starts while the
+             * stacks are named, so the heap stops growing (a thread ending
+             * an epoch waits on the send lock) */
+            atomic_store(&w->ceiling, true);
+            stop_all(w);
+            drip_profiler_finish(done, w->fd, true);
             drip_proto_msg m = {.kind = DRIP_PROTO_CEILING};
             m.u.ceiling.live_bytes = st.live_bytes;
             m.u.ceiling.iteration = done;
@@ -543,7 +549,8 @@ static void finish(worker *w, bool set_up, bool completed)
     if (completed)                /* under memcheck: what the iterations left, still held */
         drip_vg_mark_before_teardown();
     if (set_up)                   /* the late snapshot: all threads joined */
-        drip_profiler_finish(atomic_load(&w->completed), w->fd, w->stopped);
+        drip_profiler_finish(atomic_load(&w->completed), w->fd,
+                             w->stopped || atomic_load(&w->ceiling));
     if (set_up && w->wl->teardown) {
         drip_alloc_set_counting(true);
         w->wl->teardown(w->ctxs[0], w->state);
