@@ -201,6 +201,7 @@ static inline void build_full_run(drip_run_results *run)
     p->late_iteration = 123456;
     p->stacks = 7;
     p->dropped = 1;
+    p->partial = true;                                  /* stopped early: of then */
     p->nsites = 2;
     p->sites = xcalloc(2, sizeof *p->sites);
     static const struct { const char *fn, *file; int line; } fr[3] = {
@@ -216,6 +217,8 @@ static inline void build_full_run(drip_run_results *run)
         for (size_t f = 0; f < site->nframes; f++)
             site->frames[f] = (drip_prof_frame){xstrdup(fr[f].fn), xstrdup(fr[f].file),
                                                 fr[f].line};
+        if (i == 0)                                     /* render is a wrapper */
+            site->user = (drip_prof_frame){xstrdup("cache_iterate"), xstrdup("cache.c"), 80};
     }
 }
 

@@ -79,7 +79,7 @@ done
 step 0 'drip new mine work/'
 expect '^wrote work/mine.c and work/mine.yaml$'
 step 0 'cd work'
-step 0 'cc $(pkg-config --cflags drip) -shared -fPIC mine.c -o libmine.so'
+step 0 'cc $(pkg-config --cflags drip) -g -O2 -fno-omit-frame-pointer -shared -fPIC mine.c -o libmine.so'
 step 0 'drip run mine.yaml'
 expect 'PASS   mine'
 echo "workshop_check: all passed"

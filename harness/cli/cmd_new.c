@@ -30,7 +30,7 @@ static const char new_usage[] =
     "defaults to the current directory and is created if missing).  Existing\n"
     "files are never overwritten.  Then build and run it:\n"
     "\n"
-    "  cc $(pkg-config --cflags drip) -shared -fPIC NAME.c -o libNAME.so\n"
+    "  cc $(pkg-config --cflags drip) -g -O2 -fno-omit-frame-pointer -shared -fPIC NAME.c -o libNAME.so\n"
     "  drip run NAME.yaml\n"
     "\n"
     "With --command, write only DIR/NAME.yaml: a scenario for a program Drip\n"
@@ -44,8 +44,11 @@ static const char skeleton_c[] =
     "/* @NAME@.c - a Drip workload (written by `drip new @NAME@`).\n"
     " *\n"
     " * Build it as a plugin, against an installed Drip:\n"
-    " *     cc $(pkg-config --cflags drip) -shared -fPIC @NAME@.c -o lib@NAME@.so\n"
-    " * (or, in a Drip source tree: cc -shared -fPIC -I include @NAME@.c -o lib@NAME@.so)\n"
+    " *     cc $(pkg-config --cflags drip) -g -O2 -fno-omit-frame-pointer -shared -fPIC @NAME@.c \\\n"
+    " *         -o lib@NAME@.so\n"
+    " * (or, in a Drip source tree: cc -g -O2 -fno-omit-frame-pointer -shared -fPIC -I include\n"
+    " * @NAME@.c -o lib@NAME@.so; -g names the file and line a leak grows at,\n"
+    " * -fno-omit-frame-pointer keeps the profiler's stacks whole and cheap)\n"
     " * and run its scenario:\n"
     " *     drip run @NAME@.yaml\n"
     " *\n"
@@ -114,7 +117,8 @@ static const char skeleton_c[] =
 
 static const char skeleton_yaml[] =
     "# @NAME@.yaml - the scenario for @NAME@.c (written by `drip new @NAME@`).\n"
-    "#   build: cc $(pkg-config --cflags drip) -shared -fPIC @NAME@.c -o lib@NAME@.so\n"
+    "#   build: cc $(pkg-config --cflags drip) -g -O2 -fno-omit-frame-pointer -shared -fPIC @NAME@.c \\\n"
+    "#            -o lib@NAME@.so\n"
     "#   run:   drip run @NAME@.yaml\n"
     "# Every key is described in Drip's docs/SCENARIOS.md.\n"
     "name: @NAME@\n"
@@ -300,7 +304,7 @@ int cmd_new(int argc, char **argv)
         goto cleanup;
     }
     printf("wrote %s and %s\n\nnext:\n  cd %s\n"
-           "  cc $(pkg-config --cflags drip) -shared -fPIC %s.c -o lib%s.so\n"
+           "  cc $(pkg-config --cflags drip) -g -O2 -fno-omit-frame-pointer -shared -fPIC %s.c -o lib%s.so\n"
            "  drip run %s.yaml\n", c_path, yaml_path, dir, name, name, name);
     rc = DRIP_EXIT_OK;
 

@@ -64,7 +64,7 @@ void drip__html_top_site(FILE *out, const drip_result *r)
         return;
     }
     const drip_prof_site *s = &r->profile.sites[idx[0]];
-    char *stack = drip_prof_site_stack(s, 2);
+    char *stack = drip_prof_site_where(s, 2);
     fputs("<span class=\"mono\">", out);
     drip__html_escape(out, stack, false);
     fputs("</span> <span class=\"dim\">", out);

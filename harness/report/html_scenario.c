@@ -494,8 +494,9 @@ static void growing_sites(FILE *out, const drip_result *r)
         fprintf(out, "a sample every %" PRIu64 " bytes on average", p->rate);
     else
         fputs("every allocation", out);
-    fprintf(out, "), live sampled blocks at iteration %" PRIu64 " and %" PRIu64 "; pprof: "
-            "<span class=\"mono\">", p->early_iteration, p->late_iteration);
+    fprintf(out, "), live sampled blocks at iteration %" PRIu64 " and %" PRIu64 "%s; pprof: "
+            "<span class=\"mono\">", p->early_iteration, p->late_iteration,
+            p->partial ? " (partial: the run ended early)" : "");
     char *pb = drip_results_file_name(r->name, ".growth.pb.gz");
     drip__html_escape(out, pb, false);
     free(pb);
@@ -509,14 +510,25 @@ static void growing_sites(FILE *out, const drip_result *r)
           "<th class=\"n\">live at the end</th><th>allocated at</th></tr></thead><tbody>\n", out);
     for (size_t i = 0; i < n && i < 10; i++) {
         const drip_prof_site *s = &p->sites[idx[i]];
-        char *stack = drip_prof_site_stack(s, 6);
+        char *stack = drip_prof_site_stack(s, 6), *where = drip_prof_site_where(s, 6);
         fputs("<tr><td class=\"n\">", out);
         drip__html_slope(out, DRIP_M_HEAP_BYTES, drip_prof_site_growth(p, s));
+        double pm = drip_prof_site_growth_pm(p, s);
+        if (isfinite(pm) && pm > 0) {           /* sampled: its 95 % interval */
+            char buf[64];
+            fputs(" <span class=\"dim\">\xC2\xB1", out);
+            drip__html_escape(out, drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, pm, buf, sizeof buf) + 1,
+                              false);
+            fputs("</span>", out);
+        }
         fputs("</td><td class=\"n\">", out);
         drip__html_value(out, DRIP_M_HEAP_BYTES, s->late_bytes);
-        fputs("</td><td class=\"mono\">", out);
-        drip__html_escape(out, stack, false);
+        fputs("</td><td class=\"mono\" title=\"", out);   /* the whole stack on hover */
+        drip__html_escape(out, stack, true);
+        fputs("\">", out);
+        drip__html_escape(out, where, false);
         fputs("</td></tr>\n", out);
+        free(where);
         free(stack);
     }
     fputs("</tbody></table>\n", out);

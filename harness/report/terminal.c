@@ -253,7 +253,9 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
 }
 
 /* Under a scenario whose heap grows: where it grows most (the profile's
- * top site), "         grows at render (cache.c:59) < cache_iterate (cache.c:80)  +86.2 B/iter". */
+ * top site: its allocating frame and the first in the workload's own code,
+ * drip_prof_site_where), "         grows at xnew (util.c:14) < ... < render
+ * (cache.c:59)  +86.2 B/iter", "(partial)" when the run ended early. */
 static void growing_site(const drip_result *r, FILE *out)
 {
     const drip_metric_result *heap = &r->metrics[DRIP_M_HEAP_BYTES];
@@ -264,13 +266,19 @@ static void growing_site(const drip_result *r, FILE *out)
     size_t *idx = drip_prof_growing(&r->profile, &n);
     if (n) {
         const drip_prof_site *s = &r->profile.sites[idx[0]];
-        char *stack = drip_prof_site_stack(s, 3), slope[64];
+        char *stack = drip_prof_site_where(s, 3), slope[64];
         strbuf sb = {0};
         sb_append(&sb, "         grows at ");
         append_one_line(&sb, stack);
         double g = drip_prof_site_growth(&r->profile, s);
         if (isfinite(g))
             sb_appendf(&sb, "  %s", drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, g, slope, sizeof slope));
+        double pm = drip_prof_site_growth_pm(&r->profile, s);
+        if (isfinite(g) && isfinite(pm) && pm > 0)      /* sampled: its 95 % interval */
+            sb_appendf(&sb, " (\xC2\xB1%s)", drip_metric_fmt_slope(DRIP_M_HEAP_BYTES, pm, slope,
+                                                                  sizeof slope) + 1);
+        if (r->profile.partial)
+            sb_append(&sb, "  (partial: the run ended early)");
         sb_append(&sb, "\n");
         fputs(sb.buf, out);
         sb_free(&sb);

@@ -144,7 +144,7 @@ int drip_report_write_dir(const drip_run_results *run, int dirfd, const char *di
     for (size_t i = 0; i < run->count; i++) {
         const drip_result *r = &run->scenarios[i];
         for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-            if (files[f].profile && (!r->profile.ran || r->profile.partial))
+            if (files[f].profile && (!r->profile.ran || r->profile.read_back))
                 continue;
             char *name = drip_results_file_name(r->name, files[f].ext);
             int rc = write_file(dirfd, dir, name, files[f].fn, r, err);

@@ -276,6 +276,13 @@ static const drip_jrow frame_rows[] = {
 #undef T
 static const drip_jtable frame_table = DRIP_JTABLE(frame_rows, NULL, frame_check);
 
+/* null when no frame of the stack is in the workload's own code */
+static bool has_user_frame(const void *base, int k)
+{
+    (void)k;
+    return ((const drip_prof_site *)base)->user.fn != NULL;
+}
+
 #define T drip_prof_site
 static const drip_jrow prof_site_rows[] = {    /* after "stack", "bytes_per_iteration" */
     NUM("early_bytes", early_bytes),
@@ -283,6 +290,7 @@ static const drip_jrow prof_site_rows[] = {    /* after "stack", "bytes_per_iter
     NUM("late_objects", late_objects),
     NUM("allocated_bytes", alloc_bytes),
     ARRAY("frames", frames, nframes, drip_prof_frame, &frame_table),
+    OBJECT("user_frame", user, &frame_table, .present = has_user_frame),
 };
 #undef T
 static const drip_jtable prof_site_table = DRIP_JTABLE(prof_site_rows, NULL, NULL);
@@ -304,7 +312,10 @@ static json_t *put_growing_sites(const drip_jrow *row, const void *base, int k)
         char *stack = drip_prof_site_stack(s, DRIP_PROF_JSON_DEPTH);
         json_t *so = drip__jnew(json_object());
         drip__jset(so, "stack", drip__jstring(stack));
-        drip__jset(so, "bytes_per_iteration", drip__jnumber(drip_prof_site_growth(p, s)));
+        double g = drip_prof_site_growth(p, s), pm = drip_prof_site_growth_pm(p, s);
+        drip__jset(so, "bytes_per_iteration", drip__jnumber(g));
+        drip__jset(so, "bytes_per_iteration_low", drip__jnumber(g - pm));   /* 95 % */
+        drip__jset(so, "bytes_per_iteration_high", drip__jnumber(g + pm));
         drip__jput_rows(so, &prof_site_table, s, 0);
         if (json_array_append_new(arr, so))
             drip__jnew(NULL);
@@ -328,7 +339,7 @@ static bool get_growing_sites(drip_jreader *rd, json_t *obj, const drip_jrow *ro
 
 static void profile_init(void *base)
 {
-    ((drip_profile_result *)base)->partial = true;   /* the profile files are not rewritten */
+    ((drip_profile_result *)base)->read_back = true;   /* the profile files are not rewritten */
 }
 
 #define T drip_profile_result
@@ -339,6 +350,7 @@ static const drip_jrow profile_rows[] = {
     U64("late_iteration", late_iteration),
     SIZE("stacks", stacks),
     U64("dropped_samples", dropped),
+    BOOL("partial", partial),
     CUSTOM("growing_sites", put_growing_sites, get_growing_sites),
 };
 #undef T

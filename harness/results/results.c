@@ -104,19 +104,59 @@ double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site 
     return (s->late_bytes - s->early_bytes) / (double)(p->late_iteration - p->early_iteration);
 }
 
+double drip_prof_site_growth_pm(const drip_profile_result *p, const drip_prof_site *s)
+{
+    double g = drip_prof_site_growth(p, s);
+    if (isnan(g) || p->rate <= 1)
+        return isnan(g) ? NAN : 0;
+    double rate = (double)p->rate;
+    double size = s->late_objects > 0 ? s->late_bytes / s->late_objects : rate;
+    double q = exp(-size / rate), prob = 1 - q;        /* q = 1 - p */
+    if (prob <= 0)
+        return NAN;
+    double bytes = fmax(s->late_bytes, 0) + fmax(s->early_bytes, 0);
+    double var = bytes * size * q / prob;
+    return 1.96 * sqrt(var) / (double)(p->late_iteration - p->early_iteration);
+}
+
+static void append_frame(strbuf *sb, const drip_prof_frame *f)
+{
+    if (f->line)
+        sb_appendf(sb, "%s (%s:%d)", f->fn, f->file, f->line);
+    else
+        sb_appendf(sb, "%s (%s)", f->fn, f->file && f->file[0] ? f->file : "?");
+}
+
 char *drip_prof_site_stack(const drip_prof_site *s, size_t depth)
 {
     strbuf sb = {0};
     for (size_t i = 0; i < s->nframes && i < depth; i++) {
-        const drip_prof_frame *f = &s->frames[i];
         sb_append(&sb, i ? " < " : "");
-        if (f->line)
-            sb_appendf(&sb, "%s (%s:%d)", f->fn, f->file, f->line);
-        else
-            sb_appendf(&sb, "%s (%s)", f->fn, f->file[0] ? f->file : "?");
+        append_frame(&sb, &s->frames[i]);
     }
     if (!sb.len)
         sb_append(&sb, "(no stack)");
+    return sb_take(&sb);
+}
+
+static bool same_frame(const drip_prof_frame *a, const drip_prof_frame *b)
+{
+    return a->line == b->line && strcmp(a->fn, b->fn) == 0 &&
+           strcmp(a->file ? a->file : "", b->file ? b->file : "") == 0;
+}
+
+char *drip_prof_site_where(const drip_prof_site *s, size_t depth)
+{
+    if (!s->user.fn || !s->nframes)
+        return drip_prof_site_stack(s, depth);
+    strbuf sb = {0};
+    append_frame(&sb, &s->frames[0]);
+    if (!same_frame(&s->frames[0], &s->user)) {
+        /* " < " when the user frame called the allocating one, else " < ... < " */
+        bool next = s->nframes > 1 && same_frame(&s->frames[1], &s->user);
+        sb_append(&sb, next ? " < " : " < ... < ");
+        append_frame(&sb, &s->user);
+    }
     return sb_take(&sb);
 }
 
@@ -152,6 +192,8 @@ static void profile_result_free(drip_profile_result *p)
             free(p->sites[i].frames[j].file);
         }
         free(p->sites[i].frames);
+        free(p->sites[i].user.fn);
+        free(p->sites[i].user.file);
     }
     free(p->sites);
     free(p->mode);

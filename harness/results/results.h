@@ -209,6 +209,8 @@ typedef struct drip_prof_frame {
 
 typedef struct drip_prof_site {
     drip_prof_frame *frames; size_t nframes;   /* allocation first, callers after */
+    drip_prof_frame user;    /* the first frame in the workload's own code past its
+                              * allocation wrappers; fn NULL when none */
     double early_bytes, early_objects;
     double late_bytes, late_objects;
     double alloc_bytes, alloc_objects;
@@ -216,7 +218,9 @@ typedef struct drip_prof_site {
 
 typedef struct drip_profile_result {
     bool     ran;
-    bool     partial;                /* read back from results.json: only the growing
+    bool     partial;                /* the run ended early (heap ceiling, stop asked):
+                                      * the late snapshot is of then */
+    bool     read_back;              /* read back from results.json: only the growing
                                       * sites; the profile files are not rewritten */
     char    *mode;                   /* "sampled" or "precise" */
     uint64_t rate;                   /* mean sampling interval in bytes; 1 = precise */
@@ -230,9 +234,23 @@ typedef struct drip_profile_result {
  * the snapshots are the same iteration. */
 double drip_prof_site_growth(const drip_profile_result *p, const drip_prof_site *s);
 
+/* The half-width of a 95 % interval around drip_prof_site_growth: 0 for
+ * a precise profile (rate 1), NAN when the growth is.  Each sampled block
+ * of size s (the site's mean, late_bytes / late_objects) stands for s/p
+ * bytes, p = 1 - exp(-s/rate), so an estimate of B bytes has variance
+ * B s (1-p)/p; the early and late estimates' are added (an upper bound:
+ * blocks live at both snapshots cancel out of the growth). */
+double drip_prof_site_growth_pm(const drip_profile_result *p, const drip_prof_site *s);
+
 /* "fn (file:line) < caller (file:line) < ..." for at most depth frames,
  * malloc'd. */
 char *drip_prof_site_stack(const drip_prof_site *s, size_t depth);
+
+/* The site as a person reads it: the allocating frame and, when it is
+ * not the same, the user frame - "xnew (util.c:14) from load (cfg.c:80)";
+ * without a user frame, the first depth frames as drip_prof_site_stack.
+ * malloc'd. */
+char *drip_prof_site_where(const drip_prof_site *s, size_t depth);
 
 /* Indices of the sites sorted by growth, biggest first, only those that
  * grew (malloc'd, *n of them). */

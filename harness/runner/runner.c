@@ -165,6 +165,7 @@ static void take_profile(drip_profile_result *p, const drip_proto_msg *m)
     p->late_iteration = m->u.profile.late_iteration;
     p->stacks = m->u.profile.stacks;
     p->dropped = m->u.profile.dropped;
+    p->partial = m->u.profile.partial;
     p->ran = true;
 }
 
@@ -186,6 +187,10 @@ static void take_psite(drip_profile_result *p, const drip_proto_msg *m)
         s->frames[i].line = m->u.psite.frames[i].line;
     }
     s->nframes = m->u.psite.nframes;
+    if (m->u.psite.user >= 0 && (size_t)m->u.psite.user < s->nframes) {
+        const drip_prof_frame *u = &s->frames[m->u.psite.user];
+        s->user = (drip_prof_frame){xstrdup(u->fn), xstrdup(u->file), u->line};
+    }
 }
 
 static void on_msg(void *arg, const drip_proto_msg *m)

@@ -144,6 +144,9 @@ static void scenario_free(drip_scenario *s)
     for (size_t i = 0; i < s->valgrind.nsuppressions; i++)
         free(s->valgrind.suppressions[i]);
     free(s->valgrind.suppressions);
+    for (size_t i = 0; i < s->profile.nskip; i++)
+        free(s->profile.skip[i]);
+    free(s->profile.skip);
     for (size_t i = 0; i < s->nparams; i++) {
         free(s->params[i].key);
         free(s->params[i].value);

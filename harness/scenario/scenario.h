@@ -129,8 +129,12 @@ typedef struct drip_valgrind_spec {
 } drip_valgrind_spec;
 
 /* Allocation-site profiling (`profile:`): which sites the live heap grows
- * at.  Sampled by bytes (mean `rate`, default 512 KiB, as Go's
- * MemProfileRate) or precise (every allocation). */
+ * at.  Sampled by bytes (mean `rate`, as Go's MemProfileRate) or precise
+ * (every allocation).  Without a `rate` the worker chooses: it measures
+ * the first iterations precisely and keeps every allocation when the run
+ * is small enough, else the rate that gives a fixed budget of samples
+ * (worker/profile.c).  `skip` names the workload's own allocation
+ * wrappers, which a site's user frame passes over. */
 typedef enum drip_profile_mode {
     DRIP_PROFILE_DEFAULT = 0,        /* not given: sampled */
     DRIP_PROFILE_OFF,
@@ -140,7 +144,9 @@ typedef enum drip_profile_mode {
 
 typedef struct drip_profile_spec {
     drip_profile_mode mode;
-    uint64_t rate;                   /* bytes; default 512 KiB */
+    uint64_t rate;                   /* bytes; 0 (default): chosen by the worker */
+    char   **skip;                   /* function names: allocation wrappers */
+    size_t   nskip;
     drip_pos pos;
 } drip_profile_spec;
 

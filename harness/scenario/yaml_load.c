@@ -459,7 +459,6 @@ static int load_document(drip__loader *ld, const yaml_event_t *start, size_t ind
     sc->pos = drip__pos(start);
     drip_run_spec_defaults(&sc->run);
     drip_sweep_spec_defaults(&sc->sweep);
-    sc->profile.rate = 512 * 1024;
 
     if (next(ld, &root) < 0)
         goto cleanup;

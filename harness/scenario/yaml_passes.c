@@ -192,8 +192,36 @@ static int set_profile_mode(drip__loader *ld, void *obj, const yaml_event_t *v, 
     return r < 0 ? -1 : 0;
 }
 
+/* One `- NAME` of `skip:`: a function the user frame passes over. */
+static int skip_item(drip__loader *ld, void *ctx, size_t index, const yaml_event_t *v)
+{
+    drip_profile_spec *ps = ctx;
+    char path[40];
+    const char *text;
+    snprintf(path, sizeof path, "profile.skip[%zu]", index);
+    int r = drip__text(ld, v, path, "a function name", &text);
+    if (r <= 0)
+        return r;
+    if (!*text || strchr(text, ' ')) {
+        drip__problem(ld, drip__pos(v), "'%s' must be a function name, got '%s'", path, text);
+        return 0;
+    }
+    ps->skip = drip__grow_to(ps->skip, ps->nskip, sizeof *ps->skip);
+    ps->skip[ps->nskip++] = xstrdup(text);
+    return 0;
+}
+
+static int set_profile_skip(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
+{
+    int r = drip__want(ld, v, path, YAML_SEQUENCE_START_EVENT);
+    if (r <= 0)
+        return r;
+    return drip__walk_seq(ld, skip_item, obj);
+}
+
 static const drip__field profile_fields[] = {
     {.key = "mode", .kind = DRIP__K_CUSTOM, .fn = set_profile_mode},
+    {.key = "skip", .kind = DRIP__K_CUSTOM, .fn = set_profile_skip},
     {.key = "rate", .kind = DRIP__K_SIZE, .off = offsetof(drip_profile_spec, rate),
      .size = sizeof(uint64_t), .umin = 1, .umax = 1ULL << 40,
      .range = "a size from 1 byte to 1TiB"},

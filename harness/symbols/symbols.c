@@ -276,6 +276,7 @@ int drip_symbols_site(drip_symbols *sym, void *const *pcs, int npc, drip_frame *
             in_site = true;
             if (strcmp(fn, "trial") == 0 || strcmp(fn, "run_iterations") == 0)
                 return n;                /* the harness's loop that called iterate */
+            named[j].pc = pcs[i];
             out[n++] = named[j];
         }
     }

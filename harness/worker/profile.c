@@ -9,11 +9,26 @@
  * `pprof -diff_base`.  The allocator's per-stack totals add what each
  * site allocated in all (freed or not).  The stacks are named here, after
  * the run, outside any allocator hook, and sent to the runner as `profile`
- * and `psite` lines (protocol.h).
+ * and `psite` lines (protocol.h), each site with its user frame: the first
+ * frame in the workload's own code that is not an allocation wrapper.
+ *
+ * The rate, when the scenario gives none: the first iterations run
+ * precise (rate 1), which counts what the workload allocates per
+ * iteration; from that and the iterations planned, a run whose
+ * allocations fit PRECISE_MAX stays precise, and a bigger one samples at
+ * the rate that gives about SAMPLES_WANTED samples over the run.  Each
+ * sample keeps the rate it was drawn at (alloc.h), so the switch biases
+ * nothing, and the counts are the workload's: the same seed at one thread
+ * chooses the same rate.  A leak of under a byte per iteration still
+ * collects tens of samples this way, where a fixed 512 KiB collects none.
  */
 #define _GNU_SOURCE
 #include "profile.h"
 
+#include <ctype.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +41,12 @@
 #include "worker.h"
 
 #define SITES_SENT_MAX  300    /* stacks sent to the runner */
-#define FRAMES_SENT_MAX 16
+#define FRAMES_SENT_MAX 32
+
+#define PRECISE_MAX     (2u << 20)   /* allocations a run may make and stay precise */
+#define SAMPLES_WANTED  (512u << 10) /* samples a chosen rate aims at */
+#define RATE_CHOSEN_MAX (512u << 10) /* the rate a chosen one never exceeds */
+#define CALIBRATE_MIN   20           /* iterations measured before choosing */
 
 /* One stack's estimates in a snapshot or in the allocator's totals. */
 typedef struct stack_sum {
@@ -41,10 +61,18 @@ static struct {
     bool       on;
     drip_profile_mode mode;
     uint64_t   rate;
+    bool       choose;           /* no rate given: choose one (drip_profiler_choose) */
+    bool       may_be_precise;   /* ... and precise is a choice (no mode given) */
     bool       early_taken;
     uint64_t   early_iteration;
     stack_sum *early;  size_t nearly;
+    const void *code_base;       /* the object of the workload's code (dladdr) */
+    char     **skip;  size_t nskip;   /* the scenario's wrappers (borrowed) */
 } g_prof;
+
+/* early, choose and finish: the heap ceiling's finish runs on the watchdog
+ * while the iteration threads may end an epoch */
+static pthread_mutex_t g_prof_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int cmp_stack(const void *a, const void *b)
 {
@@ -87,27 +115,85 @@ static stack_sum *snapshot(size_t *n)
     return sums;
 }
 
-bool drip_profiler_start(drip_profile_mode mode, uint64_t rate)
+bool drip_profiler_start(const drip_profile_spec *spec, const void *code)
 {
     memset(&g_prof, 0, sizeof g_prof);
-    if (mode == DRIP_PROFILE_OFF)
+    if (spec->mode == DRIP_PROFILE_OFF)
         return false;
-    g_prof.mode = mode == DRIP_PROFILE_DEFAULT ? DRIP_PROFILE_SAMPLED : mode;
-    g_prof.rate = g_prof.mode == DRIP_PROFILE_PRECISE ? 1 : rate;
+    g_prof.mode = spec->mode == DRIP_PROFILE_DEFAULT ? DRIP_PROFILE_SAMPLED : spec->mode;
+    g_prof.rate = g_prof.mode == DRIP_PROFILE_PRECISE ? 1 : spec->rate;
+    if (!g_prof.rate) {              /* measured at rate 1 first, then chosen */
+        g_prof.choose = true;
+        g_prof.may_be_precise = spec->mode == DRIP_PROFILE_DEFAULT;
+        g_prof.rate = 1;
+    }
+    g_prof.skip = spec->skip;
+    g_prof.nskip = spec->nskip;
+    Dl_info info;
+    if (code && dladdr(code, &info))
+        g_prof.code_base = info.dli_fbase;
     drip_alloc_track_forget();
-    /* precise: every allocation is walked, so the walker that learns each
-     * return address's unwind rule once (symbols/walk.c); sampled: few
-     * walks, so libunwind's own */
-    g_prof.on = drip_alloc_profile_start(g_prof.rate, g_prof.mode == DRIP_PROFILE_PRECISE
-                                                          ? drip_stack_walk_fast
-                                                          : drip_stack_walk);
+    /* precise, or choosing (precise at first, and one walker all along:
+     * the same stack must read the same before and after the choice):
+     * the walker that learns each return address's unwind rule once
+     * (symbols/walk.c); a sampled rate given: few walks, libunwind's own */
+    bool fast = g_prof.mode == DRIP_PROFILE_PRECISE || g_prof.choose;
+    g_prof.on = drip_alloc_profile_start(g_prof.rate, fast ? drip_stack_walk_fast
+                                                           : drip_stack_walk);
     return g_prof.on;
+}
+
+/* What the profile counted so far in all: *objects and *bytes allocated. */
+static void allocated_so_far(double *objects, double *bytes)
+{
+    uint64_t dropped = 0;
+    size_t cap = drip_alloc_profile_sites(NULL, 0, &dropped) + 64;
+    drip_alloc_site *sites = xcalloc(cap, sizeof *sites);
+    size_t ns = drip_alloc_profile_sites(sites, cap, &dropped);
+    *objects = *bytes = 0;
+    for (size_t i = 0; i < ns && i < cap; i++) {
+        *objects += sites[i].objects;
+        *bytes += sites[i].bytes;
+    }
+    free(sites);
+}
+
+bool drip_profiler_choose(uint64_t done, double planned)
+{
+    bool chose = false;
+    pthread_mutex_lock(&g_prof_lock);
+    if (!g_prof.on || !g_prof.choose || done < CALIBRATE_MIN ||
+        (double)done < planned / 100)
+        goto cleanup;
+    double objects, bytes;
+    allocated_so_far(&objects, &bytes);
+    double scale = planned > (double)done ? planned / (double)done : 1;
+    uint64_t rate = 1;
+    if (!g_prof.may_be_precise || objects * scale > PRECISE_MAX) {
+        double r = ceil(bytes * scale / SAMPLES_WANTED);
+        rate = r < 2 ? 2 : r > RATE_CHOSEN_MAX ? RATE_CHOSEN_MAX : (uint64_t)r;
+    }
+    if (rate != 1 && drip_alloc_profile_set_rate(rate)) {
+        g_prof.rate = rate;
+        g_prof.mode = DRIP_PROFILE_SAMPLED;
+    } else {
+        g_prof.rate = 1;
+        g_prof.mode = DRIP_PROFILE_PRECISE;
+    }
+    g_prof.choose = false;
+    chose = true;
+cleanup:
+    pthread_mutex_unlock(&g_prof_lock);
+    return chose;
 }
 
 void drip_profiler_early(uint64_t iteration)
 {
-    if (!g_prof.on || g_prof.early_taken)
+    pthread_mutex_lock(&g_prof_lock);
+    if (!g_prof.on || g_prof.early_taken) {
+        pthread_mutex_unlock(&g_prof_lock);
         return;
+    }
     g_prof.early = snapshot(&g_prof.nearly);
     for (size_t i = 0; i < g_prof.nearly; i++) {       /* they are the early ones */
         g_prof.early[i].early_bytes = g_prof.early[i].late_bytes;
@@ -116,6 +202,7 @@ void drip_profiler_early(uint64_t iteration)
     }
     g_prof.early_iteration = iteration;
     g_prof.early_taken = true;
+    pthread_mutex_unlock(&g_prof_lock);
 }
 
 /* Find or add the stack of (npc, pc) in the sorted-or-appended table. */
@@ -156,10 +243,50 @@ static int cmp_alloc(const void *a, const void *b)
     return x->alloc_bytes < y->alloc_bytes ? 1 : x->alloc_bytes > y->alloc_bytes ? -1 : 0;
 }
 
-void drip_profiler_finish(uint64_t iteration, int fd)
+/* An allocation wrapper by its name: one of the scenario's `skip`, or a
+ * name with "alloc" in it (xmalloc, g_malloc, my_calloc, sqlite3Malloc),
+ * a strdup/memdup, or xnew. */
+static bool is_wrapper(const char *fn)
 {
-    if (!g_prof.on)
+    for (size_t i = 0; i < g_prof.nskip; i++)
+        if (strcmp(fn, g_prof.skip[i]) == 0)
+            return true;
+    static const char *const parts[] = {"alloc", "strdup", "strndup", "memdup"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        size_t n = strlen(parts[i]);
+        for (const char *p = fn; *p; p++)
+            if (strncasecmp(p, parts[i], n) == 0)
+                return true;
+    }
+    return strcmp(fn, "xnew") == 0;
+}
+
+/* The index of the site's user frame: the first in the object that holds
+ * the workload's code (the plugin, or drip itself for a built-in) whose
+ * function is not a wrapper; -1 when none is.  A frame's pc is a return
+ * address (one byte back is the call), the allocating frame's included. */
+static int user_frame(const drip_frame *f, int n)
+{
+    if (!g_prof.code_base)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        Dl_info info;
+        if (!f[i].pc || !dladdr((const char *)f[i].pc - 1, &info) ||
+            info.dli_fbase != g_prof.code_base)
+            continue;
+        if (f[i].fn[0] && !is_wrapper(f[i].fn))
+            return i;
+    }
+    return -1;
+}
+
+void drip_profiler_finish(uint64_t iteration, int fd, bool partial)
+{
+    pthread_mutex_lock(&g_prof_lock);
+    if (!g_prof.on) {
+        pthread_mutex_unlock(&g_prof_lock);
         return;
+    }
     size_t nlate = 0, n = 0, cap = 0;
     stack_sum *late = snapshot(&nlate);
     drip_alloc_profile_stop();
@@ -206,7 +333,8 @@ void drip_profiler_finish(uint64_t iteration, int fd)
     }
 
     drip_proto_msg m = {.kind = DRIP_PROTO_PROFILE};
-    m.u.profile.mode = drip_profile_mode_name(g_prof.mode);
+    m.u.profile.mode = g_prof.rate == 1 ? "precise" : "sampled";
+    m.u.profile.partial = partial;
     m.u.profile.rate = g_prof.rate;
     m.u.profile.early_iteration = g_prof.early_taken ? g_prof.early_iteration : 0;
     m.u.profile.late_iteration = iteration;
@@ -231,6 +359,7 @@ void drip_profiler_finish(uint64_t iteration, int fd)
             m.u.psite.frames[f] = (drip_proto_frame){frames[f].fn[0] ? frames[f].fn : "?",
                                                      frames[f].file, frames[f].line};
         m.u.psite.nframes = (size_t)nf;
+        m.u.psite.user = user_frame(frames, nf);
         gone = drip_proto_send(fd, &m) < 0;
     }
     drip_symbols_close(sym);
@@ -241,4 +370,5 @@ void drip_profiler_finish(uint64_t iteration, int fd)
     free(g_prof.early);
     drip_alloc_track_forget();
     memset(&g_prof, 0, sizeof g_prof);
+    pthread_mutex_unlock(&g_prof_lock);
 }

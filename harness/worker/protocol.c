@@ -109,7 +109,7 @@ static void put_psite(out *o, const drip_proto_msg *m)
     char frames[DRIP_PROTO_MAX_LINE];
     out fo = {frames, 0, false};
     frames[0] = '\0';
-    size_t room = o->len + 4 < OUT_ROOM ? OUT_ROOM - o->len - 4 : 0;   /* " NN" */
+    size_t room = o->len + 8 < OUT_ROOM ? OUT_ROOM - o->len - 8 : 0;   /* " UU NN" */
     size_t n = 0;
     for (; n < m->u.psite.nframes && n < DRIP_PROTO_FRAMES_MAX; n++) {
         size_t before = fo.len;
@@ -123,7 +123,8 @@ static void put_psite(out *o, const drip_proto_msg *m)
             break;
         }
     }
-    put(o, " %zu%s", n, frames);
+    int user = m->u.psite.user >= 0 && (size_t)m->u.psite.user < n ? m->u.psite.user : -1;
+    put(o, " %d %zu%s", user, n, frames);
 }
 
 /* ---- crash lines: async-signal-safe (no stdio) ---------------------------------- */
@@ -207,9 +208,9 @@ size_t drip_proto_format(const drip_proto_msg *m, char *buf)
         break;
     case DRIP_PROTO_PROFILE:
         put_name(&o, m->u.profile.mode);
-        put(&o, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64, m->u.profile.rate,
-            m->u.profile.early_iteration, m->u.profile.late_iteration, m->u.profile.stacks,
-            m->u.profile.dropped);
+        put(&o, " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %d",
+            m->u.profile.rate, m->u.profile.early_iteration, m->u.profile.late_iteration,
+            m->u.profile.stacks, m->u.profile.dropped, m->u.profile.partial ? 1 : 0);
         break;
     case DRIP_PROTO_PSITE:
         put_psite(&o, m);
@@ -428,10 +429,14 @@ static int parse_psite(fields *f, drip_proto_msg *m)
         if (get_num(f, "site total", v[i]) < 0)
             return -1;
     uint64_t n;
-    if (get_u64(f, "frame count", &n) < 0)
+    int64_t user;
+    if (get_i64(f, "user frame", &user) < 0 || get_u64(f, "frame count", &n) < 0)
         return -1;
     if (n > DRIP_PROTO_FRAMES_MAX)
         return bad(f, "%llu frames, at most %d", (unsigned long long)n, DRIP_PROTO_FRAMES_MAX);
+    if (user < -1 || user >= (int64_t)n)
+        return bad(f, "user frame %lld of %llu frames", (long long)user, (unsigned long long)n);
+    m->u.psite.user = (int)user;
     m->u.psite.nframes = (size_t)n;
     for (size_t i = 0; i < n; i++) {
         drip_proto_frame *fr = &m->u.psite.frames[i];
@@ -528,15 +533,21 @@ static int parse_body(fields *f, drip_proto_msg *m)
         return parse_values(f, m->u.sample);
     case DRIP_PROTO_FAULT:
         return parse_fault(f, m);
-    case DRIP_PROTO_PROFILE:
+    case DRIP_PROTO_PROFILE: {
+        uint64_t partial;
         if (get_name(f, "mode", &m->u.profile.mode) < 0 ||
             get_u64(f, "rate", &m->u.profile.rate) < 0 ||
             get_u64(f, "early iteration", &m->u.profile.early_iteration) < 0 ||
             get_u64(f, "late iteration", &m->u.profile.late_iteration) < 0 ||
             get_u64(f, "stacks", &m->u.profile.stacks) < 0 ||
-            get_u64(f, "dropped", &m->u.profile.dropped) < 0)
+            get_u64(f, "dropped", &m->u.profile.dropped) < 0 ||
+            get_u64(f, "partial", &partial) < 0)
             return -1;
+        if (partial > 1)
+            return bad(f, "partial %llu: 0 or 1", (unsigned long long)partial);
+        m->u.profile.partial = partial == 1;
         return want_end(f);
+    }
     case DRIP_PROTO_PSITE:
         return parse_psite(f, m);
     case DRIP_PROTO_WARN:

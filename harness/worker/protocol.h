@@ -24,10 +24,13 @@
  *   measured M0 .. Mk          1/0 per metric in drip_metrics order
  *   sample ITER TIME_S M0 .. Mk
  *   fault POINT ASKED FIRED [FIRST_ITERATION ...]
- *   profile MODE RATE EARLY_ITER LATE_ITER STACKS DROPPED
- *   psite EB EO LB LO AB AO NFRAMES [FN FILE LINE] ...
+ *   profile MODE RATE EARLY_ITER LATE_ITER STACKS DROPPED PARTIAL
+ *                              PARTIAL 1: the run ended early (heap ceiling,
+ *                              stop asked): the late snapshot is of then
+ *   psite EB EO LB LO AB AO USER NFRAMES [FN FILE LINE] ...
  *                              one allocation site of the profile: live bytes
- *                              and objects early and late, all it allocated
+ *                              and objects early and late, all it allocated,
+ *                              the index of its user frame (-1: none)
  *   warn TEXT
  *   unused TEXT                a warning about configuration the workload never
  *                              used (a fault point never asked, a param never
@@ -140,12 +143,15 @@ typedef struct drip_proto_msg {
         struct {
             const char *mode;
             uint64_t    rate, early_iteration, late_iteration, stacks, dropped;
+            bool        partial;
         } profile;
         struct {
             double early_bytes, early_objects, late_bytes, late_objects;
             double alloc_bytes, alloc_objects;
             drip_proto_frame frames[DRIP_PROTO_FRAMES_MAX];
             size_t nframes;
+            int    user;         /* frames[user]: the first in the workload's own code;
+                                    -1 none (one past the frames sent reads -1) */
         } psite;
         const char *text;                             /* WARN, UNUSED, ERROR */
         struct { int64_t live_bytes; uint64_t iteration; } ceiling;

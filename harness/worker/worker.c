@@ -72,6 +72,7 @@ typedef struct worker {
     uint64_t             epoch_t0;     /* when the last sample was taken */
     uint64_t             epochs;       /* epochs ended (samples after the first) */
     bool                 stopped;      /* ended early: the runner asked */
+    atomic_bool          ceiling;      /* the watchdog saw the heap pass the ceiling */
     uint64_t             profile_early_at;  /* counted run: iterations done when the
                                         * warm-up ends (a timed run: by time) */
     drip_settle_stats    settle;       /* settling before samples (settle()) */
@@ -220,6 +221,17 @@ static void end_epoch(worker *w, uint64_t done)
     const drip_run_spec *run = &w->sc->run;
     send_sample(w, done);
     uint64_t now = drip_now_ns();
+    /* The profile's rate, when the scenario gave none, from the first
+     * iterations.  A timed run expects as many more as its time left
+     * allows at the last epoch's pace (the first iterations, cold, are
+     * slower than the rest). */
+    double planned = (double)w->n;
+    if (run->duration_ns) {
+        uint64_t left = run->duration_ns > now - w->t0 ? run->duration_ns - (now - w->t0) : 0;
+        double per_ns = now > w->epoch_t0 ? (double)w->every / (double)(now - w->epoch_t0) : 0;
+        planned = (double)done + per_ns * (double)left;
+    }
+    drip_profiler_choose(done, planned);
     /* The profile's early snapshot when the warm-up ends, while no
      * iteration runs (by iterations done, or for a timed run by time). */
     if (run->duration_ns ? (double)(now - w->t0) >= run->warmup * (double)run->duration_ns
@@ -304,6 +316,12 @@ static void *watchdog(void *p)
             pthread_mutex_lock(&w->send_lock);
             uint64_t done = atomic_load(&w->completed);
             send_values(w, DRIP_PROTO_SAMPLE, done);
+            /* the growth so far, partial; no iteration starts while the
+             * stacks are named, so the heap stops growing (a thread ending
+             * an epoch waits on the send lock) */
+            atomic_store(&w->ceiling, true);
+            stop_all(w);
+            drip_profiler_finish(done, w->fd, true);
             drip_proto_msg m = {.kind = DRIP_PROTO_CEILING};
             m.u.ceiling.live_bytes = st.live_bytes;
             m.u.ceiling.iteration = done;
@@ -443,7 +461,7 @@ static int begin(worker *w, uint64_t seed, bool *set_up)
         drip_ctx_init(w->ctxs[t], &w->sh);
     }
     drip_alloc_profile_seed(seed);   /* sampling replays with --seed (alloc.h) */
-    drip_profiler_start(sc->profile.mode, sc->profile.rate);
+    drip_profiler_start(&sc->profile, (const void *)(uintptr_t)w->wl->iterate);
     w->profile_early_at = (uint64_t)(sc->run.warmup * (double)sc->run.iterations);
     if (w->wl->setup) {
         drip_alloc_set_counting(true);
@@ -559,7 +577,8 @@ static void finish(worker *w, bool set_up, bool completed)
     if (completed)                /* under memcheck: what the iterations left, still held */
         drip_vg_mark_before_teardown();
     if (set_up)                   /* the late snapshot: all threads joined */
-        drip_profiler_finish(atomic_load(&w->completed), w->fd);
+        drip_profiler_finish(atomic_load(&w->completed), w->fd,
+                             w->stopped || atomic_load(&w->ceiling));
     if (set_up && w->wl->teardown) {
         drip_alloc_set_counting(true);
         w->wl->teardown(w->ctxs[0], w->state);

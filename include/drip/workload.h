@@ -8,7 +8,11 @@
  *
  * and is built with nothing more than
  *
- *     cc -shared -fPIC -I include mine.c -o libmine.so
+ *     cc -g -O2 -fno-omit-frame-pointer -shared -fPIC -I include mine.c -o libmine.so
+ *
+ * (-g: the profile names the file and line a leak grows at;
+ * -fno-omit-frame-pointer: its stacks are walked whole and cheaply;
+ * -O2: measure the code as it ships.  Without them it still works.)
  *
  * The drip_* functions below are provided by the drip executable that loads
  * the plugin; a plugin does not link against anything to get them.

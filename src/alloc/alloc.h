@@ -158,6 +158,14 @@ void     drip_alloc_profile_seed(uint64_t seed);
 void     drip_alloc_profile_stop(void);
 uint64_t drip_alloc_profile_rate(void);       /* 0 when off */
 
+/* Change the running profile's mean interval to rate bytes (1: every
+ * allocation; at most 4 GiB): each thread draws its next interval at the
+ * new rate, and each sample keeps the weight of the rate it was drawn at,
+ * so the estimates stay unbiased across the change (drip run chooses its
+ * rate after measuring a few iterations at rate 1).  false when no
+ * profile runs or rate is 0.  Never allocates. */
+bool     drip_alloc_profile_set_rate(uint64_t rate);
+
 /* What the profiler sampled since it started, per stack: estimated
  * allocations and bytes in all (freed or not) and still live (each sample
  * scaled by the inverse of its chance of being sampled).  A stack

@@ -32,14 +32,16 @@
 #define t_self drip__alloc_t_self
 
 /* The sweep's walker while tracking is on (else NULL); the profiler's mean
- * interval (0: off; 1: every allocation), its walker, its generation (a
- * new one each start: samples of older ones are off the books) and the
- * rate of that generation (kept after a stop, for samples freed later). */
+ * interval (0: off; 1: every allocation; it may change while a profile
+ * runs: each sample keeps the rate it was drawn at), its walker and its
+ * generation (a new one each start: samples of older ones are off the
+ * books). */
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 static _Atomic uint64_t g_prof_rate;
 static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
 static _Atomic uint32_t g_prof_gen;
-static _Atomic uint64_t g_gen_rate;
+
+#define RATE_MAX UINT32_MAX      /* a sample's record holds its rate in 32 bits */
 
 /* ======================================================================
  * Records and shards
@@ -67,7 +69,7 @@ typedef struct track_rec {
 typedef struct sample_rec {
     struct site_slot *site;   /* its stack's entry; NULL when the table was full */
     uint32_t gen;             /* the profile it belongs to */
-    uint32_t pad_;
+    uint32_t rate;            /* the mean interval it was sampled at: its weight */
 } sample_rec;
 
 #define TRACK_OFF  (((sizeof(track_rec) + 15) & ~(size_t)15) + ALLOC_HDR)
@@ -101,6 +103,9 @@ typedef struct track_shard {
     size_t      count;
     _Atomic size_t   sites_used;
     _Atomic uint64_t sites_dropped;        /* samples whose stack found no entry */
+    uint16_t    used_at[SITE_SLOTS];       /* the entries in use, in order of use: readers
+                                            * and resets touch those alone (a table is
+                                            * 0.5 MB; a run of 2000 threads has 2000) */
     site_slot   sites[SITE_SLOTS];
 } track_shard;
 
@@ -252,7 +257,8 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
         h = (h ^ (uint64_t)(uintptr_t)pc[i]) * 0x100000001b3ULL;
     h |= 1;
     for (size_t probe = 0; probe < SITE_SLOTS; probe++) {
-        site_slot *s = &t->sites[(h + probe) & (SITE_SLOTS - 1)];
+        size_t at = (h + probe) & (SITE_SLOTS - 1);
+        site_slot *s = &t->sites[at];
         uint64_t sh = atomic_load_explicit(&s->hash, memory_order_acquire);
         if (sh == 0) {
             size_t used = atomic_load_explicit(&t->sites_used, memory_order_relaxed);
@@ -261,7 +267,8 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
             s->npc = npc;
             memcpy(s->pc, pc, npc * sizeof pc[0]);
             s->shard = t;
-            atomic_store_explicit(&t->sites_used, used + 1, memory_order_relaxed);
+            t->used_at[used] = (uint16_t)at;
+            atomic_store_explicit(&t->sites_used, used + 1, memory_order_release);
             atomic_store_explicit(&s->hash, h, memory_order_release);
         } else if (sh != h || !drip__alloc_same_stack(s, pc, npc)) {
             continue;
@@ -303,6 +310,7 @@ ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
     sample_rec *r = (sample_rec *)real;
     r->site = s;
     r->gen = gen;
+    r->rate = (uint32_t)rate;
     void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
     drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
     return user;
@@ -316,8 +324,7 @@ static void drip__alloc_sample_free(sample_rec *r, size_t size)
     if (!s || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
         return;
     int64_t wo, wb;
-    drip__alloc_sample_weight(size, atomic_load_explicit(&g_gen_rate, memory_order_relaxed),
-                              &wo, &wb);
+    drip__alloc_sample_weight(size, r->rate, &wo, &wb);
     drip__alloc_slot *slot = t_self.slot;
     if (s->shard != &g_track_global && slot &&
         s->shard == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
@@ -396,8 +403,9 @@ static void drip__alloc_shard_reset_sites(track_shard *t, void *arg)
 {
     (void)arg;
     drip__alloc_shard_lock(t);
-    if (atomic_load(&t->sites_used))     /* never touch the pages of an unused table */
-        memset(t->sites, 0, sizeof t->sites);
+    size_t used = atomic_load(&t->sites_used);
+    for (size_t k = 0; k < used; k++)    /* never touch the pages of unused entries */
+        memset(&t->sites[t->used_at[k]], 0, sizeof t->sites[0]);
     atomic_store(&t->sites_used, 0);
     atomic_store(&t->sites_dropped, 0);
     drip__alloc_shard_unlock(t);
@@ -410,8 +418,7 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
     atomic_fetch_add(&g_prof_gen, 1);    /* older samples: off the books */
     drip__alloc_each_shard(drip__alloc_shard_reset_sites, NULL);
     atomic_store(&g_prof_walk, walk ? walk : drip__alloc_caller_only);
-    atomic_store(&g_gen_rate, rate);
-    atomic_store(&g_prof_rate, rate);
+    atomic_store(&g_prof_rate, rate < RATE_MAX ? rate : RATE_MAX);
     drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
 }
@@ -419,6 +426,15 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
 void drip_alloc_profile_seed(uint64_t seed)
 {
     drip__alloc_sample_seed(seed);
+}
+
+bool drip_alloc_profile_set_rate(uint64_t rate)
+{
+    if (rate == 0)
+        return false;
+    uint64_t old = atomic_load(&g_prof_rate);
+    return old != 0 && atomic_compare_exchange_strong(&g_prof_rate, &old,
+                                                      rate < RATE_MAX ? rate : RATE_MAX);
 }
 
 void drip_alloc_profile_stop(void)
@@ -443,10 +459,11 @@ static void drip__alloc_shard_sites(track_shard *t, void *arg)
 {
     shard_read *rd = arg;
     const double one = (double)ALLOC_WEIGHT_ONE;
-    for (size_t i = 0; atomic_load(&t->sites_used) && i < SITE_SLOTS; i++) {
-        const site_slot *s = &t->sites[i];
+    size_t used = atomic_load_explicit(&t->sites_used, memory_order_acquire);
+    for (size_t k = 0; k < used && k < SITE_SLOTS; k++) {
+        const site_slot *s = &t->sites[t->used_at[k]];
         if (!atomic_load_explicit(&s->hash, memory_order_acquire))
-            continue;
+            continue;                    /* claimed, not yet filled */
         if (rd->n < rd->max) {
             drip_alloc_site *o = &rd->sites[rd->n];
             memset(o, 0, sizeof *o);

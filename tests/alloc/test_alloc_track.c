@@ -230,6 +230,46 @@ START_TEST(test_profile_sampling)
 }
 END_TEST
 
+/* The rate changes while a profile runs (drip run measures at rate 1,
+ * then chooses): each sample's free takes off the weight of the rate it
+ * was drawn at, so what was freed leaves nothing live, and the estimate
+ * of blocks allocated after the change is near the truth. */
+START_TEST(test_profile_rate_change)
+{
+    enum { N = 40000, SIZE = 64, RATE = 4096 };
+    static void *early[1000], *late[N];
+    drip_alloc_set_counting(false);
+    ck_assert(!drip_alloc_profile_set_rate(RATE));      /* no profile runs */
+    ck_assert(drip_alloc_profile_start(1, NULL));
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < 1000; i++)
+        early[i] = malloc(SIZE);                         /* weight 1 each */
+    drip_alloc_set_counting(false);
+    ck_assert(drip_alloc_profile_set_rate(RATE));
+    ck_assert_uint_eq(drip_alloc_profile_rate(), RATE);
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < N; i++)
+        late[i] = malloc(SIZE);
+    for (int i = 0; i < 1000; i++)
+        free(early[i]);
+    drip_alloc_set_counting(false);
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
+    double truth = (double)N * SIZE;
+    ck_assert_msg(fabs(live - truth) < 0.15 * truth, "live %.0f, truth %.0f", live, truth);
+    ck_assert(drip_alloc_profile_set_rate(1));           /* and back: precise frees */
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < N; i++)
+        free(late[i]);
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(live == 0 && objects == 0, "all freed: %.1f bytes, %.1f objects live", live,
+                  objects);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* ---- sampling seeds ---------------------------------------------------------- */
 
 enum { FAIR_THREADS = 2000, FAIR_SIZE = 64, FAIR_RATE = 4096 };
@@ -310,6 +350,7 @@ static Suite *suite_alloc_track(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_track);
     tcase_add_test(tc, test_profile_sampling);
+    tcase_add_test(tc, test_profile_rate_change);
     tcase_add_test(tc, test_profile_short_threads);
     tcase_add_test(tc, test_profile_seed_replays);
     suite_add_tcase(s, tc);

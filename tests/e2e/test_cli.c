@@ -251,6 +251,13 @@ START_TEST(isolation_one_run)
     ck_assert_msg(strstr(str_at(s, "reason"), "heap ceiling"), "%s", str_at(s, "reason"));
     json_t *hb = json_object_get(json_object_get(s, "metrics"), "heap_bytes");
     ck_assert_str_eq(str_at(hb, "verdict"), "growing");
+    /* the growth profile of the samples so far, marked partial (issue 13) */
+    json_t *prof = json_object_get(s, "profile");
+    ck_assert_msg(json_is_object(prof), "the heap ceiling dropped the profile");
+    ck_assert(json_is_true(json_object_get(prof, "partial")));
+    json_t *top = json_array_get(json_object_get(prof, "growing_sites"), 0);
+    ck_assert_msg(top && strcmp(str_at(json_object_get(top, "user_frame"), "function"),
+                                "iterate") == 0, "top site %s", top ? str_at(top, "stack") : "-");
 
     s = scenario(root, "iso-badparam");
     ck_assert_str_eq(str_at(s, "status"), "error");

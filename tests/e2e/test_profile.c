@@ -113,6 +113,12 @@ START_TEST(precise_reaches_through_zlib)
     }
     ck_assert_msg(found, "profile-zlib: top site %s has no leak_stream (zleak.c) frame",
                   str_at(top, "stack"));
+    /* and names it as the site's user frame: the first in the plugin */
+    json_t *user = json_object_get(top, "user_frame");
+    ck_assert_msg(strcmp(str_at(user, "function"), "leak_stream") == 0 &&
+                      strcmp(str_at(user, "file"), "zleak.c") == 0,
+                  "profile-zlib: user frame %s of %s", str_at(user, "function"),
+                  str_at(top, "stack"));
     double per_iter = json_number_value(json_object_get(top, "bytes_per_iteration"));
     ck_assert_msg(per_iter > 4096, "profile-zlib: %.0f B/iter: not zlib's state", per_iter);
 }

@@ -279,6 +279,12 @@ START_TEST(interrupt_judges_what_was_measured)
     ck_assert_int_ge(int_at(sc, "samples"), 17);          /* the ramp: 1, 2, 4, ... */
     ck_assert_str_eq(verdict_of(sc, "heap_bytes"), "growing");
     ck_assert(json_is_object(json_object_get(sc, "after_teardown")));   /* torn down */
+    json_t *prof = json_object_get(sc, "profile");                   /* of the iterations run */
+    ck_assert_msg(json_is_object(prof), "no profile");
+    ck_assert(json_is_true(json_object_get(prof, "partial")));
+    json_t *top = json_array_get(json_object_get(prof, "growing_sites"), 0);
+    ck_assert_msg(top != NULL, "no growing site");
+    ck_assert_str_eq(str_at(json_object_get(top, "user_frame"), "function"), "iterate");
 
     char *csv = NULL;
     ck_assert(asprintf(&csv, "%s/soak.csv", report) >= 0);

@@ -85,6 +85,10 @@ START_TEST(names_and_counts)
     ck_assert_str_eq(back.u.profile.mode, "sampled");
     ck_assert_uint_eq(back.u.profile.rate, 524288);
     ck_assert_uint_eq(back.u.profile.late_iteration, 100);
+    ck_assert(!back.u.profile.partial);
+    p.u.profile.partial = true;                /* the run ended early */
+    round_trip(&p, &back, buf);
+    ck_assert(back.u.profile.partial);
 
     drip_proto_msg d = {.kind = DRIP_PROTO_DONE};
     d.u.done.iterations = 5000;
@@ -158,8 +162,10 @@ START_TEST(psite_whole_frames)
         m.u.psite.frames[i] = (drip_proto_frame){fn[i], i % 2 ? "" : "my file.c", i};
     }
     m.u.psite.nframes = DRIP_PROTO_FRAMES_MAX;      /* far more than a line holds */
+    m.u.psite.user = 3;
     round_trip(&m, &back, buf);
     ck_assert_uint_gt(back.u.psite.nframes, 5);
+    ck_assert_int_eq(back.u.psite.user, 3);
     ck_assert_uint_lt(back.u.psite.nframes, DRIP_PROTO_FRAMES_MAX);
     for (size_t i = 0; i < back.u.psite.nframes; i++) {
         ck_assert_str_eq(back.u.psite.frames[i].fn, fn[i]);
@@ -168,6 +174,9 @@ START_TEST(psite_whole_frames)
     }
     ck_assert_double_eq(back.u.psite.late_bytes, 65536.5);
     ck_assert_double_eq(back.u.psite.alloc_objects, 12.25);
+    m.u.psite.user = DRIP_PROTO_FRAMES_MAX - 1;     /* a frame the line had no room for */
+    round_trip(&m, &back, buf);
+    ck_assert_int_eq(back.u.psite.user, -1);
 }
 END_TEST
 
@@ -249,9 +258,12 @@ START_TEST(malformed)
     refused("fault %%%% 1 1", "not followed by a hex byte");
     refused("fault %-1 1 1", "not followed by a hex byte");
     refused("fault a%00b 1 1", "not followed by a hex byte");
-    refused("psite 1 2 3 4 5 6 1 f%2 a.c 1", "function has a '%'");
-    refused("psite 1 2 3 4 5 6 99", "99 frames");
-    refused("psite 1 2 3 4 5 6 2 f a.c 1", "function missing");
+    refused("psite 1 2 3 4 5 6 -1 1 f%2 a.c 1", "function has a '%'");
+    refused("psite 1 2 3 4 5 6 -1 99", "99 frames");
+    refused("psite 1 2 3 4 5 6 -1 2 f a.c 1", "function missing");
+    refused("psite 1 2 3 4 5 6 1 1 f a.c 1", "user frame 1 of 1 frames");
+    refused("psite 1 2 3 4 5 6 -2 0", "user frame -2");
+    refused("profile sampled 1 0 5 1 0 2", "partial 2");
     refused("result 1 1 x 0 0", "not an integer");
     refused("hello world", "unknown line 'hello'");
     refused("", "unknown line");

@@ -141,10 +141,13 @@ START_TEST(test_round_trip)
     const drip_result *t = &back.scenarios[2];
     ck_assert(t->interrupted);
     ck_assert(t->duration_planned_s == 600);
-    ck_assert(t->profile.ran && t->profile.partial);          /* only the growing sites */
+    ck_assert(t->profile.ran && t->profile.read_back);          /* only the growing sites */
     ck_assert_uint_eq(t->profile.nsites, 1);                  /* the second one shrank */
     ck_assert_str_eq(t->profile.sites[0].frames[0].fn, "render");
     ck_assert_int_eq(t->profile.sites[0].frames[1].line, 80);
+    ck_assert(t->profile.partial);                            /* the soak stopped early */
+    ck_assert_str_eq(t->profile.sites[0].user.fn, "cache_iterate");
+    ck_assert_int_eq(t->profile.sites[0].user.line, 80);
 
     ck_assert_int_eq(write_report(&back, b, &err), 0);
     assert_same_file(a, b, "results.json");

@@ -442,13 +442,17 @@ START_TEST(profile_section)
 {
     const drip_scenario *sc = expect_ok(MIN_OK);
     ck_assert_int_eq(sc->profile.mode, DRIP_PROFILE_DEFAULT);   /* sampled */
-    ck_assert_uint_eq(sc->profile.rate, 512 * 1024);
+    ck_assert_uint_eq(sc->profile.rate, 0);           /* chosen by the worker */
     ck_assert_str_eq(drip_profile_mode_name(sc->profile.mode), "sampled");
     sc = expect_ok(MIN_OK "profile: { mode: precise }\n");
     ck_assert_int_eq(sc->profile.mode, DRIP_PROFILE_PRECISE);
     sc = expect_ok(MIN_OK "profile: { mode: sampled, rate: 4KiB }\n");
     ck_assert_int_eq(sc->profile.mode, DRIP_PROFILE_SAMPLED);
     ck_assert_uint_eq(sc->profile.rate, 4096);
+    sc = expect_ok(MIN_OK "profile: { skip: [xnew, g_malloc] }\n");   /* the user's wrappers */
+    ck_assert_uint_eq(sc->profile.nskip, 2);
+    ck_assert_str_eq(sc->profile.skip[0], "xnew");
+    ck_assert_str_eq(sc->profile.skip[1], "g_malloc");
     sc = expect_ok(MIN_OK "profile: { mode: off }\n");
     ck_assert_str_eq(drip_profile_mode_name(sc->profile.mode), "off");
 }

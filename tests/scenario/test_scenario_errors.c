@@ -597,6 +597,11 @@ START_TEST(err_profile)
     reset();
     expect_one(MIN_OK "profile: { rate: 0 }\n", 3, 18, "'profile.rate' must be");
     reset();
+    expect_one(MIN_OK "profile: { skip: xnew }\n", 3, 18, "'profile.skip' must be");
+    reset();
+    expect_one(MIN_OK "profile: { skip: [\"a b\"] }\n", 3, 19,
+               "'profile.skip[0]' must be a function name");
+    reset();
     expect_one(MIN_OK "profile: { mode: off, every: 2 }\n", 3, 23, "unknown key 'every'");
 }
 END_TEST
