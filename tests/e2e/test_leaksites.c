@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "e2e.h"
 
 static char *g_dir;
@@ -173,13 +174,19 @@ static Suite *suite_leaksites(void)
     return s;
 }
 
-int main(void)
+Suite *drip_test_suite(void)
 {
-    SRunner *sr = srunner_create(suite_leaksites());
+    return suite_leaksites();
+}
+
+void drip_test_configure(SRunner *sr)
+{
     srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+}
+
+int drip_test_after(void)
+{
+    int failed = 0;
     if (g_dir) {                   /* not rm_rf: no Check asserts outside a test */
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
@@ -187,5 +194,5 @@ int main(void)
             failed++;
         free(g_dir);
     }
-    return failed ? 1 : 0;
+    return failed;
 }
