@@ -246,27 +246,49 @@ static int check_options(const run_cmd *c, int argc)
     return 0;
 }
 
-/* Leave out the selected scenarios whose program was never built (the Go
- * originals without a Go toolchain, docs/GO.md), saying so: skipped, not
- * run, never passed. */
-static void skip_unbuilt(run_cmd *c)
+/* Why drip sweep leaves scenario i out: a program, when the sweep also
+ * has plugins or built-in workloads to run (a sweep of programs alone
+ * reports each as an error, drip_runner_program_sweep).  malloc'd, or
+ * NULL. */
+static char *sweep_skips(const run_cmd *c, size_t i)
+{
+    if (!c->sweep || !c->list.items[i].external)
+        return NULL;
+    for (size_t k = 0; k < c->list.count; k++)
+        if (c->selected[k] && !c->list.items[k].external)
+            return xstrdup("drip sweep does not run programs (workload.command)");
+    return NULL;
+}
+
+/* Leave out the selected scenarios that cannot run here, saying so:
+ * skipped, not run, never passed.  A program that was never built (the Go
+ * originals without a Go toolchain, docs/GO.md); a program in a sweep
+ * beside plugins. */
+static void skip_unrunnable(run_cmd *c)
 {
     size_t skipped = 0;
     char *first = NULL;
+    bool *skip = xcalloc(c->list.count + 1, sizeof *skip);
     for (size_t i = 0; i < c->list.count; i++) {
         char *why = NULL;
-        if (!c->selected[i] || !c->list.items[i].external ||
+        if (!c->selected[i] || !c->list.items[i].external)
+            continue;
+        if (!(why = sweep_skips(c, i)) &&
             !drip_runner_program_unbuilt(&c->o, &c->list.items[i], &why))
             continue;
-        c->selected[i] = false;
+        skip[i] = true;
         if (!skipped++)
             first = why;
         else
             free(why);
     }
+    for (size_t i = 0; i < c->list.count; i++)
+        c->selected[i] &= !skip[i];
     if (skipped)
-        printf("skipped %zu scenario%s: %s\n", skipped, skipped == 1 ? "" : "s", first);
+        printf("skipped %zu scenario%s: %s%s\n", skipped, skipped == 1 ? "" : "s", first,
+               skipped > 1 ? " (and others)" : "");
     free(first);
+    free(skip);
 }
 
 /* Load the files and choose what runs: the filters, then the shard.
@@ -301,7 +323,7 @@ static int select_scenarios(run_cmd *c, char *const *args, size_t nfiles)
         free(candidate);
         free(names);
     }
-    skip_unbuilt(c);
+    skip_unrunnable(c);
     for (size_t i = 0; i < n; i++)
         c->run.planned += c->selected[i];
     if (c->shard_n && !c->quiet)

@@ -326,6 +326,8 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
     if (out == DONE)
         out = drive_loop(&x);
     take_faults(sc, &p, r);
+    if (out == DONE || out == STOPPED || out == CEILING)
+        drip__program_goroutines(&p, r);
     bool clean = drip__program_stop(&p);
     r->duration_s = (double)(drip_now_ns() - x.t0) / 1e9;
     conclude(&x, out, clean);

@@ -90,6 +90,13 @@ bool drip__program_counts(const drip__program *p, uint64_t *allocs, uint64_t *fi
  * status and reason.  p may be unstarted (no custom rows). */
 void drip__program_judge(const drip_scenario *sc, const drip__program *p, drip_result *r);
 
+/* metrics.goroutine_profile: GET /debug/pprof/goroutine?debug=1 from the
+ * metrics URL's host and list the top parked stacks (of 2 goroutines or
+ * more: one is the program's own listener or signal loop) in r's warnings
+ * ("goroutines parked: 512 at main.fetch.func1 (main.go:46)"); a page
+ * that cannot be read is a warning too.  Never fails. */
+void drip__program_goroutines(drip__program *p, drip_result *r);
+
 /* Which Drip metrics a program's samples hold (r->metrics[].measured). */
 void drip__program_measured(const drip__program *p, drip_result *r);
 

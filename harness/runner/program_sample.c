@@ -17,9 +17,12 @@
 #include "preload_shm.h"
 #include "procfs/procfs.h"
 #include "scrape/expvar.h"
+#include "scrape/goroutines.h"
 #include "util/util.h"
 
 #define SCRAPE_TIMEOUT_NS (5ULL * 1000000000ULL)
+#define GOROUTINE_STACKS  3          /* parked stacks listed, most goroutines first: */
+#define GOROUTINE_FRAMES  5          /* ... those of 2 or more, their first frames */
 
 bool drip__program_alive(drip__program *p)
 {
@@ -135,6 +138,43 @@ bool drip__program_preload_took(const drip__program *p)
     drip_preload_counts pc;
     return p->shm && drip_preload_shm_read(p->shm, DRIP_SHM_SIZE, &pc) == 0 &&
            pc.owner_pid == p->proc.pid;
+}
+
+/* "http://HOST:PORT" of url (malloc'd), or NULL. */
+static char *origin(const char *url)
+{
+    const char *host = strstr(url, "://");
+    if (!host)
+        return NULL;
+    const char *slash = strchr(host + 3, '/');
+    return slash ? xstrndup(url, (size_t)(slash - url)) : xstrdup(url);
+}
+
+void drip__program_goroutines(drip__program *p, drip_result *r)
+{
+    if (!p->spec->metrics.goroutine_profile || !p->metrics_url)
+        return;
+    char *base = origin(p->metrics_url), *url = NULL, *body = NULL, *err = NULL;
+    size_t len = 0, n = 0;
+    drip_goroutine_stack *st = NULL;
+    if (!base)
+        return;
+    url = xasprintf("%s/debug/pprof/goroutine?debug=1", base);
+    if (drip_drive_http_get(url, SCRAPE_TIMEOUT_NS, DRIP_PROM_MAX_BYTES, &body, &len, &err) < 0 ||
+        drip_goroutines_parse(body, len, GOROUTINE_FRAMES, &st, &n, &err) < 0) {
+        drip_result_add_warning(r, "goroutine profile: cannot read %s: %s", url,
+                                err ? err : "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n && i < GOROUTINE_STACKS && st[i].count > 1; i++)
+        drip_result_add_warning(r, "goroutines parked: %llu at %s", (unsigned long long)st[i].count,
+                                *st[i].frames ? st[i].frames : "(no frame)");
+cleanup:
+    drip_goroutines_free(st, n);
+    free(err);
+    free(body);
+    free(url);
+    free(base);
 }
 
 bool drip__program_counts(const drip__program *p, uint64_t *allocs, uint64_t *fired)

@@ -192,6 +192,37 @@ START_TEST(quiet_program_passes)
 }
 END_TEST
 
+/* A Go original that was not built ({go_bin}/NAME missing) is skipped,
+ * saying so: not run, not in the report, not an error. */
+START_TEST(unbuilt_go_program_is_skipped)
+{
+    char *dir = tmpdir(), *yaml = xasprintf("%s/go.yaml", dir), *out = xasprintf("%s/r", dir);
+    FILE *f = fopen(yaml, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("name: go-missing\n"
+          "workload:\n"
+          "  command: [\"{go_bin}/no-such-program\", -port, \"{port}\"]\n"
+          "  preload: false\n"
+          "  drive: { interval: 10ms }\n"
+          "run: { iterations: 10, sample_every: 1 }\n"
+          "expect:\n"
+          "  fds: { verdict: flat }\n", f);
+    fclose(f);
+    proc p = run((const char *[]){"run", "--no-color", "-o", out, yaml, NULL});
+    ck_assert_msg(p.status == 0, "%d %s %s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "skipped 1 scenario: Go programs not built") &&
+                  strstr(p.out, "0 scenarios"), "%s", p.out);
+    proc_free(&p);
+    json_t *root = load_results(out);
+    ck_assert_uint_eq(json_array_size(json_object_get(root, "scenarios")), 0);
+    json_decref(root);
+    rm_rf(dir);
+    free(dir);
+    free(yaml);
+    free(out);
+}
+END_TEST
+
 static Suite *suite_program(void)
 {
     Suite *s = suite_create("program");
@@ -204,6 +235,7 @@ static Suite *suite_program(void)
     tcase_add_test(tc, ignored_term_is_killed_and_keeps_its_verdict);
     tcase_add_test(tc, daemon_child_is_killed);
     tcase_add_test(tc, quiet_program_passes);
+    tcase_add_test(tc, unbuilt_go_program_is_skipped);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -278,6 +278,12 @@ START_TEST(template_check_and_expand)
     ck_assert_str_eq(s, "");
     free(s);
     ck_assert_str_eq(drip_template_name(DRIP_TPL_BIN), "{bin}");
+    ck_assert_str_eq(drip_template_name(DRIP_TPL_GO_BIN), "{go_bin}");
+    ck_assert_ptr_null(drip_template_expand("{go_bin}/x", &vars));   /* go_bin NULL */
+    vars.go_bin = "/b/go";
+    s = drip_template_expand("{go_bin}/global-map", &vars);
+    ck_assert_str_eq(s, "/b/go/global-map");
+    free(s);
 }
 END_TEST
 
@@ -328,7 +334,7 @@ START_TEST(err_placeholders)
                "'workload.command[1]': unknown placeholder '{prot}' (did you mean '{port}'?)");
     reset();
     expect_one(W "  command: [./k, \"{iteration}\"]\n  drive: { interval: 1s }\n", 3, 18,
-               "'{iteration}' cannot be used here (allowed: {port}, {seed}, {bin})");
+               "'{iteration}' cannot be used here (allowed: {port}, {seed}, {bin}, {go_bin})");
     reset();
     expect_one(W "  command: [./k, --port, {port}]\n  drive: { interval: 1s }\n", 3, 26,
                "got a mapping (quote placeholders: \"{port}\")");

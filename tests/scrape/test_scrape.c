@@ -10,6 +10,7 @@
 
 #include "check_main.h"
 #include "scrape/expvar.h"
+#include "scrape/goroutines.h"
 #include "scrape/prom.h"
 
 /* What a Go program's /metrics page looks like, with labels, escapes,
@@ -348,6 +349,46 @@ START_TEST(expvar_paths)
 }
 END_TEST
 
+/* A goroutine profile (debug=1) as Go 1.19 writes it: stacks by count,
+ * equal counts in page order, frames named with their file's base name. */
+START_TEST(goroutine_profile)
+{
+    static const char goprof[] =
+        "goroutine profile: total 520\n"
+        "1 @ 0x40d334 0x467f6f 0x684c39 0x46b941\n"
+        "#\t0x467f6e\tos/signal.signal_recv+0x2e\truntime/sigqueue.go:152\n"
+        "#\t0x684c38\tos/signal.loop+0x18\t\tos/signal/signal_unix.go:23\n"
+        "\n"
+        "515 @ 0x43b256 0x40708c 0x406c3d 0x68666c 0x46b941\n"
+        "#\t0x68666b\tmain.fetch.func1+0xab\tdrip.example/blocked-channel/main.go:46\n"
+        "\n"
+        "1 @ 0x43b256\n"
+        "\n"
+        "3 @ 0x1 0x2\n"
+        "#\t0x1\tsync.runtime_SemacquireMutex+0x25\truntime/sema.go:77\n"
+        "#\t0x2\tsync.(*Mutex).Lock+0x64\tsync/mutex.go:90\n"
+        "#\t0x3\tmain.handle+0x10\tx/main.go:52\n";
+    drip_goroutine_stack *st = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    ck_assert_int_eq(drip_goroutines_parse(goprof, sizeof goprof - 1, 2, &st, &n, &err), 0);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(st[0].count, 515);
+    ck_assert_str_eq(st[0].frames, "main.fetch.func1 (main.go:46)");
+    ck_assert_uint_eq(st[1].count, 3);
+    ck_assert_str_eq(st[1].frames,                            /* two frames at most */
+                     "sync.runtime_SemacquireMutex (sema.go:77) < sync.(*Mutex).Lock (mutex.go:90)");
+    ck_assert_str_eq(st[2].frames, "os/signal.signal_recv (sigqueue.go:152) < "
+                                   "os/signal.loop (signal_unix.go:23)");
+    ck_assert_str_eq(st[3].frames, "");                       /* a block without frames */
+    drip_goroutines_free(st, n);
+
+    ck_assert_int_eq(drip_goroutines_parse("<html>", 6, 2, &st, &n, &err), -1);
+    ck_assert_msg(strstr(err, "not a goroutine profile"), "%s", err);
+    free(err);
+}
+END_TEST
+
 static Suite *suite_scrape(void)
 {
     Suite *s = suite_create("scrape");
@@ -358,6 +399,7 @@ static Suite *suite_scrape(void)
     tcase_add_test(core, prom_empty_page);
     tcase_add_test(core, expvar_lookups);
     tcase_add_test(core, expvar_paths);
+    tcase_add_test(core, goroutine_profile);
     suite_add_tcase(s, core);
     tcase_add_test(errors, prom_malformed);
     tcase_add_test(errors, prom_label_limit);
