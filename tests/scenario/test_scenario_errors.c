@@ -568,54 +568,22 @@ START_TEST(err_profile)
 }
 END_TEST
 
-static Suite *suite_scenario_errors(void)
+Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("scenario-errors");
-    TCase *errors = tcase_create("errors");
+    TCase *errors = drip_tcase(s, "errors", err_unknown_key_in_run, err_unknown_key_top_level,
+            err_unknown_key_without_hint, err_unknown_metric, err_unknown_rule,
+            err_missing_required_key, err_duplicate_key, err_duplicate_fault_point,
+            err_duplicate_scenario_name, err_alias, err_empty_document, err_empty_file,
+            err_not_a_mapping, err_wrong_type_mapping, err_quoted_number_is_a_string,
+            err_out_of_range, err_malformed_integer, err_duration_needs_unit, err_bad_size,
+            err_fault_rate, err_verdict, err_bad_name, err_long_name, err_expect_empty_rules,
+            err_alloc_fault_sizes, err_too_few_samples, err_run_duration, strict_numbers,
+            err_many_problems_in_one_file, err_syntax, err_syntax_stops_after_good_documents,
+            err_nonexistent_file, err_odd_bytes, err_deep_nesting, err_fuzz_mutations, err_profile,
+            NULL);
 
     tcase_add_checked_fixture(errors, setup, teardown);
     tcase_set_timeout(errors, 120);          /* the fuzz test under valgrind */
-    tcase_add_test(errors, err_unknown_key_in_run);
-    tcase_add_test(errors, err_unknown_key_top_level);
-    tcase_add_test(errors, err_unknown_key_without_hint);
-    tcase_add_test(errors, err_unknown_metric);
-    tcase_add_test(errors, err_unknown_rule);
-    tcase_add_test(errors, err_missing_required_key);
-    tcase_add_test(errors, err_duplicate_key);
-    tcase_add_test(errors, err_duplicate_fault_point);
-    tcase_add_test(errors, err_duplicate_scenario_name);
-    tcase_add_test(errors, err_alias);
-    tcase_add_test(errors, err_empty_document);
-    tcase_add_test(errors, err_empty_file);
-    tcase_add_test(errors, err_not_a_mapping);
-    tcase_add_test(errors, err_wrong_type_mapping);
-    tcase_add_test(errors, err_quoted_number_is_a_string);
-    tcase_add_test(errors, err_out_of_range);
-    tcase_add_test(errors, err_malformed_integer);
-    tcase_add_test(errors, err_duration_needs_unit);
-    tcase_add_test(errors, err_bad_size);
-    tcase_add_test(errors, err_fault_rate);
-    tcase_add_test(errors, err_verdict);
-    tcase_add_test(errors, err_bad_name);
-    tcase_add_test(errors, err_long_name);
-    tcase_add_test(errors, err_expect_empty_rules);
-    tcase_add_test(errors, err_alloc_fault_sizes);
-    tcase_add_test(errors, err_too_few_samples);
-    tcase_add_test(errors, err_run_duration);
-    tcase_add_test(errors, strict_numbers);
-    tcase_add_test(errors, err_many_problems_in_one_file);
-    tcase_add_test(errors, err_syntax);
-    tcase_add_test(errors, err_syntax_stops_after_good_documents);
-    tcase_add_test(errors, err_nonexistent_file);
-    tcase_add_test(errors, err_odd_bytes);
-    tcase_add_test(errors, err_deep_nesting);
-    tcase_add_test(errors, err_fuzz_mutations);
-    tcase_add_test(errors, err_profile);
-    suite_add_tcase(s, errors);
     return s;
-}
-
-Suite *drip_test_suite(void)
-{
-    return suite_scenario_errors();
 }
