@@ -180,20 +180,9 @@ static char *join(const char *dir, const char *name, const char *ext)
 
 int cmd_new(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(new_usage, stdout);
-            return DRIP_EXIT_OK;
-        }
-        fputs(new_usage, stderr);
-        return DRIP_EXIT_USAGE;
-    }
+    int status = drip_cli_flags(argc, argv, NULL, new_usage, new_usage);
+    if (status >= 0)
+        return status;
     int nargs = argc - optind;
     if (nargs < 1 || nargs > 2) {
         drip_cli_error(nargs < 1 ? "no workload name given" : "too many arguments");
