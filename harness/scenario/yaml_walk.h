@@ -161,6 +161,12 @@ int  drip__read_field(drip__loader *ld, const drip__field *f, void *obj,
 long drip__walk_fields(drip__loader *ld, const yaml_event_t *start,
                        const drip__mapwalk *w);
 
+/* drip__walk_fields over a section's mapping (start, just read and checked
+ * to be one) into obj, its keys fields[0..n): what a section's setter does
+ * once it has the mapping.  0, or -1 after a syntax error. */
+int drip__walk_section(drip__loader *ld, const yaml_event_t *start, const char *path,
+                       const drip__field *fields, size_t n, void *obj);
+
 /* ---- a set of strings, for duplicate detection -------------------------------- */
 
 typedef struct drip__keyset {

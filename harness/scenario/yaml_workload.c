@@ -299,15 +299,11 @@ static const drip__field stop_fields[] = {
 
 static int set_stop(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    drip__seen seen[NELEM(stop_fields)];
     int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
 
     if (r <= 0)
         return r;
-    memset(seen, 0, sizeof seen);
-    drip__mapwalk w = {stop_fields, NELEM(stop_fields), path, "key", NULL,
-                       ((wl_ctx *)obj)->ext, seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+    return drip__walk_section(ld, v, path, stop_fields, NELEM(stop_fields), ((wl_ctx *)obj)->ext);
 }
 
 /* The program's sections take the spec itself. */
