@@ -71,14 +71,10 @@ static int supp_item(drip__loader *ld, void *ctx, size_t index, const yaml_event
     char path[48];
     const char *text;
     snprintf(path, sizeof path, "valgrind.suppressions[%zu]", index);
-    int r = drip__text(ld, v, path, "a path to a valgrind suppression file", &text);
+    int r = drip__path_text(ld, v, path, "a path to a valgrind suppression file",
+                            "a path to a suppression file", &text);
     if (r <= 0)
         return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v), "'%s' must be a path to a suppression file, got an "
-                      "empty string", path);
-        return 0;
-    }
     vg->suppressions = drip__grow_to(vg->suppressions, vg->nsuppressions, sizeof *vg->suppressions);
     vg->suppressions[vg->nsuppressions++] = drip__resolve_path(ld->file, text);
     return 0;

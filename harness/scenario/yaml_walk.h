@@ -74,6 +74,10 @@ int  drip__skip(drip__loader *ld, const yaml_event_t *v);
  * v) when it is; otherwise "'path' must be WANT, got ..." and 0. */
 int  drip__text(drip__loader *ld, const yaml_event_t *v, const char *path,
                 const char *want, const char **text);
+/* drip__text for a path that must not be empty: an empty one is reported
+ * as "'PATH' must be MUST, got an empty string" and gives 0. */
+int  drip__path_text(drip__loader *ld, const yaml_event_t *v, const char *path,
+                     const char *want, const char *must, const char **text);
 /* v must be one of the n plain words names[] (WANT says them: "off,
  * sampled or precise"): 1 and *index when it is; otherwise "'path' must
  * be WANT, got ..." and 0 (-1 after a syntax error, as drip__text). */

@@ -177,13 +177,9 @@ static int set_path(drip__loader *ld, const yaml_event_t *v, const char *path, c
                     char *(*resolve)(const char *file, const char *rel), char **out)
 {
     const char *text;
-    int r = drip__text(ld, v, path, what, &text);
+    int r = drip__path_text(ld, v, path, what, what, &text);
     if (r <= 0)
         return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v), "'%s' must be %s, got an empty string", path, what);
-        return 0;
-    }
     free(*out);
     *out = resolve(ld->file, text);
     return 0;
