@@ -6,7 +6,22 @@
  */
 #include "check_main.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
+
+/* See check_main.h.  Check owns the case once it is in the suite. */
+TCase *drip_tcase(Suite *s, const char *name, ...)
+{
+    TCase *tc = tcase_create(name);
+    va_list ap;
+    va_start(ap, name);
+    const TTest *t;
+    while ((t = va_arg(ap, const TTest *)) != NULL)
+        tcase_add_test(tc, t);
+    va_end(ap);
+    suite_add_tcase(s, tc);
+    return tc;
+}
 
 int main(int argc, char **argv)
 {

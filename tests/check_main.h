@@ -26,4 +26,10 @@ __attribute__((weak)) void drip_test_configure(SRunner *sr);
  * as failures.  Optional (weak). */
 __attribute__((weak)) int drip_test_after(void);
 
+/* A test case NAME added to suite S with the tests listed after it, in that
+ * order, up to a NULL: what tcase_create, one tcase_add_test a test and
+ * suite_add_tcase write out by hand.  Returns the case for its fixtures and
+ * timeout (Check runs neither before srunner_run_all); the suite owns it. */
+TCase *drip_tcase(Suite *s, const char *name, ...);
+
 #endif /* DRIP_CHECK_MAIN_H */

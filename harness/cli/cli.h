@@ -85,7 +85,7 @@ void drip_cli_shard_select(const char *const *names, const bool *candidate, size
 /* The run options' getopt codes; DRIP_RUN_LONGOPTS lists them for a
  * `struct option` table. */
 enum { DRIP_OPT_SEED = 0x100, DRIP_OPT_THREADS, DRIP_OPT_ITERATIONS, DRIP_OPT_DURATION,
-       DRIP_OPT_PROFILE };
+       DRIP_OPT_PROFILE, DRIP_OPT_BAD_VALUE };
 #define DRIP_RUN_LONGOPTS                                              \
     {"seed", required_argument, NULL, DRIP_OPT_SEED},                   \
     {"threads", required_argument, NULL, DRIP_OPT_THREADS},             \
@@ -93,10 +93,46 @@ enum { DRIP_OPT_SEED = 0x100, DRIP_OPT_THREADS, DRIP_OPT_ITERATIONS, DRIP_OPT_DU
     {"duration", required_argument, NULL, DRIP_OPT_DURATION},           \
     {"profile", required_argument, NULL, DRIP_OPT_PROFILE}
 
+/* --color, --no-color and --help, in the `struct option` tables of the
+ * commands that print in colour; DRIP_HELP_LONGOPT alone for the others. */
+#define DRIP_HELP_LONGOPT {"help", no_argument, NULL, 'h'}
+#define DRIP_COLOR_LONGOPTS                                            \
+    {"color", no_argument, NULL, 'C'},                                  \
+    {"no-color", no_argument, NULL, 'c'},                               \
+    DRIP_HELP_LONGOPT
+
+/* Take an option that is not the command's own: 'C' and 'c' (--color and
+ * --no-color) set *color to 1 or 0 (color may be NULL where the table has
+ * neither), 'h' prints usage to stdout, anything else is a bad option and
+ * prints usage to stderr (getopt has said why).  Returns -1 to go on
+ * parsing, else the exit status: DRIP_EXIT_OK after --help, else
+ * DRIP_EXIT_USAGE. */
+int drip_cli_shared_option(int opt, int *color, const char *usage);
+
+/* Parse the options of a command that takes --help and flags alone: flags
+ * is a NULL-ended list of {name, *value} (each --name sets its bool; at
+ * most 8), bad_usage is what an unknown option prints to stderr.  Returns
+ * -1 to go on with the operands at argv[optind], else the exit status of
+ * drip_cli_shared_option. */
+typedef struct drip_cli_flag {
+    const char *name;
+    bool       *value;
+} drip_cli_flag;
+int drip_cli_flags(int argc, char **argv, const drip_cli_flag *flags, const char *usage,
+                   const char *bad_usage);
+
 /* Take option opt (a DRIP_OPT_* code) with its argument into o.  Returns
  * 1 when it was one of them, 0 when it is not a run option, -1 when its
  * value is bad (the error is printed). */
 int drip_cli_run_option(int opt, const char *arg, drip_runner_opts *o);
+
+/* getopt_long over argv until an option that is not a run option: the run
+ * options on the way go into o.  Returns that option's getopt code, -1 at
+ * the end of the options, or DRIP_OPT_BAD_VALUE after a run option's bad
+ * value (the error is printed). */
+struct option;
+int drip_cli_next_option(int argc, char **argv, const char *shortopts,
+                         const struct option *longopts, drip_runner_opts *o);
 
 /* Set by SIGINT, SIGTERM and SIGHUP after drip_cli_catch_signals: 1 after
  * the first (end the running scenario at its next boundary, judge it,

@@ -79,9 +79,7 @@ int cmd_diff(int argc, char **argv)
         {"json", required_argument, NULL, 'j'},
         {"fail-on-removed", no_argument, NULL, 'R'},
         {"verbose", no_argument, NULL, 'v'},
-        {"color", no_argument, NULL, 'C'},
-        {"no-color", no_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        DRIP_COLOR_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     drip_cmp_tolerance tol;
@@ -105,10 +103,10 @@ int cmd_diff(int argc, char **argv)
         case 'j': json_path = optarg; break;
         case 'R': fail_on_removed = true; break;
         case 'v': verbose = true; break;
-        case 'C': color = 1; break;
-        case 'c': color = 0; break;
-        case 'h': fputs(diff_usage, stdout); rc = DRIP_EXIT_OK; goto cleanup;
-        default: fputs(diff_usage, stderr); goto cleanup;
+        default:
+            if ((rc = drip_cli_shared_option(opt, &color, diff_usage)) >= 0)
+                goto cleanup;
+            rc = DRIP_EXIT_USAGE;
         }
     }
     if (argc - optind != 2) {

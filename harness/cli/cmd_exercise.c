@@ -261,26 +261,18 @@ static int parse_args(exercise_cmd *c, int argc, char **argv)
         {"report-dir", required_argument, NULL, 'o'},
         {"seed", required_argument, NULL, DRIP_OPT_SEED},
         {"threads", required_argument, NULL, DRIP_OPT_THREADS},
-        {"color", no_argument, NULL, 'C'},
-        {"no-color", no_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
+        DRIP_COLOR_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
+    int opt, status;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-        int taken = drip_cli_run_option(opt, optarg, &c->o);
-        if (taken < 0)
+    while ((opt = drip_cli_next_option(argc, argv, "o:h", longopts, &c->o)) != -1) {
+        if (opt == DRIP_OPT_BAD_VALUE)
             return DRIP_EXIT_USAGE;
-        if (taken)
-            continue;
-        switch (opt) {
-        case 'o': c->report_dir = optarg; break;
-        case 'C': c->color = 1; break;
-        case 'c': c->color = 0; break;
-        case 'h': fputs(exercise_usage, stdout); return DRIP_EXIT_OK;
-        default: fputs(exercise_usage, stderr); return DRIP_EXIT_USAGE;
-        }
+        if (opt == 'o')
+            c->report_dir = optarg;
+        else if ((status = drip_cli_shared_option(opt, &c->color, exercise_usage)) >= 0)
+            return status;
     }
     if (optind == argc)
         return list_exercises();

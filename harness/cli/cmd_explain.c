@@ -102,20 +102,9 @@ static void print_cited(const char *pattern, const char *text)
 
 int cmd_explain(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(explain_usage, stdout);
-            return DRIP_EXIT_OK;
-        }
-        fputs(explain_usage, stderr);
-        return DRIP_EXIT_USAGE;
-    }
+    int status = drip_cli_flags(argc, argv, NULL, explain_usage, explain_usage);
+    if (status >= 0)
+        return status;
     if (optind == argc) {
         for (size_t i = 0; drip_docs[i].pattern; i++)
             printf("%s\n", drip_docs[i].pattern);

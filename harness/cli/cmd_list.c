@@ -13,21 +13,11 @@ static const char list_usage[] =
 
 int cmd_list(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"metrics", no_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     bool metrics = false;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'm': metrics = true; break;
-        case 'h': fputs(list_usage, stdout); return DRIP_EXIT_OK;
-        default: fputs("usage: drip list [--metrics]\n", stderr); return DRIP_EXIT_USAGE;
-        }
-    }
+    const drip_cli_flag flags[] = {{"metrics", &metrics}, {NULL, NULL}};
+    int status = drip_cli_flags(argc, argv, flags, list_usage, "usage: drip list [--metrics]\n");
+    if (status >= 0)
+        return status;
     if (optind < argc) {
         drip_cli_error("unexpected argument '%s'", argv[optind]);
         fputs("usage: drip list [--metrics]\n", stderr);

@@ -70,24 +70,20 @@ static int parse_options(merge_cmd *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"report-dir", required_argument, NULL, 'o'},
-        {"color", no_argument, NULL, 'C'},
-        {"no-color", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        DRIP_COLOR_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     const char *out_dir = NULL;
-    int opt;
+    int opt, status;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "o:qh", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'o': out_dir = optarg; break;
-        case 'C': c->color = 1; break;
-        case 'c': c->color = 0; break;
-        case 'q': c->quiet = true; break;
-        case 'h': fputs(merge_usage, stdout); return DRIP_EXIT_OK;
-        default: fputs(merge_usage, stderr); return DRIP_EXIT_USAGE;
-        }
+        if (opt == 'o')
+            out_dir = optarg;
+        else if (opt == 'q')
+            c->quiet = true;
+        else if ((status = drip_cli_shared_option(opt, &c->color, merge_usage)) >= 0)
+            return status;
     }
     if (!out_dir || optind >= argc) {
         drip_cli_error(!out_dir ? "merge needs -o DIR" : "no reports given");

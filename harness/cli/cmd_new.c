@@ -248,26 +248,11 @@ cleanup:
 
 int cmd_new(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"command", no_argument, NULL, 'c'},
-        {NULL, 0, NULL, 0},
-    };
-    int opt;
     bool command = false;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(new_usage, stdout);
-            return DRIP_EXIT_OK;
-        }
-        if (opt == 'c') {
-            command = true;
-            continue;
-        }
-        fputs(new_usage, stderr);
-        return DRIP_EXIT_USAGE;
-    }
+    const drip_cli_flag flags[] = {{"command", &command}, {NULL, NULL}};
+    int status = drip_cli_flags(argc, argv, flags, new_usage, new_usage);
+    if (status >= 0)
+        return status;
     int nargs = argc - optind;
     if (nargs < 1 || nargs > 2) {
         drip_cli_error(nargs < 1 ? "no workload name given" : "too many arguments");

@@ -157,20 +157,14 @@ static int parse_options(run_cmd *c, int argc, char **argv)
         {"repeat", required_argument, NULL, 'R'},
         {"mode", required_argument, NULL, 'm'},
         {"shard", required_argument, NULL, 'H'},
-        {"color", no_argument, NULL, 'C'},
-        {"no-color", no_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
+        DRIP_COLOR_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int opt, mode;
-    while ((opt = getopt_long(argc, argv, "o:k:qh", longopts, NULL)) != -1) {
-        int taken = drip_cli_run_option(opt, optarg, &c->o);
-        if (taken < 0)
-            return DRIP_EXIT_USAGE;
-        if (taken)
-            continue;
+    while ((opt = drip_cli_next_option(argc, argv, "o:k:qh", longopts, &c->o)) != -1) {
         switch (opt) {
+        case DRIP_OPT_BAD_VALUE: return DRIP_EXIT_USAGE;
         case 'o': free(c->report_dir); c->report_dir = xstrdup(optarg); break;
         case 'k':
             XGROW(c->filters, c->fcap, c->nfilters);
@@ -200,11 +194,12 @@ static int parse_options(run_cmd *c, int argc, char **argv)
             if (!drip_cli_parse_shard(optarg, &c->shard_k, &c->shard_n))
                 return DRIP_EXIT_USAGE;
             break;
-        case 'C': c->color = 1; break;
-        case 'c': c->color = 0; break;
         case 'q': c->quiet = true; break;
-        case 'h': fputs(c->usage, stdout); return DRIP_EXIT_OK;
-        default: fputs(c->usage, stderr); return DRIP_EXIT_USAGE;
+        default: {
+            int status = drip_cli_shared_option(opt, &c->color, c->usage);
+            if (status >= 0)
+                return status;
+        }
         }
     }
     c->first_file = optind;

@@ -32,21 +32,11 @@ static unsigned long long timeout_sum_s(const drip_scenario_list *list)
 
 int cmd_validate(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"timeout", no_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     bool timeout = false;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'T': timeout = true; break;
-        case 'h': fputs(validate_usage, stdout); return DRIP_EXIT_OK;
-        default: fputs(validate_usage, stderr); return DRIP_EXIT_USAGE;
-        }
-    }
+    const drip_cli_flag flags[] = {{"timeout", &timeout}, {NULL, NULL}};
+    int status = drip_cli_flags(argc, argv, flags, validate_usage, validate_usage);
+    if (status >= 0)
+        return status;
     if (optind >= argc) {
         drip_cli_error("no scenario files given");
         fputs(validate_usage, stderr);

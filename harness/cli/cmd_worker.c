@@ -82,11 +82,9 @@ static int parse_args(int argc, char **argv, worker_args *a)
         {NULL, 0, NULL, 0},
     };
     int opt;
-    while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        int taken = drip_cli_run_option(opt, optarg, &a->o);
-        if (taken < 0 || (!taken && !worker_option(opt, optarg, a)))
+    while ((opt = drip_cli_next_option(argc, argv, "", longopts, &a->o)) != -1)
+        if (opt == DRIP_OPT_BAD_VALUE || !worker_option(opt, optarg, a))
             return DRIP_EXIT_USAGE;
-    }
     if (optind != argc - 1) {
         drip_cli_error("worker: exactly one scenario file expected");
         return DRIP_EXIT_USAGE;

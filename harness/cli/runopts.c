@@ -1,11 +1,13 @@
-/* runopts.c - what `drip run`, `drip sweep`, `drip exercise` and
- * `drip worker` share: the run options (--seed, --threads, --iterations,
- * --duration, --profile), the signals that stop a run, and the report
- * folder. */
+/* runopts.c - what the commands share: --color, --no-color and --help, the
+ * flags-only commands' parsing, and for `drip run`, `drip sweep`, `drip
+ * exercise` and `drip worker` the run options (--seed, --threads,
+ * --iterations, --duration, --profile), the signals that stop a run, and
+ * the report folder. */
 #define _GNU_SOURCE
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,53 @@
 #include "util/util.h"
 
 /* ---- options ------------------------------------------------------------------ */
+
+/* See cli.h. */
+int drip_cli_shared_option(int opt, int *color, const char *usage)
+{
+    switch (opt) {
+    case 'C': *color = 1; return -1;
+    case 'c': *color = 0; return -1;
+    case 'h': fputs(usage, stdout); return DRIP_EXIT_OK;
+    default: fputs(usage, stderr); return DRIP_EXIT_USAGE;
+    }
+}
+
+/* See cli.h.  The table is built on the stack: nothing to free. */
+int drip_cli_flags(int argc, char **argv, const drip_cli_flag *flags, const char *usage,
+                   const char *bad_usage)
+{
+    enum { MAX_FLAGS = 8, FLAG_BASE = 0x200 };
+    struct option longopts[MAX_FLAGS + 2] = {{0}};
+    size_t n = 0;
+    for (; flags && flags[n].name && n < MAX_FLAGS; n++)
+        longopts[n] = (struct option){flags[n].name, no_argument, NULL, FLAG_BASE + (int)n};
+    longopts[n] = (struct option)DRIP_HELP_LONGOPT;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        if (opt >= FLAG_BASE && opt < FLAG_BASE + (int)n)
+            *flags[opt - FLAG_BASE].value = true;
+        else
+            return drip_cli_shared_option(opt, NULL, opt == 'h' ? usage : bad_usage);
+    }
+    return -1;
+}
+
+/* See cli.h. */
+int drip_cli_next_option(int argc, char **argv, const char *shortopts,
+                         const struct option *longopts, drip_runner_opts *o)
+{
+    int opt;
+    while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        int taken = drip_cli_run_option(opt, optarg, o);
+        if (taken < 0)
+            return DRIP_OPT_BAD_VALUE;
+        if (!taken)
+            return opt;
+    }
+    return -1;
+}
 
 int drip_cli_run_option(int opt, const char *arg, drip_runner_opts *o)
 {

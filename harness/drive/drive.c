@@ -17,14 +17,13 @@
 
 void drip__driver_fail(drip_driver *d, const char *fmt, ...)
 {
-    strbuf sb = {0};
     va_list ap;
 
     va_start(ap, fmt);
-    sb_vappendf(&sb, fmt, ap);
+    char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     free(d->last_error);
-    d->last_error = sb_take(&sb);
+    d->last_error = msg;
 }
 
 bool drip__sockaddr_loopback(const struct sockaddr *sa)

@@ -119,30 +119,53 @@ static size_t mark_tree(const pinfo *all, size_t n, bool *in, pid_t root, const 
     return marked;
 }
 
+/* The system's processes and which of them are root's tree (mark_tree). */
+typedef struct tree {
+    pinfo  *all;        /* n of them, malloc'd */
+    size_t  n;
+    bool   *in;         /* malloc'd; NULL when memory ran out (nothing marked) */
+    size_t  marked;
+} tree;
+
+/* Scan the system into *t and mark root's tree; tree_free(t) releases it.
+ * Returns 0, or -1 (nothing to free) when /proc cannot be read. */
+static int scan_tree(tree *t, pid_t root, const pid_t *keep, size_t nkeep)
+{
+    t->n = 0;
+    t->all = scan(&t->n);
+    if (!t->all)
+        return -1;
+    t->in = calloc(t->n + 1, sizeof *t->in);
+    t->marked = t->in ? mark_tree(t->all, t->n, t->in, root, keep, nkeep) : 0;
+    return 0;
+}
+
+static void tree_free(tree *t)
+{
+    free(t->in);
+    free(t->all);
+}
+
 size_t drip__proc_kill_descendants(pid_t root, const pid_t *keep, size_t nkeep)
 {
     pid_t self = getpid();
     size_t killed = 0;
     for (int round = 0; round < ROUNDS_MAX; round++) {
-        size_t n = 0;
-        pinfo *all = scan(&n);
-        if (!all)
+        tree t;
+        if (scan_tree(&t, root, keep, nkeep) < 0)
             return killed;
-        bool *in = calloc(n + 1, sizeof *in);
-        size_t marked = in ? mark_tree(all, n, in, root, keep, nkeep) : 0;
-        for (size_t i = 0; i < n; i++) {
-            if (!in[i])
+        for (size_t i = 0; t.in && i < t.n; i++) {
+            if (!t.in[i])
                 continue;
-            if (all[i].state != 'Z') {
-                kill(all[i].pid, SIGKILL);
+            if (t.all[i].state != 'Z') {
+                kill(t.all[i].pid, SIGKILL);
                 killed++;
             }
-            if (all[i].ppid == self)        /* ours to reap (a zombie now or soon) */
-                waitpid(all[i].pid, NULL, WNOHANG);
+            if (t.all[i].ppid == self)      /* ours to reap (a zombie now or soon) */
+                waitpid(t.all[i].pid, NULL, WNOHANG);
         }
-        free(in);
-        free(all);
-        if (marked == 0)
+        tree_free(&t);
+        if (t.marked == 0)
             break;
         struct timespec ms = {0, 1000 * 1000};
         nanosleep(&ms, NULL);
@@ -152,13 +175,9 @@ size_t drip__proc_kill_descendants(pid_t root, const pid_t *keep, size_t nkeep)
 
 bool drip__proc_any_descendant(pid_t root, const pid_t *keep, size_t nkeep)
 {
-    size_t n = 0;
-    pinfo *all = scan(&n);
-    if (!all)
+    tree t;
+    if (scan_tree(&t, root, keep, nkeep) < 0)
         return false;
-    bool *in = calloc(n + 1, sizeof *in);
-    size_t marked = in ? mark_tree(all, n, in, root, keep, nkeep) : 0;
-    free(in);
-    free(all);
-    return marked > 0;
+    tree_free(&t);
+    return t.marked > 0;
 }

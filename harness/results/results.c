@@ -22,14 +22,13 @@ drip_result *drip_run_results_add(drip_run_results *run)
 
 void drip_result_add_warning(drip_result *r, const char *fmt, ...)
 {
-    strbuf sb = {0};
     va_list ap;
     va_start(ap, fmt);
-    sb_vappendf(&sb, fmt, ap);
+    char *warning = xvasprintf(fmt, ap);
     va_end(ap);
     /* warnings are few: grow one slot at a time */
     r->warnings = xrealloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
-    r->warnings[r->nwarnings++] = sb_take(&sb);
+    r->warnings[r->nwarnings++] = warning;
 }
 
 void drip_result_add_sample(drip_result *r, const drip_sample *s)

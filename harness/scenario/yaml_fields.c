@@ -202,3 +202,13 @@ long drip__walk_fields(drip__loader *ld, const yaml_event_t *start,
     return n;
 }
 
+/* See yaml_walk.h.  seen lives on the stack for the walk. */
+int drip__walk_section(drip__loader *ld, const yaml_event_t *start, const char *path,
+                       const drip__field *fields, size_t n, void *obj)
+{
+    drip__seen seen[n];
+    memset(seen, 0, sizeof seen);
+    drip__mapwalk w = {fields, n, path, "key", NULL, obj, seen};
+    return drip__walk_fields(ld, start, &w) < 0 ? -1 : 0;
+}
+

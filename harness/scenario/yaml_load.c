@@ -260,6 +260,17 @@ int drip__text(drip__loader *ld, const yaml_event_t *v, const char *path,
     return 1;
 }
 
+int drip__path_text(drip__loader *ld, const yaml_event_t *v, const char *path,
+                    const char *want, const char *must, const char **text)
+{
+    int r = drip__text(ld, v, path, want, text);
+    if (r > 0 && !**text) {
+        drip__problem(ld, drip__pos(v), "'%s' must be %s, got an empty string", path, must);
+        return 0;
+    }
+    return r;
+}
+
 int drip__choice(drip__loader *ld, const yaml_event_t *v, const char *path, const char *want,
                  const char *const *names, int n, int *index)
 {

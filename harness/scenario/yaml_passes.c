@@ -71,14 +71,10 @@ static int supp_item(drip__loader *ld, void *ctx, size_t index, const yaml_event
     char path[48];
     const char *text;
     snprintf(path, sizeof path, "valgrind.suppressions[%zu]", index);
-    int r = drip__text(ld, v, path, "a path to a valgrind suppression file", &text);
+    int r = drip__path_text(ld, v, path, "a path to a valgrind suppression file",
+                            "a path to a suppression file", &text);
     if (r <= 0)
         return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v), "'%s' must be a path to a suppression file, got an "
-                      "empty string", path);
-        return 0;
-    }
     vg->suppressions = drip__grow_to(vg->suppressions, vg->nsuppressions, sizeof *vg->suppressions);
     vg->suppressions[vg->nsuppressions++] = drip__resolve_path(ld->file, text);
     return 0;
@@ -109,16 +105,13 @@ static const drip__field vg_fields[] = {
 int drip__set_valgrind(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_scenario *sc = obj;
-    drip__seen seen[NELEM(vg_fields)];
     int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
     if (r <= 0)
         return r;
-    memset(seen, 0, sizeof seen);
     sc->valgrind.present = true;
     sc->valgrind.iterations = 200;
     sc->valgrind.pos = drip__pos(v);
-    drip__mapwalk w = {vg_fields, NELEM(vg_fields), path, "key", NULL, &sc->valgrind, seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+    return drip__walk_section(ld, v, path, vg_fields, NELEM(vg_fields), &sc->valgrind);
 }
 
 /* ---- sweep ---------------------------------------------------------------------- */
@@ -167,15 +160,12 @@ static const drip__field sweep_fields[] = {
 int drip__set_sweep(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_scenario *sc = obj;
-    drip__seen seen[NELEM(sweep_fields)];
     int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
     if (r <= 0)
         return r;
-    memset(seen, 0, sizeof seen);
     sc->sweep.present = true;
     sc->sweep.pos = drip__pos(v);
-    drip__mapwalk w = {sweep_fields, NELEM(sweep_fields), path, "key", NULL, &sc->sweep, seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+    return drip__walk_section(ld, v, path, sweep_fields, NELEM(sweep_fields), &sc->sweep);
 }
 
 /* ---- profile -------------------------------------------------------------------- */
@@ -230,13 +220,9 @@ static const drip__field profile_fields[] = {
 int drip__set_profile(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_scenario *sc = obj;
-    drip__seen seen[NELEM(profile_fields)];
     int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
     if (r <= 0)
         return r;
-    memset(seen, 0, sizeof seen);
     sc->profile.pos = drip__pos(v);
-    drip__mapwalk w = {profile_fields, NELEM(profile_fields), path, "key", NULL, &sc->profile,
-                       seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+    return drip__walk_section(ld, v, path, profile_fields, NELEM(profile_fields), &sc->profile);
 }

@@ -75,6 +75,10 @@ int  drip__skip(drip__loader *ld, const yaml_event_t *v);
  * v) when it is; otherwise "'path' must be WANT, got ..." and 0. */
 int  drip__text(drip__loader *ld, const yaml_event_t *v, const char *path,
                 const char *want, const char **text);
+/* drip__text for a path that must not be empty: an empty one is reported
+ * as "'PATH' must be MUST, got an empty string" and gives 0. */
+int  drip__path_text(drip__loader *ld, const yaml_event_t *v, const char *path,
+                     const char *want, const char *must, const char **text);
 /* v must be one of the n plain words names[] (WANT says them: "off,
  * sampled or precise"): 1 and *index when it is; otherwise "'path' must
  * be WANT, got ..." and 0 (-1 after a syntax error, as drip__text). */
@@ -161,6 +165,12 @@ int  drip__read_field(drip__loader *ld, const drip__field *f, void *obj,
  * Returns the number of entries in the mapping, or -1. */
 long drip__walk_fields(drip__loader *ld, const yaml_event_t *start,
                        const drip__mapwalk *w);
+
+/* drip__walk_fields over a section's mapping (start, just read and checked
+ * to be one) into obj, its keys fields[0..n): what a section's setter does
+ * once it has the mapping.  0, or -1 after a syntax error. */
+int drip__walk_section(drip__loader *ld, const yaml_event_t *start, const char *path,
+                       const drip__field *fields, size_t n, void *obj);
 
 /* ---- a set of strings, for duplicate detection -------------------------------- */
 

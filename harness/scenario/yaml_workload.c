@@ -169,24 +169,28 @@ cleanup:
 
 /* ---- the workload mapping's keys ------------------------------------------------ */
 
+/* A path at v, WHAT ("a path to a folder"), that is not empty, into *out
+ * (malloc'd, the old one freed) as resolve makes it from the scenario
+ * file's.  0 (a null, or a problem reported, leaves *out), or -1 after a
+ * syntax error. */
+static int set_path(drip__loader *ld, const yaml_event_t *v, const char *path, const char *what,
+                    char *(*resolve)(const char *file, const char *rel), char **out)
+{
+    const char *text;
+    int r = drip__path_text(ld, v, path, what, what, &text);
+    if (r <= 0)
+        return r;
+    free(*out);
+    *out = resolve(ld->file, text);
+    return 0;
+}
+
 /* `plugin: PATH`, resolved against the YAML file's folder (always with a
  * '/', so dlopen() never searches the library path for it). */
 static int set_plugin(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_scenario *sc = ((wl_ctx *)obj)->sc;
-    const char *text;
-    int r = drip__text(ld, v, path, "a path to a shared object", &text);
-
-    if (r <= 0)
-        return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v),
-                      "'%s' must be a path to a shared object, got an empty string", path);
-        return 0;
-    }
-    free(sc->plugin);
-    sc->plugin = drip__resolve_path(ld->file, text);
-    return 0;
+    return set_path(ld, v, path, "a path to a shared object", drip__resolve_path, &sc->plugin);
 }
 
 static int set_command(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
@@ -248,19 +252,7 @@ static int set_env(drip__loader *ld, void *obj, const yaml_event_t *v, const cha
 static int set_cwd(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
     drip_external_spec *ext = ((wl_ctx *)obj)->ext;
-    const char *text;
-    int r = drip__text(ld, v, path, "a path to a folder", &text);
-
-    if (r <= 0)
-        return r;
-    if (!*text) {
-        drip__problem(ld, drip__pos(v), "'%s' must be a path to a folder, got an empty string",
-                      path);
-        return 0;
-    }
-    free(ext->cwd);
-    ext->cwd = absolute_from_file(ld->file, text);
-    return 0;
+    return set_path(ld, v, path, "a path to a folder", absolute_from_file, &ext->cwd);
 }
 
 static int set_preload(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
@@ -301,15 +293,11 @@ static const drip__field stop_fields[] = {
 
 static int set_stop(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    drip__seen seen[NELEM(stop_fields)];
     int r = drip__want(ld, v, path, YAML_MAPPING_START_EVENT);
 
     if (r <= 0)
         return r;
-    memset(seen, 0, sizeof seen);
-    drip__mapwalk w = {stop_fields, NELEM(stop_fields), path, "key", NULL,
-                       ((wl_ctx *)obj)->ext, seen};
-    return drip__walk_fields(ld, v, &w) < 0 ? -1 : 0;
+    return drip__walk_section(ld, v, path, stop_fields, NELEM(stop_fields), ((wl_ctx *)obj)->ext);
 }
 
 /* The program's sections take the spec itself. */

@@ -55,14 +55,20 @@ char *xstrndup(const char *s, size_t n)
     return p;
 }
 
-char *xasprintf(const char *fmt, ...)
+char *xvasprintf(const char *fmt, va_list ap)
 {
     strbuf sb = {0};
+    sb_vappendf(&sb, fmt, ap);
+    return sb_take(&sb);
+}
+
+char *xasprintf(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    sb_vappendf(&sb, fmt, ap);
+    char *s = xvasprintf(fmt, ap);
     va_end(ap);
-    return sb_take(&sb);
+    return s;
 }
 
 void xgrow(void **items, size_t *cap, size_t need, size_t size)

@@ -18,6 +18,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);                 /* xstrdup(NULL) == NULL */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* xasprintf on a va_list the caller started (and ends); malloc'd. */
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Grow *items (of *cap elements of size `size`) so that index `need` fits. */
 void  xgrow(void **items, size_t *cap, size_t need, size_t size);

@@ -774,48 +774,25 @@ Suite *suite_alloc(void)
 {
     Suite *s = suite_create("alloc");
 
-    TCase *tc = tcase_create("core");
+    TCase *tc = drip_tcase(s, "core", test_active, test_malloc_free, test_malloc_zero, test_calloc,
+            test_realloc, test_realloc_counting_changes, test_reallocarray, test_strdup,
+            test_uncounted, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, test_active);
-    tcase_add_test(tc, test_malloc_free);
-    tcase_add_test(tc, test_malloc_zero);
-    tcase_add_test(tc, test_calloc);
-    tcase_add_test(tc, test_realloc);
-    tcase_add_test(tc, test_realloc_counting_changes);
-    tcase_add_test(tc, test_reallocarray);
-    tcase_add_test(tc, test_strdup);
-    tcase_add_test(tc, test_uncounted);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("aligned");
+    tc = drip_tcase(s, "aligned", test_posix_memalign, test_aligned_alloc, test_memalign,
+            test_valloc_pvalloc, test_realloc_aligned, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, test_posix_memalign);
-    tcase_add_test(tc, test_aligned_alloc);
-    tcase_add_test(tc, test_memalign);
-    tcase_add_test(tc, test_valloc_pvalloc);
-    tcase_add_test(tc, test_realloc_aligned);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("threads");
+    tc = drip_tcase(s, "threads", test_threads_mixed, test_threads_short_lived, test_threads_cross,
+            NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_threads_mixed);
-    tcase_add_test(tc, test_threads_short_lived);
-    tcase_add_test(tc, test_threads_cross);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_huge_malloc, test_glibc_refuses, test_calloc_overflow,
+            test_realloc_failure, test_aligned_errors, test_passthrough_child, test_bad_free_aborts,
+            test_fail_hook, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_huge_malloc);
-    tcase_add_test(tc, test_glibc_refuses);
-    tcase_add_test(tc, test_calloc_overflow);
-    tcase_add_test(tc, test_realloc_failure);
-    tcase_add_test(tc, test_aligned_errors);
-    tcase_add_test(tc, test_passthrough_child);
-    tcase_add_test(tc, test_bad_free_aborts);
-    tcase_add_test(tc, test_fail_hook);
-    suite_add_tcase(s, tc);
 
     return s;
 }

@@ -230,24 +230,14 @@ START_TEST(test_double_free_aborts)
 }
 END_TEST
 
-static Suite *suite_alloc_cache(void)
-{
-    Suite *s = suite_create("alloc-cache");
-    TCase *tc = tcase_create("cache");
-    tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_reuse_fits);
-    tcase_add_test(tc, test_counts_exact);
-    tcase_add_test(tc, test_free_keeps_small);
-    tcase_add_test(tc, test_thread_exit_returns);
-    tcase_add_test(tc, test_double_free_aborts);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_alloc_cache();
+    Suite *s = suite_create("alloc-cache");
+    TCase *tc = drip_tcase(s, "cache", test_reuse_fits, test_counts_exact, test_free_keeps_small,
+            test_thread_exit_returns, test_double_free_aborts, NULL);
+    tcase_add_checked_fixture(tc, setup, NULL);
+    tcase_set_timeout(tc, 120);
+    return s;
 }
 
 int drip_test_before(int argc, char **argv)

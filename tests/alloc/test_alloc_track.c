@@ -343,23 +343,13 @@ START_TEST(test_profile_seed_replays)
 }
 END_TEST
 
-static Suite *suite_alloc_track(void)
-{
-    Suite *s = suite_create("alloc-track");
-    TCase *tc = tcase_create("track");
-    tcase_add_checked_fixture(tc, setup, NULL);
-    tcase_add_test(tc, test_track);
-    tcase_add_test(tc, test_profile_sampling);
-    tcase_add_test(tc, test_profile_rate_change);
-    tcase_add_test(tc, test_profile_short_threads);
-    tcase_add_test(tc, test_profile_seed_replays);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_alloc_track();
+    Suite *s = suite_create("alloc-track");
+    TCase *tc = drip_tcase(s, "track", test_track, test_profile_sampling,
+            test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
+    tcase_add_checked_fixture(tc, setup, NULL);
+    return s;
 }
 
 int drip_test_before(int argc, char **argv)

@@ -233,25 +233,13 @@ START_TEST(test_tolerance_syntax)
 }
 END_TEST
 
-static Suite *suite_compare(void)
-{
-    Suite *s = suite_create("compare");
-    TCase *core = tcase_create("core");
-    tcase_add_checked_fixture(core, setup, NULL);
-    tcase_add_test(core, test_same_runs_pass);
-    tcase_add_test(core, test_status);
-    tcase_add_test(core, test_verdict);
-    tcase_add_test(core, test_slope);
-    tcase_add_test(core, test_added_removed_unmeasured);
-    suite_add_tcase(s, core);
-    TCase *errors = tcase_create("errors");
-    tcase_add_checked_fixture(errors, setup, NULL);
-    tcase_add_test(errors, test_tolerance_syntax);
-    suite_add_tcase(s, errors);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_compare();
+    Suite *s = suite_create("compare");
+    TCase *core = drip_tcase(s, "core", test_same_runs_pass, test_status, test_verdict, test_slope,
+            test_added_removed_unmeasured, NULL);
+    tcase_add_checked_fixture(core, setup, NULL);
+    TCase *errors = drip_tcase(s, "errors", test_tolerance_syntax, NULL);
+    tcase_add_checked_fixture(errors, setup, NULL);
+    return s;
 }

@@ -500,33 +500,17 @@ START_TEST(intervals)
 }
 END_TEST
 
-static Suite *suite_drive(void)
+Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("drive");
-    TCase *http = tcase_create("http");
-    TCase *cmd = tcase_create("command");
+    TCase *http = drip_tcase(s, "http", http_one_connection_keeps_alive, http_concurrency,
+            http_status_and_method, http_loopback_only, http_timeout_and_deadline, http_stop,
+            http_get_once, http_refused, NULL);
+    TCase *cmd = drip_tcase(s, "command", command_status_and_output, command_timeout_kills_group,
+            command_errors, intervals, NULL);
 
     tcase_add_checked_fixture(http, server_start, server_stop);
     tcase_set_timeout(http, 60);
-    tcase_add_test(http, http_one_connection_keeps_alive);
-    tcase_add_test(http, http_concurrency);
-    tcase_add_test(http, http_status_and_method);
-    tcase_add_test(http, http_loopback_only);
-    tcase_add_test(http, http_timeout_and_deadline);
-    tcase_add_test(http, http_stop);
-    tcase_add_test(http, http_get_once);
-    tcase_add_test(http, http_refused);
-    suite_add_tcase(s, http);
     tcase_set_timeout(cmd, 60);
-    tcase_add_test(cmd, command_status_and_output);
-    tcase_add_test(cmd, command_timeout_kills_group);
-    tcase_add_test(cmd, command_errors);
-    tcase_add_test(cmd, intervals);
-    suite_add_tcase(s, cmd);
     return s;
-}
-
-Suite *drip_test_suite(void)
-{
-    return suite_drive();
 }

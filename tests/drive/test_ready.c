@@ -242,25 +242,13 @@ START_TEST(bad_specs)
 }
 END_TEST
 
-static Suite *suite_ready(void)
-{
-    Suite *s = suite_create("ready");
-    TCase *core = tcase_create("core");
-    TCase *errors = tcase_create("errors");
-
-    tcase_set_timeout(core, 60);
-    tcase_add_test(core, tcp);
-    tcase_add_test(core, log_from_a_pipe);
-    tcase_add_test(core, log_fed);
-    tcase_add_test(core, delay_and_none);
-    tcase_add_test(core, program_exits);
-    suite_add_tcase(s, core);
-    tcase_add_test(errors, bad_specs);
-    suite_add_tcase(s, errors);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_ready();
+    Suite *s = suite_create("ready");
+    TCase *core = drip_tcase(s, "core", tcp, log_from_a_pipe, log_fed, delay_and_none,
+            program_exits, NULL);
+    drip_tcase(s, "errors", bad_specs, NULL);
+
+    tcase_set_timeout(core, 60);
+    return s;
 }

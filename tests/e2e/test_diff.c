@@ -472,27 +472,15 @@ START_TEST(test_shard_and_merge_errors)
 }
 END_TEST
 
-static Suite *suite_diff(void)
-{
-    Suite *s = suite_create("diff");
-    TCase *core = tcase_create("core");
-    tcase_set_timeout(core, 300);
-    tcase_add_checked_fixture(core, setup, teardown);
-    tcase_add_test(core, test_diff_flags_leaky_twin);
-    tcase_add_test(core, test_diff_passes_same_code);
-    tcase_add_test(core, test_shard_and_merge);
-    tcase_add_test(core, test_diff_fail_on_removed);
-    suite_add_tcase(s, core);
-    TCase *errors = tcase_create("errors");
-    tcase_set_timeout(errors, 300);
-    tcase_add_checked_fixture(errors, setup, teardown);
-    tcase_add_test(errors, test_diff_bad_input);
-    tcase_add_test(errors, test_shard_and_merge_errors);
-    suite_add_tcase(s, errors);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_diff();
+    Suite *s = suite_create("diff");
+    TCase *core = drip_tcase(s, "core", test_diff_flags_leaky_twin, test_diff_passes_same_code,
+            test_shard_and_merge, test_diff_fail_on_removed, NULL);
+    tcase_set_timeout(core, 300);
+    tcase_add_checked_fixture(core, setup, teardown);
+    TCase *errors = drip_tcase(s, "errors", test_diff_bad_input, test_shard_and_merge_errors, NULL);
+    tcase_set_timeout(errors, 300);
+    tcase_add_checked_fixture(errors, setup, teardown);
+    return s;
 }

@@ -391,37 +391,19 @@ START_TEST(readme_plugin_leaks_when_optimized)
 }
 END_TEST
 
-static Suite *suite_exercise(void)
-{
-    Suite *s = suite_create("exercise");
-    TCase *ex = tcase_create("exercise");
-    tcase_set_timeout(ex, 120);
-    tcase_add_test(ex, exercise_lists_patterns);
-    tcase_add_test(ex, exercise_bad_command_lines);
-    tcase_add_test(ex, exercise_compile_error);
-    tcase_add_test(ex, exercise_missing_compiler);
-    tcase_add_test(ex, exercise_crash_is_reported);
-    tcase_add_test(ex, exercise_crash_site);
-    tcase_add_test(ex, exercise_half_fix);
-    suite_add_tcase(s, ex);
-
-    TCase *hang = tcase_create("hang");
-    tcase_set_timeout(hang, 200);
-    tcase_add_test(hang, exercise_hang);
-    suite_add_tcase(s, hang);
-
-    TCase *nw = tcase_create("new");
-    tcase_set_timeout(nw, 120);
-    tcase_add_test(nw, new_builds_runs_and_catches);
-    tcase_add_test(nw, new_never_overwrites);
-    tcase_add_test(nw, new_command_runs);
-    tcase_add_test(nw, new_bad_names);
-    tcase_add_test(nw, readme_plugin_leaks_when_optimized);
-    suite_add_tcase(s, nw);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_exercise();
+    Suite *s = suite_create("exercise");
+    TCase *ex = drip_tcase(s, "exercise", exercise_lists_patterns, exercise_bad_command_lines,
+            exercise_compile_error, exercise_missing_compiler, exercise_crash_is_reported,
+            exercise_crash_site, exercise_half_fix, NULL);
+    tcase_set_timeout(ex, 120);
+
+    TCase *hang = drip_tcase(s, "hang", exercise_hang, NULL);
+    tcase_set_timeout(hang, 200);
+
+    TCase *nw = drip_tcase(s, "new", new_builds_runs_and_catches, new_never_overwrites,
+            new_command_runs, new_bad_names, readme_plugin_leaks_when_optimized, NULL);
+    tcase_set_timeout(nw, 120);
+    return s;
 }

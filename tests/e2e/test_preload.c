@@ -307,34 +307,18 @@ START_TEST(test_faults_from_shm)
 }
 END_TEST
 
-static Suite *suite_preload(void)
-{
-    Suite *s = suite_create("preload");
-    TCase *tc = tcase_create("report");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_ls_reports);
-    tcase_add_test(tc, test_leak_counted_exactly);
-    tcase_add_test(tc, test_report_per_pid);
-    tcase_add_test(tc, test_alloc_off_says_so);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("shm");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_shm_while_running);
-    tcase_add_test(tc, test_shm_fork);
-    tcase_add_test(tc, test_shm_unclaimed);
-    suite_add_tcase(s, tc);
-    tc = tcase_create("faults");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_faults_replay);
-    tcase_add_test(tc, test_faults_from_shm);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_preload();
+    Suite *s = suite_create("preload");
+    TCase *tc = drip_tcase(s, "report", test_ls_reports, test_leak_counted_exactly,
+            test_report_per_pid, test_alloc_off_says_so, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tc = drip_tcase(s, "shm", test_shm_while_running, test_shm_fork, test_shm_unclaimed, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tc = drip_tcase(s, "faults", test_faults_replay, test_faults_from_shm, NULL);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    return s;
 }

@@ -335,29 +335,17 @@ START_TEST(cli_validate_run_sweep)
 }
 END_TEST
 
-static Suite *suite_services(void)
-{
-    Suite *s = suite_create("services");
-    TCase *core = tcase_create("core");
-    TCase *cli = tcase_create("cli");
-
-    tcase_set_timeout(core, 120);
-    tcase_add_test(core, kv_leaky_keeps_every_key);
-    tcase_add_test(core, kv_fixed_is_bounded);
-    tcase_add_test(core, filter_leaky_keeps_fds);
-    tcase_add_test(core, filter_fixed_closes);
-    tcase_add_test(core, list_leaky_keeps_every_record);
-    tcase_add_test(core, list_fixed_keeps_the_last);
-    suite_add_tcase(s, core);
-    tcase_set_timeout(cli, 120);
-    tcase_add_test(cli, cli_validate_run_sweep);
-    suite_add_tcase(s, cli);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_services();
+    Suite *s = suite_create("services");
+    TCase *core = drip_tcase(s, "core", kv_leaky_keeps_every_key, kv_fixed_is_bounded,
+            filter_leaky_keeps_fds, filter_fixed_closes, list_leaky_keeps_every_record,
+            list_fixed_keeps_the_last, NULL);
+    TCase *cli = drip_tcase(s, "cli", cli_validate_run_sweep, NULL);
+
+    tcase_set_timeout(core, 120);
+    tcase_set_timeout(cli, 120);
+    return s;
 }
 
 int drip_test_before(int argc, char **argv)

@@ -330,24 +330,14 @@ START_TEST(second_interrupt_kills)
 }
 END_TEST
 
-static Suite *suite_soak(void)
-{
-    Suite *s = suite_create("soak");
-    TCase *timed = tcase_create("timed");
-    tcase_set_timeout(timed, 300);
-    tcase_add_test(timed, timed_run_from_the_file);
-    tcase_add_test(timed, duration_option_overrides_iterations);
-    tcase_add_test(timed, duration_option_errors);
-    suite_add_tcase(s, timed);
-    TCase *intr = tcase_create("interrupt");
-    tcase_set_timeout(intr, 300);
-    tcase_add_test(intr, interrupt_judges_what_was_measured);
-    tcase_add_test(intr, second_interrupt_kills);
-    suite_add_tcase(s, intr);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_soak();
+    Suite *s = suite_create("soak");
+    TCase *timed = drip_tcase(s, "timed", timed_run_from_the_file,
+            duration_option_overrides_iterations, duration_option_errors, NULL);
+    tcase_set_timeout(timed, 300);
+    TCase *intr = drip_tcase(s, "interrupt", interrupt_judges_what_was_measured,
+            second_interrupt_kills, NULL);
+    tcase_set_timeout(intr, 300);
+    return s;
 }

@@ -214,27 +214,15 @@ START_TEST(bad_sweep_section)
 }
 END_TEST
 
-static Suite *suite_sweep(void)
-{
-    Suite *s = suite_create("sweep");
-    TCase *tc = tcase_create("sweep");
-    tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, exit_status_and_terminal);
-    tcase_add_test(tc, clean_in_both_modes);
-    tcase_add_test(tc, leak_names_k_and_site);
-    tcase_add_test(tc, crash_is_reported_and_sweep_goes_on);
-    tcase_add_test(tc, hang_is_a_finding);
-    tcase_add_test(tc, limits_allow_a_known_leak);
-    tcase_add_test(tc, junit_has_the_findings);
-    tcase_add_test(tc, bad_options);
-    tcase_add_test(tc, bad_sweep_section);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_sweep();
+    Suite *s = suite_create("sweep");
+    TCase *tc = drip_tcase(s, "sweep", exit_status_and_terminal, clean_in_both_modes,
+            leak_names_k_and_site, crash_is_reported_and_sweep_goes_on, hang_is_a_finding,
+            limits_allow_a_known_leak, junit_has_the_findings, bad_options, bad_sweep_section,
+            NULL);
+    tcase_set_timeout(tc, 300);
+    return s;
 }
 
 void drip_test_configure(SRunner *sr)

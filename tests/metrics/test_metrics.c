@@ -50,17 +50,9 @@ START_TEST(slopes)
 }
 END_TEST
 
-static Suite *suite_metrics(void)
-{
-    Suite *s = suite_create("metrics");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, table);
-    tcase_add_test(core, slopes);
-    suite_add_tcase(s, core);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_metrics();
+    Suite *s = suite_create("metrics");
+    drip_tcase(s, "core", table, slopes, NULL);
+    return s;
 }

@@ -2,7 +2,7 @@
  * 64 bytes), all freed; an iteration fails (returns -1) when any of them
  * came back NULL.  Leak-free on every path, so its heap must stay flat
  * however many allocations the `alloc` fault point makes fail. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -20,9 +20,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return rc;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-allocfail",
-    .summary = "three allocations per iteration, all freed",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("allocfail", "three allocations per iteration, all freed", .iterate = iterate);

@@ -20,7 +20,7 @@
  *   ignusr1   (in setup) ignores SIGUSR1, Drip's old stop request
  */
 #define _GNU_SOURCE
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -153,11 +153,7 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-attack",
-    .summary = "attacks the runner from inside the worker (act: hang, closefds, system, "
-               "fork, daemon, forge, garble, flood, ignusr1)",
-    .setup = setup,
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("attack",
+                 "attacks the runner from inside the worker (act: hang, closefds, system, "
+                 "fork, daemon, forge, garble, flood, ignusr1)",
+                 .setup = setup, .iterate = iterate);

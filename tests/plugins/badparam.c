@@ -1,5 +1,5 @@
 /* badparam.c - test plugin: reads `count` as an integer in setup. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 
 static int setup(drip_ctx *ctx, void **state)
 {
@@ -15,10 +15,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-badparam",
-    .summary = "reads param count as an integer",
-    .setup = setup,
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("badparam", "reads param count as an integer", .setup = setup, .iterate = iterate);

@@ -1,5 +1,5 @@
 /* crash.c - test plugin: dies with SIGSEGV at iteration `crash_at`. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <signal.h>
 
 static int iterate(drip_ctx *ctx, void *state)
@@ -10,9 +10,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-crash",
-    .summary = "crashes with SIGSEGV at iteration crash_at",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("crash", "crashes with SIGSEGV at iteration crash_at", .iterate = iterate);

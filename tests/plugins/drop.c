@@ -1,7 +1,7 @@
 /* drop.c - test plugin: a steady workload that leaks `leak_bytes` bytes on
  * every iteration where the fault point `drop` fires (rate 1: every one).
  * With leak_bytes 1 it is the smallest leak Drip must see. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +24,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-drop",
-    .summary = "leaks leak_bytes when the fault point drop fires",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("drop", "leaks leak_bytes when the fault point drop fires", .iterate = iterate);

@@ -1,5 +1,5 @@
 /* eat.c - test plugin: keeps `chunk` bytes per iteration, touched, forever. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +14,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;                          /* and never freed */
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-eat",
-    .summary = "keeps chunk bytes per iteration",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("eat", "keeps chunk bytes per iteration", .iterate = iterate);

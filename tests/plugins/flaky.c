@@ -3,7 +3,7 @@
  * asked once, in iteration 0; when it fires (by the seed: about half the
  * seeds at rate 0.5) every later iteration leaks `leak_bytes`.  Made for
  * `drip run --repeat`. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdatomic.h>
 #include <stdlib.h>
 
@@ -27,9 +27,5 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-flaky",
-    .summary = "leaks on about half the seeds (fault point flake, asked once)",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("flaky", "leaks on about half the seeds (fault point flake, asked once)",
+                 .iterate = iterate);

@@ -3,7 +3,7 @@
  * lost: valgrind's search at exit finds nothing, its search before
  * teardown finds the list still reachable and growing.  The valgrind pass
  * must class it "reachable growth" with definitely lost 0. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 
 typedef struct node {
@@ -39,10 +39,5 @@ static void teardown(drip_ctx *ctx, void *state)
     }
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-grow",
-    .summary = "a global list that only grows, freed at teardown",
-    .iterate = iterate,
-    .teardown = teardown,
-};
+DRIP_TEST_PLUGIN("grow", "a global list that only grows, freed at teardown",
+                 .iterate = iterate, .teardown = teardown);

@@ -1,5 +1,5 @@
 /* hang.c - test plugin: blocks forever at iteration `hang_at`. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <unistd.h>
 
 static int iterate(drip_ctx *ctx, void *state)
@@ -11,9 +11,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-hang",
-    .summary = "blocks forever at iteration hang_at",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("hang", "blocks forever at iteration hang_at", .iterate = iterate);

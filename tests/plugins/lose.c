@@ -1,7 +1,7 @@
 /* lose.c - test plugin: loses one malloc'd block (`leak_bytes`, default 24)
  * per iteration, allocated in lose_block().  The valgrind pass must class
  * it "lost memory" and name lose_block in the reported stack. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +23,4 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-lose",
-    .summary = "loses one malloc'd block per iteration",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("lose", "loses one malloc'd block per iteration", .iterate = iterate);

@@ -7,7 +7,7 @@
  *
  * The profile's top growing site must be leak_here, whatever the churn and
  * the table weigh; teardown frees everything. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,11 +78,5 @@ static void teardown(drip_ctx *ctx, void *p)
     free(s);
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-sites",
-    .summary = "a flat table, busy churn and one growing site (leak_here)",
-    .setup = setup,
-    .iterate = iterate,
-    .teardown = teardown,
-};
+DRIP_TEST_PLUGIN("sites", "a flat table, busy churn and one growing site (leak_here)",
+                 .setup = setup, .iterate = iterate, .teardown = teardown);

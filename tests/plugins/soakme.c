@@ -9,7 +9,7 @@
  * least log2(marker_after) samples taken, without sleeping and hoping.
  * With `block: 1` that iteration then never returns (a stop request cannot
  * be honoured; only a kill ends it). */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -60,10 +60,5 @@ static void teardown(drip_ctx *ctx, void *state)
     }
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-soakme",
-    .summary = "a steady leak, a marker file after N iterations, optionally a hang",
-    .iterate = iterate,
-    .teardown = teardown,
-};
+DRIP_TEST_PLUGIN("soakme", "a steady leak, a marker file after N iterations, optionally a hang",
+                 .iterate = iterate, .teardown = teardown);

@@ -10,7 +10,7 @@
  *   bug: crash   the 3rd allocation is used without a NULL check
  *   bug: hang    when the 4th allocation fails, the iteration retries forever
  */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,10 +67,5 @@ static int iterate(drip_ctx *ctx, void *state)
     return rc;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-sweepme",
-    .summary = "four allocations per iteration; bug: none|leak|crash|hang on their failure paths",
-    .setup = setup,
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("sweepme", "four allocations per iteration; bug: none|leak|crash|hang on their failure paths",
+                 .setup = setup, .iterate = iterate);

@@ -4,7 +4,7 @@
  * name leak_in_thread: each thread's sampling draws its own intervals
  * (issue 13: they used to draw the same first one, and none was ever
  * sampled).  Teardown frees the list. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -59,11 +59,5 @@ static void teardown(drip_ctx *ctx, void *state)
     }
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-threadleak",
-    .summary = "a leak inside a thread started and joined every iteration",
-    .setup = setup,
-    .iterate = iterate,
-    .teardown = teardown,
-};
+DRIP_TEST_PLUGIN("threadleak", "a leak inside a thread started and joined every iteration",
+                 .setup = setup, .iterate = iterate, .teardown = teardown);

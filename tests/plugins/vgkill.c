@@ -2,7 +2,7 @@
  * iteration 10 it kills itself with SIGKILL (how: kill) or stops forever
  * (how: hang), so that the runner's budget kills valgrind from outside and
  * the XML is cut off.  Either way the valgrind pass must not pass. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,9 +20,5 @@ static int iterate(drip_ctx *ctx, void *state)
     return 0;
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-vgkill",
-    .summary = "under valgrind: SIGKILL (how: kill) or hang (how: hang) at iteration 10",
-    .iterate = iterate,
-};
+DRIP_TEST_PLUGIN("vgkill", "under valgrind: SIGKILL (how: kill) or hang (how: hang) at iteration 10",
+                 .iterate = iterate);

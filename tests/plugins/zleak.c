@@ -6,7 +6,7 @@
  * never closes it (no inflateEnd).  A precise profile must name this
  * file's leak_stream among the frames of the growing site: a
  * frame-pointer walk skips from libz straight to the harness. */
-#include <drip/workload.h>
+#include "test_plugin.h"
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -50,10 +50,5 @@ static void teardown(drip_ctx *ctx, void *state)
     }
 }
 
-const drip_workload drip_plugin = {
-    .abi = DRIP_WORKLOAD_ABI,
-    .name = "test-zleak",
-    .summary = "inflateInit without inflateEnd, in a plugin without frame pointers",
-    .iterate = iterate,
-    .teardown = teardown,
-};
+DRIP_TEST_PLUGIN("zleak", "inflateInit without inflateEnd, in a plugin without frame pointers",
+                 .iterate = iterate, .teardown = teardown);

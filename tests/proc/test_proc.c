@@ -260,32 +260,16 @@ START_TEST(dies_with_its_runner)
 }
 END_TEST
 
-static Suite *suite_proc(void)
-{
-    Suite *s = suite_create("proc");
-    TCase *core = tcase_create("core");
-    tcase_add_checked_fixture(core, setup, teardown);
-    tcase_add_test(core, exit_status);
-    tcase_add_test(core, passed_fds);
-    tcase_add_test(core, output_logged);
-    tcase_add_test(core, closed_pipe_still_watched);
-    suite_add_tcase(s, core);
-    TCase *errors = tcase_create("errors");
-    tcase_add_checked_fixture(errors, setup, teardown);
-    tcase_add_test(errors, missing_program);
-    tcase_add_test(errors, missing_cwd);
-    suite_add_tcase(s, errors);
-    TCase *tree = tcase_create("tree");
-    tcase_add_checked_fixture(tree, setup, teardown);
-    tcase_set_timeout(tree, 60);
-    tcase_add_test(tree, kills_the_tree);
-    tcase_add_test(tree, output_capped);
-    tcase_add_test(tree, dies_with_its_runner);
-    suite_add_tcase(s, tree);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_proc();
+    Suite *s = suite_create("proc");
+    TCase *core = drip_tcase(s, "core", exit_status, passed_fds, output_logged,
+            closed_pipe_still_watched, NULL);
+    tcase_add_checked_fixture(core, setup, teardown);
+    TCase *errors = drip_tcase(s, "errors", missing_program, missing_cwd, NULL);
+    tcase_add_checked_fixture(errors, setup, teardown);
+    TCase *tree = drip_tcase(s, "tree", kills_the_tree, output_capped, dies_with_its_runner, NULL);
+    tcase_add_checked_fixture(tree, setup, teardown);
+    tcase_set_timeout(tree, 60);
+    return s;
 }

@@ -326,28 +326,12 @@ START_TEST(overlong_line)
 }
 END_TEST
 
-static Suite *suite_protocol(void)
-{
-    Suite *s = suite_create("protocol");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, values);
-    tcase_add_test(core, names_and_counts);
-    tcase_add_test(core, sweep_lines);
-    tcase_add_test(core, psite_whole_frames);
-    tcase_add_test(core, crash_lines);
-    tcase_add_test(core, long_text_cut);
-    suite_add_tcase(s, core);
-    TCase *errors = tcase_create("errors");
-    tcase_add_test(errors, malformed);
-    suite_add_tcase(s, errors);
-    TCase *stream = tcase_create("stream");
-    tcase_add_test(stream, split_chunks);
-    tcase_add_test(stream, overlong_line);
-    suite_add_tcase(s, stream);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_protocol();
+    Suite *s = suite_create("protocol");
+    drip_tcase(s, "core", values, names_and_counts, sweep_lines, psite_whole_frames, crash_lines,
+            long_text_cut, NULL);
+    drip_tcase(s, "errors", malformed, NULL);
+    drip_tcase(s, "stream", split_chunks, overlong_line, NULL);
+    return s;
 }

@@ -59,17 +59,9 @@ START_TEST(test_flavours)
 }
 END_TEST
 
-static Suite *suite_escape(void)
-{
-    Suite *s = suite_create("escape");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, test_common);
-    tcase_add_test(core, test_flavours);
-    suite_add_tcase(s, core);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_escape();
+    Suite *s = suite_create("escape");
+    drip_tcase(s, "core", test_common, test_flavours, NULL);
+    return s;
 }

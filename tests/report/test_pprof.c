@@ -247,20 +247,10 @@ START_TEST(folded)
 }
 END_TEST
 
-static Suite *suite_pprof(void)
-{
-    Suite *s = suite_create("pprof");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, heap_profile);
-    tcase_add_test(core, growth_profile);
-    suite_add_tcase(s, core);
-    TCase *f = tcase_create("folded");
-    tcase_add_test(f, folded);
-    suite_add_tcase(s, f);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_pprof();
+    Suite *s = suite_create("pprof");
+    drip_tcase(s, "core", heap_profile, growth_profile, NULL);
+    drip_tcase(s, "folded", folded, NULL);
+    return s;
 }

@@ -110,20 +110,10 @@ START_TEST(counts_and_clocks)
 }
 END_TEST
 
-static Suite *suite_progress(void)
-{
-    Suite *s = suite_create("progress");
-    TCase *format = tcase_create("format");
-    tcase_add_test(format, line_of_a_counted_run);
-    tcase_add_test(format, line_of_a_timed_run);
-    tcase_add_test(format, line_before_the_first_samples);
-    tcase_add_test(format, line_is_cut_to_the_width);
-    tcase_add_test(format, counts_and_clocks);
-    suite_add_tcase(s, format);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_progress();
+    Suite *s = suite_create("progress");
+    drip_tcase(s, "format", line_of_a_counted_run, line_of_a_timed_run,
+            line_before_the_first_samples, line_is_cut_to_the_width, counts_and_clocks, NULL);
+    return s;
 }

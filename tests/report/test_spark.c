@@ -54,19 +54,9 @@ START_TEST(flat_empty_and_nan)
 }
 END_TEST
 
-static Suite *suite_spark(void)
-{
-    Suite *s = suite_create("spark");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, ramp_ascii);
-    tcase_add_test(core, ramp_utf8);
-    tcase_add_test(core, binned);
-    tcase_add_test(core, flat_empty_and_nan);
-    suite_add_tcase(s, core);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_spark();
+    Suite *s = suite_create("spark");
+    drip_tcase(s, "core", ramp_ascii, ramp_utf8, binned, flat_empty_and_nan, NULL);
+    return s;
 }

@@ -237,20 +237,13 @@ Suite *suite_write_dir(void);
 Suite *suite_write_dir(void)
 {
     Suite *s = suite_create("write_dir");
-    TCase *core = tcase_create("core");
+    TCase *core = drip_tcase(s, "core", test_write_dir, NULL);
     tcase_add_checked_fixture(core, dir_setup, dir_teardown);
-    tcase_add_test(core, test_write_dir);
-    suite_add_tcase(s, core);
-    TCase *errors = tcase_create("errors");
+    TCase *errors = drip_tcase(s, "errors", test_dir_open_errors, test_write_over_directory,
+            test_dir_check, NULL);
     tcase_add_checked_fixture(errors, dir_setup, dir_teardown);
-    tcase_add_test(errors, test_dir_open_errors);
-    tcase_add_test(errors, test_write_over_directory);
-    tcase_add_test(errors, test_dir_check);
-    suite_add_tcase(s, errors);
-    TCase *hostile = tcase_create("hostile");
+    TCase *hostile = drip_tcase(s, "hostile", test_planted_links, NULL);
     tcase_add_checked_fixture(hostile, dir_setup, dir_teardown);
-    tcase_add_test(hostile, test_planted_links);
-    suite_add_tcase(s, hostile);
     return s;
 }
 

@@ -207,22 +207,10 @@ START_TEST(test_shards)
 }
 END_TEST
 
-static Suite *suite_merge(void)
-{
-    Suite *s = suite_create("merge");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, test_combine);
-    tcase_add_test(core, test_combine_differences);
-    tcase_add_test(core, test_move_paths);
-    suite_add_tcase(s, core);
-    TCase *errors = tcase_create("errors");
-    tcase_add_test(errors, test_names);
-    tcase_add_test(errors, test_shards);
-    suite_add_tcase(s, errors);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_merge();
+    Suite *s = suite_create("merge");
+    drip_tcase(s, "core", test_combine, test_combine_differences, test_move_paths, NULL);
+    drip_tcase(s, "errors", test_names, test_shards, NULL);
+    return s;
 }

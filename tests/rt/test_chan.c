@@ -767,41 +767,21 @@ Suite *suite_chan(void)
     Suite *s = suite_create("chan");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_unbuffered_rendezvous, test_buffered_fifo,
+            test_buffered_full_blocks, test_close_semantics, test_close_wakes_waiters,
+            test_mpmc_buffered, test_mpmc_unbuffered, test_refcount, test_select_default,
+            test_select_timeout, test_select_picks_ready, test_select_fairness,
+            test_select_send_cases, test_select_null_case, test_select_closed,
+            test_select_woken_by_close, test_select_many_cases, test_select_timeout_races, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_unbuffered_rendezvous);
-    tcase_add_test(tc, test_buffered_fifo);
-    tcase_add_test(tc, test_buffered_full_blocks);
-    tcase_add_test(tc, test_close_semantics);
-    tcase_add_test(tc, test_close_wakes_waiters);
-    tcase_add_test(tc, test_mpmc_buffered);
-    tcase_add_test(tc, test_mpmc_unbuffered);
-    tcase_add_test(tc, test_refcount);
-    tcase_add_test(tc, test_select_default);
-    tcase_add_test(tc, test_select_timeout);
-    tcase_add_test(tc, test_select_picks_ready);
-    tcase_add_test(tc, test_select_fairness);
-    tcase_add_test(tc, test_select_send_cases);
-    tcase_add_test(tc, test_select_null_case);
-    tcase_add_test(tc, test_select_closed);
-    tcase_add_test(tc, test_select_woken_by_close);
-    tcase_add_test(tc, test_select_many_cases);
-    tcase_add_test(tc, test_select_timeout_races);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_new_errors, test_null_and_bad_args, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_new_errors);
-    tcase_add_test(tc, test_null_and_bad_args);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_chan_new, test_oom_select, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_oom_chan_new);
-    tcase_add_test(tc, test_oom_select);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -494,35 +494,19 @@ Suite *suite_context(void)
     Suite *s = suite_create("context");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_cancel_closes_done, test_cascade, test_cancel_idempotent,
+            test_deadline_fires, test_cancel_stops_timers, test_deadline_past,
+            test_child_of_done_parent, test_release_before_cancel, test_release_after_cancel,
+            test_select_on_done, test_background, test_long_chain, test_concurrent, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_cancel_closes_done);
-    tcase_add_test(tc, test_cascade);
-    tcase_add_test(tc, test_cancel_idempotent);
-    tcase_add_test(tc, test_deadline_fires);
-    tcase_add_test(tc, test_cancel_stops_timers);
-    tcase_add_test(tc, test_deadline_past);
-    tcase_add_test(tc, test_child_of_done_parent);
-    tcase_add_test(tc, test_release_before_cancel);
-    tcase_add_test(tc, test_release_after_cancel);
-    tcase_add_test(tc, test_select_on_done);
-    tcase_add_test(tc, test_background);
-    tcase_add_test(tc, test_long_chain);
-    tcase_add_test(tc, test_concurrent);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_null_args, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_null_args);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_with_cancel, test_oom_with_timeout, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_oom_with_cancel);
-    tcase_add_test(tc, test_oom_with_timeout);
-    suite_add_tcase(s, tc);
     return s;
 }
 

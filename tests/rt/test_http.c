@@ -1112,46 +1112,26 @@ Suite *suite_http(void)
     Suite *s = suite_create("http");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_listens_on_loopback_only, test_status_and_body, test_large_body,
+            test_sequential_reuse, test_stop_leaves_no_thread, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_listens_on_loopback_only);
-    tcase_add_test(tc, test_status_and_body);
-    tcase_add_test(tc, test_large_body);
-    tcase_add_test(tc, test_sequential_reuse);
-    tcase_add_test(tc, test_stop_leaves_no_thread);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("pool");
+    tc = drip_tcase(s, "pool", test_close_unread_closes_conn, test_unclosed_bodies_keep_conns,
+            test_max_idle, test_free_client_before_responses, test_threads_share_client, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_close_unread_closes_conn);
-    tcase_add_test(tc, test_unclosed_bodies_keep_conns);
-    tcase_add_test(tc, test_max_idle);
-    tcase_add_test(tc, test_free_client_before_responses);
-    tcase_add_test(tc, test_threads_share_client);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_bad_arguments, test_nothing_listening, test_server_gone,
+            test_redial_after_server_close, test_retry_once_on_reused_conn, test_protocol_errors,
+            test_no_reuse_answers, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_bad_arguments);
-    tcase_add_test(tc, test_nothing_listening);
-    tcase_add_test(tc, test_server_gone);
-    tcase_add_test(tc, test_redial_after_server_close);
-    tcase_add_test(tc, test_retry_once_on_reused_conn);
-    tcase_add_test(tc, test_protocol_errors);
-    tcase_add_test(tc, test_no_reuse_answers);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_server_start, test_oom_read_reuse, test_oom_free_first,
+            test_oom_two_open, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_oom_server_start);
-    tcase_add_test(tc, test_oom_read_reuse);
-    tcase_add_test(tc, test_oom_free_first);
-    tcase_add_test(tc, test_oom_two_open);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -822,44 +822,23 @@ Suite *suite_map(void)
     Suite *s = suite_create("map");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_put_get_replace, test_delete, test_len_stats, test_many_keys,
+            test_extreme_keys, test_null_values, test_free_null_and_default_opts, test_real_clock,
+            NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_put_get_replace);
-    tcase_add_test(tc, test_delete);
-    tcase_add_test(tc, test_len_stats);
-    tcase_add_test(tc, test_many_keys);
-    tcase_add_test(tc, test_extreme_keys);
-    tcase_add_test(tc, test_null_values);
-    tcase_add_test(tc, test_free_null_and_default_opts);
-    tcase_add_test(tc, test_real_clock);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("lru");
+    tc = drip_tcase(s, "lru", test_lru_get_refreshes, test_lru_access_order,
+            test_lru_replace_refreshes, test_lru_evicted_count, test_lru_capacity_one, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_lru_get_refreshes);
-    tcase_add_test(tc, test_lru_access_order);
-    tcase_add_test(tc, test_lru_replace_refreshes);
-    tcase_add_test(tc, test_lru_evicted_count);
-    tcase_add_test(tc, test_lru_capacity_one);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("ttl");
+    tc = drip_tcase(s, "ttl", test_ttl_since_last_touch, test_ttl_expire_count, test_ttl_put_sweeps,
+            test_ttl_with_capacity, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_ttl_since_last_touch);
-    tcase_add_test(tc, test_ttl_expire_count);
-    tcase_add_test(tc, test_ttl_put_sweeps);
-    tcase_add_test(tc, test_ttl_with_capacity);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_new, test_oom_sweep_unbounded, test_oom_sweep_lru,
+            test_oom_sweep_ttl, test_oom_sweep_lru_ttl, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_oom_new);
-    tcase_add_test(tc, test_oom_sweep_unbounded);
-    tcase_add_test(tc, test_oom_sweep_lru);
-    tcase_add_test(tc, test_oom_sweep_ttl);
-    tcase_add_test(tc, test_oom_sweep_lru_ttl);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -275,30 +275,19 @@ Suite *suite_pool(void)
     Suite *s = suite_create("pool");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_get_makes_when_empty, test_reuse_lifo_untouched,
+            test_max_idle_drops, test_defaults, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_get_makes_when_empty);
-    tcase_add_test(tc, test_reuse_lifo_untouched);
-    tcase_add_test(tc, test_max_idle_drops);
-    tcase_add_test(tc, test_defaults);
-    suite_add_tcase(s, tc);
 
     /* No live-block fixture: glibc keeps the exited threads' stacks and
      * their blocks for reuse.  The test checks make == release instead. */
-    tc = tcase_create("threads");
-    tcase_add_test(tc, test_threads);
-    suite_add_tcase(s, tc);
+    drip_tcase(s, "threads", test_threads, NULL);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_make_fails, test_null_is_noop, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_make_fails);
-    tcase_add_test(tc, test_null_is_noop);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_new, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_oom_new);
-    suite_add_tcase(s, tc);
     return s;
 }
 

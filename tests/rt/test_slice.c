@@ -525,32 +525,16 @@ Suite *suite_slice(void)
     Suite *s = suite_create("slice");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_make_zeroed, test_sub_shares, test_sub_pins_all,
+            test_clone_independent, test_append_in_place, test_append_reallocates, test_append_self,
+            test_append_sub_overwrites, test_growth_sequence, test_growth_big_append, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_make_zeroed);
-    tcase_add_test(tc, test_sub_shares);
-    tcase_add_test(tc, test_sub_pins_all);
-    tcase_add_test(tc, test_clone_independent);
-    tcase_add_test(tc, test_append_in_place);
-    tcase_add_test(tc, test_append_reallocates);
-    tcase_add_test(tc, test_append_self);
-    tcase_add_test(tc, test_append_sub_overwrites);
-    tcase_add_test(tc, test_growth_sequence);
-    tcase_add_test(tc, test_growth_big_append);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_sub_bounds, test_overflow, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_sub_bounds);
-    tcase_add_test(tc, test_overflow);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_make, test_oom_append, test_oom_sub_clone, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_oom_make);
-    tcase_add_test(tc, test_oom_append);
-    tcase_add_test(tc, test_oom_sub_clone);
-    suite_add_tcase(s, tc);
     return s;
 }
 

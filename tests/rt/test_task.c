@@ -411,29 +411,17 @@ Suite *suite_task(void)
     Suite *s = suite_create("task");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_hundred_tasks, test_wait_partial_and_timeout, test_settle,
+            test_quiesce, test_mutex_basics, test_stack_sizes, test_blocked_forever_exits, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_hundred_tasks);
-    tcase_add_test(tc, test_wait_partial_and_timeout);
-    tcase_add_test(tc, test_settle);
-    tcase_add_test(tc, test_quiesce);
-    tcase_add_test(tc, test_mutex_basics);
-    tcase_add_test(tc, test_stack_sizes);
-    tcase_add_test(tc, test_blocked_forever_exits);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_null_fn, test_stack_too_big, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_test(tc, test_null_fn);
-    tcase_add_test(tc, test_stack_too_big);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_go, NULL);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_oom_go);
-    suite_add_tcase(s, tc);
     return s;
 }
 

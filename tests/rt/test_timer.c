@@ -665,36 +665,19 @@ Suite *suite_timer(void)
     Suite *s = suite_create("timer");
     TCase *tc;
 
-    tc = tcase_create("core");
+    tc = drip_tcase(s, "core", test_after_fires, test_after_holds_memory, test_many_afters_in_order,
+            test_gauge_exact, test_stop, test_reset, test_ticker, test_ticker_catches_up,
+            test_func_timer, test_func_free, test_free_armed, test_fast_ticker_no_starvation, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_after_fires);
-    tcase_add_test(tc, test_after_holds_memory);
-    tcase_add_test(tc, test_many_afters_in_order);
-    tcase_add_test(tc, test_gauge_exact);
-    tcase_add_test(tc, test_stop);
-    tcase_add_test(tc, test_reset);
-    tcase_add_test(tc, test_ticker);
-    tcase_add_test(tc, test_ticker_catches_up);
-    tcase_add_test(tc, test_func_timer);
-    tcase_add_test(tc, test_func_free);
-    tcase_add_test(tc, test_free_armed);
-    tcase_add_test(tc, test_fast_ticker_no_starvation);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_errors, test_far_deadline, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_errors);
-    tcase_add_test(tc, test_far_deadline);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("oom");
+    tc = drip_tcase(s, "oom", test_oom_constructors, test_oom_heap_growth, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_set_timeout(tc, 60);
-    tcase_add_test(tc, test_oom_constructors);
-    tcase_add_test(tc, test_oom_heap_growth);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -525,38 +525,18 @@ START_TEST(err_program_keys)
 }
 END_TEST
 
-static Suite *suite_external(void)
-{
-    Suite *s = suite_create("external");
-    TCase *core = tcase_create("core");
-    TCase *errors = tcase_create("errors");
-
-    tcase_add_checked_fixture(core, setup, teardown);
-    tcase_add_test(core, contract_loads_exactly);
-    tcase_add_test(core, defaults);
-    tcase_add_test(core, paths);
-    tcase_add_test(core, other_forms);
-    tcase_add_test(core, expect_before_workload);
-    tcase_add_test(core, plugin_unchanged);
-    tcase_add_test(core, stop_signal_names);
-    tcase_add_test(core, template_check_and_expand);
-    tcase_add_test(core, loopback_urls);
-    suite_add_tcase(s, core);
-
-    tcase_add_checked_fixture(errors, setup, teardown);
-    tcase_add_test(errors, err_placeholders);
-    tcase_add_test(errors, err_urls);
-    tcase_add_test(errors, err_forms);
-    tcase_add_test(errors, err_ready_and_drive);
-    tcase_add_test(errors, err_metrics);
-    tcase_add_test(errors, err_too_many_custom_metrics);
-    tcase_add_test(errors, err_expect_metrics);
-    tcase_add_test(errors, err_program_keys);
-    suite_add_tcase(s, errors);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_external();
+    Suite *s = suite_create("external");
+    TCase *core = drip_tcase(s, "core", contract_loads_exactly, defaults, paths, other_forms,
+            expect_before_workload, plugin_unchanged, stop_signal_names, template_check_and_expand,
+            loopback_urls, NULL);
+    TCase *errors = drip_tcase(s, "errors", err_placeholders, err_urls, err_forms,
+            err_ready_and_drive, err_metrics, err_too_many_custom_metrics, err_expect_metrics,
+            err_program_keys, NULL);
+
+    tcase_add_checked_fixture(core, setup, teardown);
+
+    tcase_add_checked_fixture(errors, setup, teardown);
+    return s;
 }

@@ -404,27 +404,14 @@ END_TEST
 Suite *suite_fault_forms(void)
 {
     Suite *s = suite_create("fault_forms");
-    TCase *core = tcase_create("core");
+    TCase *core = drip_tcase(s, "core", core_rate_form_unchanged, core_every_alone, core_nth_alone,
+            core_every_and_nth_sorted, core_block_style_with_sizes, core_nth_longest_list, NULL);
     tcase_add_checked_fixture(core, setup, teardown);
-    tcase_add_test(core, core_rate_form_unchanged);
-    tcase_add_test(core, core_every_alone);
-    tcase_add_test(core, core_nth_alone);
-    tcase_add_test(core, core_every_and_nth_sorted);
-    tcase_add_test(core, core_block_style_with_sizes);
-    tcase_add_test(core, core_nth_longest_list);
-    suite_add_tcase(s, core);
 
-    TCase *errors = tcase_create("errors");
+    TCase *errors = drip_tcase(s, "errors", err_rate_and_schedule, err_no_form, err_bad_every,
+            err_nth_not_a_list, err_nth_bad_items, err_nth_too_long, err_forms_and_other_problems,
+            err_syntax_inside_nth, NULL);
     tcase_add_checked_fixture(errors, setup, teardown);
-    tcase_add_test(errors, err_rate_and_schedule);
-    tcase_add_test(errors, err_no_form);
-    tcase_add_test(errors, err_bad_every);
-    tcase_add_test(errors, err_nth_not_a_list);
-    tcase_add_test(errors, err_nth_bad_items);
-    tcase_add_test(errors, err_nth_too_long);
-    tcase_add_test(errors, err_forms_and_other_problems);
-    tcase_add_test(errors, err_syntax_inside_nth);
-    suite_add_tcase(s, errors);
     return s;
 }
 

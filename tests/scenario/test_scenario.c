@@ -458,36 +458,17 @@ START_TEST(profile_section)
 }
 END_TEST
 
-static Suite *suite_scenario(void)
-{
-    Suite *s = suite_create("scenario");
-    TCase *core = tcase_create("core");
-
-    tcase_add_checked_fixture(core, setup, teardown);
-    tcase_add_test(core, core_after_teardown_rule);
-    tcase_add_test(core, core_alloc_fault_sizes);
-    tcase_add_test(core, full_example_loads_exactly);
-    tcase_add_test(core, defaults_when_run_omitted);
-    tcase_add_test(core, run_values_and_sample_every_default);
-    tcase_add_test(core, two_documents);
-    tcase_add_test(core, params_kept_as_written);
-    tcase_add_test(core, run_duration);
-    tcase_add_test(core, run_spec_set_duration);
-    tcase_add_test(core, plugin_paths);
-    tcase_add_test(core, valgrind_suppressions);
-    tcase_add_test(core, err_valgrind_suppressions);
-    tcase_add_test(core, empty_collections_and_description);
-    tcase_add_test(core, all_rules_and_faults);
-    tcase_add_test(core, load_file_resolves_against_its_directory);
-    tcase_add_test(core, load_fd_reads_once_and_keeps_the_text);
-    tcase_add_test(core, unique_names_pass);
-    tcase_add_test(core, diags_print_format);
-    tcase_add_test(core, profile_section);
-    suite_add_tcase(s, core);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_scenario();
+    Suite *s = suite_create("scenario");
+    TCase *core = drip_tcase(s, "core", core_after_teardown_rule, core_alloc_fault_sizes,
+            full_example_loads_exactly, defaults_when_run_omitted,
+            run_values_and_sample_every_default, two_documents, params_kept_as_written,
+            run_duration, run_spec_set_duration, plugin_paths, valgrind_suppressions,
+            err_valgrind_suppressions, empty_collections_and_description, all_rules_and_faults,
+            load_file_resolves_against_its_directory, load_fd_reads_once_and_keeps_the_text,
+            unique_names_pass, diags_print_format, profile_section, NULL);
+
+    tcase_add_checked_fixture(core, setup, teardown);
+    return s;
 }

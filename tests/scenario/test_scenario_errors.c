@@ -1,19 +1,181 @@
-/* test_scenario_errors.c - the YAML loader's problems: one test per kind
- * of problem, each pinning the line, the column and the message;
+/* test_scenario_errors.c - the YAML loader's problems: a row of
+ * one_problem (or a test) per kind of problem, each pinning the line, the
+ * column and the message;
  * strictness of numbers; several problems in one file; inputs a fuzzer
  * would try.
  */
 #include "check_main.h"
 #include "scenario_fixtures.h"
 
-/* ---- errors: keys ------------------------------------------------------------ */
+/* ---- errors: one problem each --------------------------------------------------- */
 
-START_TEST(err_unknown_key_in_run)
+/* Loading each row's YAML gives no scenario and exactly one problem, at
+ * the row's line and column, its message containing the row's text (the
+ * failure names the row's line here). */
+#define ROW(yaml, line, col, sub) {__LINE__, (yaml), (line), (col), (sub)}
+static const struct one_problem {
+    int         at;
+    const char *yaml;
+    int         line, col;
+    const char *sub;
+} one_problem[] = {
+    /* err_unknown_key_in_run */
+    ROW(MIN_OK "run:\n  iteratons: 20000\n", 4, 3,
+        "unknown key 'iteratons' in 'run' (did you mean 'iterations'?)"),
+    /* err_unknown_metric */
+    ROW(MIN_OK "expect:\n  heap_byte: { max_slope: 1 }\n", 4, 3,
+        "unknown metric 'heap_byte' (did you mean 'heap_bytes'?)"),
+    /* err_unknown_rule */
+    ROW(MIN_OK "expect:\n  heap_bytes: { max_slop: 1 }\n", 4, 17,
+        "unknown rule 'max_slop' for 'heap_bytes' (did you mean 'max_slope'?)"),
+    /* err_missing_required_key */
+    ROW("# a scenario\n\nname: a\nrun: { iterations: 100 }\n", 3, 1,
+        "missing required key 'workload'"),
+    ROW(MIN_OK "faults:\n  - { point: p }\n", 4, 5,
+        "faults[0]: missing required key 'rate'"),
+    ROW(MIN_OK "faults:\n  - rate: 0.5\n", 4, 5, "faults[0]: missing required key 'point'"),
+    ROW("name: a\nworkload: { }\n", 2, 11, "workload: missing required key 'plugin'"),
+    /* err_duplicate_key */
+    ROW("workload: w\n\nname: a\nrun: {}\nname: b\n", 5, 1,
+        "duplicate key 'name' (first at line 3)"),
+    ROW(MIN_OK "run:\n  seed: 1\n  seed: 2\n", 5, 3,
+        "duplicate key 'seed' (first at line 4)"),
+    ROW(MIN_OK "params: { a: 1, b: 2, a: 3 }\n", 3, 23,
+        "duplicate key 'a' (first at line 3)"),
+    /* err_duplicate_fault_point */
+    ROW(MIN_OK "faults:\n"
+        "  - { point: cache.miss, rate: 0.25 }\n"
+        "  - { point: other, rate: 0.5 }\n"
+        "  - { point: cache.miss, rate: 0.5 }\n",
+        6, 14, "duplicate fault point 'cache.miss' (first at line 4)"),
+    /* err_not_a_mapping */
+    ROW("- name: a\n", 1, 1,
+        "a scenario must be a mapping with 'name' and 'workload', got a sequence"),
+    /* err_wrong_type_mapping */
+    ROW(MIN_OK "run: [1, 2]\n", 3, 6, "'run' must be a mapping, got a sequence"),
+    ROW(MIN_OK "faults: { point: p }\n", 3, 9, "'faults' must be a sequence, got a mapping"),
+    ROW(MIN_OK "faults: [ 3 ]\n", 3, 11,
+        "'faults[0]' must be a mapping with 'point' and 'rate', got '3'"),
+    ROW("name: [a]\nworkload: w\n", 1, 7, "'name' must be a string, got a sequence"),
+    ROW("name: a\nworkload: [w]\n", 2, 11,
+        "'workload' must be a workload name or a mapping with 'plugin', got a sequence"),
+    ROW(MIN_OK "expect: { rss: 5 }\n", 3, 16,
+        "'expect.rss' must be a mapping of rules, got '5'"),
+    /* err_quoted_number_is_a_string */
+    ROW(MIN_OK "run:\n  threads: \"4\"\n", 4, 12,
+        "'run.threads' must be an integer, got a string"),
+    /* err_out_of_range */
+    ROW(MIN_OK "run:\n  threads: 0\n", 4, 12,
+        "'run.threads' must be an integer from 1 to 256, got '0'"),
+    ROW(MIN_OK "run: { threads: 257 }\n", 3, 17,
+        "'run.threads' must be an integer from 1 to 256, got '257'"),
+    ROW(MIN_OK "run: { iterations: 1000000000001 }\n", 3, 20,
+        "'run.iterations' must be an integer from 1 to 1000000000000, got '1000000000001'"),
+    ROW(MIN_OK "run: { iterations: 99999999999999999999999999 }\n", 3, 20,
+        "'run.iterations' must be an integer from 1 to 1000000000000"),
+    ROW(MIN_OK "run: { seed: -1 }\n", 3, 14,
+        "'run.seed' must be an integer from 0 to 9223372036854775807, got '-1'"),
+    ROW(MIN_OK "run: { seed: 9223372036854775808 }\n", 3, 14,
+        "'run.seed' must be an integer from 0 to 9223372036854775807, "
+        "got '9223372036854775808'"),
+    ROW(MIN_OK "run: { warmup: 0.95 }\n", 3, 16,
+        "'run.warmup' must be a number from 0 to 0.9, got '0.95'"),
+    ROW(MIN_OK "run: { timeout: 0s }\n", 3, 17,
+        "'run.timeout' must be a duration longer than 0, got '0s'"),
+    ROW(MIN_OK "run: { heap_ceiling: 1000KiB }\n", 3, 22,
+        "'run.heap_ceiling' must be a size from 1MiB to 8EiB, got '1000KiB'"),
+    /* err_malformed_integer */
+    ROW(MIN_OK "run:\n  iterations: 1.5\n", 4, 15,
+        "'run.iterations' must be an integer, got '1.5'"),
+    ROW(MIN_OK "run:\n  iterations: 010\n", 4, 15,
+        "'run.iterations' must be an integer, got '010'"),
+    /* err_duration_needs_unit */
+    ROW(MIN_OK "run:\n  timeout: 30\n", 4, 12,
+        "'run.timeout' must be a duration with a unit such as 30s or 500ms, got '30'"),
+    /* err_bad_size */
+    ROW(MIN_OK "run:\n  heap_ceiling: lots\n", 4, 17,
+        "'run.heap_ceiling' must be a size such as 512MiB, got 'lots'"),
+    /* err_fault_rate */
+    ROW(MIN_OK "faults:\n  - { point: a, rate: 0.5 }\n  - { point: b, rate: 1.5 }\n", 5, 23,
+        "'faults[1].rate' must be a number from 0 to 1, got '1.5'"),
+    ROW(MIN_OK "faults:\n  - { point: 'a b', rate: 0.5 }\n", 4, 14,
+        "'faults[0].point' must match [A-Za-z0-9._-]+, got 'a b'"),
+    /* err_verdict */
+    ROW(MIN_OK "expect:\n  threads: { verdict: rising }\n", 4, 23,
+        "'expect.threads.verdict' must be one of flat, bounded, growing, got 'rising'"),
+    /* err_bad_name */
+    ROW("name: a b\nworkload: w\n", 1, 7, "'name' must match [A-Za-z0-9._-]+, got 'a b'"),
+    ROW("name: a\nworkload: \"x/y\"\n", 2, 11,
+        "'workload' must match [A-Za-z0-9._-]+, got 'x/y'"),
+    ROW("name:\nworkload: w\n", 1, 6, "'name' must be a string, got an empty value"),
+    /* err_alloc_fault_sizes */
+    ROW(MIN_OK "faults:\n  - { point: x, rate: 0.5, min_size: 1KiB }\n", 4, 28,
+        "'faults[0]': min_size and max_size apply to the 'alloc' point only"),
+    ROW(MIN_OK "faults:\n  - { point: alloc, rate: 0.5, min_size: 2KiB, max_size: 1KiB }\n",
+        4, 42, "min_size 2048 is above max_size 1024"),
+    /* err_expect_empty_rules */
+    ROW(MIN_OK "expect:\n  threads: {}\n", 4, 12,
+        "'expect.threads' has no rules (give max_slope, min_slope, verdict, growing or "
+        "max_after_teardown)"),
+    ROW(MIN_OK "expect:\n  threads:\n  fds: { max_slope: 0 }\n", 4, 11,
+        "'expect.threads' has no rules"),
+    ROW(MIN_OK "expect:\n  rss: { min_slope: 2, max_slope: 1 }\n", 4, 21,
+        "'expect.rss': min_slope 2 is above max_slope 1"),
+    ROW(MIN_OK "expect: nothing\n", 3, 9,
+        "'expect' must be a mapping of metrics to rules, or none (check nothing), "
+        "got 'nothing'"),
+    ROW(MIN_OK "expect:\n  fds: { growing: maybe }\n", 4, 19,
+        "'expect.fds.growing' must be true or false, got 'maybe'"),
+    /* err_too_few_samples */
+    ROW(MIN_OK "run:\n  iterations: 1000\n  sample_every: 200\n", 5, 17,
+        "run gives only 5 samples (iterations / sample_every = 1000 / 200); "
+        "at least 8 are needed to fit a slope"),
+    ROW(MIN_OK "run:\n  threads: 2\n  iterations: 7\n", 5, 15, "run gives only 7 samples"),
+    ROW(MIN_OK "run: { sample_every: 20000 }\n", 3, 22, "run gives only 0 samples"),
+    ROW(MIN_OK "run: { sample_every: 0 }\n", 3, 22,
+        "'run.sample_every' must be an integer from 1 to run.iterations, got '0'"),
+    /* err_run_duration */
+    ROW(MIN_OK "run:\n  iterations: 100\n  duration: 10s\n", 5, 3,
+        "'run.duration' and 'run.iterations' exclude each other (line 4): a run is "
+        "timed or counted, give one"),
+    ROW(MIN_OK "run: { duration: 10s, sample_every: 5 }\n", 3, 23,
+        "'run.sample_every' cannot be given with 'run.duration': a timed run sizes "
+        "its epochs from the measured rate, for about 200 samples"),
+    ROW(MIN_OK "run: { duration: 1m, timeout: 30s }\n", 3, 31,
+        "'run.timeout' (30 s) must be longer than 'run.duration' (60 s), or the run "
+        "always times out"),
+    ROW(MIN_OK "run: { duration: 1m, timeout: 1m }\n", 3, 31,
+        "'run.timeout' (60 s) must be longer than 'run.duration' (60 s)"),
+    ROW(MIN_OK "run: { duration: 0s }\n", 3, 18,
+        "'run.duration' must be a duration from 1s to 8760h, got '0s'"),
+    ROW(MIN_OK "run: { duration: 500ms }\n", 3, 18,
+        "'run.duration' must be a duration from 1s to 8760h, got '500ms'"),
+    ROW(MIN_OK "run: { duration: 8761h }\n", 3, 18,
+        "'run.duration' must be a duration from 1s to 8760h, got '8761h'"),
+    ROW(MIN_OK "run: { duration: 10 }\n", 3, 18,
+        "'run.duration' must be a duration with a unit such as 30s or 500ms, got '10'"),
+    ROW(MIN_OK "run: { duration: -1s }\n", 3, 18, "'run.duration' must be a duration"),
+    ROW(MIN_OK "run: { duration: \"10m\" }\n", 3, 18, "'run.duration' must be"),
+    ROW(MIN_OK "run: { durration: 10m }\n", 3, 8, "did you mean 'duration'"),
+    /* err_profile */
+    ROW(MIN_OK "profile: { mode: sometimes }\n", 3, 18,
+        "'profile.mode' must be off, sampled or precise, got 'sometimes'"),
+    ROW(MIN_OK "profile: { rate: 0 }\n", 3, 18, "'profile.rate' must be"),
+    ROW(MIN_OK "profile: { skip: xnew }\n", 3, 18, "'profile.skip' must be"),
+    ROW(MIN_OK "profile: { skip: [\"a b\"] }\n", 3, 19,
+        "'profile.skip[0]' must be a function name"),
+    ROW(MIN_OK "profile: { mode: off, every: 2 }\n", 3, 23, "unknown key 'every'"),
+};
+#undef ROW
+
+START_TEST(err_one_problem)
 {
-    expect_one(MIN_OK "run:\n  iteratons: 20000\n", 4, 3,
-               "unknown key 'iteratons' in 'run' (did you mean 'iterations'?)");
+    const struct one_problem *p = &one_problem[_i];
+    expect_one_at(p->at, p->yaml, p->line, p->col, p->sub);
 }
 END_TEST
+
+/* ---- errors: keys ------------------------------------------------------------ */
 
 START_TEST(err_unknown_key_top_level)
 {
@@ -29,57 +191,6 @@ START_TEST(err_unknown_key_without_hint)
     expect_one(MIN_OK "banana: [1, {a: b}]\n", 3, 1, "unknown key 'banana'");
     ck_assert_ptr_null(strstr(diags.items[0].message, "did you mean"));
     ck_assert_str_eq(diags.items[0].message, "unknown key 'banana'");
-}
-END_TEST
-
-START_TEST(err_unknown_metric)
-{
-    expect_one(MIN_OK "expect:\n  heap_byte: { max_slope: 1 }\n", 4, 3,
-               "unknown metric 'heap_byte' (did you mean 'heap_bytes'?)");
-}
-END_TEST
-
-START_TEST(err_unknown_rule)
-{
-    expect_one(MIN_OK "expect:\n  heap_bytes: { max_slop: 1 }\n", 4, 17,
-               "unknown rule 'max_slop' for 'heap_bytes' (did you mean 'max_slope'?)");
-}
-END_TEST
-
-START_TEST(err_missing_required_key)
-{
-    expect_one("# a scenario\n\nname: a\nrun: { iterations: 100 }\n", 3, 1,
-               "missing required key 'workload'");
-    reset();
-    expect_one(MIN_OK "faults:\n  - { point: p }\n", 4, 5,
-               "faults[0]: missing required key 'rate'");
-    reset();
-    expect_one(MIN_OK "faults:\n  - rate: 0.5\n", 4, 5, "faults[0]: missing required key 'point'");
-    reset();
-    expect_one("name: a\nworkload: { }\n", 2, 11, "workload: missing required key 'plugin'");
-}
-END_TEST
-
-START_TEST(err_duplicate_key)
-{
-    expect_one("workload: w\n\nname: a\nrun: {}\nname: b\n", 5, 1,
-               "duplicate key 'name' (first at line 3)");
-    reset();
-    expect_one(MIN_OK "run:\n  seed: 1\n  seed: 2\n", 5, 3,
-               "duplicate key 'seed' (first at line 4)");
-    reset();
-    expect_one(MIN_OK "params: { a: 1, b: 2, a: 3 }\n", 3, 23,
-               "duplicate key 'a' (first at line 3)");
-}
-END_TEST
-
-START_TEST(err_duplicate_fault_point)
-{
-    expect_one(MIN_OK "faults:\n"
-               "  - { point: cache.miss, rate: 0.25 }\n"
-               "  - { point: other, rate: 0.5 }\n"
-               "  - { point: cache.miss, rate: 0.5 }\n",
-               6, 14, "duplicate fault point 'cache.miss' (first at line 4)");
 }
 END_TEST
 
@@ -128,124 +239,7 @@ START_TEST(err_empty_file)
 }
 END_TEST
 
-START_TEST(err_not_a_mapping)
-{
-    expect_one("- name: a\n", 1, 1,
-               "a scenario must be a mapping with 'name' and 'workload', got a sequence");
-}
-END_TEST
-
 /* ---- errors: types and values ---------------------------------------------------- */
-
-START_TEST(err_wrong_type_mapping)
-{
-    expect_one(MIN_OK "run: [1, 2]\n", 3, 6, "'run' must be a mapping, got a sequence");
-    reset();
-    expect_one(MIN_OK "faults: { point: p }\n", 3, 9, "'faults' must be a sequence, got a mapping");
-    reset();
-    expect_one(MIN_OK "faults: [ 3 ]\n", 3, 11,
-               "'faults[0]' must be a mapping with 'point' and 'rate', got '3'");
-    reset();
-    expect_one("name: [a]\nworkload: w\n", 1, 7, "'name' must be a string, got a sequence");
-    reset();
-    expect_one("name: a\nworkload: [w]\n", 2, 11,
-               "'workload' must be a workload name or a mapping with 'plugin', got a sequence");
-    reset();
-    expect_one(MIN_OK "expect: { rss: 5 }\n", 3, 16,
-               "'expect.rss' must be a mapping of rules, got '5'");
-}
-END_TEST
-
-START_TEST(err_quoted_number_is_a_string)
-{
-    expect_one(MIN_OK "run:\n  threads: \"4\"\n", 4, 12,
-               "'run.threads' must be an integer, got a string");
-}
-END_TEST
-
-START_TEST(err_out_of_range)
-{
-    expect_one(MIN_OK "run:\n  threads: 0\n", 4, 12,
-               "'run.threads' must be an integer from 1 to 256, got '0'");
-    reset();
-    expect_one(MIN_OK "run: { threads: 257 }\n", 3, 17,
-               "'run.threads' must be an integer from 1 to 256, got '257'");
-    reset();
-    expect_one(MIN_OK "run: { iterations: 1000000000001 }\n", 3, 20,
-               "'run.iterations' must be an integer from 1 to 1000000000000, got '1000000000001'");
-    reset();
-    expect_one(MIN_OK "run: { iterations: 99999999999999999999999999 }\n", 3, 20,
-               "'run.iterations' must be an integer from 1 to 1000000000000");
-    reset();
-    expect_one(MIN_OK "run: { seed: -1 }\n", 3, 14,
-               "'run.seed' must be an integer from 0 to 9223372036854775807, got '-1'");
-    reset();
-    expect_one(MIN_OK "run: { seed: 9223372036854775808 }\n", 3, 14,
-               "'run.seed' must be an integer from 0 to 9223372036854775807, "
-               "got '9223372036854775808'");
-    reset();
-    expect_one(MIN_OK "run: { warmup: 0.95 }\n", 3, 16,
-               "'run.warmup' must be a number from 0 to 0.9, got '0.95'");
-    reset();
-    expect_one(MIN_OK "run: { timeout: 0s }\n", 3, 17,
-               "'run.timeout' must be a duration longer than 0, got '0s'");
-    reset();
-    expect_one(MIN_OK "run: { heap_ceiling: 1000KiB }\n", 3, 22,
-               "'run.heap_ceiling' must be a size from 1MiB to 8EiB, got '1000KiB'");
-}
-END_TEST
-
-START_TEST(err_malformed_integer)
-{
-    expect_one(MIN_OK "run:\n  iterations: 1.5\n", 4, 15,
-               "'run.iterations' must be an integer, got '1.5'");
-    reset();
-    expect_one(MIN_OK "run:\n  iterations: 010\n", 4, 15,
-               "'run.iterations' must be an integer, got '010'");
-}
-END_TEST
-
-START_TEST(err_duration_needs_unit)
-{
-    expect_one(MIN_OK "run:\n  timeout: 30\n", 4, 12,
-               "'run.timeout' must be a duration with a unit such as 30s or 500ms, got '30'");
-}
-END_TEST
-
-START_TEST(err_bad_size)
-{
-    expect_one(MIN_OK "run:\n  heap_ceiling: lots\n", 4, 17,
-               "'run.heap_ceiling' must be a size such as 512MiB, got 'lots'");
-}
-END_TEST
-
-START_TEST(err_fault_rate)
-{
-    expect_one(MIN_OK "faults:\n  - { point: a, rate: 0.5 }\n  - { point: b, rate: 1.5 }\n", 5, 23,
-               "'faults[1].rate' must be a number from 0 to 1, got '1.5'");
-    reset();
-    expect_one(MIN_OK "faults:\n  - { point: 'a b', rate: 0.5 }\n", 4, 14,
-               "'faults[0].point' must match [A-Za-z0-9._-]+, got 'a b'");
-}
-END_TEST
-
-START_TEST(err_verdict)
-{
-    expect_one(MIN_OK "expect:\n  threads: { verdict: rising }\n", 4, 23,
-               "'expect.threads.verdict' must be one of flat, bounded, growing, got 'rising'");
-}
-END_TEST
-
-START_TEST(err_bad_name)
-{
-    expect_one("name: a b\nworkload: w\n", 1, 7, "'name' must match [A-Za-z0-9._-]+, got 'a b'");
-    reset();
-    expect_one("name: a\nworkload: \"x/y\"\n", 2, 11,
-               "'workload' must match [A-Za-z0-9._-]+, got 'x/y'");
-    reset();
-    expect_one("name:\nworkload: w\n", 1, 6, "'name' must be a string, got an empty value");
-}
-END_TEST
 
 /* A name becomes file names in the report: at most DRIP_NAME_MAX bytes,
  * refused at its position (a 300-byte one used to pass and fail the run). */
@@ -267,89 +261,6 @@ START_TEST(err_long_name)
     yaml = xasprintf(MIN_OK "faults:\n  - { point: %s, rate: 0.5 }\n", name);
     expect_one(yaml, 4, 14, "'faults[0].point' is 129 bytes long, at most 128 allowed");
     free(yaml);
-}
-END_TEST
-
-START_TEST(err_alloc_fault_sizes)
-{
-    expect_one(MIN_OK "faults:\n  - { point: x, rate: 0.5, min_size: 1KiB }\n", 4, 28,
-               "'faults[0]': min_size and max_size apply to the 'alloc' point only");
-    reset();
-    expect_one(MIN_OK "faults:\n  - { point: alloc, rate: 0.5, min_size: 2KiB, max_size: 1KiB }\n",
-               4, 42, "min_size 2048 is above max_size 1024");
-}
-END_TEST
-
-START_TEST(err_expect_empty_rules)
-{
-    expect_one(MIN_OK "expect:\n  threads: {}\n", 4, 12,
-               "'expect.threads' has no rules (give max_slope, min_slope, verdict, growing or "
-               "max_after_teardown)");
-    reset();
-    expect_one(MIN_OK "expect:\n  threads:\n  fds: { max_slope: 0 }\n", 4, 11,
-               "'expect.threads' has no rules");
-    reset();
-    expect_one(MIN_OK "expect:\n  rss: { min_slope: 2, max_slope: 1 }\n", 4, 21,
-               "'expect.rss': min_slope 2 is above max_slope 1");
-    reset();
-    expect_one(MIN_OK "expect: nothing\n", 3, 9,
-               "'expect' must be a mapping of metrics to rules, or none (check nothing), "
-               "got 'nothing'");
-    reset();
-    expect_one(MIN_OK "expect:\n  fds: { growing: maybe }\n", 4, 19,
-               "'expect.fds.growing' must be true or false, got 'maybe'");
-}
-END_TEST
-
-START_TEST(err_too_few_samples)
-{
-    expect_one(MIN_OK "run:\n  iterations: 1000\n  sample_every: 200\n", 5, 17,
-               "run gives only 5 samples (iterations / sample_every = 1000 / 200); "
-               "at least 8 are needed to fit a slope");
-    reset();
-    expect_one(MIN_OK "run:\n  threads: 2\n  iterations: 7\n", 5, 15, "run gives only 7 samples");
-    reset();
-    expect_one(MIN_OK "run: { sample_every: 20000 }\n", 3, 22, "run gives only 0 samples");
-    reset();
-    expect_one(MIN_OK "run: { sample_every: 0 }\n", 3, 22,
-               "'run.sample_every' must be an integer from 1 to run.iterations, got '0'");
-}
-END_TEST
-
-START_TEST(err_run_duration)
-{
-    expect_one(MIN_OK "run:\n  iterations: 100\n  duration: 10s\n", 5, 3,
-               "'run.duration' and 'run.iterations' exclude each other (line 4): a run is "
-               "timed or counted, give one");
-    reset();
-    expect_one(MIN_OK "run: { duration: 10s, sample_every: 5 }\n", 3, 23,
-               "'run.sample_every' cannot be given with 'run.duration': a timed run sizes "
-               "its epochs from the measured rate, for about 200 samples");
-    reset();
-    expect_one(MIN_OK "run: { duration: 1m, timeout: 30s }\n", 3, 31,
-               "'run.timeout' (30 s) must be longer than 'run.duration' (60 s), or the run "
-               "always times out");
-    reset();
-    expect_one(MIN_OK "run: { duration: 1m, timeout: 1m }\n", 3, 31,
-               "'run.timeout' (60 s) must be longer than 'run.duration' (60 s)");
-    reset();
-    expect_one(MIN_OK "run: { duration: 0s }\n", 3, 18,
-               "'run.duration' must be a duration from 1s to 8760h, got '0s'");
-    reset();
-    expect_one(MIN_OK "run: { duration: 500ms }\n", 3, 18,
-               "'run.duration' must be a duration from 1s to 8760h, got '500ms'");
-    reset();
-    expect_one(MIN_OK "run: { duration: 8761h }\n", 3, 18,
-               "'run.duration' must be a duration from 1s to 8760h, got '8761h'");
-    reset();
-    expect_one(MIN_OK "run: { duration: 10 }\n", 3, 18,
-               "'run.duration' must be a duration with a unit such as 30s or 500ms, got '10'");
-    reset();
-    expect_one(MIN_OK "run: { duration: -1s }\n", 3, 18, "'run.duration' must be a duration");
-    reset();
-    expect_one(MIN_OK "run: { duration: \"10m\" }\n", 3, 18, "'run.duration' must be");
-    reset();
-    expect_one(MIN_OK "run: { durration: 10m }\n", 3, 8, "did you mean 'duration'");
 }
 END_TEST
 
@@ -590,71 +501,18 @@ START_TEST(err_fuzz_mutations)
 }
 END_TEST
 
-START_TEST(err_profile)
-{
-    expect_one(MIN_OK "profile: { mode: sometimes }\n", 3, 18,
-               "'profile.mode' must be off, sampled or precise, got 'sometimes'");
-    reset();
-    expect_one(MIN_OK "profile: { rate: 0 }\n", 3, 18, "'profile.rate' must be");
-    reset();
-    expect_one(MIN_OK "profile: { skip: xnew }\n", 3, 18, "'profile.skip' must be");
-    reset();
-    expect_one(MIN_OK "profile: { skip: [\"a b\"] }\n", 3, 19,
-               "'profile.skip[0]' must be a function name");
-    reset();
-    expect_one(MIN_OK "profile: { mode: off, every: 2 }\n", 3, 23, "unknown key 'every'");
-}
-END_TEST
-
-static Suite *suite_scenario_errors(void)
+Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("scenario-errors");
-    TCase *errors = tcase_create("errors");
+    TCase *errors = drip_tcase(s, "errors", err_unknown_key_top_level,
+            err_unknown_key_without_hint, err_duplicate_scenario_name, err_alias,
+            err_empty_document, err_empty_file, err_long_name, strict_numbers,
+            err_many_problems_in_one_file, err_syntax, err_syntax_stops_after_good_documents,
+            err_nonexistent_file, err_odd_bytes, err_deep_nesting, err_fuzz_mutations, NULL);
+    tcase_add_loop_test(errors, err_one_problem, 0,
+                        (int)(sizeof one_problem / sizeof one_problem[0]));
 
     tcase_add_checked_fixture(errors, setup, teardown);
     tcase_set_timeout(errors, 120);          /* the fuzz test under valgrind */
-    tcase_add_test(errors, err_unknown_key_in_run);
-    tcase_add_test(errors, err_unknown_key_top_level);
-    tcase_add_test(errors, err_unknown_key_without_hint);
-    tcase_add_test(errors, err_unknown_metric);
-    tcase_add_test(errors, err_unknown_rule);
-    tcase_add_test(errors, err_missing_required_key);
-    tcase_add_test(errors, err_duplicate_key);
-    tcase_add_test(errors, err_duplicate_fault_point);
-    tcase_add_test(errors, err_duplicate_scenario_name);
-    tcase_add_test(errors, err_alias);
-    tcase_add_test(errors, err_empty_document);
-    tcase_add_test(errors, err_empty_file);
-    tcase_add_test(errors, err_not_a_mapping);
-    tcase_add_test(errors, err_wrong_type_mapping);
-    tcase_add_test(errors, err_quoted_number_is_a_string);
-    tcase_add_test(errors, err_out_of_range);
-    tcase_add_test(errors, err_malformed_integer);
-    tcase_add_test(errors, err_duration_needs_unit);
-    tcase_add_test(errors, err_bad_size);
-    tcase_add_test(errors, err_fault_rate);
-    tcase_add_test(errors, err_verdict);
-    tcase_add_test(errors, err_bad_name);
-    tcase_add_test(errors, err_long_name);
-    tcase_add_test(errors, err_expect_empty_rules);
-    tcase_add_test(errors, err_alloc_fault_sizes);
-    tcase_add_test(errors, err_too_few_samples);
-    tcase_add_test(errors, err_run_duration);
-    tcase_add_test(errors, strict_numbers);
-    tcase_add_test(errors, err_many_problems_in_one_file);
-    tcase_add_test(errors, err_syntax);
-    tcase_add_test(errors, err_syntax_stops_after_good_documents);
-    tcase_add_test(errors, err_nonexistent_file);
-    tcase_add_test(errors, err_odd_bytes);
-    tcase_add_test(errors, err_deep_nesting);
-    tcase_add_test(errors, err_nesting_limit);
-    tcase_add_test(errors, err_fuzz_mutations);
-    tcase_add_test(errors, err_profile);
-    suite_add_tcase(s, errors);
     return s;
-}
-
-Suite *drip_test_suite(void)
-{
-    return suite_scenario_errors();
 }

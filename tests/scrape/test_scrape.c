@@ -389,27 +389,13 @@ START_TEST(goroutine_profile)
 }
 END_TEST
 
-static Suite *suite_scrape(void)
-{
-    Suite *s = suite_create("scrape");
-    TCase *core = tcase_create("core");
-    TCase *errors = tcase_create("errors");
-
-    tcase_add_test(core, prom_page);
-    tcase_add_test(core, prom_empty_page);
-    tcase_add_test(core, expvar_lookups);
-    tcase_add_test(core, expvar_paths);
-    tcase_add_test(core, goroutine_profile);
-    suite_add_tcase(s, core);
-    tcase_add_test(errors, prom_malformed);
-    tcase_add_test(errors, prom_label_limit);
-    tcase_add_test(errors, prom_selectors);
-    tcase_add_test(errors, expvar_malformed);
-    suite_add_tcase(s, errors);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_scrape();
+    Suite *s = suite_create("scrape");
+    drip_tcase(s, "core", prom_page, prom_empty_page, expvar_lookups, expvar_paths,
+               goroutine_profile, NULL);
+    drip_tcase(s, "errors", prom_malformed, prom_label_limit, prom_selectors, expvar_malformed,
+               NULL);
+
+    return s;
 }

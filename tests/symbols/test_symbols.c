@@ -67,17 +67,9 @@ START_TEST(unknown_address)
 }
 END_TEST
 
-static Suite *suite_symbols(void)
-{
-    Suite *s = suite_create("symbols");
-    TCase *core = tcase_create("core");
-    tcase_add_test(core, names_a_stack);
-    tcase_add_test(core, unknown_address);
-    suite_add_tcase(s, core);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_symbols();
+    Suite *s = suite_create("symbols");
+    drip_tcase(s, "core", names_a_stack, unknown_address, NULL);
+    return s;
 }

@@ -147,18 +147,9 @@ START_TEST(test_through_zlib)
 }
 END_TEST
 
-static Suite *suite_walk(void)
-{
-    Suite *s = suite_create("walk");
-    TCase *tc = tcase_create("walk");
-    tcase_add_test(tc, test_fp_code);
-    tcase_add_test(tc, test_no_fp_function);
-    tcase_add_test(tc, test_through_zlib);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 Suite *drip_test_suite(void)
 {
-    return suite_walk();
+    Suite *s = suite_create("walk");
+    drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_through_zlib, NULL);
+    return s;
 }

@@ -619,41 +619,19 @@ Suite *suite_util(void)
     Suite *s = suite_create("util");
     TCase *tc;
 
-    tc = tcase_create("parse");
-    tcase_add_test(tc, test_parse_u64_accepts);
-    tcase_add_test(tc, test_parse_u64_rejects);
-    tcase_add_test(tc, test_parse_i64_accepts);
-    tcase_add_test(tc, test_parse_i64_rejects);
-    tcase_add_test(tc, test_parse_double_accepts);
-    tcase_add_test(tc, test_parse_double_rejects);
-    tcase_add_test(tc, test_parse_size_accepts);
-    tcase_add_test(tc, test_parse_size_rejects);
-    tcase_add_test(tc, test_parse_size_rejects_sign);
-    tcase_add_test(tc, test_parse_duration_accepts);
-    tcase_add_test(tc, test_parse_duration_rejects);
-    suite_add_tcase(s, tc);
+    drip_tcase(s, "parse", test_parse_u64_accepts, test_parse_u64_rejects, test_parse_i64_accepts,
+            test_parse_i64_rejects, test_parse_double_accepts, test_parse_double_rejects,
+            test_parse_size_accepts, test_parse_size_rejects, test_parse_size_rejects_sign,
+            test_parse_duration_accepts, test_parse_duration_rejects, NULL);
 
-    tc = tcase_create("format");
-    tcase_add_test(tc, test_fmt_bytes_units);
-    tcase_add_test(tc, test_fmt_documented_examples);
-    tcase_add_test(tc, test_fmt_num_magnitudes);
-    suite_add_tcase(s, tc);
+    drip_tcase(s, "format", test_fmt_bytes_units, test_fmt_documented_examples,
+            test_fmt_num_magnitudes, NULL);
 
-    tc = tcase_create("names");
-    tcase_add_test(tc, test_edit_distance);
-    tcase_add_test(tc, test_did_you_mean);
-    tcase_add_test(tc, test_valid_name);
-    tcase_add_test(tc, test_strbuf_growth);
-    tcase_add_test(tc, test_strbuf_take_empty);
-    tcase_add_test(tc, test_xasprintf);
-    suite_add_tcase(s, tc);
+    drip_tcase(s, "names", test_edit_distance, test_did_you_mean, test_valid_name,
+            test_strbuf_growth, test_strbuf_take_empty, test_xasprintf, NULL);
 
-    tc = tcase_create("fs");
+    tc = drip_tcase(s, "fs", test_mkdir_p_nested, test_mkdir_p_relative, test_mkdir_p_errors, NULL);
     tcase_add_checked_fixture(tc, fs_setup, fs_teardown);
-    tcase_add_test(tc, test_mkdir_p_nested);
-    tcase_add_test(tc, test_mkdir_p_relative);
-    tcase_add_test(tc, test_mkdir_p_errors);
-    suite_add_tcase(s, tc);
     return s;
 }
 

@@ -602,28 +602,18 @@ Suite *suite_vgxml(void)
 {
     Suite *s = suite_create("vgxml");
 
-    TCase *tc = tcase_create("core");
-    tcase_add_test(tc, test_kind_names);
-    tcase_add_test(tc, test_direct_split_and_last_search);
-    tcase_add_test(tc, test_labelled_searches);
-    tcase_add_test(tc, test_top_leaks);
-    tcase_add_test(tc, test_not_valgrind_xml);
-    tcase_add_test(tc, test_malformed_middle);
-    suite_add_tcase(s, tc);
+    TCase *tc = drip_tcase(s, "core", test_kind_names, test_direct_split_and_last_search,
+            test_labelled_searches, test_top_leaks, test_not_valgrind_xml, test_malformed_middle,
+            NULL);
 
     /* Each case's valgrind runs are made once, in the parent, before its tests fork. */
-    tc = tcase_create("totals");
+    tc = drip_tcase(s, "totals", test_totals_match_text_summary, test_truncated_real_xml, NULL);
     tcase_add_unchecked_fixture(tc, leaks_setup, runs_teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_totals_match_text_summary);
-    tcase_add_test(tc, test_truncated_real_xml);
-    suite_add_tcase(s, tc);
 
-    tc = tcase_create("errors");
+    tc = drip_tcase(s, "errors", test_real_errors, NULL);
     tcase_add_unchecked_fixture(tc, errors_setup, runs_teardown);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_real_errors);
-    suite_add_tcase(s, tc);
     return s;
 }
 
