@@ -508,7 +508,8 @@ Suite *drip_test_suite(void)
             err_unknown_key_without_hint, err_duplicate_scenario_name, err_alias,
             err_empty_document, err_empty_file, err_long_name, strict_numbers,
             err_many_problems_in_one_file, err_syntax, err_syntax_stops_after_good_documents,
-            err_nonexistent_file, err_odd_bytes, err_deep_nesting, err_fuzz_mutations, NULL);
+            err_nonexistent_file, err_odd_bytes, err_deep_nesting, err_nesting_limit,
+            err_fuzz_mutations, NULL);
     tcase_add_loop_test(errors, err_one_problem, 0,
                         (int)(sizeof one_problem / sizeof one_problem[0]));
 
