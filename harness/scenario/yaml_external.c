@@ -107,6 +107,61 @@ static int set_ready_tcp(drip__loader *ld, void *obj, const yaml_event_t *v, con
     return 0;
 }
 
+/* How big glibc's regcomp makes `re`, roughly: every atom counts 1, and a
+ * repetition copies what it repeats ("x+" is "xx*", "x{3,5}" five x's),
+ * so stacked or nested repetitions multiply ("a++++..." doubles per '+':
+ * 60 of them took regcomp forever).  Saturates at limit + 1; so does
+ * nesting deeper than 32 groups.  Used to refuse such patterns before
+ * compiling them. */
+static size_t regex_size(const char *re, size_t limit)
+{
+    size_t saved[32], depth = 0, cur = 0, last = 0;
+#define ADD(a, b) ((a) + (b) > limit ? limit + 1 : (a) + (b))
+#define MUL(a, k) ((k) && (a) > limit / (k) ? limit + 1 : (a) * (k))
+    for (const char *p = re; *p && cur <= limit; p++) {
+        if (*p == '(') {
+            if (depth == 32)
+                return limit + 1;
+            saved[depth++] = cur;
+            cur = 0;
+        } else if (*p == ')' && depth) {
+            size_t before = saved[--depth];
+            last = cur;
+            cur = ADD(before, cur);
+        } else if (*p == '+') {
+            cur = ADD(cur, last);
+            last = MUL(last, 2);
+        } else if (*p == '{') {
+            char *end;
+            unsigned long n = strtoul(p + 1, &end, 10), m = n;
+            if (*end == ',')
+                m = end[1] == '}' ? n + 1 : strtoul(end + 1, &end, 10);
+            size_t k = m > n ? m : n;
+            k = k > limit ? limit + 1 : k;
+            cur = ADD(cur, MUL(last, k));
+            last = MUL(last, k);
+            p = strchr(p, '}') ? strchr(p, '}') : p + strlen(p) - 1;
+        } else if (*p != '*' && *p != '?' && *p != '|' && *p != '^' && *p != '$') {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '[')                   /* a bracket expression is one atom */
+                for (p += p[1] == '^' ? 2 : 1, p += *p == ']'; *p && *p != ']'; p++)
+                    if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=') &&
+                        strchr(p + 2, ']'))
+                        p = strchr(p + 2, ']');
+            if (!*p)
+                break;
+            cur = ADD(cur, 1);
+            last = 1;
+        }
+    }
+#undef ADD
+#undef MUL
+    return cur;
+}
+
+#define REGEX_MAX_SIZE 10000
+
 /* `log: REGEX`: POSIX extended, compiled here once to be sure it is one. */
 static int set_ready_log(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
@@ -121,6 +176,12 @@ static int set_ready_log(drip__loader *ld, void *obj, const yaml_event_t *v, con
     if (!*text) {
         drip__problem(ld, drip__pos(v), "'%s' must be a regular expression, got an empty "
                       "string", path);
+        return 0;
+    }
+    if (regex_size(text, REGEX_MAX_SIZE) > REGEX_MAX_SIZE) {
+        drip__problem(ld, drip__pos(v), "'%s' is a regular expression too large once its "
+                      "repetitions are expanded (more than %d atoms): '%s'", path,
+                      REGEX_MAX_SIZE, drip__shown(text, msg));
         return 0;
     }
     int rc = regcomp(&re, text, REG_EXTENDED | REG_NOSUB);

@@ -423,6 +423,20 @@ START_TEST(err_ready_and_drive)
     expect_one(W "  command: [./k]\n  ready: { log: \"(unclosed\" }\n  drive: { interval: 1s }\n",
                4, 17, "'workload.ready.log' is not a POSIX extended regular expression");
     reset();
+    /* repetitions that glibc's regcomp expands into too much: fuzz_yaml
+     * found "0\\.+++...+" (60 of them: regcomp never returned) */
+    expect_one(W "  command: [./k]\n  ready: { log: \"x++++++++++++++\" }\n"
+                 "  drive: { interval: 1s }\n",
+               4, 17, "'workload.ready.log' is a regular expression too large once its "
+                      "repetitions are expanded (more than 10000 atoms)");
+    reset();
+    expect_one(W "  command: [./k]\n  ready: { log: \"a(b[)]{100}){200}\" }\n"
+                 "  drive: { interval: 1s }\n",
+               4, 17, "too large once its repetitions are expanded");
+    reset();
+    expect_ok(W "  command: [./k]\n  ready: { log: \"^ready ([0-9a-f]{8}-){4}[[:xdigit:]]+ x{1,99}\" }\n"
+                "  drive: { interval: 1s }\n");
+    reset();
     expect_one(W "  command: [./k]\n  drive: { interval: 1s, http: { url: \"http://127.0.0.1/\" } }\n",
                4, 26, "'workload.drive.http' and 'workload.drive.interval' exclude each other");
     reset();
