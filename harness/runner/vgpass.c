@@ -196,7 +196,8 @@ static int run_once(const drip_runner_opts *o, const drip_scenario *sc, uint64_t
         return -1;
     }
     bool timed_out;
-    uint64_t budget = sc->run.timeout_ns * VG_SLOWDOWN;
+    uint64_t budget = sc->valgrind.timeout_ns ? sc->valgrind.timeout_ns
+                                              : sc->run.timeout_ns * VG_SLOWDOWN;
     int status = wait_until(o, &proc, drip_now_ns() + budget, &timed_out);
     if (log_fd >= 0)
         close(log_fd);
@@ -207,10 +208,13 @@ static int run_once(const drip_runner_opts *o, const drip_scenario *sc, uint64_t
         *problem = xasprintf("%s", rep->problem ? rep->problem : "unreadable XML");
         return -1;
     }
+    char from[48] = "valgrind.timeout";      /* where the budget came from */
+    if (!sc->valgrind.timeout_ns)
+        snprintf(from, sizeof from, "%d x run.timeout", VG_SLOWDOWN);
     if (timed_out)
         *problem = xasprintf("timed out: valgrind had not finished %llu iterations within "
-                             "%.0f s (%d x run.timeout) and was killed; its XML is cut off%s",
-                             (unsigned long long)iterations, (double)budget / 1e9, VG_SLOWDOWN,
+                             "%.0f s (%s) and was killed; its XML is cut off%s",
+                             (unsigned long long)iterations, (double)budget / 1e9, from,
                              rep->complete ? "" : " and covers the run up to the kill");
     else if (WIFSIGNALED(status))
         *problem = xasprintf("the worker under valgrind died of SIG%s before finishing its "

@@ -120,6 +120,7 @@ _Static_assert(DRIP_VGC_COUNT == DRIP_VG_CHECKS, "one valgrind check per name");
 typedef struct drip_valgrind_spec {
     bool     present;                /* the scenario has a valgrind: section */
     uint64_t iterations;             /* default 200 */
+    uint64_t timeout_ns;             /* the pass's budget; 0: 50 x run.timeout */
     bool     has_max[DRIP_VGC_COUNT];
     uint64_t max[DRIP_VGC_COUNT];    /* bytes for leak kinds, a count for errors */
     char   **suppressions;           /* valgrind suppression files, resolved against

@@ -93,6 +93,8 @@ static int set_vg_suppressions(drip__loader *ld, void *obj, const yaml_event_t *
 static const drip__field vg_fields[] = {
     {.key = "iterations", .kind = DRIP__K_UINT, VG(iterations), .umin = 1,
      .umax = 100000000, .range = "an integer from 1 to 100000000"},
+    {.key = "timeout", .kind = DRIP__K_DUR, VG(timeout_ns), .umin = 1000000,
+     .umax = 86400000000000ULL, .range = "a duration from 1ms to 24h"},
     {.key = "definitely_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
     {.key = "indirectly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},
     {.key = "possibly_lost", .kind = DRIP__K_CUSTOM, .fn = set_vg_limit},

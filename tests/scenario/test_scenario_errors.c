@@ -157,6 +157,9 @@ static const struct one_problem {
     ROW(MIN_OK "run: { duration: -1s }\n", 3, 18, "'run.duration' must be a duration"),
     ROW(MIN_OK "run: { duration: \"10m\" }\n", 3, 18, "'run.duration' must be"),
     ROW(MIN_OK "run: { durration: 10m }\n", 3, 8, "did you mean 'duration'"),
+    /* valgrind.timeout: the pass's budget */
+    ROW(MIN_OK "valgrind: { timeout: 10 }\n", 3, 22,
+        "'valgrind.timeout' must be a duration with a unit such as 30s or 500ms, got '10'"),
     /* err_profile */
     ROW(MIN_OK "profile: { mode: sometimes }\n", 3, 18,
         "'profile.mode' must be off, sampled or precise, got 'sometimes'"),
