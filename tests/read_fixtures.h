@@ -48,6 +48,7 @@ static inline void build_full_run(drip_run_results *run)
     run->started_at = xstrdup("2026-11-25T17:00:00Z");
     run->duration_s = 3.25;
     run->complete = true;
+    run->isolation = xstrdup("cgroup v2");
     run->shard_index = 2;
     run->shard_count = 3;
     run->missing_shards = xcalloc(2, sizeof *run->missing_shards);   /* as a merge says */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "proc/proc.h"
 #include "report/progress.h"
 #include "report/report.h"
 #include "results/names.h"
@@ -406,6 +407,8 @@ static void run_scenarios(run_cmd *c)
     c->run.seed = c->o.seed;
     c->run.started_at = iso_now();
     c->run.complete = true;
+    drip_proc_init();                    /* before saying how workers are contained */
+    c->run.isolation = xstrdup(drip_proc_isolation());
     c->run.shard_index = c->shard_k;
     c->run.shard_count = c->shard_n;
     uint64_t t0 = drip_now_ns();

@@ -702,6 +702,12 @@ static bool run_check(drip_jreader *rd, void *base)
     return true;
 }
 
+static bool isolated(const void *base, int k)
+{
+    (void)k;
+    return ((const drip_run_results *)base)->isolation != NULL;
+}
+
 #define T drip_run_results
 static const drip_jrow run_rows[] = {
     STR("drip_version", drip_version),
@@ -709,6 +715,7 @@ static const drip_jrow run_rows[] = {
     STR("started_at", started_at),
     NUM("duration_s", duration_s),
     BOOL("complete", complete),
+    STR("isolation", isolation, .present = isolated, .omit = true),   /* absent: not said */
     GROUP("shard", &shard_table, .present = sharded),
     CUSTOM("missing_shards", put_missing, get_missing, .present = missing),
     CUSTOM("summary", put_summary, NULL),

@@ -108,6 +108,15 @@ static int by_name(const void *a, const void *b)
 
 /* in's scenarios appended to out (moved: in keeps none), their paths into
  * out_dir. */
+/* Did every report of in[0..n) say the same isolation (n > 0)? */
+static bool same_isolation(const drip_merge_input *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!in[i].run.isolation || strcmp(in[i].run.isolation, in[0].run.isolation) != 0)
+            return false;
+    return true;
+}
+
 static void move_scenarios(drip_merge_input *in, const char *out_dir, drip_run_results *out)
 {
     drip_run_results *r = &in->run;
@@ -147,6 +156,7 @@ void drip_merge_combine(drip_merge_input *in, size_t n, const char *out_dir, uns
     out->seed = same_seed ? in[0].run.seed : 0;
     *versions_differ = !same_version;
     out->drip_version = xstrdup(same_version && n ? in[0].run.drip_version : version);
+    out->isolation = n && same_isolation(in, n) ? xstrdup(in[0].run.isolation) : NULL;
     if (out->count)
         qsort(out->scenarios, out->count, sizeof *out->scenarios, by_name);
 }

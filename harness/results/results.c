@@ -239,6 +239,7 @@ void drip_run_results_free(drip_run_results *run)
     free(run->scenarios);
     free(run->drip_version);
     free(run->started_at);
+    free(run->isolation);
     free(run->missing_shards);
     memset(run, 0, sizeof *run);
 }

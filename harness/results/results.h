@@ -339,6 +339,8 @@ typedef struct drip_run_results {
     char       *started_at;      /* ISO 8601 UTC */
     double      duration_s;
     bool        complete;        /* false when the run was interrupted */
+    char       *isolation;       /* how workers' descendants were contained: "cgroup v2"
+                                    or "process group + subreaper"; NULL: not said */
     size_t      planned;         /* scenarios the run set out to run; 0 if not known */
     unsigned    shard_index;     /* `--shard K/N`: K (1-based) ...          */
     unsigned    shard_count;     /* ... and N; both 0 when the run was not sharded */

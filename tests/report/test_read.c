@@ -101,6 +101,7 @@ START_TEST(test_round_trip)
     ck_assert_msg(drip_results_read(a, &back, &no_samples, &err) == 0, "%s", err);
     ck_assert_uint_eq(no_samples, 0);
     ck_assert_uint_eq(back.count, 3);
+    ck_assert_str_eq(back.isolation, "cgroup v2");
     ck_assert_uint_eq(back.shard_index, 2);
     ck_assert_uint_eq(back.shard_count, 3);
     ck_assert_uint_eq(back.nmissing_shards, 2);
