@@ -49,6 +49,8 @@ static const drip_jrow metric_rows[] = {   /* between "unit" and "first", "last"
     ENUM("verdict", fit.verdict, &verdicts),
     NUM("tail_slope", fit.tail.slope),
     NUM("growth", fit.growth),
+    NUM("change_at", fit.change_at),
+    NUM("change_slope", fit.change.slope),
 };
 #undef T
 
@@ -60,6 +62,8 @@ static void metric_init(void *base)
     f->all.slope = f->all.low = f->all.high = NAN;
     f->tail.slope = f->tail.low = f->tail.high = NAN;
     f->growth = f->noise = NAN;
+    f->change_at = NAN;
+    f->change.slope = f->change.low = f->change.high = NAN;
 }
 
 static const drip_jtable metric_table = DRIP_JTABLE(metric_rows, metric_init, NULL);
