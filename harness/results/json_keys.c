@@ -36,7 +36,7 @@ static const char *metric_name(int v)  { return v >= 0 && v < DRIP_M_COUNT ? dri
 static const drip_jenum statuses = {status_name, DRIP_STATUS_ERROR + 1};
 static const drip_jenum verdicts = {verdict_name, DRIP_VERDICT_GROWING + 1};
 static const drip_jenum rules = {rule_name, DRIP_RULE_MAX_AFTER_TEARDOWN + 1};
-static const drip_jenum classes = {class_name, DRIP_CLASS_HANDLE + 1};
+static const drip_jenum classes = {class_name, DRIP_CLASS_RSS + 1};
 static const drip_jenum metrics = {metric_name, DRIP_M_COUNT};
 
 /* ---- a metric: "metrics": {"heap_bytes": {...}, ...} --------------------------- */
