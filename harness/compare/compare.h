@@ -50,7 +50,8 @@ int drip_cmp_tolerance_parse(drip_cmp_tolerance *t, const char *spec, char **err
 /* Why a scenario or metric regressed (bits). */
 #define DRIP_CMP_STATUS   1u   /* status got worse */
 #define DRIP_CMP_VERDICT  2u   /* flat or bounded became growing */
-#define DRIP_CMP_SLOPE    4u   /* slope interval above the base's beyond the tolerance */
+#define DRIP_CMP_SLOPE    4u   /* slope interval above the base's beyond the tolerance,
+                                  and the new run's verdict is growing */
 
 typedef struct drip_cmp_metric {
     bool     base_measured, new_measured;
