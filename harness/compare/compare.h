@@ -11,7 +11,9 @@
  *             more than the tolerance: new.low - base.high > max(absolute,
  *             relative * |base.slope|), per metric, in the metric's unit
  *             per iteration (for a running total such as allocs that is
- *             its rate: allocations per iteration)
+ *             its rate: allocations per iteration), and the metric is
+ *             growing in the new run (a move between flat and bounded is
+ *             never a regression by itself)
  *
  * Scenarios present in one run only are listed as added or removed; they
  * are no regression.  docs/CI.md explains the defaults.

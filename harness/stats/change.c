@@ -165,9 +165,11 @@ static double seg_level_at(const double *x, const double *y, size_t n, double sl
 /* See stats.h.  The segment [c, n) grows on its own when its corrected
  * Theil-Sen interval and its second half's are above 0 (it rises and still
  * rises at the end: a fill that stopped does not), its rise is at least
- * `resolution`, and the rise is at least DRIP_NOISE_FACTOR times the
- * larger noise of the two sides (each around its own line), so that
- * wandering noise that happens to climb at the end rarely passes. */
+ * `resolution`, and both the rise and the height of its fitted end above
+ * the highest value before c are at least DRIP_NOISE_FACTOR times the
+ * largest of: the noise of either side around its own line, and the
+ * spread of the values before c around their median.  So wandering noise
+ * that happens to climb at the end rarely passes. */
 bool drip_segment_grows(const double *x, const double *y, size_t n, size_t c,
                         double resolution, drip_slope *seg)
 {
@@ -184,6 +186,12 @@ bool drip_segment_grows(const double *x, const double *y, size_t n, size_t c,
     double noise_pre = drip_residual_noise(x, y, c, pre.slope);
     if (noise_pre > noise)
         noise = noise_pre;
+    /* ... and the spread of the values before c around their median: a
+     * level that wanders (a random walk) has a wide one, a flat metric
+     * with noise about its noise. */
+    double spread = drip_residual_noise(x, y, c, 0);
+    if (spread > noise)
+        noise = spread;
     double need = isfinite(noise) ? DRIP_NOISE_FACTOR * noise : 0;
     /* A leak leaves the range the metric had before it started; wandering
      * noise that climbs at the end mostly comes back to where it has been. */

@@ -115,8 +115,10 @@ size_t drip_change_point(const double *x, const double *y, size_t n, size_t min_
                          size_t min_after);
 
 /* Does the segment [c, n) grow on its own (rises, still rises in its second
- * half, by at least `resolution` and DRIP_NOISE_FACTOR noise sigmas of
- * either side)?  *seg receives the segment's corrected fit. */
+ * half, by at least `resolution`, and rises and ends above everything
+ * before c by DRIP_NOISE_FACTOR noise sigmas: the larger noise of either
+ * side around its line, or the spread before c around its median)?
+ * *seg receives the segment's corrected fit. */
 bool drip_segment_grows(const double *x, const double *y, size_t n, size_t c,
                         double resolution, drip_slope *seg);
 
