@@ -21,7 +21,10 @@ static inline void full_fit(drip_result *r, int m, drip_verdict v, double slope,
     r->metrics[m].measured = true;
     r->metrics[m].fit = (drip_fit){.all = {slope, low, high, 10}, .tail = {slope * 1.01, 0, 0, 5},
                                    .growth = slope * 8000, .verdict = v,
-                                   .window_start = (size_t)floor(r->warmup * 10)};
+                                   .window_start = (size_t)floor(r->warmup * 10),
+                                   .change_at = v == DRIP_VERDICT_GROWING ? 6000 : NAN,
+                                   .change = {v == DRIP_VERDICT_GROWING ? slope * 1.5 : NAN,
+                                              NAN, NAN, 0}};
 }
 
 static inline void full_samples(drip_result *r)

@@ -38,6 +38,8 @@ static inline void set_fit(drip_result *r, int m, drip_verdict v, double slope, 
     r->metrics[m].fit = (drip_fit){
         .all = {slope, low, high, 100}, .tail = {tail, NAN, NAN, 50},
         .growth = growth, .window_start = window_start, .verdict = v,
+        .change_at = v == DRIP_VERDICT_GROWING ? 2000.0 * (double)(window_start + 1) : NAN,
+        .change = {v == DRIP_VERDICT_GROWING ? tail : NAN, NAN, NAN, 0},
     };
 }
 

@@ -48,7 +48,8 @@ static inline double rng_gauss(rng *r)    /* standard normal, Box-Muller */
 enum { S_OUTLIER = 1, S_NOISY, S_FLAT_U, S_FLAT_G, S_FLAT_I, S_LEAK, S_FAULT,
        S_SAT, S_KNEE, S_STEP, S_FALL, S_WARM, S_RES, S_CACHE_LEAK, S_LONG,
        /* appended, so that the streams above keep their numbers */
-       S_TTL, S_AR, S_WALK, S_AUTOCORR, S_NOISE, S_FAULT_NOISY, S_LATE };
+       S_TTL, S_AR, S_WALK, S_AUTOCORR, S_NOISE, S_FAULT_NOISY, S_LATE, S_LATE_STEP,
+       S_CHURN };
 
 #define NS 200          /* samples in the verdict tests */
 #define EVERY 100.0     /* iterations between samples: x = 100, 200, ... 20000 */

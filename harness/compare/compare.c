@@ -61,7 +61,12 @@ static bool settled(drip_verdict v)
 }
 
 /* Metric m of base against nw into *out (zeroed by the caller): the verdict
- * rule, then the slope rule when both intervals are known.  Cannot fail. */
+ * rule, then the slope rule when both intervals are known.  The slope rule
+ * flags only a metric still growing in the new run: the slope of a metric
+ * that is flat or bounded there is the shape of a fill, a step or noise
+ * (two runs of the same code moved between flat [-1.7, 0.5] and bounded
+ * [2.8, 16.7] B/iter), so a move between flat and bounded is never a
+ * regression by itself.  Cannot fail. */
 static void compare_metric(const drip_result *base, const drip_result *nw, int m,
                            const drip_cmp_tolerance *t, drip_cmp_metric *out)
 {
@@ -89,7 +94,7 @@ static void compare_metric(const drip_result *base, const drip_result *nw, int m
             tol = t->absolute[m];
         out->tolerance = tol;
         out->margin = n->all.low - b->all.high;
-        if (out->margin > tol)
+        if (out->margin > tol && n->verdict == DRIP_VERDICT_GROWING)
             out->regressed |= DRIP_CMP_SLOPE;
         else if (b->all.low - n->all.high > tol)
             out->improved = true;

@@ -11,7 +11,9 @@
  *             more than the tolerance: new.low - base.high > max(absolute,
  *             relative * |base.slope|), per metric, in the metric's unit
  *             per iteration (for a running total such as allocs that is
- *             its rate: allocations per iteration)
+ *             its rate: allocations per iteration), and the metric is
+ *             growing in the new run (a move between flat and bounded is
+ *             never a regression by itself)
  *
  * Scenarios present in one run only are listed as added or removed; they
  * are no regression.  docs/CI.md explains the defaults.
@@ -50,7 +52,8 @@ int drip_cmp_tolerance_parse(drip_cmp_tolerance *t, const char *spec, char **err
 /* Why a scenario or metric regressed (bits). */
 #define DRIP_CMP_STATUS   1u   /* status got worse */
 #define DRIP_CMP_VERDICT  2u   /* flat or bounded became growing */
-#define DRIP_CMP_SLOPE    4u   /* slope interval above the base's beyond the tolerance */
+#define DRIP_CMP_SLOPE    4u   /* slope interval above the base's beyond the tolerance,
+                                  and the new run's verdict is growing */
 
 typedef struct drip_cmp_metric {
     bool     base_measured, new_measured;

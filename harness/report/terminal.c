@@ -63,6 +63,10 @@ static bool append_metrics(strbuf *sb, const drip_result *r)
         sb_appendf(sb, "%s %s %s", drip_metrics[m].name,
                    drip_metric_fmt_slope(m, mr->fit.all.slope, slope, sizeof slope),
                    drip_verdict_name(mr->fit.verdict));
+        if (isfinite(drip_result_late_start(r, m)))
+            sb_appendf(sb, " (%s from iteration %.0f)",             /* a late start */
+                       drip_metric_fmt_slope(m, mr->fit.change.slope, slope, sizeof slope),
+                       mr->fit.change_at);
     }
     return any;
 }

@@ -38,7 +38,7 @@ static const char *metric_name(int v)  { return v >= 0 && v < DRIP_M_COUNT ? dri
 static const drip_jenum statuses = {status_name, DRIP_STATUS_ERROR + 1};
 static const drip_jenum verdicts = {verdict_name, DRIP_VERDICT_GROWING + 1};
 static const drip_jenum rules = {rule_name, DRIP_RULE_MAX_AFTER_TEARDOWN + 1};
-static const drip_jenum classes = {class_name, DRIP_CLASS_HANDLE + 1};
+static const drip_jenum classes = {class_name, DRIP_CLASS_RSS + 1};
 static const drip_jenum expect_modes = {expect_mode_name, DRIP_EXPECT_NONE + 1};
 static const drip_jenum metrics = {metric_name, DRIP_M_COUNT};
 
@@ -52,6 +52,8 @@ static const drip_jrow metric_rows[] = {   /* between "unit" and "first", "last"
     ENUM("verdict", fit.verdict, &verdicts),
     NUM("tail_slope", fit.tail.slope),
     NUM("growth", fit.growth),
+    NUM("change_at", fit.change_at),
+    NUM("change_slope", fit.change.slope),
 };
 #undef T
 
@@ -63,6 +65,8 @@ static void metric_init(void *base)
     f->all.slope = f->all.low = f->all.high = NAN;
     f->tail.slope = f->tail.low = f->tail.high = NAN;
     f->growth = f->noise = NAN;
+    f->change_at = NAN;
+    f->change.slope = f->change.low = f->change.high = NAN;
 }
 
 static const drip_jtable metric_table = DRIP_JTABLE(metric_rows, metric_init, NULL);

@@ -68,7 +68,7 @@ static const char *const classes[] = {
     [DRIP_CLASS_UNKNOWN] = NULL, [DRIP_CLASS_NONE] = "none", [DRIP_CLASS_BOUNDED] = "bounded",
     [DRIP_CLASS_HEAP_GROWTH] = "heap growth", [DRIP_CLASS_REACHABLE] = "reachable growth",
     [DRIP_CLASS_LOST] = "lost memory", [DRIP_CLASS_BLOCKED] = "blocked tasks",
-    [DRIP_CLASS_HANDLE] = "handle leak",
+    [DRIP_CLASS_HANDLE] = "handle leak", [DRIP_CLASS_RSS] = "unaccounted RSS growth",
 };
 const drip_names drip_class_names = {classes, NELEM(classes)};
 

@@ -50,7 +50,7 @@ extern const char *const drip_sweep_check_names[DRIP_SWEEP_CHECKS];
 extern const drip_names drip_sweep_check_table;
 
 /* Statuses ("pass", "fail", "error"), trial outcomes ("leak", "crash",
- * "hang", "error"), leak classes ("none", ..., "handle leak"; value 0,
+ * "hang", "error"), leak classes ("none", ..., "unaccounted RSS growth"; value 0,
  * unknown, has no name), by the enums of results.h.  The typed lookups
  * (drip_status_name...) are declared there. */
 extern const drip_names drip_status_names;

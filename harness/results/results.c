@@ -62,6 +62,16 @@ bool drip_result_metric_shown(const drip_result *r, int m)
     return false;
 }
 
+double drip_result_late_start(const drip_result *r, int m)
+{
+    const drip_metric_result *mr = &r->metrics[m];
+    size_t ws = mr->fit.window_start;
+    if (!mr->measured || mr->fit.verdict != DRIP_VERDICT_GROWING || ws >= r->nsamples ||
+        !(mr->fit.change_at > r->samples[ws].v[DRIP_COL_ITER]))
+        return NAN;
+    return mr->fit.change_at;
+}
+
 static void sweep_result_free(drip_sweep_result *sw)
 {
     for (size_t i = 0; i < sw->nfindings; i++) {

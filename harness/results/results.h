@@ -193,10 +193,13 @@ typedef enum drip_leak_class {
     DRIP_CLASS_LOST,             /* lost memory: definitely lost grows */
     DRIP_CLASS_BLOCKED,          /* blocked tasks */
     DRIP_CLASS_HANDLE,           /* handle leak: fds or connections grow */
+    DRIP_CLASS_RSS,              /* unaccounted RSS growth: RSS grows, the heap does not
+                                    (appended: its priority is just above "bounded") */
 } drip_leak_class;
 
 /* "none", "bounded", "heap growth", "reachable growth", "lost memory",
- * "blocked tasks", "handle leak"; NULL for DRIP_CLASS_UNKNOWN. */
+ * "blocked tasks", "handle leak", "unaccounted RSS growth"; NULL for
+ * DRIP_CLASS_UNKNOWN. */
 const char *drip_class_name(drip_leak_class c);
 
 /* Allocation-site profile (profile.c in the worker): per stack, the
@@ -367,6 +370,11 @@ void drip_result_free(drip_result *r);
  * running total such as allocs always grows, so only when asked for).
  * The terminal line and report.html's summary pick metrics by this. */
 bool drip_result_metric_shown(const drip_result *r, int m);
+
+/* Where metric m's growth starts when it starts late: its fit's change_at
+ * when the metric is measured, growing, and change_at is after the
+ * window's first sample; NaN otherwise (a steady growth, or none). */
+double drip_result_late_start(const drip_result *r, int m);
 
 /* "missing shard 2 of 4", "missing shards 2, 3 of 4" into buf (always
  * terminated): what a merged run lacks; "" when no shard is missing. */

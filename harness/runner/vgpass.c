@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,6 +412,19 @@ static void apply(drip_result *r, const drip_valgrind_result *v)
     sb_free(&sb);
 }
 
+/* A growth the counters saw start late (change_at after the window's first
+ * sample) would be missed by runs of the default length: start N there, so
+ * that the runs' difference (N to 2N) lies inside the growth.  Leaves *n
+ * alone otherwise.  Cannot fail. */
+static void cover_late_growth(const drip_result *r, uint64_t *n)
+{
+    for (int m = 0; m < DRIP_M_COUNT; m++) {
+        double at = drip_result_late_start(r, m);
+        if (at > (double)*n)                   /* NaN compares false */
+            *n = (uint64_t)ceil(at);
+    }
+}
+
 void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, drip_result *r)
 {
     drip_valgrind_result *v = &r->valgrind;
@@ -421,6 +435,8 @@ void drip_runner_valgrind(const drip_runner_opts *o, const drip_scenario *sc, dr
         v->checked[c] = sc->valgrind.has_max[c] || c == DRIP_VGC_ERRORS;
         v->limit[c] = sc->valgrind.has_max[c] ? sc->valgrind.max[c] : 0;
     }
+    if (!sc->valgrind.iterations)
+        cover_late_growth(r, &v->iterations);
     if (o->iterations && o->iterations < v->iterations)
         v->iterations = o->iterations;
     if (!o->log_dir || o->report_fd < 0) {

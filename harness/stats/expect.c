@@ -28,7 +28,9 @@ static bool verdict_ok(drip_verdict want, drip_verdict got)
     return false;
 }
 
-/* See stats.h.  Slope rules compare fit->all.slope with `limit` (inclusive)
+/* See stats.h.  Slope rules compare fit->all.slope with `limit` (inclusive;
+ * max_slope: drip_fit_max_rate, the rate from where a growing metric's
+ * growth starts when that is larger)
  * and ignore `want`; the verdict rule ignores `limit`.  A NULL fit, an
  * unknown verdict, a NaN slope or limit, an unknown `want` or rule are never
  * ok.  `actual` may be NULL; otherwise it always receives a value: the slope
@@ -44,7 +46,7 @@ bool drip_expect_check(drip_rule rule, double limit, drip_verdict want,
         bool judged = fit->verdict != DRIP_VERDICT_UNKNOWN;
         switch (rule) {
         case DRIP_RULE_MAX_SLOPE:
-            got = fit->all.slope;
+            got = drip_fit_max_rate(fit);  /* a late leak's own rate, if larger */
             ok = judged && got <= limit;   /* NaN compares false */
             break;
         case DRIP_RULE_MIN_SLOPE:

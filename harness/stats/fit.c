@@ -51,44 +51,39 @@ static void fit_unknown(drip_fit *out, size_t window_start)
     out->growth = NAN;
     out->noise = NAN;
     out->window_start = window_start;
+    out->change_at = NAN;
+    out->change = out->all;
     out->verdict = DRIP_VERDICT_UNKNOWN;
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The window (x, y, n points) after the whole-window verdict: look for
+ * the point where growth starts.  A window that is not growing as a whole
+ * is growing from there when the segment after it grows on its own (a leak
+ * that starts late, drip_segment_grows); a growing window starts growing
+ * there when the part before it does not rise (else at its first sample).
+ * Sets out->change_at and out->change for a growing metric.  Cannot fail
+ * (scratch memory running out leaves the verdict as it was). */
+static void locate_growth(const double *x, const double *y, size_t n, double resolution,
+                          drip_fit *out)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+    /* A start in the window's first 3/8 is the whole-window rule's to see
+     * (its tail is the second half); the segment keeps >= 1/8 of the window. */
+    size_t min_after = n / 8 > 2 * DRIP_MIN_FIT_SAMPLES ? n / 8 : 2 * DRIP_MIN_FIT_SAMPLES;
+    size_t c = drip_change_point(x, y, n, 3 * n / 8, min_after);
+    drip_slope seg, pre;
+    bool grows = c > 0 && drip_segment_grows(x, y, n, c, resolution, &seg);
 
-/* Median of v[0..n) (n > 0); reorders v. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* The robust scale of the residuals around the fitted line: 1.4826 times the
- * median absolute deviation from the Theil-Sen line (intercept = median of
- * y - slope * x), which estimates the noise's standard deviation without
- * being pulled by outliers.  NaN when scratch memory runs out. */
-static double residual_noise(const double *x, const double *y, size_t n, double slope)
-{
-    double *r = malloc(n * sizeof *r);
-    size_t m = 0;
-    if (!r)
-        return NAN;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]) && isfinite(y[i]))
-            r[m++] = y[i] - slope * x[i];
-    double noise = NAN;
-    if (m > 0) {
-        double icept = median(r, m);
-        for (size_t i = 0; i < m; i++)
-            r[i] = fabs(r[i] - icept);
-        noise = 1.4826 * median(r, m);
+    if (out->verdict != DRIP_VERDICT_GROWING) {
+        if (!grows)
+            return;
+        out->verdict = DRIP_VERDICT_GROWING;   /* a late leak */
+    } else if (!grows || drip_theil_sen(x, y, c, DRIP_CONFIDENCE, &pre) != 0 || pre.low > 0) {
+        out->change_at = x[0];                 /* the whole window grows */
+        out->change = out->all;
+        return;
     }
-    free(r);
-    return noise;
+    out->change_at = x[c];
+    out->change = seg;
 }
 
 /* See stats.h.  Indexing: the window is [floor(warmup * n), n), the tail is
@@ -135,22 +130,35 @@ int drip_fit_series(const double *x, const double *y, size_t n, double warmup,
     out->all = all;
     out->tail = tail;
     out->growth = all.slope * (x[n - 1] - x[ws]);
-    out->noise = residual_noise(x + ts, y + ts, tn, tail.slope);
+    out->noise = drip_residual_noise(x + ts, y + ts, tn, tail.slope);
 
     /* Growing needs the tail's own rise to clear the noise as well: a
      * wandering series (noise correlated from sample to sample) can fool the
-     * interval, but rarely rises by several times its own spread. */
+     * interval, but rarely rises by several times its own spread.  Under
+     * heavy churn the spread is the churn's, not the leak's: the floor of
+     * the tail (its low envelope) may clear its own, smaller, spread. */
     double tail_growth = tail.slope * (x[n - 1] - x[ts]);
     double need = isfinite(out->noise) ? DRIP_NOISE_FACTOR * out->noise : 0;
     /* "Rose" uses the plain interval: the residuals of a curve that rose and
      * levelled off are autocorrelated by its shape, and the correction would
      * hide the rise.  "Still rising" uses the corrected ones. */
     bool rising = plain.low > 0 && out->growth >= resolution;
-    if (rising && all.low > 0 && tail.low > 0 && tail_growth >= need)
+    if (rising && all.low > 0 && tail.low > 0 &&
+        (tail_growth >= need || drip_floor_grows(x + ts, y + ts, tn)))
         out->verdict = DRIP_VERDICT_GROWING;
     else if (rising)
         out->verdict = DRIP_VERDICT_BOUNDED;   /* rose, then stopped */
     else
         out->verdict = DRIP_VERDICT_FLAT;      /* no significant rise, or a fall */
+    locate_growth(x + ws, y + ws, wn, resolution, out);
     return 0;
+}
+
+/* See stats.h.  Cannot fail. */
+double drip_fit_max_rate(const drip_fit *fit)
+{
+    double r = fit->all.slope;
+    if (fit->verdict == DRIP_VERDICT_GROWING && fit->change.slope > r)
+        r = fit->change.slope;
+    return r;
 }

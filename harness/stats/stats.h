@@ -90,7 +90,46 @@ typedef struct drip_fit {
     double       noise;        /* robust sd of the tail's residuals around its fit */
     size_t       window_start; /* index of the first sample in the window */
     drip_verdict verdict;
+    /* Where the growth starts, for a growing metric (NaN otherwise): the x
+     * of the first sample of the segment that grows (the window's first
+     * sample when the whole window grows), and the fit from there to the
+     * end (corrected interval; NaN-filled when not growing). */
+    double       change_at;
+    drip_slope   change;
 } drip_fit;
+
+/* ---- change.c: late growth and growth under churn ---- */
+
+#define DRIP_FLOOR_RUN 4            /* samples per point of the floor (low envelope) */
+
+/* 1.4826 x the median absolute deviation of the finite points' residuals
+ * around the line of slope `slope`: a robust sd.  NaN when none is finite. */
+double drip_residual_noise(const double *x, const double *y, size_t n, double slope);
+
+/* The index c (c >= min_before, n - c >= min_after; both at least
+ * DRIP_MIN_FIT_SAMPLES) where the points are best described by one line
+ * before c and another from c on (least absolute residuals around each
+ * side's Theil-Sen line), searched on 40 bin medians and refined on the
+ * points.  0 when n is too short.  Points in x order. */
+size_t drip_change_point(const double *x, const double *y, size_t n, size_t min_before,
+                         size_t min_after);
+
+/* Does the segment [c, n) grow on its own (rises, still rises in its second
+ * half, by at least `resolution`, and rises and ends above everything
+ * before c by DRIP_NOISE_FACTOR noise sigmas: the larger noise of either
+ * side around its line, or the spread before c around its median)?
+ * *seg receives the segment's corrected fit. */
+bool drip_segment_grows(const double *x, const double *y, size_t n, size_t c,
+                        double resolution, drip_slope *seg);
+
+/* Does the low envelope of the points (the lowest of each DRIP_FLOOR_RUN)
+ * rise significantly and by DRIP_NOISE_FACTOR of its own noise sigmas? */
+bool drip_floor_grows(const double *x, const double *y, size_t n);
+
+/* The slope `max_slope` checks: all.slope, or the slope from change_at on
+ * when that is larger (a late leak must not pass a limit because the
+ * window is mostly flat).  NaN when not judged. */
+double drip_fit_max_rate(const drip_fit *fit);
 
 /* Fit and classify one metric's series (x = iteration, y = value).
  * `warmup` in [0, 1) is the fraction of samples left out; `resolution` the

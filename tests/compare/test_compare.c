@@ -170,6 +170,34 @@ START_TEST(test_slope)
 }
 END_TEST
 
+/* Issue 11, item 5: a move between flat and bounded is never a regression
+ * by itself, however far apart the intervals: two runs of the same code
+ * gave heap_bytes flat -0.16 [-1.72, 0.53] and bounded +9.07 [2.81, 16.7],
+ * which the slope rule flagged.  The same slopes with the new run growing
+ * still regress. */
+START_TEST(test_flat_bounded_never_regress)
+{
+    static const drip_verdict from[] = {DRIP_VERDICT_FLAT, DRIP_VERDICT_BOUNDED,
+                                        DRIP_VERDICT_FLAT, DRIP_VERDICT_BOUNDED};
+    static const drip_verdict to[] = {DRIP_VERDICT_BOUNDED, DRIP_VERDICT_FLAT,
+                                      DRIP_VERDICT_FLAT, DRIP_VERDICT_BOUNDED};
+    for (size_t i = 0; i < sizeof from / sizeof *from; i++) {
+        drip_run_results b = {0}, n = {0};
+        drip_comparison c;
+        set(add(&b, "a", DRIP_STATUS_PASS), DRIP_M_HEAP_BYTES, from[i], -0.16, -1.72, 0.53);
+        set(add(&n, "a", DRIP_STATUS_PASS), DRIP_M_HEAP_BYTES, to[i], 9.07, 2.81, 16.7);
+        const drip_cmp_scenario *s = cmp(&b, &n, &c);
+        ck_assert_msg(s->regressed == 0, "case %zu: regressed %u", i, s->regressed);
+        ck_assert_uint_eq(c.regressed, 0);
+        drip_comparison_free(&c);
+        drip_run_results_free(&b);
+        drip_run_results_free(&n);
+    }
+    ck_assert_uint_eq(slope_case(DRIP_M_HEAP_BYTES, -0.16, -1.72, 0.53, 9.07, 2.81, 16.7, NULL),
+                      DRIP_CMP_SLOPE);                    /* growing -> growing, faster */
+}
+END_TEST
+
 START_TEST(test_added_removed_unmeasured)
 {
     drip_run_results b = {0}, n = {0};
@@ -237,7 +265,7 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("compare");
     TCase *core = drip_tcase(s, "core", test_same_runs_pass, test_status, test_verdict, test_slope,
-            test_added_removed_unmeasured, NULL);
+            test_flat_bounded_never_regress, test_added_removed_unmeasured, NULL);
     tcase_add_checked_fixture(core, setup, NULL);
     TCase *errors = drip_tcase(s, "errors", test_tolerance_syntax, NULL);
     tcase_add_checked_fixture(errors, setup, NULL);

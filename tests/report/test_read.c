@@ -109,6 +109,10 @@ START_TEST(test_round_trip)
     ck_assert_uint_eq(back.missing_of, 3);
     ck_assert_uint_eq(back.scenarios[0].nsamples, 10);
     ck_assert(back.scenarios[0].metrics[DRIP_M_HEAP_BYTES].fit.all.low == 150.5);
+    ck_assert(back.scenarios[0].metrics[DRIP_M_HEAP_BYTES].fit.change_at == 6000);
+    ck_assert(back.scenarios[0].metrics[DRIP_M_HEAP_BYTES].fit.change.slope ==
+              run.scenarios[0].metrics[DRIP_M_HEAP_BYTES].fit.all.slope * 1.5);
+    ck_assert(isnan(back.scenarios[0].metrics[DRIP_M_HEAP_OBJECTS].fit.change_at));
     ck_assert_int_eq(back.scenarios[0].metrics[DRIP_M_HEAP_OBJECTS].fit.verdict,
                      DRIP_VERDICT_BOUNDED);
     ck_assert(!back.scenarios[0].metrics[DRIP_M_RSS].measured);

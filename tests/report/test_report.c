@@ -201,8 +201,8 @@ START_TEST(test_json_contract)
     }
     json_t *hb = GET(metrics, "heap_bytes");
     static const char *const metric_keys[] = {"unit", "slope", "slope_low", "slope_high",
-                                              "verdict", "tail_slope", "growth", "first",
-                                              "last", NULL};
+                                              "verdict", "tail_slope", "growth", "change_at",
+                                              "change_slope", "first", "last", NULL};
     assert_keys(hb, metric_keys);
     assert_str(hb, "unit", "B");
     assert_real(hb, "slope", 310.2);
@@ -211,6 +211,8 @@ START_TEST(test_json_contract)
     assert_str(hb, "verdict", "growing");
     assert_real(hb, "tail_slope", 309);
     assert_int(hb, "growth", 4963200);
+    assert_int(hb, "change_at", 6000);                      /* window_start = 2 */
+    assert_real(hb, "change_slope", 309);
     assert_int(hb, "first", 1234 + 310 * 6000);            /* window_start = 2 */
     assert_int(hb, "last", 1234 + 310 * 20000);
     json_t *allocs = GET(metrics, "allocs");                 /* NaN -> null */
@@ -219,6 +221,8 @@ START_TEST(test_json_contract)
     assert_null(allocs, "slope_low");
     assert_null(allocs, "tail_slope");
     assert_null(allocs, "growth");
+    assert_null(allocs, "change_at");
+    assert_null(allocs, "change_slope");
     assert_str(allocs, "verdict", "unknown");
     assert_real(allocs, "first", 2 * 6000 + 0.5);
     assert_str(GET(metrics, "heap_objects"), "unit", "objects");

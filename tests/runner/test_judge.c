@@ -81,6 +81,64 @@ static drip_leak_class classify(drip_result *r)
     return c;
 }
 
+/* Issue 11, item 6: classes that follow the evidence. */
+START_TEST(test_classify_evidence)
+{
+    drip_result r;
+    /* A slow lost leak (0.8 B/iter, valgrind's definitely lost grew from 152
+     * to 312 B) is lost memory, though under DRIP_VG_GROWTH_MIN (it was
+     * "reachable growth"). */
+    flat_result(&r, true, 0.8, 0);
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 0.8, 0.7, 0.9, 0.8, 12800, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_LOST);
+
+    /* A leak that starts at iteration 16,000, after valgrind's 200 and 400
+     * iterations: valgrind saw nothing, and the class does not guess
+     * "reachable growth"; the why says the runs ended before the growth. */
+    flat_result(&r, true, 0, 0);
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 0, 0, 0, 0, 64, 0);
+    r.metrics[DRIP_M_HEAP_BYTES].fit.change_at = 16000;
+    r.metrics[DRIP_M_HEAP_BYTES].fit.change = (drip_slope){64, 63, 65, 40};
+    drip_sample smp = {{0}};
+    for (int i = 0; i < 200; i++) {
+        smp.v[DRIP_COL_ITER] = 100.0 * i;
+        drip_result_add_sample(&r, &smp);
+    }
+    drip_classify(&r);
+    ck_assert_int_eq(r.leak_class, DRIP_CLASS_HEAP_GROWTH);
+    ck_assert_msg(strstr(r.class_why, "ended before the growth started at iteration 16000"),
+                  "%s", r.class_why);
+    free(r.class_why);
+    free(r.class_basis);
+    r.class_why = r.class_basis = NULL;
+    r.metrics[DRIP_M_HEAP_BYTES].fit.change_at = 0;      /* a steady growth valgrind missed */
+    drip_classify(&r);
+    ck_assert_int_eq(r.leak_class, DRIP_CLASS_HEAP_GROWTH);
+    ck_assert_msg(strstr(r.class_why, "saw neither lost nor reachable"), "%s", r.class_why);
+    free(r.class_why);
+    free(r.class_basis);
+    free(r.samples);
+
+    /* RSS grows 4 KiB/iter while the heap is flat: unaccounted RSS growth
+     * (it was "none: nothing grows"), with or without valgrind. */
+    for (int vg = 0; vg < 2; vg++) {
+        flat_result(&r, vg, 0, 0);
+        set_fit(&r, DRIP_M_RSS, DRIP_VERDICT_GROWING, 4096, 4000, 4200, 4096, 8e7, 0);
+        drip_classify(&r);
+        ck_assert_int_eq(r.leak_class, DRIP_CLASS_RSS);
+        ck_assert_str_eq(drip_class_name(r.leak_class), "unaccounted RSS growth");
+        ck_assert_msg(strstr(r.class_why, "rss") && strstr(r.class_why, "mmap"), "%s",
+                      r.class_why);
+        free(r.class_why);
+        free(r.class_basis);
+    }
+    flat_result(&r, false, 0, 0);           /* the heap growing too: the heap's class */
+    set_fit(&r, DRIP_M_RSS, DRIP_VERDICT_GROWING, 4096, 4000, 4200, 4096, 8e7, 0);
+    set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 48, 47, 49, 48, 1e5, 0);
+    ck_assert_int_eq(classify(&r), DRIP_CLASS_HEAP_GROWTH);
+}
+END_TEST
+
 START_TEST(test_classify_priority)
 {
     drip_result r;
@@ -104,7 +162,8 @@ START_TEST(test_classify_priority)
     flat_result(&r, true, 24, 0);           /* lost grows */
     set_fit(&r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 24, 23, 25, 24, 1e5, 0);
     ck_assert_int_eq(classify(&r), DRIP_CLASS_LOST);
-    flat_result(&r, true, 0.5, 0);          /* below a byte per iteration: a one-off */
+    flat_result(&r, true, 0, 0);            /* a one-off loss: nothing more at 2N */
+    r.valgrind.bytes[0] = r.valgrind.growth.bytes[0] = 64;
     ck_assert_int_eq(classify(&r), DRIP_CLASS_NONE);
 
     flat_result(&r, true, 24, 0);           /* tasks outrank lost memory */
@@ -138,6 +197,7 @@ static Suite *suite_judge(void)
     TCase *tc = tcase_create("judge");
     tcase_add_test(tc, test_ns_per_iter);
     tcase_add_test(tc, test_classify_priority);
+    tcase_add_test(tc, test_classify_evidence);
     suite_add_tcase(s, tc);
     return s;
 }
