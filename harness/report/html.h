@@ -110,12 +110,6 @@ typedef struct drip_chart {
     double        max_after_teardown;        /* expectation limit, NaN when none */
 } drip_chart;
 
-/* The fitted line's value at x = 0: the Theil-Sen intercept, the median of
- * y - slope * x over the window's samples (NaN values skipped).  NaN when
- * slope is NaN or no sample is usable.  Cannot fail (aborts only when
- * memory runs out). */
-double drip__fit_intercept(const double *x, const double *y, size_t n, size_t window_start,
-                           double slope);
 
 /* Write the chart as an inline <svg> element.  With no usable sample it
  * is a framed box saying so.  Returns 0, or -1 when the stream has an error. */

@@ -106,31 +106,6 @@ const char *drip__axis_label(const drip_axis *a, double v, char *buf, size_t n)
 
 /* ---- the fitted line ---------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-double drip__fit_intercept(const double *x, const double *y, size_t n, size_t window_start,
-                           double slope)
-{
-    if (isnan(slope) || window_start >= n)
-        return NAN;
-    double *r = xmalloc((n - window_start) * sizeof *r);
-    size_t k = 0;
-    for (size_t i = window_start; i < n; i++)
-        if (isfinite(x[i]) && isfinite(y[i]))
-            r[k++] = y[i] - slope * x[i];
-    double mid = NAN;
-    if (k) {
-        qsort(r, k, sizeof *r, cmp_double);
-        mid = k % 2 ? r[k / 2] : (r[k / 2 - 1] + r[k / 2]) / 2;
-    }
-    free(r);
-    return mid;
-}
-
 /* ---- drawing ----------------------------------------------------------- */
 
 #define W        440.0
@@ -360,7 +335,7 @@ int drip__svg_chart(FILE *out, const drip_chart *c)
     while (ws < c->n && !usable(c, ws))
         ws++;
     double xw = ws < c->n ? c->x[ws] : c->x[last], xe = c->x[last];
-    double icept = ws < c->n ? drip__fit_intercept(c->x, c->y, c->n, ws, c->slope) : NAN;
+    double icept = ws < c->n ? drip_line_intercept(c->x + ws, c->y + ws, c->n - ws, c->slope) : NAN;
 
     double lo, hi;
     value_range(c, icept, xw, xe, &lo, &hi);

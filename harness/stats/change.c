@@ -25,12 +25,6 @@
 
 #define SEARCH_BINS 40   /* the change point is searched over this many bin medians */
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* See stats.h.  1.4826 times the median absolute deviation of the finite
  * points' residuals around the line of slope `slope` (its intercept the
  * median residual).  NaN when no point is finite or memory runs out. */
@@ -45,12 +39,10 @@ double drip_residual_noise(const double *x, const double *y, size_t n, double sl
         if (isfinite(x[i]) && isfinite(y[i]))
             r[m++] = y[i] - slope * x[i];
     if (m > 0) {
-        qsort(r, m, sizeof *r, cmp_double);
-        double icept = m % 2 ? r[m / 2] : (r[m / 2 - 1] + r[m / 2]) / 2;
+        double icept = drip_median(r, m);
         for (size_t i = 0; i < m; i++)
             r[i] = fabs(r[i] - icept);
-        qsort(r, m, sizeof *r, cmp_double);
-        noise = 1.4826 * (m % 2 ? r[m / 2] : (r[m / 2 - 1] + r[m / 2]) / 2);
+        noise = 1.4826 * drip_median(r, m);
     }
     free(r);
     return noise;
@@ -71,8 +63,7 @@ static double line_cost(const double *x, const double *y, size_t lo, size_t hi)
     for (size_t i = lo; i < hi; i++)
         if (isfinite(x[i]) && isfinite(y[i]))
             r[m++] = y[i] - s.slope * x[i];
-    qsort(r, m, sizeof *r, cmp_double);
-    double icept = m % 2 ? r[m / 2] : (r[m / 2 - 1] + r[m / 2]) / 2, cost = 0;
+    double icept = drip_median(r, m), cost = 0;
     for (size_t i = 0; i < m; i++)
         cost += fabs(r[i] - icept);
     free(r);
@@ -120,11 +111,9 @@ size_t drip_change_point(const double *x, const double *y, size_t n, size_t min_
     for (size_t b = 0; b < nb; b++) {
         size_t lo = b * n / nb, hi = (b + 1) * n / nb, k = hi - lo;
         memcpy(tmp, x + lo, k * sizeof *tmp);
-        qsort(tmp, k, sizeof *tmp, cmp_double);
-        bx[b] = k % 2 ? tmp[k / 2] : (tmp[k / 2 - 1] + tmp[k / 2]) / 2;
+        bx[b] = drip_median(tmp, k);
         memcpy(tmp, y + lo, k * sizeof *tmp);
-        qsort(tmp, k, sizeof *tmp, cmp_double);
-        by[b] = k % 2 ? tmp[k / 2] : (tmp[k / 2 - 1] + tmp[k / 2]) / 2;
+        by[b] = drip_median(tmp, k);
     }
     /* bin b starts at point b * n / nb: whole bins on either side */
     size_t cb = best_split(bx, by, nb, 0, nb, (min_before * nb + n - 1) / n,
@@ -146,20 +135,7 @@ cleanup:
  * runs out. */
 static double seg_level_at(const double *x, const double *y, size_t n, double slope, double at)
 {
-    double *r = malloc((n + 1) * sizeof *r);
-    size_t m = 0;
-    double level = NAN;
-    if (!r)
-        return NAN;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(x[i]) && isfinite(y[i]))
-            r[m++] = y[i] - slope * x[i];
-    if (m > 0) {
-        qsort(r, m, sizeof *r, cmp_double);
-        level = (m % 2 ? r[m / 2] : (r[m / 2 - 1] + r[m / 2]) / 2) + slope * at;
-    }
-    free(r);
-    return level;
+    return drip_line_intercept(x, y, n, slope) + slope * at;
 }
 
 /* See stats.h.  The segment [c, n) grows on its own when its corrected

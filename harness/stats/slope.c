@@ -171,12 +171,31 @@ static void select_ranks(double *v, size_t n, const size_t *r, size_t nr)
     }
 }
 
-/* Median of v[0..n-1], n >= 1; reorders v. */
-static double median_inplace(double *v, size_t n)
+/* See stats.h. */
+double drip_median(double *v, size_t n)
 {
+    if (n == 0)
+        return NAN;
     size_t r[2] = {(n - 1) / 2, n / 2};
     select_ranks(v, n, r, 2);
     return (v[r[0]] + v[r[1]]) / 2;
+}
+
+/* See stats.h.  The residuals live in one scratch array, freed here. */
+double drip_line_intercept(const double *x, const double *y, size_t n, double slope)
+{
+    if (isnan(slope))
+        return NAN;
+    double *r = malloc((n + 1) * sizeof *r);
+    if (!r)
+        return NAN;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i]))
+            r[m++] = y[i] - slope * x[i];
+    double icept = drip_median(r, m);
+    free(r);
+    return icept;
 }
 
 /* Reduce the m points in (x, y) to BINS_MAX bins of consecutive points, in
@@ -191,9 +210,9 @@ static size_t reduce_to_bins(double *x, double *y, size_t m, double *tmp)
         size_t k = hi - lo;                /* >= 1 since m > BINS_MAX */
 
         memcpy(tmp, x + lo, k * sizeof *tmp);
-        double bx = median_inplace(tmp, k);
+        double bx = drip_median(tmp, k);
         memcpy(tmp, y + lo, k * sizeof *tmp);
-        double by = median_inplace(tmp, k);
+        double by = drip_median(tmp, k);
         x[b] = bx;                         /* b <= lo: nothing unread is overwritten */
         y[b] = by;
     }

@@ -54,6 +54,16 @@ typedef struct drip_slope {
     size_t n;            /* points used */
 } drip_slope;
 
+/* The median of v[0..n) (the mean of the two middle values when n is
+ * even); reorders v.  NaN when n is 0.  The one median of the module:
+ * every fit, bin and residual goes through it. */
+double drip_median(double *v, size_t n);
+
+/* The intercept of the line of slope `slope` through the finite points of
+ * (x, y): the median of y - slope * x (the Theil-Sen intercept).  NaN when
+ * slope is NaN, no point is finite or scratch memory runs out. */
+double drip_line_intercept(const double *x, const double *y, size_t n, double slope);
+
 /* Theil-Sen estimate of dy/dx over n points with the distribution-free
  * confidence interval of Sen (1968) at `confidence` (e.g. 0.95).  Points with
  * equal x are skipped as pairs.  Long series are reduced to at most 600

@@ -695,17 +695,6 @@ START_TEST(test_axis)
 }
 END_TEST
 
-START_TEST(test_intercept)
-{
-    double x[6] = {1, 2, 3, 4, 5, 6}, y[6] = {99, 99, 7, 9, 11, 13};   /* 1 + 2x after 2 */
-    ck_assert_double_eq_tol(drip__fit_intercept(x, y, 6, 2, 2), 1, 1e-12);
-    y[4] = NAN;
-    ck_assert_double_eq_tol(drip__fit_intercept(x, y, 6, 2, 2), 1, 1e-12);
-    ck_assert(isnan(drip__fit_intercept(x, y, 6, 2, NAN)));
-    ck_assert(isnan(drip__fit_intercept(x, y, 6, 6, 2)));
-}
-END_TEST
-
 /* ---- end to end ------------------------------------------------------------------- */
 
 /* drip run writes report.html beside results.json, with a chart for every
@@ -766,7 +755,7 @@ Suite *suite_html(void)
         {"charts",         {test_charts, test_empty_run, test_many_samples, test_verdict_tones,
                             test_chart_ranges}},
         {"summary",        {test_summary_and_facts}},
-        {"axes",           {test_axis, test_intercept}},
+        {"axes",           {test_axis}},
         {"e2e",            {test_drip_run_writes_html}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -9,6 +9,25 @@
 
 /* ---- core: Theil-Sen and the normal quantile -------------------------------- */
 
+/* The module's one median, and the Theil-Sen intercept built on it (the
+ * line report.html draws). */
+START_TEST(median_and_intercept)
+{
+    double v[] = {5, 1, 4, 2, 3};
+    ck_assert(drip_median(v, 5) == 3);
+    double w[] = {8, 2, 6, 4};
+    ck_assert(drip_median(w, 4) == 5);                     /* the two middle values' mean */
+    ck_assert(isnan(drip_median(w, 0)));
+
+    double x[4] = {3, 4, 5, 6}, y[4] = {7, 9, 11, 13};     /* 1 + 2x */
+    ck_assert_double_eq_tol(drip_line_intercept(x, y, 4, 2), 1, 1e-12);
+    y[2] = NAN;                                            /* a NaN sample is skipped */
+    ck_assert_double_eq_tol(drip_line_intercept(x, y, 4, 2), 1, 1e-12);
+    ck_assert(isnan(drip_line_intercept(x, y, 4, NAN)));
+    ck_assert(isnan(drip_line_intercept(x, y, 0, 2)));
+}
+END_TEST
+
 START_TEST(ts_exact_line)
 {
     double x[10], y[10];
@@ -355,6 +374,7 @@ static Suite *suite_slope(void)
     Suite *s = suite_create("slope");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, median_and_intercept);
     tcase_add_test(tc, ts_exact_line);
     tcase_add_test(tc, ts_hand_example);
     tcase_add_test(tc, ts_outliers);
