@@ -104,8 +104,11 @@ static json_t *put_metrics(const drip_jrow *row, const void *base, int k)
         if (custom) {
             drip__jset(mo, "custom", json_true());
             drip__jset(mo, "cumulative", json_boolean(info->cumulative));
-            if (!mr->measured)
+            if (!mr->measured) {                 /* nothing more to say */
                 drip__jset(mo, "measured", json_false());
+                drip__jset(obj, info->name, mo);
+                continue;
+            }
         }
         drip__jput_rows(mo, &metric_table, mr, 0);
         drip__jset(mo, "first", drip__jnumber(sample_value(r, mr->fit.window_start, m)));
