@@ -88,6 +88,14 @@ START_TEST(test_wmetric_run)
     ck_assert_msg(strstr(csv, ",400,1200\n"), "the last row holds the totals");
     free(csv);
     free(csv_path);
+    char *html_path;
+    if (asprintf(&html_path, "%s/report.html", out) < 0)
+        abort();
+    char *html = slurp(html_path);                 /* a chart per workload metric, by name */
+    ck_assert_ptr_nonnull(strstr(html, "<span class=\"m\">cache.hits</span>"));
+    ck_assert_ptr_nonnull(strstr(html, "<span class=\"m\">rows.read</span>"));
+    free(html);
+    free(html_path);
 }
 END_TEST
 
