@@ -74,6 +74,18 @@ static void check_results(const char *report)
                   "%s", str_at(never, "reason"));
     json_t *w = json_array_get(json_object_get(never, "warnings"), 0);
     ck_assert_msg(w && strstr(json_string_value(w), "'cache.misses' never moved"), "warnings");
+
+    /* 4 threads add to one registry: every add counted; 22 names, 16 kept */
+    json_t *th = scenario(root, "threaded");
+    ck_assert_str_eq(str_at(th, "status"), "pass");
+    json_t *at = json_object_get(th, "after_teardown");
+    ck_assert_int_eq(json_integer_value(json_object_get(at, "cache.hits")), 4000);
+    ck_assert_int_eq(json_integer_value(json_object_get(at, "n.13")), 4000);
+    ck_assert_ptr_null(json_object_get(at, "n.14"));
+    ck_assert_uint_eq(json_object_size(json_object_get(th, "metrics")), 9 + 16);   /* Drip's 9 */
+    w = json_array_get(json_object_get(th, "warnings"), 0);
+    ck_assert_msg(w && strstr(json_string_value(w), "drip_metric_add: 'n.14' ignored: a workload "
+                                                    "reports at most 16 metrics"), "warnings");
     json_decref(root);
 }
 
