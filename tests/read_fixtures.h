@@ -38,6 +38,7 @@ static inline void full_samples(drip_result *r)
         s.v[DRIP_COL_METRIC(DRIP_M_HEAP_BYTES)] = 100 + 151.25 * 1000 * (i + 1);
         s.v[DRIP_COL_METRIC(DRIP_M_HEAP_OBJECTS)] = 3 + i / 3.0;
         s.v[DRIP_COL_METRIC(DRIP_M_THREADS)] = 2;
+        s.v[DRIP_COL_METRIC(DRIP_M_COUNT)] = 0.5 * 1000 * (i + 1);     /* cache.hits */
         drip_result_add_sample(r, &s);
     }
 }
@@ -84,7 +85,10 @@ static inline void build_full_run(drip_run_results *run)
     r->ns_per_iter = 150.125;
     r->warmup = 0.2;
     r->heap_ceiling = 1 << 30;
+    drip_result_custom_add(r, "cache.hits", "hits", true);            /* DRIP_M_COUNT */
+    drip_result_custom_add(r, "cache.misses", NULL, true);            /* DRIP_M_COUNT + 1 */
     full_samples(r);
+    full_fit(r, DRIP_M_COUNT, DRIP_VERDICT_GROWING, 0.5, 0.5, 0.5);   /* a workload metric */
     full_fit(r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 151.25, 150.5, 152);
     full_fit(r, DRIP_M_HEAP_OBJECTS, DRIP_VERDICT_BOUNDED, 0.333333333333333, 0.1, 0.5);
     full_fit(r, DRIP_M_THREADS, DRIP_VERDICT_FLAT, 0, 0, 0);
@@ -92,8 +96,10 @@ static inline void build_full_run(drip_run_results *run)
     r->has_after_teardown = true;
     for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
         r->after_teardown.v[c] = 1.5 * c;
-    r->nexpects = 4;
-    r->expects = xcalloc(4, sizeof *r->expects);
+    r->nexpects = 5;
+    r->expects = xcalloc(5, sizeof *r->expects);
+    r->expects[4] = (drip_expect_result){DRIP_M_COUNT + 1, DRIP_RULE_MAX_SLOPE, 1,
+                                         DRIP_VERDICT_UNKNOWN, NAN, false};   /* never reported */
     r->expects[0] = (drip_expect_result){DRIP_M_HEAP_BYTES, DRIP_RULE_MAX_SLOPE, 0,
                                          DRIP_VERDICT_UNKNOWN, 151.25, false};
     r->expects[1] = (drip_expect_result){DRIP_M_HEAP_OBJECTS, DRIP_RULE_MIN_SLOPE, 0.5,

@@ -50,12 +50,12 @@ static bool utf8_locale(void)
 }
 
 /* A metric's value for people: "1.50 KiB", "198 tasks". */
-static const char *fmt_value(int m, double v, char *buf, size_t n)
+static const char *fmt_value(const drip_metric_info *info, double v, char *buf, size_t n)
 {
     char num[48];
-    if (drip_metrics[m].bytes)
+    if (info->bytes)
         return drip_fmt_bytes(v, buf, n);
-    snprintf(buf, n, "%s %s", drip_fmt_num(v, num, sizeof num), drip_metrics[m].unit);
+    snprintf(buf, n, "%s %s", drip_fmt_num(v, num, sizeof num), info->unit);
     return buf;
 }
 
@@ -71,8 +71,9 @@ static void print_chart(const drip_result *r, int m, FILE *out)
         v[i] = r->samples[from + i].v[DRIP_COL_METRIC(m)];
     char *spark = drip_sparkline(v, n, SPARK_WIDTH, utf8_locale());
     char a[64], b[64];
+    const drip_metric_info *info = drip_result_metric_info(r, m);
     fprintf(out, "      %s  %s -> %s, iterations %.0f to %.0f\n", spark,
-            fmt_value(m, v[0], a, sizeof a), fmt_value(m, v[n - 1], b, sizeof b),
+            fmt_value(info, v[0], a, sizeof a), fmt_value(info, v[n - 1], b, sizeof b),
             r->samples[from].v[DRIP_COL_ITER], r->samples[r->nsamples - 1].v[DRIP_COL_ITER]);
     free(spark);
     free(v);
@@ -127,9 +128,10 @@ static void print_metric(const drip_result *r, int m, const char *student, bool 
                          FILE *out)
 {
     const drip_fit *fit = &r->metrics[m].fit;
-    const char *name = drip_metrics[m].name;
+    const drip_metric_info *info = drip_result_metric_info(r, m);
+    const char *name = info->name;
     char slope[64], lim[64];
-    drip_metric_fmt_slope(m, fit->all.slope, slope, sizeof slope);
+    drip_metric_info_fmt_slope(info, fit->all.slope, slope, sizeof slope);
     bool chart = false, said_grows = false;
     for (size_t i = 0; i < r->nexpects; i++) {
         const drip_expect_result *e = &r->expects[i];
@@ -144,11 +146,11 @@ static void print_metric(const drip_result *r, int m, const char *student, bool 
             chart = true;
             if (e->rule == DRIP_RULE_MAX_SLOPE)
                 fprintf(out, "    %s %s: %s; the fixed code allows at most %s\n", name,
-                        drip_metrics[m].cumulative ? "per iteration is too high"   /* a rate */
+                        info->cumulative ? "per iteration is too high"   /* a rate */
                         : fit->verdict == DRIP_VERDICT_GROWING &&
                                   !has_rule(r, m, DRIP_RULE_MIN_SLOPE)
                             ? "still grows" : "grows too fast",
-                        slope, drip_metric_fmt_slope(m, e->limit, lim, sizeof lim));
+                        slope, drip_metric_info_fmt_slope(info, e->limit, lim, sizeof lim));
             else if (fit->verdict == DRIP_VERDICT_GROWING)
                 fprintf(out, "    %s still grows: %s; the fixed code keeps it %s\n", name, slope,
                         drip_verdict_name(e->want));
@@ -160,15 +162,21 @@ static void print_metric(const drip_result *r, int m, const char *student, bool 
             break;
         case DRIP_RULE_MIN_SLOPE:
             chart = true;
-            fprintf(out, "    %s: %s, but the fixed code still does its job at %s or more "
-                    "(did the fix remove the work itself?)\n", name, slope,
-                    drip_metric_fmt_slope(m, e->limit, lim, sizeof lim));
+            if (!r->metrics[m].measured)              /* a workload metric never reported */
+                fprintf(out, "    %s: none at all: the code no longer reports it "
+                        "(drip_metric_add); the fixed code does, at %s or more (did the fix "
+                        "remove the work itself?)\n", name,
+                        drip_metric_info_fmt_slope(info, e->limit, lim, sizeof lim));
+            else
+                fprintf(out, "    %s: %s: no longer what the fixed code delivers, %s or more "
+                        "(did the fix remove the work itself?)\n", name, slope,
+                        drip_metric_info_fmt_slope(info, e->limit, lim, sizeof lim));
             break;
         case DRIP_RULE_MAX_AFTER_TEARDOWN: {
             char act[64], want[64];
             fprintf(out, "    %s left after teardown: %s; the fixed code leaves at most %s\n",
-                    name, fmt_value(m, e->actual, act, sizeof act),
-                    fmt_value(m, e->limit, want, sizeof want));
+                    name, fmt_value(info, e->actual, act, sizeof act),
+                    fmt_value(info, e->limit, want, sizeof want));
             break;
         }
         }
@@ -242,15 +250,16 @@ static void print_lessons(const char *file, FILE *out)
 
 static void print_pass(const drip_result *r, FILE *out)
 {
-    bool seen[DRIP_M_COUNT] = {false};
+    bool seen[DRIP_METRIC_SLOTS] = {false};
     for (size_t i = 0; i < r->nexpects; i++) {
         int m = r->expects[i].metric;
-        if (m < 0 || m >= DRIP_M_COUNT || seen[m])
+        const drip_metric_info *info = drip_result_metric_info(r, m);
+        if (!info || seen[m])
             continue;
         seen[m] = true;
         char slope[64];
-        fprintf(out, "    %-13s %s %s\n", drip_metrics[m].name,
-                drip_metric_fmt_slope(m, r->metrics[m].fit.all.slope, slope, sizeof slope),
+        fprintf(out, "    %-13s %s %s\n", info->name,
+                drip_metric_info_fmt_slope(info, r->metrics[m].fit.all.slope, slope, sizeof slope),
                 drip_verdict_name(r->metrics[m].fit.verdict));
     }
 }
@@ -314,8 +323,11 @@ static void print_trouble(const drip_exercise *ex, const drip_result *r, FILE *o
  * of the fix that works. */
 static void print_fixed(const drip_result *r, FILE *out, const char *green, const char *reset)
 {
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
+        const drip_metric_info *info = drip_result_metric_info(r, m);
         bool any = false, ok = true;
+        if (drip_metric_is_custom(m))
+            continue;                     /* the workload's own work: not a leak fixed */
         for (size_t i = 0; i < r->nexpects; i++)
             if (r->expects[i].metric == m) {
                 any = true;
@@ -324,9 +336,9 @@ static void print_fixed(const drip_result *r, FILE *out, const char *green, cons
         if (!any || !ok)
             continue;
         drip_verdict v = r->metrics[m].fit.verdict;
-        fprintf(out, "    %s%s: fixed%s (%s, %s)\n", green, drip_metrics[m].name, reset,
-                drip_metrics[m].cumulative ? "at the fixed code's rate" : drip_verdict_name(v),
-                drip_metrics[m].cumulative ? "per iteration" : "as in the fixed code");
+        fprintf(out, "    %s%s: fixed%s (%s, %s)\n", green, info->name, reset,
+                info->cumulative ? "at the fixed code's rate" : drip_verdict_name(v),
+                info->cumulative ? "per iteration" : "as in the fixed code");
     }
 }
 
@@ -351,7 +363,7 @@ int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *o
     fprintf(out, "%snot fixed yet%s: %s (%s)\n\n", red, reset, ex->pattern, ex->student);
     print_fixed(r, out, green, reset);
     bool any = false, site_shown = false;
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
         bool broken = false;
         for (size_t i = 0; i < r->nexpects; i++)
             broken |= !r->expects[i].ok && r->expects[i].metric == m;

@@ -47,15 +47,53 @@ const char *const *drip_metric_names(void)
 
 const char *drip_metric_fmt_slope(int metric, double slope, char *buf, size_t n)
 {
+    return drip_metric_info_fmt_slope(&drip_metrics[metric], slope, buf, n);
+}
+
+const char *drip_metric_info_fmt_slope(const drip_metric_info *info, double slope, char *buf,
+                                       size_t n)
+{
     char num[48];
     const char *sign = slope > 0 ? "+" : "";
     if (isnan(slope)) {
         snprintf(buf, n, "n/a");
-    } else if (drip_metrics[metric].bytes) {
+    } else if (info->bytes) {
         snprintf(buf, n, "%s%s/iter", sign, drip_fmt_bytes(slope, num, sizeof num));
     } else {
         snprintf(buf, n, "%s%s %s/iter", sign, drip_fmt_num(slope, num, sizeof num),
-                 drip_metrics[metric].unit);
+                 info->unit);
     }
     return buf;
+}
+
+/* Edit distance between a and b (both shorter than 64 bytes), capped. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), row[65];
+    if (la > 63 || lb > 63)
+        return 64;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+bool drip_metric_name_reserved(const char *name)
+{
+    for (int m = 0; m < DRIP_M_COUNT; m++)
+        if (edit_distance(name, drip_metrics[m].name) <= 2)
+            return true;
+    return false;
 }

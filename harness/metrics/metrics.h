@@ -37,6 +37,29 @@ typedef struct drip_metric_info {
 
 extern const drip_metric_info drip_metrics[DRIP_M_COUNT];
 
+/* Metrics that are not Drip's (a program's mapped `sessions`, a plugin's
+ * drip_metric_add() names): numbered after Drip's own, DRIP_M_COUNT + k
+ * for the k-th (0-based).  At most this many per scenario.  See
+ * docs/EXTERNAL.md ("Custom metrics in the results model"). */
+#define DRIP_METRIC_CUSTOM_MAX 16
+
+/* A workload metric's name is shorter than this (bytes). */
+#define DRIP_WMETRIC_NAME_MAX 64
+
+/* Drip's metrics and the custom slots after them. */
+#define DRIP_METRIC_SLOTS (DRIP_M_COUNT + DRIP_METRIC_CUSTOM_MAX)
+
+/* Is metric index m a custom one (a slot after Drip's table)? */
+static inline bool drip_metric_is_custom(int m)
+{
+    return m >= DRIP_M_COUNT && m < DRIP_M_COUNT + DRIP_METRIC_CUSTOM_MAX;
+}
+
+/* Is name a Drip metric's, or a likely typo of one (within edit distance
+ * 2 of a Drip metric's name)?  A workload's own metric may not be called
+ * so: `expect: { heap_byts: ... }` stays a load error. */
+bool drip_metric_name_reserved(const char *name);
+
 /* The metric's index, or -1 when no metric has that name. */
 int drip_metric_find(const char *name);
 
@@ -45,5 +68,10 @@ const char *const *drip_metric_names(void);
 
 /* "+1.02 KiB/iter", "+0.25 fds/iter", "0 B/iter" into buf (>= 48 bytes). */
 const char *drip_metric_fmt_slope(int metric, double slope, char *buf, size_t n);
+
+/* The same for a metric described by info (a custom one: results.h,
+ * drip_result_metric_info). */
+const char *drip_metric_info_fmt_slope(const drip_metric_info *info, double slope, char *buf,
+                                       size_t n);
 
 #endif /* DRIP_METRICS_H */

@@ -25,8 +25,8 @@ static void csv_value(FILE *out, double v)
 int drip_report_csv(const drip_result *r, FILE *out)
 {
     fputs("iteration,time_s", out);
-    for (int m = 0; m < DRIP_M_COUNT; m++)
-        fprintf(out, ",%s", drip_metrics[m].name);
+    for (int m = 0; m < drip_result_nmetrics(r); m++)       /* Drip's, then custom */
+        fprintf(out, ",%s", drip_result_metric_info(r, m)->name);
     fputc('\n', out);
 
     for (size_t i = 0; i < r->nsamples; i++) {
@@ -35,7 +35,7 @@ int drip_report_csv(const drip_result *r, FILE *out)
         fputc(',', out);
         if (isfinite(v[DRIP_COL_TIME]))
             fprintf(out, "%.6f", v[DRIP_COL_TIME]);
-        for (int m = 0; m < DRIP_M_COUNT; m++) {
+        for (int m = 0; m < drip_result_nmetrics(r); m++) {
             fputc(',', out);
             csv_value(out, v[DRIP_COL_METRIC(m)]);
         }

@@ -148,13 +148,14 @@ static void header(FILE *out, const drip_run_results *run)
 static void key_slopes(FILE *out, const drip_result *r)
 {
     fputs("<div class=\"chips\">", out);
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
         const drip_metric_result *mr = &r->metrics[m];
         if (!drip_result_metric_shown(r, m))
             continue;
-        fprintf(out, "<span class=\"chip\"><span class=\"k\">%s</span> ", drip_metrics[m].name);
+        fprintf(out, "<span class=\"chip\"><span class=\"k\">%s</span> ",
+                drip_result_metric_info(r, m)->name);
         if (mr->measured) {
-            drip__html_slope(out, m, mr->fit.all.slope);
+            drip__html_slope(out, drip_result_metric_info(r, m), mr->fit.all.slope);
             fputc(' ', out);
             drip__html_metric_verdict(out, r, m);
         } else {

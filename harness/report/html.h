@@ -37,9 +37,9 @@ void drip__html_status(FILE *out, drip_status s);
 /* <span class="v growing">growing</span> */
 void drip__html_verdict(FILE *out, drip_verdict v);
 /* A metric's value with its unit: "1.50 MiB", "12 objects"; "–" for NaN. */
-void drip__html_value(FILE *out, int metric, double v);
+void drip__html_value(FILE *out, const drip_metric_info *info, double v);
 /* A slope per iteration: "+310 B/iter"; "–" for NaN. */
-void drip__html_slope(FILE *out, int metric, double slope);
+void drip__html_slope(FILE *out, const drip_metric_info *info, double slope);
 /* A duration: "0.45 s", "2m 03s", "1h 05m"; "–" when not finite. */
 void drip__html_duration(FILE *out, double s);
 

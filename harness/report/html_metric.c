@@ -31,7 +31,8 @@ static const char *tone(const drip_result *r, int m)
         return "bad";
     if (any)
         return "held";
-    return drip_metrics[m].cumulative ? "rate" : NULL;
+    const drip_metric_info *info = drip_result_metric_info(r, m);
+    return info && info->cumulative ? "rate" : NULL;
 }
 
 void drip__html_metric_verdict(FILE *out, const drip_result *r, int m)
@@ -68,7 +69,7 @@ void drip__html_top_site(FILE *out, const drip_result *r)
     fputs("<span class=\"mono\">", out);
     drip__html_escape(out, stack, false);
     fputs("</span> <span class=\"dim\">", out);
-    drip__html_slope(out, DRIP_M_HEAP_BYTES, drip_prof_site_growth(&r->profile, s));
+    drip__html_slope(out, &drip_metrics[DRIP_M_HEAP_BYTES], drip_prof_site_growth(&r->profile, s));
     fputs("</span>", out);
     free(stack);
     free(idx);

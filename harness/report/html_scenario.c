@@ -89,12 +89,12 @@ static double sample_at(const drip_result *r, size_t i, int m)
 
 /* "+164 B .. +184 B/iter", "+0.4333 .. +0.4909" (the unit is the slope's,
  * beside it). */
-static void interval(FILE *out, int m, double low, double high)
+static void interval(FILE *out, const drip_metric_info *info, double low, double high)
 {
     char a[48], b[48];
     if (!isfinite(low) || !isfinite(high)) {
         fputs(DASH, out);
-    } else if (drip_metrics[m].bytes) {
+    } else if (info->bytes) {
         fprintf(out, "%s%s .. %s%s/iter", low > 0 ? "+" : "", drip_fmt_bytes(low, a, sizeof a),
                 high > 0 ? "+" : "", drip_fmt_bytes(high, b, sizeof b));
     } else {
@@ -115,24 +115,24 @@ static void verdicts(FILE *out, const drip_result *r)
           "<th class=\"n\">growth</th><th class=\"n\">window first</th>"
           "<th class=\"n\">last</th><th class=\"n\">after teardown</th><th>verdict</th>"
           "</tr></thead><tbody>\n", out);
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
         const drip_metric_result *mr = &r->metrics[m];
         if (!mr->measured)
             continue;
-        fprintf(out, "<tr><td>%s</td><td class=\"n\">", drip_metrics[m].name);
-        drip__html_slope(out, m, mr->fit.all.slope);
+        fprintf(out, "<tr><td>%s</td><td class=\"n\">", drip_result_metric_info(r, m)->name);
+        drip__html_slope(out, drip_result_metric_info(r, m), mr->fit.all.slope);
         fputs("</td><td class=\"n\">", out);
-        interval(out, m, mr->fit.all.low, mr->fit.all.high);
+        interval(out, drip_result_metric_info(r, m), mr->fit.all.low, mr->fit.all.high);
         fputs("</td><td class=\"n\">", out);
-        drip__html_slope(out, m, mr->fit.tail.slope);
+        drip__html_slope(out, drip_result_metric_info(r, m), mr->fit.tail.slope);
         fputs("</td><td class=\"n\">", out);
-        drip__html_value(out, m, mr->fit.growth);
+        drip__html_value(out, drip_result_metric_info(r, m), mr->fit.growth);
         fputs("</td><td class=\"n\">", out);
-        drip__html_value(out, m, sample_at(r, mr->fit.window_start, m));
+        drip__html_value(out, drip_result_metric_info(r, m), sample_at(r, mr->fit.window_start, m));
         fputs("</td><td class=\"n\">", out);
-        drip__html_value(out, m, r->nsamples ? sample_at(r, r->nsamples - 1, m) : NAN);
+        drip__html_value(out, drip_result_metric_info(r, m), r->nsamples ? sample_at(r, r->nsamples - 1, m) : NAN);
         fputs("</td><td class=\"n\">", out);
-        drip__html_value(out, m, r->has_after_teardown
+        drip__html_value(out, drip_result_metric_info(r, m), r->has_after_teardown
                                      ? r->after_teardown.v[DRIP_COL_METRIC(m)] : NAN);
         fputs("</td><td>", out);
         drip__html_metric_verdict(out, r, m);
@@ -141,7 +141,8 @@ static void verdicts(FILE *out, const drip_result *r)
     fputs("</tbody></table></div>\n", out);
 }
 
-static void expectation_limit(FILE *out, const drip_expect_result *e, bool actual)
+static void expectation_limit(FILE *out, const drip_result *r, const drip_expect_result *e,
+                              bool actual)
 {
     double v = actual ? e->actual : e->limit;
     if (e->rule == DRIP_RULE_VERDICT) {
@@ -153,9 +154,9 @@ static void expectation_limit(FILE *out, const drip_expect_result *e, bool actua
         else
             fputs(DASH, out);
     } else if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
-        drip__html_value(out, e->metric, v);
+        drip__html_value(out, drip_result_metric_info(r, e->metric), v);
     } else {
-        drip__html_slope(out, e->metric, v);
+        drip__html_slope(out, drip_result_metric_info(r, e->metric), v);
     }
 }
 
@@ -174,12 +175,12 @@ static void expectations(FILE *out, const drip_result *r)
           "<tbody>\n", out);
     for (size_t i = 0; i < r->nexpects; i++) {
         const drip_expect_result *e = &r->expects[i];
-        bool known = e->metric >= 0 && e->metric < DRIP_M_COUNT;
+        const drip_metric_info *info = drip_result_metric_info(r, e->metric);
         fprintf(out, "<tr><td>%s</td><td>%s</td><td class=\"n\">",
-                known ? drip_metrics[e->metric].name : "?", drip_rule_name(e->rule));
-        expectation_limit(out, e, false);
+                info ? info->name : "?", drip_rule_name(e->rule));
+        expectation_limit(out, r, e, false);
         fputs("</td><td class=\"n\">", out);
-        expectation_limit(out, e, true);
+        expectation_limit(out, r, e, true);
         fprintf(out, "</td><td>%s</td></tr>\n",
                 e->ok ? "<span class=\"ok\">\xE2\x9C\x93 held</span>"
                       : "<span class=\"bad\">\xE2\x9C\x97 broken</span>");
@@ -207,15 +208,16 @@ static void chart(FILE *out, const drip_result *r, size_t index, int m,
                   const double *x, double *y)
 {
     const drip_metric_result *mr = &r->metrics[m];
+    const drip_metric_info *info = drip_result_metric_info(r, m);
     for (size_t i = 0; i < r->nsamples; i++)
         y[i] = r->samples[i].v[DRIP_COL_METRIC(m)];
-    char id[48];
-    snprintf(id, sizeof id, "s%zu-%s", index, drip_metrics[m].name);
+    char id[96];
+    snprintf(id, sizeof id, "s%zu-%s", index, info->name);
     drip_chart c = {
-        .id = id, .title = drip_metrics[m].name, .x = x, .y = y, .n = r->nsamples,
+        .id = id, .title = info->name, .x = x, .y = y, .n = r->nsamples,
         .window_start = mr->fit.window_start, .slope = mr->fit.all.slope,
-        .bytes = drip_metrics[m].bytes, .unit = drip_metrics[m].unit,
-        .min_span = drip_metrics[m].resolution,
+        .bytes = info->bytes, .unit = info->unit,
+        .min_span = info->resolution,
         .max_slope = NAN, .min_slope = NAN, .max_after_teardown = NAN,
         .after_teardown = r->has_after_teardown ? r->after_teardown.v[DRIP_COL_METRIC(m)] : NAN,
     };
@@ -231,9 +233,9 @@ static void chart(FILE *out, const drip_result *r, size_t index, int m,
             c.max_after_teardown = e->limit;
     }
     fprintf(out, "<figure><figcaption><span><span class=\"m\">%s</span> "
-            "<span class=\"u\">%s</span></span><span>", drip_metrics[m].name,
-            drip_metrics[m].bytes ? "bytes" : drip_metrics[m].unit);
-    drip__html_slope(out, m, mr->fit.all.slope);
+            "<span class=\"u\">%s</span></span><span>", info->name,
+            info->bytes ? "bytes" : info->unit);
+    drip__html_slope(out, drip_result_metric_info(r, m), mr->fit.all.slope);
     fputc(' ', out);
     drip__html_metric_verdict(out, r, m);
     fputs("</span></figcaption>", out);
@@ -246,9 +248,10 @@ static void chart(FILE *out, const drip_result *r, size_t index, int m,
 static void zero_metrics(FILE *out, const drip_result *r)
 {
     int n = 0;
-    for (int m = 0; m < DRIP_M_COUNT; m++)
+    for (int m = 0; m < drip_result_nmetrics(r); m++)
         if (drip__html_all_zero(r, m))
-            fprintf(out, "%s%s", n++ ? ", " : "<p class=\"zero\">", drip_metrics[m].name);
+            fprintf(out, "%s%s", n++ ? ", " : "<p class=\"zero\">",
+                    drip_result_metric_info(r, m)->name);
     if (n)
         fputs(": 0 throughout</p>\n", out);
 }
@@ -266,7 +269,7 @@ static void charts(FILE *out, const drip_result *r, size_t index)
     fputs("<h3>Charts</h3>", out);
     fputs(legend, out);
     fputs("<div class=\"charts\">\n", out);
-    for (int m = 0; m < DRIP_M_COUNT; m++)
+    for (int m = 0; m < drip_result_nmetrics(r); m++)     /* Drip's, then the workload's */
         if (r->metrics[m].measured && !drip__html_all_zero(r, m))
             chart(out, r, index, m, x, y);
     fputs("</div>\n", out);
@@ -512,7 +515,7 @@ static void growing_sites(FILE *out, const drip_result *r)
         const drip_prof_site *s = &p->sites[idx[i]];
         char *stack = drip_prof_site_stack(s, 6), *where = drip_prof_site_where(s, 6);
         fputs("<tr><td class=\"n\">", out);
-        drip__html_slope(out, DRIP_M_HEAP_BYTES, drip_prof_site_growth(p, s));
+        drip__html_slope(out, &drip_metrics[DRIP_M_HEAP_BYTES], drip_prof_site_growth(p, s));
         double pm = drip_prof_site_growth_pm(p, s);
         if (isfinite(pm) && pm > 0) {           /* sampled: its 95 % interval */
             char buf[64];
@@ -522,7 +525,7 @@ static void growing_sites(FILE *out, const drip_result *r)
             fputs("</span>", out);
         }
         fputs("</td><td class=\"n\">", out);
-        drip__html_value(out, DRIP_M_HEAP_BYTES, s->late_bytes);
+        drip__html_value(out, &drip_metrics[DRIP_M_HEAP_BYTES], s->late_bytes);
         fputs("</td><td class=\"mono\" title=\"", out);   /* the whole stack on hover */
         drip__html_escape(out, stack, true);
         fputs("\">", out);

@@ -48,24 +48,24 @@ void drip__html_verdict(FILE *out, drip_verdict v)
     fprintf(out, "<span class=\"v %s\">%s</span>", name, name);
 }
 
-void drip__html_value(FILE *out, int metric, double v)
+void drip__html_value(FILE *out, const drip_metric_info *info, double v)
 {
     char buf[64];
-    if (!isfinite(v) || metric < 0 || metric >= DRIP_M_COUNT)
+    if (!isfinite(v) || !info)
         fputs(DASH, out);
-    else if (drip_metrics[metric].bytes)
+    else if (info->bytes)
         fputs(drip_fmt_bytes(v, buf, sizeof buf), out);
     else
-        fprintf(out, "%s %s", drip_fmt_num(v, buf, sizeof buf), drip_metrics[metric].unit);
+        fprintf(out, "%s %s", drip_fmt_num(v, buf, sizeof buf), info->unit);
 }
 
-void drip__html_slope(FILE *out, int metric, double slope)
+void drip__html_slope(FILE *out, const drip_metric_info *info, double slope)
 {
     char buf[64];
-    if (!isfinite(slope) || metric < 0 || metric >= DRIP_M_COUNT)
+    if (!isfinite(slope) || !info)
         fputs(DASH, out);
     else
-        fputs(drip_metric_fmt_slope(metric, slope, buf, sizeof buf), out);
+        fputs(drip_metric_info_fmt_slope(info, slope, buf, sizeof buf), out);
 }
 
 void drip__html_duration(FILE *out, double s)

@@ -10,14 +10,16 @@
 
 #include "util/util.h"
 
-/* The sample column a header name stands for, or -1 (ignored). */
-static int column_of(const char *name)
+/* The sample column a header name stands for in r (Drip's metrics and the
+ * custom ones r's table names: results.json is read first), or -1
+ * (ignored). */
+static int column_of(const drip_result *r, const char *name)
 {
     if (strcmp(name, "iteration") == 0)
         return DRIP_COL_ITER;
     if (strcmp(name, "time_s") == 0)
         return DRIP_COL_TIME;
-    int m = drip_metric_find(name);
+    int m = drip_result_metric_find(r, name);
     return m < 0 ? -1 : DRIP_COL_METRIC(m);
 }
 
@@ -44,8 +46,8 @@ static size_t split(char *line, char **fields, size_t max)
 
 /* The header line: each column's sample index (-1: ignored) into cols,
  * their count into *ncols.  0, or -1 with *err set. */
-static int read_header(FILE *f, const char *name, char **line, size_t *cap, int *cols,
-                       size_t *ncols, char **err)
+static int read_header(FILE *f, const char *name, const drip_result *r, char **line,
+                       size_t *cap, int *cols, size_t *ncols, char **err)
 {
     char *fields[CSV_MAX_COLS];
     if (getline(line, cap, f) < 0) {
@@ -59,7 +61,7 @@ static int read_header(FILE *f, const char *name, char **line, size_t *cap, int 
         return -1;
     }
     for (size_t i = 0; i < *ncols; i++)
-        cols[i] = column_of(fields[i]);
+        cols[i] = column_of(r, fields[i]);
     return 0;
 }
 
@@ -71,7 +73,7 @@ int drip_results_read_csv_stream(FILE *f, const char *name, drip_result *r, char
     int rc = -1;
 
     *err = NULL;
-    if (read_header(f, name, &line, &cap, cols, &ncols, err) < 0)
+    if (read_header(f, name, r, &line, &cap, cols, &ncols, err) < 0)
         goto cleanup;
     while (getline(&line, &cap, f) >= 0) {
         lineno++;
@@ -84,7 +86,7 @@ int drip_results_read_csv_stream(FILE *f, const char *name, drip_result *r, char
         }
         drip_sample s;
         for (int c = 0; c < DRIP_SAMPLE_COLS; c++)
-            s.v[c] = NAN;
+            s.v[c] = c < DRIP_COL_METRIC(drip_result_nmetrics(r)) ? NAN : 0;
         for (size_t i = 0; i < n; i++) {
             if (cols[i] < 0 || !*fields[i])
                 continue;                      /* an unknown column; not measured */

@@ -58,7 +58,7 @@ static int read_samples(const char *dir, drip_run_results *run, const uint64_t *
         /* `first` is the window's first sample: the judge's window (stats.h) */
         size_t ws = r->warmup >= 1 ? r->nsamples
                     : r->warmup > 0 ? (size_t)floor(r->warmup * (double)r->nsamples) : 0;
-        for (int m = 0; m < DRIP_M_COUNT; m++)
+        for (int m = 0; m < drip_result_nmetrics(r); m++)
             r->metrics[m].fit.window_start = ws;
     }
     return 0;

@@ -49,19 +49,20 @@ static void append_one_line(strbuf *sb, const char *s)
 static bool append_metrics(strbuf *sb, const drip_result *r)
 {
     bool any = false;
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
         const drip_metric_result *mr = &r->metrics[m];
+        const drip_metric_info *info = drip_result_metric_info(r, m);
         if (!drip_result_metric_shown(r, m))
             continue;
         sb_append(sb, any ? ", " : "");
         any = true;
         if (!mr->measured) {
-            sb_appendf(sb, "%s not measured", drip_metrics[m].name);
+            sb_appendf(sb, "%s not measured", info->name);
             continue;
         }
         char slope[64];
-        sb_appendf(sb, "%s %s %s", drip_metrics[m].name,
-                   drip_metric_fmt_slope(m, mr->fit.all.slope, slope, sizeof slope),
+        sb_appendf(sb, "%s %s %s", info->name,
+                   drip_metric_info_fmt_slope(info, mr->fit.all.slope, slope, sizeof slope),
                    drip_verdict_name(mr->fit.verdict));
         if (isfinite(drip_result_late_start(r, m)))
             sb_appendf(sb, " (%s from iteration %.0f)",             /* a late start */
@@ -72,13 +73,14 @@ static bool append_metrics(strbuf *sb, const drip_result *r)
 }
 
 /* "heap_bytes: slope +12.50 B/iter > max 0 B/iter" */
-static void append_broken(strbuf *sb, const drip_expect_result *e)
+static void append_broken(strbuf *sb, const drip_result *r, const drip_expect_result *e)
 {
-    if (e->metric < 0 || e->metric >= DRIP_M_COUNT) {
+    const drip_metric_info *info = drip_result_metric_info(r, e->metric);
+    if (!info) {
         sb_appendf(sb, "%s on an unknown metric", drip_rule_name(e->rule));
         return;
     }
-    const char *name = drip_metrics[e->metric].name;
+    const char *name = info->name;
     char act[64], lim[64];
     if (e->rule == DRIP_RULE_VERDICT) {
         bool valid = e->actual >= DRIP_VERDICT_UNKNOWN && e->actual <= DRIP_VERDICT_GROWING;
@@ -92,12 +94,12 @@ static void append_broken(strbuf *sb, const drip_expect_result *e)
         return;
     }
     bool max = e->rule == DRIP_RULE_MAX_SLOPE;
-    drip_metric_fmt_slope(e->metric, e->limit, lim, sizeof lim);
+    drip_metric_info_fmt_slope(info, e->limit, lim, sizeof lim);
     if (isnan(e->actual))
         sb_appendf(sb, "%s: no slope to compare with %s %s", name, max ? "max" : "min", lim);
     else
         sb_appendf(sb, "%s: slope %s %s %s %s", name,
-                   drip_metric_fmt_slope(e->metric, e->actual, act, sizeof act),
+                   drip_metric_info_fmt_slope(info, e->actual, act, sizeof act),
                    max ? ">" : "<", max ? "max" : "min", lim);
 }
 
@@ -240,7 +242,7 @@ static int terminal_line(const drip_result *r, FILE *out, bool color, int width)
                 if (r->expects[i].ok)
                     continue;
                 sb_append(&sb, first ? "" : "; ");
-                append_broken(&sb, &r->expects[i]);
+                append_broken(&sb, r, &r->expects[i]);
                 first = false;
             }
             if (first)

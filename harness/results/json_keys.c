@@ -32,15 +32,24 @@ static const char *verdict_name(int v) { return drip_verdict_name((drip_verdict)
 static const char *rule_name(int v)    { return drip_rule_name((drip_rule)v); }
 static const char *class_name(int v)   { return drip_class_name((drip_leak_class)v); }
 static const char *expect_mode_name(int v) { return drip_expect_mode_name((drip_expect_mode)v); }
-static const char *metric_name(int v)  { return v >= 0 && v < DRIP_M_COUNT ? drip_metrics[v].name
-                                                                           : NULL; }
+/* The result whose "metrics" were written or read last on this thread:
+ * its custom metrics name the custom slots of its "expectations" (which
+ * come after "metrics" in the table). */
+static _Thread_local const drip_result *metrics_of;
+
+static const char *metric_name(int v)
+{
+    const drip_metric_info *info = metrics_of ? drip_result_metric_info(metrics_of, v)
+                                 : v >= 0 && v < DRIP_M_COUNT ? &drip_metrics[v] : NULL;
+    return info ? info->name : NULL;
+}
 
 static const drip_jenum statuses = {status_name, DRIP_STATUS_ERROR + 1};
 static const drip_jenum verdicts = {verdict_name, DRIP_VERDICT_GROWING + 1};
 static const drip_jenum rules = {rule_name, DRIP_RULE_MAX_AFTER_TEARDOWN + 1};
 static const drip_jenum classes = {class_name, DRIP_CLASS_RSS + 1};
 static const drip_jenum expect_modes = {expect_mode_name, DRIP_EXPECT_NONE + 1};
-static const drip_jenum metrics = {metric_name, DRIP_M_COUNT};
+static const drip_jenum metrics = {metric_name, DRIP_METRIC_SLOTS};
 
 /* ---- a metric: "metrics": {"heap_bytes": {...}, ...} --------------------------- */
 
@@ -77,26 +86,54 @@ static double sample_value(const drip_result *r, size_t i, int m)
     return i < r->nsamples ? r->samples[i].v[DRIP_COL_METRIC(m)] : NAN;
 }
 
-/* Each measured metric, in table order: its unit, its fit, and its first
- * (the window's first sample) and last values, taken from the samples. */
+/* Each measured metric, in table order, then the custom ones: its unit,
+ * its fit, and its first (the window's first sample) and last values,
+ * taken from the samples.  A custom metric says so ("custom": true,
+ * "cumulative"), and is written even when never measured ("measured":
+ * false) so that its expectations can name it. */
 static json_t *put_metrics(const drip_jrow *row, const void *base, int k)
 {
     (void)row, (void)k;
     const drip_result *r = base;
     json_t *obj = drip__jnew(json_object());
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    metrics_of = r;
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
         const drip_metric_result *mr = &r->metrics[m];
-        if (!mr->measured)
+        const drip_metric_info *info = drip_result_metric_info(r, m);
+        bool custom = drip_metric_is_custom(m);
+        if (!mr->measured && !custom)
             continue;
         json_t *mo = drip__jnew(json_object());
-        drip__jset(mo, "unit", drip__jstring(drip_metrics[m].unit));
+        drip__jset(mo, "unit", drip__jstring(info->unit));
+        if (custom) {
+            drip__jset(mo, "custom", json_true());
+            drip__jset(mo, "cumulative", json_boolean(info->cumulative));
+            if (!mr->measured) {                 /* nothing more to say */
+                drip__jset(mo, "measured", json_false());
+                drip__jset(obj, info->name, mo);
+                continue;
+            }
+        }
         drip__jput_rows(mo, &metric_table, mr, 0);
         drip__jset(mo, "first", drip__jnumber(sample_value(r, mr->fit.window_start, m)));
         drip__jset(mo, "last", drip__jnumber(r->nsamples ? sample_value(r, r->nsamples - 1, m)
                                                           : NAN));
-        drip__jset(obj, drip_metrics[m].name, mo);
+        drip__jset(obj, info->name, mo);
     }
     return obj;
+}
+
+/* The index of metric `name` read from entry m: Drip's, or a custom one
+ * ("custom": true) added to r's table; -1 for a metric of a newer drip. */
+static int metric_of_entry(drip_result *r, const char *name, json_t *m)
+{
+    if (!json_is_true(json_object_get(m, "custom")))
+        return drip_metric_find(name);
+    json_t *unit = json_object_get(m, "unit"), *cum = json_object_get(m, "cumulative");
+    if (drip_metric_find(name) >= 0 || !drip_valid_name(name))
+        return -1;
+    return drip_result_custom_add(r, name, json_is_string(unit) ? json_string_value(unit) : NULL,
+                                  !cum || json_is_true(cum));
 }
 
 /* A metric of a newer drip is skipped: not ours to judge. */
@@ -106,15 +143,18 @@ static bool get_metrics(drip_jreader *rd, json_t *obj, const drip_jrow *row, voi
     drip_result *r = base;
     json_t *v = json_object_get(obj, row->key), *m;
     const char *name;
+    metrics_of = r;
     if (!v || json_is_null(v))
         return true;
     if (!json_is_object(v))
         return drip__jfail(rd, row->key, "expected an object or null");
     size_t len = drip__jpush(rd, row->key, -1);
     json_object_foreach(v, name, m) {
-        int id = drip_metric_find(name);
+        int id = json_is_object(m) ? metric_of_entry(r, name, m) : drip_metric_find(name);
         if (id >= 0 && !drip__jget_object(rd, m, &metric_table, &r->metrics[id], 0, name, -1))
             return false;
+        if (id >= 0 && json_is_false(json_object_get(m, "measured")))
+            r->metrics[id].measured = false;
     }
     drip__jpop(rd, len);
     return true;
@@ -126,9 +166,9 @@ static json_t *put_after_teardown(const drip_jrow *row, const void *base, int k)
     (void)row, (void)k;
     const drip_result *r = base;
     json_t *obj = drip__jnew(json_object());
-    for (int m = 0; m < DRIP_M_COUNT; m++)
+    for (int m = 0; m < drip_result_nmetrics(r); m++)
         if (r->metrics[m].measured)
-            drip__jset(obj, drip_metrics[m].name,
+            drip__jset(obj, drip_result_metric_info(r, m)->name,
                        drip__jnumber(r->after_teardown.v[DRIP_COL_METRIC(m)]));
     return obj;
 }
@@ -146,8 +186,8 @@ static bool get_after_teardown(drip_jreader *rd, json_t *obj, const drip_jrow *r
     for (int col = 0; col < DRIP_SAMPLE_COLS; col++)
         r->after_teardown.v[col] = NAN;
     size_t len = drip__jpush(rd, row->key, -1);
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
-        drip_jrow at = {.key = drip_metrics[m].name, .kind = DRIP_J_NUM,
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
+        drip_jrow at = {.key = drip_result_metric_info(r, m)->name, .kind = DRIP_J_NUM,
                         .off = offsetof(drip_result, after_teardown.v) +
                                DRIP_COL_METRIC(m) * sizeof(double)};
         if (!drip__jget_row(rd, v, &at, r, 0))

@@ -50,10 +50,54 @@ static void valgrind_result_free(drip_valgrind_result *v)
     free(v->growth.top_reachable);
 }
 
+const drip_metric_info *drip_result_metric_info(const drip_result *r, int m)
+{
+    if (m >= 0 && m < DRIP_M_COUNT)
+        return &drip_metrics[m];
+    if (drip_metric_is_custom(m) && (size_t)(m - DRIP_M_COUNT) < r->ncustom)
+        return &r->custom[m - DRIP_M_COUNT];
+    return NULL;
+}
+
+int drip_result_nmetrics(const drip_result *r)
+{
+    return DRIP_M_COUNT + (int)r->ncustom;
+}
+
+int drip_result_metric_find(const drip_result *r, const char *name)
+{
+    int m = drip_metric_find(name);
+    for (size_t k = 0; m < 0 && k < r->ncustom; k++)
+        if (strcmp(r->custom[k].name, name) == 0)
+            m = DRIP_M_COUNT + (int)k;
+    return m;
+}
+
+int drip_result_custom_add(drip_result *r, const char *name, const char *unit,
+                           bool cumulative)
+{
+    int m = drip_result_metric_find(r, name);
+    if (m >= 0)
+        return m;
+    if (r->ncustom >= DRIP_METRIC_CUSTOM_MAX)
+        return -1;
+    drip_metric_info *c = &r->custom[r->ncustom];
+    c->name = xstrdup(name);
+    c->unit = xstrdup(unit && *unit ? unit : "units");
+    c->bytes = false;
+    c->cumulative = cumulative;
+    c->resolution = 1.0;
+    c->what = "the workload's own metric";
+    return DRIP_M_COUNT + (int)r->ncustom++;
+}
+
 bool drip_result_metric_shown(const drip_result *r, int m)
 {
     const drip_metric_result *mr = &r->metrics[m];
-    if (mr->measured && !drip_metrics[m].cumulative &&
+    const drip_metric_info *info = drip_result_metric_info(r, m);
+    if (!info)
+        return false;
+    if (mr->measured && !info->cumulative &&
         (mr->fit.verdict == DRIP_VERDICT_GROWING || mr->fit.verdict == DRIP_VERDICT_BOUNDED))
         return true;
     for (size_t i = 0; i < r->nexpects && r->expect_mode == DRIP_EXPECT_RULES; i++)
@@ -234,6 +278,10 @@ void drip_result_free(drip_result *r)
         free(r->program.command[i]);
     free(r->program.command);
     free(r->program.exit_signal);
+    for (size_t k = 0; k < r->ncustom; k++) {
+        free((char *)r->custom[k].name);
+        free((char *)r->custom[k].unit);
+    }
     memset(r, 0, sizeof *r);
 }
 

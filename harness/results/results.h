@@ -43,8 +43,10 @@ typedef enum drip_expect_mode {
 /* "rules", "default", "none". */
 const char *drip_expect_mode_name(drip_expect_mode m);
 
-/* Samples: row i is (iteration, time_s, value of metric 0 .. DRIP_M_COUNT-1). */
-#define DRIP_SAMPLE_COLS (2 + DRIP_M_COUNT)
+/* Samples: row i is (iteration, time_s, value of metric 0 ..
+ * DRIP_METRIC_SLOTS-1): Drip's metrics, then the custom slots (the
+ * result's `custom` table names them; unused slots hold 0). */
+#define DRIP_SAMPLE_COLS (2 + DRIP_METRIC_SLOTS)
 typedef struct drip_sample {
     double v[DRIP_SAMPLE_COLS];
 } drip_sample;
@@ -319,7 +321,11 @@ typedef struct drip_result {
     drip_sample *samples;    size_t nsamples, samples_cap;
     bool        has_after_teardown;
     drip_sample after_teardown;   /* measured once teardown returned */
-    drip_metric_result metrics[DRIP_M_COUNT];
+    drip_metric_result metrics[DRIP_METRIC_SLOTS];   /* Drip's, then the custom slots */
+    drip_metric_info custom[DRIP_METRIC_CUSTOM_MAX];  /* custom slot k: name, unit, flags
+                                                         (name and unit owned); the first
+                                                         ncustom are in use */
+    size_t      ncustom;
     drip_expect_result *expects; size_t nexpects;
     drip_fault_result  *faults;  size_t nfaults;
     char              **warnings; size_t nwarnings;
@@ -363,6 +369,22 @@ void drip_run_results_free(drip_run_results *run);
 
 /* Free what r owns and zero it (r itself is the caller's). */
 void drip_result_free(drip_result *r);
+
+/* Name, unit and flags of metric m for r: Drip's table row, or r's custom
+ * slot; NULL for an index r does not use.  Borrowed from r (or static). */
+const drip_metric_info *drip_result_metric_info(const drip_result *r, int m);
+
+/* The metrics r uses: DRIP_M_COUNT + r->ncustom (loop m below it). */
+int drip_result_nmetrics(const drip_result *r);
+
+/* The index of the metric called name in r (Drip's or a custom one), or -1. */
+int drip_result_metric_find(const drip_result *r, const char *name);
+
+/* Add a custom metric called name (unit NULL: "units"; a running total
+ * when cumulative) in r's next slot and return its index, or the index
+ * it has already; -1 when every slot is taken.  Copies the strings. */
+int drip_result_custom_add(drip_result *r, const char *name, const char *unit,
+                           bool cumulative);
 
 /* Is metric m worth a glance in a one-line summary of r?  Every metric an
  * expectation of the scenario's own names (the default expectations name

@@ -8,15 +8,17 @@
 
 /* One failed expectation as a phrase: "heap_bytes: slope +310 B/iter >
  * max_slope 16 B/iter" or "threads: verdict growing, expected flat". */
-static void describe_failure(strbuf *sb, const drip_expect_result *e, const drip_fit *fit)
+static void describe_failure(strbuf *sb, const drip_result *r, const drip_expect_result *e,
+                             const drip_fit *fit)
 {
-    const char *metric = drip_metrics[e->metric].name;
+    const drip_metric_info *info = drip_result_metric_info(r, e->metric);
+    const char *metric = info->name;
     char a[64], l[64];
     switch (e->rule) {
     case DRIP_RULE_MAX_SLOPE:
     case DRIP_RULE_MIN_SLOPE:
-        drip_metric_fmt_slope(e->metric, e->actual, a, sizeof a);
-        drip_metric_fmt_slope(e->metric, e->limit, l, sizeof l);
+        drip_metric_info_fmt_slope(info, e->actual, a, sizeof a);
+        drip_metric_info_fmt_slope(info, e->limit, l, sizeof l);
         sb_appendf(sb, "%s: slope %s %s %s %s", metric, a,
                    e->rule == DRIP_RULE_MAX_SLOPE ? ">" : "<", drip_rule_name(e->rule), l);
         break;
@@ -29,7 +31,7 @@ static void describe_failure(strbuf *sb, const drip_expect_result *e, const drip
                    e->want == DRIP_VERDICT_BOUNDED ? "flat or bounded"
                                                    : drip_verdict_name(e->want));
         if (fit->verdict == DRIP_VERDICT_GROWING || fit->verdict == DRIP_VERDICT_BOUNDED) {
-            drip_metric_fmt_slope(e->metric, fit->all.slope, a, sizeof a);
+            drip_metric_info_fmt_slope(info, fit->all.slope, a, sizeof a);
             sb_appendf(sb, " (%s)", a);
         }
         break;
@@ -99,17 +101,22 @@ static void check_one(const drip_expect *e, const drip_result *r, drip_expect_re
     er->limit = e->limit;
     er->want = e->verdict;
     er->actual = NAN;
+    const char *name = drip_result_metric_info(r, e->metric)->name;
+    if (!mr->measured && drip_metric_is_custom(e->metric)) {
+        sb_appendf(failures, "%s%s: never reported by the workload (no drip_metric_add(ctx, "
+                   "\"%s\", ...) in the whole run)", failures->len ? "; " : "", name, name);
+        return;
+    }
     if (!mr->measured) {
         sb_appendf(unknown, "%s%s is not measured (the counting allocator is off: "
                    "under valgrind, DRIP_ALLOC=off or a sanitizer build)",
-                   unknown->len ? "; " : "",
-                   drip_metrics[e->metric].name);
+                   unknown->len ? "; " : "", name);
         return;
     }
     if (e->rule == DRIP_RULE_MAX_AFTER_TEARDOWN) {
         if (!r->has_after_teardown) {
             sb_appendf(unknown, "%s%s was not measured after teardown (teardown did not "
-                       "finish)", unknown->len ? "; " : "", drip_metrics[e->metric].name);
+                       "finish)", unknown->len ? "; " : "", name);
             return;
         }
         er->actual = r->after_teardown.v[DRIP_COL_METRIC(e->metric)];
@@ -121,12 +128,12 @@ static void check_one(const drip_expect *e, const drip_result *r, drip_expect_re
         return;
     if (e->rule != DRIP_RULE_MAX_AFTER_TEARDOWN && mr->fit.verdict == DRIP_VERDICT_UNKNOWN) {
         sb_appendf(unknown, "%snot enough samples after warm-up to judge %s (%zu samples)",
-                   unknown->len ? "; " : "", drip_metrics[e->metric].name, r->nsamples);
+                   unknown->len ? "; " : "", name, r->nsamples);
         return;
     }
     if (failures->len)
         sb_append(failures, "; ");
-    describe_failure(failures, er, &mr->fit);
+    describe_failure(failures, r, er, &mr->fit);
 }
 
 void drip_judge(const drip_scenario *sc, drip_result *r)
@@ -136,13 +143,14 @@ void drip_judge(const drip_scenario *sc, drip_result *r)
     for (size_t i = 0; i < n; i++)
         x[i] = r->samples[i].v[DRIP_COL_ITER];
 
-    for (int m = 0; m < DRIP_M_COUNT; m++) {
+    for (int m = 0; m < drip_result_nmetrics(r); m++) {
         drip_metric_result *mr = &r->metrics[m];
         if (!mr->measured)
             continue;
         for (size_t i = 0; i < n; i++)
             y[i] = r->samples[i].v[DRIP_COL_METRIC(m)];
-        drip_fit_series(x, y, n, r->warmup, drip_metrics[m].resolution, &mr->fit);
+        drip_fit_series(x, y, n, r->warmup, drip_result_metric_info(r, m)->resolution,
+                        &mr->fit);
     }
     r->ns_per_iter = ns_per_iter(r);
     /* Passing the ceiling is growth by definition, however few samples. */

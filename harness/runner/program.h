@@ -85,9 +85,8 @@ bool drip__program_preload_took(const drip__program *p);
  * or false when its counters are not read. */
 bool drip__program_counts(const drip__program *p, uint64_t *allocs, uint64_t *fired);
 
-/* Judge r (judge.c's drip_judge on the expectations on Drip's metrics),
- * then the expectations on custom metrics from p->custom, folded into r's
- * status and reason.  p may be unstarted (no custom rows). */
+/* Judge r with judge.c's drip_judge, custom metrics included (their
+ * slots named first: drip__program_custom).  p may be unstarted. */
 void drip__program_judge(const drip_scenario *sc, const drip__program *p, drip_result *r);
 
 /* metrics.goroutine_profile: GET /debug/pprof/goroutine?debug=1 from the
@@ -96,6 +95,10 @@ void drip__program_judge(const drip_scenario *sc, const drip__program *p, drip_r
  * ("goroutines parked: 512 at main.fetch.func1 (main.go:46)"); a page
  * that cannot be read is a warning too.  Never fails. */
 void drip__program_goroutines(drip__program *p, drip_result *r);
+/* Name r's custom slots after the program's custom metrics (metrics.map
+ * entries that are not Drip's, gauges, in map order: the slots the
+ * scenario numbered them with).  Idempotent; spec may be NULL. */
+void drip__program_custom(const drip_external_spec *spec, drip_result *r);
 
 /* Which Drip metrics a program's samples hold (r->metrics[].measured). */
 void drip__program_measured(const drip__program *p, drip_result *r);

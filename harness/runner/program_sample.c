@@ -51,8 +51,18 @@ static bool mapped(const drip_external_spec *spec, int m)
     return false;
 }
 
+void drip__program_custom(const drip_external_spec *spec, drip_result *r)
+{
+    for (size_t i = 0; spec && i < spec->metrics.nmap; i++)
+        if (drip_metric_is_custom(spec->metrics.map[i].metric))   /* map order: same slots */
+            drip_result_custom_add(r, spec->metrics.map[i].name, NULL, false);
+}
+
 void drip__program_measured(const drip__program *p, drip_result *r)
 {
+    drip__program_custom(p->spec, r);
+    for (int m = DRIP_M_COUNT; m < drip_result_nmetrics(r); m++)
+        r->metrics[m].measured = true;
     for (int m = 0; m < DRIP_M_COUNT; m++) {
         bool heap = m == DRIP_M_HEAP_BYTES || m == DRIP_M_HEAP_OBJECTS || m == DRIP_M_ALLOCS;
         r->metrics[m].measured = drip_external_measures(p->spec, m) &&
@@ -91,8 +101,7 @@ static int scrape(drip__program *p, drip_sample *s, char **why)
         }
         if (drip_metric_is_custom(m->map[i].metric))
             row[k++] = v;
-        else
-            s->v[DRIP_COL_METRIC(m->map[i].metric)] = v;
+        s->v[DRIP_COL_METRIC(m->map[i].metric)] = v;     /* custom: the result's slot */
     }
     rc = 0;
 cleanup:

@@ -114,6 +114,40 @@ static void violation(void *arg, const char *why)
         w->violation = xstrdup(why);
 }
 
+/* A `metric K NAME` line: the workload's own metric in custom slot K,
+ * which is the next slot, or one the scenario placed already (its
+ * `expect` names: start_result) under the same name. */
+static void take_metric(run_watch *w, const drip_proto_msg *m)
+{
+    drip_result *r = w->r;
+    size_t k = (size_t)m->u.metric.k;
+    bool ok = k < r->ncustom ? strcmp(r->custom[k].name, m->u.metric.name) == 0
+                             : k == r->ncustom && drip_valid_name(m->u.metric.name) &&
+                               drip_result_metric_find(r, m->u.metric.name) < 0 &&
+                               !drip_metric_name_reserved(m->u.metric.name);
+    if (!ok) {
+        char *why = xasprintf("metric slot %zu named '%.60s' (%zu slots named)", k,
+                              m->u.metric.name, r->ncustom);
+        violation(w, why);
+        free(why);
+        return;
+    }
+    if (k == r->ncustom)
+        drip_result_custom_add(r, m->u.metric.name, NULL, true);
+    r->metrics[DRIP_M_COUNT + k].measured = true;
+}
+
+/* A sample line's custom values: no more than the slots named so far. */
+static bool custom_values_ok(run_watch *w, const drip_proto_msg *m)
+{
+    if (m->ncustom <= w->r->ncustom)
+        return true;
+    char *why = xasprintf("%zu custom values, %zu metrics named", m->ncustom, w->r->ncustom);
+    violation(w, why);
+    free(why);
+    return false;
+}
+
 /* A sample line: well formed already; in order and within the plan? */
 static void take_sample(run_watch *w, const double *v)
 {
@@ -204,8 +238,14 @@ static void on_msg(void *arg, const drip_proto_msg *m)
         for (int i = 0; i < DRIP_M_COUNT; i++)
             r->metrics[i].measured = m->u.measured[i];
         break;
-    case DRIP_PROTO_SAMPLE:   take_sample(w, m->u.sample); break;
+    case DRIP_PROTO_METRIC:   take_metric(w, m); break;
+    case DRIP_PROTO_SAMPLE:
+        if (custom_values_ok(w, m))
+            take_sample(w, m->u.sample);
+        break;
     case DRIP_PROTO_TEARDOWN:
+        if (!custom_values_ok(w, m))
+            break;
         memcpy(r->after_teardown.v, m->u.sample, sizeof r->after_teardown.v);
         r->has_after_teardown = true;
         break;
@@ -279,6 +319,8 @@ static void start_result(const drip_scenario *sc, const drip_run_spec *run, drip
     r->duration_planned_s = (double)run->duration_ns / 1e9;
     r->heap_ceiling = run->heap_ceiling;
     r->warmup = run->warmup;
+    for (size_t k = 0; k < sc->nwmetrics; k++)      /* not measured until reported */
+        drip_result_custom_add(r, sc->wmetrics[k], NULL, true);
 }
 
 /* Start the worker for sc: its log, its command line, its pipes.  Returns

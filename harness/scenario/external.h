@@ -23,18 +23,8 @@
 #include "metrics/metrics.h"
 #include "scenario.h"
 
-/* Metrics that are not Drip's (a mapped `sessions`, later
- * drip_metric_add() names): the scenario model numbers them after Drip's
- * own, DRIP_M_COUNT + k for the k-th (0-based), in the order the map
- * gives them.  At most this many per scenario.  See the design note in
- * docs/EXTERNAL.md ("Custom metrics"). */
-#define DRIP_METRIC_CUSTOM_MAX 16
-
-/* Is metric index m a custom one (a slot after Drip's table)? */
-static inline bool drip_metric_is_custom(int m)
-{
-    return m >= DRIP_M_COUNT && m < DRIP_M_COUNT + DRIP_METRIC_CUSTOM_MAX;
-}
+/* Custom metrics (DRIP_METRIC_CUSTOM_MAX, drip_metric_is_custom: metrics.h)
+ * of a program are numbered in the order the map gives them. */
 
 typedef struct drip_env_var {
     char *name;                  /* [A-Za-z_][A-Za-z0-9_]* */

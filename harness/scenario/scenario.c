@@ -158,6 +158,8 @@ static void scenario_free(drip_scenario *s)
     }
     free(s->faults);
     free(s->expects);
+    for (size_t k = 0; k < s->nwmetrics; k++)
+        free(s->wmetrics[k]);
 }
 
 /* Release every scenario, every string in them and the array, leaving

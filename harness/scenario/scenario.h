@@ -73,7 +73,9 @@ typedef struct drip_fault_spec {
 } drip_fault_spec;
 
 typedef struct drip_expect {
-    int          metric;     /* index into drip_metrics */
+    int          metric;     /* index into drip_metrics, or a custom slot
+                                (drip_metric_is_custom): the program's map entry or
+                                the workload's metric wmetrics[metric - DRIP_M_COUNT] */
     drip_rule    rule;
     double       limit;      /* slope rules */
     drip_verdict verdict;    /* DRIP_RULE_VERDICT */
@@ -207,6 +209,10 @@ typedef struct drip_scenario {
     drip_run_spec run;
     drip_fault_spec *faults; size_t nfaults;
     drip_expect *expects;    size_t nexpects;
+    char *wmetrics[DRIP_METRIC_CUSTOM_MAX];   /* a plugin's or built-in's own metrics
+                                                 (drip_metric_add) that expect names:
+                                                 wmetrics[k] is metric DRIP_M_COUNT + k */
+    size_t nwmetrics;
     bool expect_given;       /* the document has `expect:` (a mapping or `none`) */
     bool expect_none;        /* `expect: none`: nothing is checked */
     drip_valgrind_spec valgrind;

@@ -211,10 +211,13 @@ int drip__workload_mapping(drip__loader *ld, const yaml_event_t *v, const char *
                            drip_scenario *sc);
 
 /* The metric an `expect:` key names when it is not one of Drip's: a
- * custom metric of sc's program (its index), or -1.  When it cannot be
- * told yet (no workload read so far) *later is set and nothing reported;
- * otherwise "unknown metric" is reported at `at`, with a did-you-mean. */
-int drip__expect_metric(drip__loader *ld, const drip_scenario *sc, const char *key,
+ * custom metric of sc's program, or for a plugin or built-in workload its
+ * own metric (drip_metric_add; added to sc->wmetrics unless the name is a
+ * likely typo of a Drip metric: drip_metric_name_reserved), as an index;
+ * or -1.  When it cannot be told yet (no workload read so far) *later is
+ * set and nothing reported; otherwise "unknown metric" is reported at
+ * `at`, with a did-you-mean. */
+int drip__expect_metric(drip__loader *ld, drip_scenario *sc, const char *key,
                         drip_pos at, bool *later);
 /* Remember expects first..first+count for the document's end. */
 void drip__later_add(drip__loader *ld, const char *name, drip_pos at, size_t first,

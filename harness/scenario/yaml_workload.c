@@ -428,7 +428,29 @@ static void unknown_metric(drip__loader *ld, const drip_external_spec *ext, cons
                   hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
 }
 
-int drip__expect_metric(drip__loader *ld, const drip_scenario *sc, const char *key,
+/* The workload's own metric (drip_metric_add) called name for a plugin or
+ * built-in workload: its slot, added to sc->wmetrics the first time; -1
+ * when the name cannot be one (a Drip metric's name or within edit
+ * distance 2 of one, not [A-Za-z0-9._-]+, 64 bytes or more) or every slot
+ * is taken (a problem said at `at`). */
+static int workload_metric(drip__loader *ld, drip_scenario *sc, const char *name, drip_pos at)
+{
+    if (sc->external || !drip_valid_name(name) || strlen(name) >= DRIP_WMETRIC_NAME_MAX ||
+        drip_metric_name_reserved(name))
+        return -1;
+    for (size_t k = 0; k < sc->nwmetrics; k++)
+        if (strcmp(sc->wmetrics[k], name) == 0)
+            return DRIP_M_COUNT + (int)k;
+    if (sc->nwmetrics == DRIP_METRIC_CUSTOM_MAX) {
+        drip__problem(ld, at, "'expect.%s': at most %d workload metrics per scenario", name,
+                      DRIP_METRIC_CUSTOM_MAX);
+        return -2;
+    }
+    sc->wmetrics[sc->nwmetrics] = xstrdup(name);
+    return DRIP_M_COUNT + (int)sc->nwmetrics++;
+}
+
+int drip__expect_metric(drip__loader *ld, drip_scenario *sc, const char *key,
                         drip_pos at, bool *later)
 {
     int m = custom_metric(sc->external, key);
@@ -440,6 +462,9 @@ int drip__expect_metric(drip__loader *ld, const drip_scenario *sc, const char *k
         *later = true;                           /* workload: comes after expect: */
         return -1;
     }
+    m = workload_metric(ld, sc, key, at);
+    if (m >= 0 || m == -2)
+        return m < 0 ? -1 : m;
     unknown_metric(ld, sc->external, key, at);
     return -1;
 }
@@ -459,6 +484,8 @@ static void settle_later(drip__loader *ld, drip_scenario *sc)
         const drip__later *l = &ld->later[i];
         int m = custom_metric(sc->external, l->name);
         if (m < 0)
+            m = workload_metric(ld, sc, l->name, l->at);
+        if (m == -1)
             unknown_metric(ld, sc->external, l->name, l->at);
         for (size_t j = l->first; m >= 0 && j < l->first + l->count && j < sc->nexpects; j++)
             sc->expects[j].metric = m;

@@ -22,7 +22,7 @@ static const char *const kind_names[DRIP_PROTO_KINDS] = {
     [DRIP_PROTO_SITE] = "site",         [DRIP_PROTO_END] = "end",
     [DRIP_PROTO_LIMIT] = "limit",       [DRIP_PROTO_UNUSED] = "unused",
     [DRIP_PROTO_CRASHMOD] = "crashmod", [DRIP_PROTO_CRASH] = "crash",
-    [DRIP_PROTO_SETTLE] = "settle",
+    [DRIP_PROTO_SETTLE] = "settle",     [DRIP_PROTO_METRIC] = "metric",
 };
 
 const char *drip_proto_kind_name(drip_proto_kind k)
@@ -93,11 +93,13 @@ static void put_text(out *o, const char *s)
     o->buf[o->len] = '\0';
 }
 
-static void put_values(out *o, const double *v)
+static void put_values(out *o, const double *v, size_t ncustom)
 {
     put(o, " %.0f %.6f", v[0], v[1]);
-    for (int c = 2; c < DRIP_PROTO_COLS; c++)
+    for (int c = 2; c < DRIP_PROTO_BASE_COLS; c++)
         put(o, " %.0f", v[c]);
+    for (size_t k = 0; k < ncustom && k < DRIP_METRIC_CUSTOM_MAX; k++)
+        put(o, " %.17g", v[DRIP_PROTO_BASE_COLS + k]);
 }
 
 static void put_psite(out *o, const drip_proto_msg *m)
@@ -198,7 +200,11 @@ size_t drip_proto_format(const drip_proto_msg *m, char *buf)
         break;
     case DRIP_PROTO_SAMPLE:
     case DRIP_PROTO_TEARDOWN:
-        put_values(&o, m->u.sample);
+        put_values(&o, m->u.sample, m->ncustom);
+        break;
+    case DRIP_PROTO_METRIC:
+        put(&o, " %" PRIu64, m->u.metric.k);
+        put_name(&o, m->u.metric.name);
         break;
     case DRIP_PROTO_FAULT:
         put_name(&o, m->u.fault.point);
@@ -409,14 +415,33 @@ static int get_name(fields *f, const char *what, const char **v)
     return 0;
 }
 
-static int parse_values(fields *f, double *v)
+/* Drip's columns, then at most DRIP_METRIC_CUSTOM_MAX custom values
+ * (their count into *ncustom). */
+static int parse_values(fields *f, double *v, size_t *ncustom)
 {
     static const char *const what[2] = {"iteration", "time"};
-    for (int c = 0; c < DRIP_PROTO_COLS; c++)
+    for (int c = 0; c < DRIP_PROTO_BASE_COLS; c++)
         if (get_num(f, c < 2 ? what[c] : drip_metrics[c - 2].name, &v[c]) < 0)
             return -1;
     if (v[0] < 0 || v[1] < 0)
         return bad(f, "negative iteration or time");
+    for (*ncustom = 0; *f->rest; (*ncustom)++) {
+        if (*ncustom == DRIP_METRIC_CUSTOM_MAX)
+            return bad(f, "more than %d custom values", DRIP_METRIC_CUSTOM_MAX);
+        if (get_num(f, "custom value", &v[DRIP_PROTO_BASE_COLS + *ncustom]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* metric K NAME: a slot in range and a name. */
+static int parse_metric(fields *f, drip_proto_msg *m)
+{
+    if (get_u64(f, "slot", &m->u.metric.k) < 0 || get_name(f, "name", &m->u.metric.name) < 0)
+        return -1;
+    if (m->u.metric.k >= DRIP_METRIC_CUSTOM_MAX)
+        return bad(f, "slot %llu, at most %d", (unsigned long long)m->u.metric.k,
+                   DRIP_METRIC_CUSTOM_MAX - 1);
     return want_end(f);
 }
 
@@ -530,7 +555,9 @@ static int parse_body(fields *f, drip_proto_msg *m)
         return want_end(f);
     case DRIP_PROTO_SAMPLE:
     case DRIP_PROTO_TEARDOWN:
-        return parse_values(f, m->u.sample);
+        return parse_values(f, m->u.sample, &m->ncustom);
+    case DRIP_PROTO_METRIC:
+        return parse_metric(f, m);
     case DRIP_PROTO_FAULT:
         return parse_fault(f, m);
     case DRIP_PROTO_PROFILE: {

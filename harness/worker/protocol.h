@@ -22,7 +22,12 @@
  *
  * A run worker says:
  *   measured M0 .. Mk          1/0 per metric in drip_metrics order
- *   sample ITER TIME_S M0 .. Mk
+ *   metric K NAME              the workload's own metric (drip_metric_add) in
+ *                              custom slot K (0-based, < DRIP_METRIC_CUSTOM_MAX) is
+ *                              NAME; sent once, before the first sample that holds it
+ *   sample ITER TIME_S M0 .. Mk [C0 .. Cj]
+ *                              every Drip metric, then the values of custom slots
+ *                              0 .. j (a running total each; 0 until first reported)
  *   fault POINT ASKED FIRED [FIRST_ITERATION ...]
  *   profile MODE RATE EARLY_ITER LATE_ITER STACKS DROPPED PARTIAL
  *                              PARTIAL 1: the run ended early (heap ceiling,
@@ -37,7 +42,7 @@
  *                              read): fails the scenario under --strict
  *   error TEXT                 the scenario cannot be judged (setup failed...)
  *   ceiling LIVE_BYTES ITER    the heap ceiling was passed; the worker exits
- *   teardown ITER TIME_S M0 .. Mk   every metric once teardown returned
+ *   teardown ITER TIME_S M0 .. Mk [C0 .. Cj]   every metric once teardown returned
  *   stopped ITER               the runner asked to stop (control pipe): the run ended
  *                              early, at the epoch boundary ITER (before done)
  *   settle SAMPLES UNSETTLED TOTAL_NS MAX_NS
@@ -81,7 +86,8 @@
 #define DRIP_PROTO_FIRST_MAX 10       /* first iterations a `fault` line lists */
 #define DRIP_PROTO_FRAMES_MAX 64      /* frames a `psite` line may hold */
 #define DRIP_PROTO_CRASH_FRAMES 48    /* addresses a `crash` line may hold */
-#define DRIP_PROTO_COLS (2 + DRIP_M_COUNT)   /* iteration, time, every metric */
+#define DRIP_PROTO_BASE_COLS (2 + DRIP_M_COUNT)   /* iteration, time, Drip's metrics */
+#define DRIP_PROTO_COLS (2 + DRIP_METRIC_SLOTS)   /* ... and the workload's own */
 
 /* Settling before a sample (worker.c): at most this long in all, and this
  * long without any task parking, waking or ending. */
@@ -118,6 +124,7 @@ typedef enum drip_proto_kind {
     DRIP_PROTO_CRASHMOD,
     DRIP_PROTO_CRASH,
     DRIP_PROTO_SETTLE,
+    DRIP_PROTO_METRIC,
     DRIP_PROTO_KINDS
 } drip_proto_kind;
 
@@ -130,10 +137,13 @@ typedef struct drip_proto_frame {
  * from the parsed line (decoded in place) when parsing. */
 typedef struct drip_proto_msg {
     drip_proto_kind kind;
+    size_t ncustom;              /* SAMPLE, TEARDOWN: custom slots after Drip's metrics */
     union {
         bool measured[DRIP_M_COUNT];                  /* MEASURED */
         double sample[DRIP_PROTO_COLS];               /* SAMPLE, TEARDOWN: iteration,
-                                                         seconds, metric values */
+                                                         seconds, metric values, then
+                                                         ncustom custom values */
+        struct { uint64_t k; const char *name; } metric;   /* METRIC */
         struct {
             const char *point;
             uint64_t    asked, fired;

@@ -46,6 +46,7 @@
 #include "sampler.h"
 #include "util/util.h"
 #include "valgrind/vgmark.h"
+#include "wmetric.h"
 
 typedef struct worker {
     const drip_scenario *sc;
@@ -127,13 +128,28 @@ static void settle(worker *w)
         w->settle.max_ns = took;
 }
 
-/* A sample or teardown line with every metric now. */
+/* A sample or teardown line with every metric now, the workload's own
+ * after Drip's; before it, a `metric` line for each name reported since
+ * the last, and a warning about the first name drip_metric_add ignored. */
 static void send_values(worker *w, drip_proto_kind kind, uint64_t iter)
 {
     drip_sample s;
+    size_t k;
+    const char *name;
+    char text[160];
+
+    while (drip_wmetric_next_announce(&k, &name)) {
+        drip_proto_msg a = {.kind = DRIP_PROTO_METRIC};
+        a.u.metric.k = k;
+        a.u.metric.name = name;
+        send_msg(w, &a);
+    }
+    if (drip_wmetric_take_ignored(text, sizeof text))
+        say(w, DRIP_PROTO_WARN, "%s", text);
     drip_sampler_take(&s, iter, w->t0);
     drip_proto_msg m = {.kind = kind};
     memcpy(m.u.sample, s.v, sizeof m.u.sample);
+    m.ncustom = drip_wmetric_values(&m.u.sample[DRIP_PROTO_BASE_COLS]);
     send_msg(w, &m);
 }
 
@@ -385,6 +401,18 @@ static void unmoved_gauges(worker *w)
         }
 }
 
+/* An `unused` line for each of the workload's own metrics that `expect`
+ * names and the workload never reported (drip_metric_add): it checks
+ * nothing. */
+static void unreported_metrics(worker *w)
+{
+    for (size_t k = 0; k < w->sc->nwmetrics; k++)
+        if (!drip_wmetric_reported(k))
+            say(w, DRIP_PROTO_UNUSED, "expect: '%s' never moved: workload '%s' never reported "
+                "it (drip_metric_add), so this expectation checks nothing", w->sc->wmetrics[k],
+                w->wl->name);
+}
+
 /* Warn about what the scenario configured but the run never used: params
  * never read, fault points never asked, and schedules that never fired
  * (with the reason when it is plain: too few iterations, too few asks). */
@@ -412,6 +440,7 @@ static void send_warnings(worker *w, drip_fault_result *faults)
     free(read);
     free(asked);
     unmoved_gauges(w);
+    unreported_metrics(w);
     for (size_t i = 0; i < sc->nfaults; i++) {
         const drip_fault_spec *f = &sc->faults[i];
         uint64_t done = atomic_load(&w->completed);
@@ -606,6 +635,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd, int cont
     pthread_cond_init(&w.gate_cond, NULL);
     signal(SIGPIPE, SIG_IGN);
     drip_alloc_set_counting(false);
+    drip_wmetric_reset(sc->wmetrics, sc->nwmetrics);
 
     drip_proto_msg m = {.kind = DRIP_PROTO_MEASURED};
     for (int i = 0; i < DRIP_M_COUNT; i++)

@@ -70,6 +70,17 @@ uint64_t    drip_iteration(const drip_ctx *ctx);
  * call is counted (asked / fired) and shown in the report. */
 bool        drip_fault(drip_ctx *ctx, const char *point);
 
+/* Add delta to the workload's own metric `name` (created at 0 the first
+ * time), a running total that Drip samples with its own metrics: its slope
+ * is per iteration.  `expect:` may check it by name
+ * (`cache.hits: { min_slope: 0.5 }`); reports list it after Drip's
+ * metrics.  Names are [A-Za-z0-9._-], shorter than 64 bytes, and neither
+ * a Drip metric's name nor within two edits of one; at most 16 per run.
+ * A name that breaks these rules is ignored, with one warning in the
+ * report.  Safe from any thread, in setup, iterate or teardown; it never
+ * allocates.  A non-finite delta is ignored. */
+void        drip_metric_add(drip_ctx *ctx, const char *name, double delta);
+
 #ifdef __cplusplus
 }
 #endif

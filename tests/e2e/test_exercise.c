@@ -228,6 +228,44 @@ START_TEST(exercise_half_fix)
 }
 END_TEST
 
+/* s with the first `from` replaced by `to` (malloc'd); from must be there. */
+static char *replaced(char *s, const char *from, const char *to)
+{
+    char *at = strstr(s, from), *r;
+    ck_assert_msg(at != NULL, "'%s' is not in the exercise", from);
+    if (asprintf(&r, "%.*s%s%s", (int)(at - s), s, to, at + strlen(from)) < 0)
+        abort();
+    free(s);
+    return r;
+}
+
+/* A global-map "fix" that stops caching (renders every request and frees
+ * it): nothing grows, but the workload's own metric cache.hits says the
+ * cache no longer does its job. */
+START_TEST(exercise_fix_without_cache)
+{
+    char *dir = tmpdir(), fix[512];
+    char *text = slurp(SRC("scenarios/global-map/exercise/exercise.c"));
+    text = replaced(text, "char *v = drip_map_get(c->map, id);", "char *v = NULL;   /* no cache */");
+    text = replaced(text, "if (!v || drip_map_put(c->map, id, v) < 0) {", "if (!v) {");
+    text = replaced(text, "(void)sink;", "(void)sink;\n    free(v);");
+    snprintf(fix, sizeof fix, "%s/my_fix.c", dir);
+    spit(fix, text);
+    free(text);
+    proc p = drip(dir, NULL, "exercise", "global-map", "my_fix.c", NULL);
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "not fixed yet: global-map (my_fix.c)") &&
+                  strstr(p.out, "\n    heap_bytes: fixed (") &&
+                  strstr(p.out, "\n    cache.hits: none at all: the code no longer reports it "
+                                "(drip_metric_add); the fixed code does, at +0.5000 units/iter "
+                                "or more"), "%s", p.out);
+    ck_assert_ptr_null(strstr(p.out, "cache.hits: fixed"));
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* ---- drip new -------------------------------------------------------------------- */
 
 static proc build_and_run(const char *dir, const char *name)
@@ -396,7 +434,7 @@ Suite *drip_test_suite(void)
     Suite *s = suite_create("exercise");
     TCase *ex = drip_tcase(s, "exercise", exercise_lists_patterns, exercise_bad_command_lines,
             exercise_compile_error, exercise_missing_compiler, exercise_crash_is_reported,
-            exercise_crash_site, exercise_half_fix, NULL);
+            exercise_crash_site, exercise_half_fix, exercise_fix_without_cache, NULL);
     tcase_set_timeout(ex, 120);
 
     TCase *hang = drip_tcase(s, "hang", exercise_hang, NULL);

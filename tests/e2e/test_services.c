@@ -319,7 +319,20 @@ START_TEST(cli_validate_run_sweep)
     json_t *heap = json_object_get(json_object_get(sc, "metrics"), "heap_bytes");
     ck_assert_ptr_nonnull(heap);
     ck_assert_str_eq(str_at(heap, "verdict"), "growing");
+    json_t *keys = json_object_get(json_object_get(sc, "metrics"), "keys");   /* a mapped */
+    ck_assert_ptr_nonnull(keys);                                  /* custom metric, in the */
+    ck_assert(json_is_true(json_object_get(keys, "custom")));    /* results model */
+    ck_assert_str_eq(str_at(keys, "verdict"), "growing");
+    json_t *e;
+    size_t i, on_keys = 0;
+    json_array_foreach(json_object_get(sc, "expectations"), i, e)
+        on_keys += strcmp(str_at(e, "metric"), "keys") == 0;
+    ck_assert_uint_eq(on_keys, 2);                   /* min_slope and verdict, judged */
     json_decref(root);
+    char *csv = xasprintf("%s/kv-service-leaky.csv", out), *text = slurp(csv);
+    ck_assert_msg(strstr(text, ",conns,keys,cache_bytes\n"), "%.200s", text);
+    free(text);
+    free(csv);
     char *log = xasprintf("%s/kv-service-leaky.program.log", out);
     ck_assert_int_eq(access(log, F_OK), 0);
     free(log);

@@ -39,9 +39,30 @@ START_TEST(values)
     for (int c = 0; c < DRIP_PROTO_COLS; c++)
         m.u.sample[c] = c == 1 ? 1.5 : (double)(c * 1000 + 7);
     m.u.sample[2 + DRIP_M_RSS] = -1;          /* /proc unreadable */
+    round_trip(&m, &back, buf);               /* no custom values: Drip's only */
+    ck_assert_uint_eq(back.ncustom, 0);
+    for (int c = 0; c < DRIP_PROTO_BASE_COLS; c++)
+        ck_assert_double_eq(back.u.sample[c], m.u.sample[c]);
+    ck_assert_double_eq(back.u.sample[DRIP_PROTO_BASE_COLS], 0);
+    m.ncustom = DRIP_METRIC_CUSTOM_MAX;       /* every slot of the workload's own */
+    m.u.sample[DRIP_PROTO_BASE_COLS + 1] = 0.1;
+    m.u.sample[DRIP_PROTO_COLS - 1] = 1e15 + 0.5;
     round_trip(&m, &back, buf);
+    ck_assert_uint_eq(back.ncustom, DRIP_METRIC_CUSTOM_MAX);
     for (int c = 0; c < DRIP_PROTO_COLS; c++)
         ck_assert_double_eq(back.u.sample[c], m.u.sample[c]);
+    m.ncustom = 2;
+    round_trip(&m, &back, buf);
+    ck_assert_uint_eq(back.ncustom, 2);
+    ck_assert_double_eq(back.u.sample[DRIP_PROTO_BASE_COLS + 1], 0.1);
+    ck_assert_double_eq(back.u.sample[DRIP_PROTO_BASE_COLS + 2], 0);
+
+    drip_proto_msg mm = {.kind = DRIP_PROTO_METRIC};
+    mm.u.metric.k = 3;
+    mm.u.metric.name = "cache.hits";
+    round_trip(&mm, &back, buf);
+    ck_assert_uint_eq(back.u.metric.k, 3);
+    ck_assert_str_eq(back.u.metric.name, "cache.hits");
     m.kind = DRIP_PROTO_TEARDOWN;
     round_trip(&m, &back, buf);
     ck_assert_double_eq(back.u.sample[0], 7);
@@ -237,7 +258,12 @@ static void refused(const char *line, const char *want)
 START_TEST(malformed)
 {
     refused("sample 1 2 3", "sample: ");                  /* too few values */
-    refused("sample 100 0.5 1 2 3 4 5 6 7 8 9 10", "unexpected field");
+    refused("sample 100 0.5 1 2 3 4 5 6 7 8 9 x", "custom value 'x' is not a finite number");
+    refused("sample 100 0.5 1 2 3 4 5 6 7 8 9 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17",
+            "more than 16 custom values");
+    refused("metric 16 x", "slot 16, at most 15");
+    refused("metric 1", "name missing");
+    refused("metric 1 a b", "unexpected field");
     refused("sample 100 x 1 2 3 4 5 6 7 8 9", "time 'x' is not a finite number");
     refused("sample 100 nan 1 2 3 4 5 6 7 8 9", "not a finite number");
     refused("sample -1 0 1 2 3 4 5 6 7 8 9", "negative");

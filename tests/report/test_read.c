@@ -116,6 +116,17 @@ START_TEST(test_round_trip)
     ck_assert_int_eq(back.scenarios[0].metrics[DRIP_M_HEAP_OBJECTS].fit.verdict,
                      DRIP_VERDICT_BOUNDED);
     ck_assert(!back.scenarios[0].metrics[DRIP_M_RSS].measured);
+    const drip_result *r0 = &back.scenarios[0];                  /* the workload's own metrics */
+    ck_assert_uint_eq(r0->ncustom, 2);
+    ck_assert_str_eq(drip_result_metric_info(r0, DRIP_M_COUNT)->name, "cache.hits");
+    ck_assert_str_eq(drip_result_metric_info(r0, DRIP_M_COUNT)->unit, "hits");
+    ck_assert(drip_result_metric_info(r0, DRIP_M_COUNT)->cumulative);
+    ck_assert(r0->metrics[DRIP_M_COUNT].measured && !r0->metrics[DRIP_M_COUNT + 1].measured);
+    ck_assert(r0->metrics[DRIP_M_COUNT].fit.all.slope == 0.5);
+    ck_assert(r0->samples[9].v[DRIP_COL_METRIC(DRIP_M_COUNT)] == 5000);        /* from the CSV */
+    ck_assert(r0->after_teardown.v[DRIP_COL_METRIC(DRIP_M_COUNT)] == 1.5 * (2 + DRIP_M_COUNT));
+    ck_assert_int_eq(r0->expects[4].metric, DRIP_M_COUNT + 1);
+    ck_assert_str_eq(drip_result_metric_info(r0, r0->expects[4].metric)->name, "cache.misses");
     ck_assert(isnan(back.scenarios[0].expects[2].actual));
     ck_assert_int_eq(back.scenarios[1].status, DRIP_STATUS_ERROR);
     ck_assert_str_eq(back.scenarios[1].sweep.findings[0].sites[0].stack, "iterate (sweepme.c:32)");

@@ -78,6 +78,8 @@ static int iterate(drip_ctx *ctx, void *state)
 
     pthread_mutex_lock(&c->lock);
     char *v = drip_map_get(c->map, id);
+    if (v)
+        drip_metric_add(ctx, "cache.hits", 1);   /* the cache doing its job */
     if (!v) {
         v = render(id, c->value_bytes);
         if (!v || drip_map_put(c->map, id, v) < 0) {   /* may evict the LRU entry */
