@@ -539,20 +539,58 @@ static int parse_settle(fields *f, drip_settle_stats *st)
     return want_end(f);
 }
 
+/* measured M0 .. Mk: which metrics this process can measure (0 or 1). */
+static int parse_measured(fields *f, drip_proto_msg *m)
+{
+    for (int i = 0; i < DRIP_M_COUNT; i++) {
+        uint64_t b;
+        if (get_u64(f, drip_metrics[i].name, &b) < 0)
+            return -1;
+        if (b > 1)
+            return bad(f, "%s is %llu, not 0 or 1", drip_metrics[i].name,
+                       (unsigned long long)b);
+        m->u.measured[i] = b == 1;
+    }
+    return want_end(f);
+}
+
+/* profile MODE RATE EARLY LATE STACKS DROPPED PARTIAL */
+static int parse_profile(fields *f, drip_proto_msg *m)
+{
+    uint64_t partial;
+    if (get_name(f, "mode", &m->u.profile.mode) < 0 ||
+        get_u64(f, "rate", &m->u.profile.rate) < 0 ||
+        get_u64(f, "early iteration", &m->u.profile.early_iteration) < 0 ||
+        get_u64(f, "late iteration", &m->u.profile.late_iteration) < 0 ||
+        get_u64(f, "stacks", &m->u.profile.stacks) < 0 ||
+        get_u64(f, "dropped", &m->u.profile.dropped) < 0 ||
+        get_u64(f, "partial", &partial) < 0)
+        return -1;
+    if (partial > 1)
+        return bad(f, "partial %llu: 0 or 1", (unsigned long long)partial);
+    m->u.profile.partial = partial == 1;
+    return want_end(f);
+}
+
+/* result K FIRED RC BYTES BLOCKS (the sweep's trial k) */
+static int parse_result(fields *f, drip_proto_msg *m)
+{
+    int64_t rc;
+    if (get_u64(f, "k", &m->u.result.k) < 0 || get_u64(f, "fired", &m->u.result.fired) < 0 ||
+        get_i64(f, "result", &rc) < 0 || get_u64(f, "bytes", &m->u.result.bytes) < 0 ||
+        get_u64(f, "blocks", &m->u.result.blocks) < 0)
+        return -1;
+    if (rc < INT32_MIN || rc > INT32_MAX)
+        return bad(f, "result %lld out of range", (long long)rc);
+    m->u.result.rc = (int)rc;
+    return want_end(f);
+}
+
 static int parse_body(fields *f, drip_proto_msg *m)
 {
     switch (m->kind) {
     case DRIP_PROTO_MEASURED:
-        for (int i = 0; i < DRIP_M_COUNT; i++) {
-            uint64_t b;
-            if (get_u64(f, drip_metrics[i].name, &b) < 0)
-                return -1;
-            if (b > 1)
-                return bad(f, "%s is %llu, not 0 or 1", drip_metrics[i].name,
-                           (unsigned long long)b);
-            m->u.measured[i] = b == 1;
-        }
-        return want_end(f);
+        return parse_measured(f, m);
     case DRIP_PROTO_SAMPLE:
     case DRIP_PROTO_TEARDOWN:
         return parse_values(f, m->u.sample, &m->ncustom);
@@ -560,21 +598,8 @@ static int parse_body(fields *f, drip_proto_msg *m)
         return parse_metric(f, m);
     case DRIP_PROTO_FAULT:
         return parse_fault(f, m);
-    case DRIP_PROTO_PROFILE: {
-        uint64_t partial;
-        if (get_name(f, "mode", &m->u.profile.mode) < 0 ||
-            get_u64(f, "rate", &m->u.profile.rate) < 0 ||
-            get_u64(f, "early iteration", &m->u.profile.early_iteration) < 0 ||
-            get_u64(f, "late iteration", &m->u.profile.late_iteration) < 0 ||
-            get_u64(f, "stacks", &m->u.profile.stacks) < 0 ||
-            get_u64(f, "dropped", &m->u.profile.dropped) < 0 ||
-            get_u64(f, "partial", &partial) < 0)
-            return -1;
-        if (partial > 1)
-            return bad(f, "partial %llu: 0 or 1", (unsigned long long)partial);
-        m->u.profile.partial = partial == 1;
-        return want_end(f);
-    }
+    case DRIP_PROTO_PROFILE:
+        return parse_profile(f, m);
     case DRIP_PROTO_PSITE:
         return parse_psite(f, m);
     case DRIP_PROTO_WARN:
@@ -611,17 +636,8 @@ static int parse_body(fields *f, drip_proto_msg *m)
             get_u64(f, "allocations", &m->u.reference.allocs) < 0)
             return -1;
         return want_end(f);
-    case DRIP_PROTO_RESULT: {
-        int64_t rc;
-        if (get_u64(f, "k", &m->u.result.k) < 0 || get_u64(f, "fired", &m->u.result.fired) < 0 ||
-            get_i64(f, "result", &rc) < 0 || get_u64(f, "bytes", &m->u.result.bytes) < 0 ||
-            get_u64(f, "blocks", &m->u.result.blocks) < 0)
-            return -1;
-        if (rc < INT32_MIN || rc > INT32_MAX)
-            return bad(f, "result %lld out of range", (long long)rc);
-        m->u.result.rc = (int)rc;
-        return want_end(f);
-    }
+    case DRIP_PROTO_RESULT:
+        return parse_result(f, m);
     case DRIP_PROTO_SITE:
         if (get_u64(f, "k", &m->u.site.k) < 0 || get_u64(f, "bytes", &m->u.site.bytes) < 0 ||
             get_u64(f, "blocks", &m->u.site.blocks) < 0)
