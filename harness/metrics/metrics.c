@@ -66,34 +66,12 @@ const char *drip_metric_info_fmt_slope(const drip_metric_info *info, double slop
     return buf;
 }
 
-/* Edit distance between a and b (both shorter than 64 bytes), capped. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[65];
-    if (la > 63 || lb > 63)
-        return 64;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            diag = up;
-            row[j] = best;
-        }
-    }
-    return row[lb];
-}
-
 bool drip_metric_name_reserved(const char *name)
 {
+    if (strlen(name) > 63)                 /* Drip's names are short: far from all of them */
+        return false;
     for (int m = 0; m < DRIP_M_COUNT; m++)
-        if (edit_distance(name, drip_metrics[m].name) <= 2)
+        if (drip_edit_distance(drip_metrics[m].name, name) <= 2)   /* b short: no heap */
             return true;
     return false;
 }

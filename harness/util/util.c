@@ -360,8 +360,8 @@ size_t drip_utf8_decode(const unsigned char *s, uint32_t *cp)
 
 size_t drip_edit_distance(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xmalloc((lb + 1) * sizeof *row);
+    size_t la = strlen(a), lb = strlen(b), small[64];
+    size_t *row = lb < 64 ? small : xmalloc((lb + 1) * sizeof *row);   /* short b: no heap */
     for (size_t j = 0; j <= lb; j++)
         row[j] = j;
     for (size_t i = 1; i <= la; i++) {
@@ -379,7 +379,8 @@ size_t drip_edit_distance(const char *a, const char *b)
         }
     }
     size_t d = row[lb];
-    free(row);
+    if (row != small)
+        free(row);
     return d;
 }
 

@@ -71,7 +71,8 @@ size_t drip_utf8_decode(const unsigned char *s, uint32_t *cp);
 
 /* ---- names --------------------------------------------------------------- */
 
-/* Levenshtein distance between a and b (case-sensitive). */
+/* Levenshtein distance between a and b (case-sensitive).  Allocates
+ * nothing when b is shorter than 64 bytes (safe where workload code runs). */
 size_t drip_edit_distance(const char *a, const char *b);
 
 /* The candidate closest to `word`, or NULL when none is close enough to be a
