@@ -281,16 +281,22 @@ int drip_proto_send(int fd, const drip_proto_msg *m)
     return 0;
 }
 
-int drip_proto_sendf(int fd, drip_proto_kind kind, const char *fmt, ...)
+int drip_proto_vsendf(int fd, drip_proto_kind kind, const char *fmt, va_list ap)
 {
     char text[DRIP_PROTO_MAX_LINE];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     drip_proto_msg m = {.kind = kind};
     m.u.text = text;
     return drip_proto_send(fd, &m);
+}
+
+int drip_proto_sendf(int fd, drip_proto_kind kind, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = drip_proto_vsendf(fd, kind, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- parsing ----------------------------------------------------------------- */

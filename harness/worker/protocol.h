@@ -74,6 +74,7 @@
 #ifndef DRIP_PROTOCOL_H
 #define DRIP_PROTOCOL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -201,6 +202,9 @@ int drip_proto_send(int fd, const drip_proto_msg *m);
  * drip_proto_send. */
 int drip_proto_sendf(int fd, drip_proto_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The same with the arguments in ap (a worker's own say()). */
+int drip_proto_vsendf(int fd, drip_proto_kind kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Parse one line (NUL-terminated, no newline), which is modified: strings
  * in *m point into it.  Returns 0, or -1 with a reason (at most `whylen`

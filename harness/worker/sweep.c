@@ -95,14 +95,12 @@ static void say(const sweeper *s, drip_proto_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void say(const sweeper *s, drip_proto_kind kind, const char *fmt, ...)
 {
-    char text[DRIP_PROTO_MAX_LINE];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    int rc = drip_proto_vsendf(s->fd, kind, fmt, ap);
     va_end(ap);
-    drip_proto_msg m = {.kind = kind};
-    m.u.text = text;
-    send_msg(s, &m);
+    if (rc < 0)
+        _exit(1);                  /* as send_msg: the runner is gone */
 }
 
 /* The blocks on the tracking list, copied into a malloc'd array (*n of

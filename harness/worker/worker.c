@@ -97,14 +97,12 @@ static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
 {
-    char text[DRIP_PROTO_MAX_LINE];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    int rc = drip_proto_vsendf(w->fd, kind, fmt, ap);
     va_end(ap);
-    drip_proto_msg m = {.kind = kind};
-    m.u.text = text;
-    send_msg(w, &m);
+    if (rc < 0)
+        _exit(1);                  /* as send_msg: the runner is gone */
 }
 
 /* Let the runtime settle before a sample: tasks the iterations started and
