@@ -76,6 +76,12 @@ uint64_t drip_alloc_profile_rate(void)
     return 0;
 }
 
+bool drip_alloc_profile_set_rate(uint64_t rate)
+{
+    (void)rate;
+    return false;                      /* no profile runs: nothing to change */
+}
+
 size_t drip_alloc_profile_sites(drip_alloc_site *out, size_t max, uint64_t *dropped)
 {
     (void)out;
