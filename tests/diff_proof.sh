@@ -3,6 +3,9 @@
 #
 #     tests/diff_proof.sh DRIP SCENARIOS OUT [PAIRS] [THREADS...]
 #
+# SCENARIOS is a folder, a file, or several paths in one word-split
+# argument ("a.yaml b.yaml").
+#
 # For each thread count (default 1 and 2), runs the built-in scenarios
 # PAIRS + 1 times (default PAIRS 20): run 0 with seed 1, run k with seed 1
 # when k is odd (the same seed) and seed k when k is even (a different
@@ -28,7 +31,7 @@ for t in $threads; do
         [ $((k % 2)) -eq 0 ] && [ "$k" -gt 0 ] && seed=$k
         dir="$out/t$t-run$k"
         if [ ! -f "$dir/results.json" ]; then
-            "$drip" run --no-color --seed "$seed" --threads "$t" -o "$dir" "$scenarios" \
+            "$drip" run --no-color --seed "$seed" --threads "$t" -o "$dir" $scenarios \
                 >"$out/t$t-run$k.log" 2>&1
         fi
         if [ "$k" -gt 0 ]; then
