@@ -65,19 +65,26 @@ long fd_count(void)
     return n;
 }
 
+/* count(), once it equals want or after about five seconds (polled every
+ * millisecond). */
+static long settled(long (*count)(void), long want)
+{
+    long n = count();
+
+    for (int i = 0; i < 5000 && n != want; i++) {
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+        n = count();
+    }
+    return n;
+}
+
 /* fd_count(), once it equals want or after a few seconds: a server's
  * socket that the client reset may still be open (and, being reset, no
  * longer shows the server's port) until the server's thread gets to it. */
 long fd_count_settled(long want)
 {
-    long n = fd_count();
-
-    for (int i = 0; i < 5000 && n != want; i++) {
-        struct timespec ts = { 0, 1000000 };
-        nanosleep(&ts, NULL);
-        n = fd_count();
-    }
-    return n;
+    return settled(fd_count, want);
 }
 
 long thread_count(void)
@@ -90,14 +97,7 @@ long thread_count(void)
  * task): wait, within reason, for the count to drop to want. */
 long thread_count_settled(long want)
 {
-    long n = thread_count();
-
-    for (int i = 0; i < 5000 && n != want; i++) {
-        struct timespec ts = { 0, 1000000 };
-        nanosleep(&ts, NULL);
-        n = thread_count();
-    }
-    return n;
+    return settled(thread_count, want);
 }
 
 int64_t gauge_conns(void)
