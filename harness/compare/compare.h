@@ -15,6 +15,12 @@
  *             growing in the new run (a move between flat and bounded is
  *             never a regression by itself)
  *
+ * A workload's own metrics (results.json entries with "custom": true:
+ * drip_metric_add() names, an external program's mapped metrics) sit in
+ * per-result slots that need not match between runs, so they are matched
+ * by name and judged by the same rules.  A custom metric in one run only
+ * is listed as added or removed, like a scenario; it is no regression.
+ *
  * Scenarios present in one run only are listed as added or removed; they
  * are no regression.  docs/CI.md explains the defaults.
  */
@@ -30,6 +36,8 @@
 typedef struct drip_cmp_tolerance {
     double absolute[DRIP_M_COUNT];     /* unit per iteration */
     double relative[DRIP_M_COUNT];     /* fraction of |base slope| */
+    double custom_absolute;            /* every custom metric (any name): */
+    double custom_relative;            /* set by the N and N% forms only */
 } drip_cmp_tolerance;
 
 /* Default relative tolerance: 10% of the base slope. */
@@ -43,8 +51,9 @@ typedef struct drip_cmp_tolerance {
 /* The defaults above.  Cannot fail. */
 void drip_cmp_tolerance_default(drip_cmp_tolerance *t);
 
-/* Apply one --tolerance SPEC to t: "N" (absolute, every metric), "N%"
- * (relative, every metric), "METRIC=N" or "METRIC=N%" (one metric).  N is a
+/* Apply one --tolerance SPEC to t: "N" (absolute, every metric, custom
+ * ones included), "N%" (relative, every metric), "METRIC=N" or "METRIC=N%"
+ * (one of Drip's metrics).  N is a
  * finite number >= 0.  Returns 0, or -1 with *err set to a malloc'd message
  * (t unchanged). */
 int drip_cmp_tolerance_parse(drip_cmp_tolerance *t, const char *spec, char **err);
@@ -70,11 +79,26 @@ typedef enum drip_cmp_presence {
     DRIP_CMP_REMOVED,             /* only in the base run */
 } drip_cmp_presence;
 
+/* A workload's own metric, matched by name between the two runs. */
+typedef struct drip_cmp_custom {
+    const char             *name;      /* borrowed from the runs */
+    const drip_metric_info *info;      /* borrowed: the new run's entry, else the base's */
+    drip_cmp_presence       presence;  /* ADDED: only in the new run; REMOVED: only in the base */
+    drip_cmp_metric         cmp;       /* compared only when present in both */
+} drip_cmp_custom;
+
+/* At most this many custom metrics in a comparison row: every slot of
+ * either run, none shared. */
+#define DRIP_CMP_CUSTOM_MAX (2 * DRIP_METRIC_CUSTOM_MAX)
+
 typedef struct drip_cmp_scenario {
     const char        *name;      /* borrowed from the runs */
     drip_cmp_presence  presence;
     const drip_result *base, *new;/* borrowed; NULL when absent */
     drip_cmp_metric    metrics[DRIP_M_COUNT];
+    drip_cmp_custom    customs[DRIP_CMP_CUSTOM_MAX];  /* the base's order, then the new ones */
+    size_t             ncustom;
+    size_t             customs_added, customs_removed;  /* informational, no regression */
     unsigned           regressed; /* DRIP_CMP_* bits over the status and every metric */
     bool               improved;  /* better somewhere, worse nowhere */
 } drip_cmp_scenario;
@@ -82,6 +106,7 @@ typedef struct drip_cmp_scenario {
 typedef struct drip_comparison {
     drip_cmp_scenario *scenarios;  size_t count;   /* base order, then the added ones */
     size_t compared, regressed, improved, added, removed;
+    size_t customs_added, customs_removed;   /* custom metrics, over the compared scenarios */
 } drip_comparison;
 
 /* Compare run `nw` against `base` with tolerances t into *out (zeroed by the
@@ -101,7 +126,8 @@ void drip_comparison_free(drip_comparison *c);
 /* The table a person reads: one line per scenario (REGRESSED, improved,
  * same, added, removed) and, under it, a line per metric that regressed,
  * improved or changed verdict (every measured metric when verbose), with
- * both slopes and intervals; then the totals.  Returns 0, or -1 when
+ * both slopes and intervals, Drip's then the custom ones (a custom metric
+ * in one run only always gets its line); then the totals.  Returns 0, or -1 when
  * writing failed. */
 int drip_comparison_print(const drip_comparison *c, const char *base_label,
                           const char *new_label, bool verbose, bool color, FILE *out);

@@ -22,15 +22,15 @@
 #define SGR_DIM   "\033[2m"
 
 /* "+151 B/iter [150, 152] growing", or "not measured". */
-static void fmt_fit(strbuf *sb, int m, bool measured, const drip_fit *f)
+static void fmt_fit(strbuf *sb, const drip_metric_info *info, bool measured, const drip_fit *f)
 {
     char slope[64], lo[32], hi[32];
     if (!measured) {
         sb_append(sb, "not measured");
         return;
     }
-    drip_metric_fmt_slope(m, f->all.slope, slope, sizeof slope);
-    if (drip_metrics[m].bytes) {
+    drip_metric_info_fmt_slope(info, f->all.slope, slope, sizeof slope);
+    if (info->bytes) {
         drip_fmt_bytes(f->all.low, lo, sizeof lo);
         drip_fmt_bytes(f->all.high, hi, sizeof hi);
     } else {
@@ -44,24 +44,38 @@ static void fmt_fit(strbuf *sb, int m, bool measured, const drip_fit *f)
 }
 
 /* A value in the metric's unit per iteration: "150 B/iter", "0.50 fds/iter". */
-static const char *fmt_rate(int m, double v, char *buf, size_t n)
+static const char *fmt_rate(const drip_metric_info *info, double v, char *buf, size_t n)
 {
     char num[32];
-    if (drip_metrics[m].bytes)
+    if (info->bytes)
         snprintf(buf, n, "%s/iter", drip_fmt_bytes(v, num, sizeof num));
     else
-        snprintf(buf, n, "%s %s/iter", drip_fmt_num(v, num, sizeof num), drip_metrics[m].unit);
+        snprintf(buf, n, "%s %s/iter", drip_fmt_num(v, num, sizeof num), info->unit);
     return buf;
 }
 
-static void print_metric(FILE *out, int m, const drip_cmp_metric *cm, bool color)
+/* One side of a metric line: its fit, or "absent" for a custom metric the
+ * run does not have. */
+static void fmt_side(strbuf *sb, const drip_metric_info *info, bool present, bool measured,
+                     const drip_fit *f)
+{
+    if (present)
+        fmt_fit(sb, info, measured, f);
+    else
+        sb_append(sb, "absent");
+}
+
+/* The line (two with a regression's reasons) of one metric, Drip's or a
+ * custom one (presence: in which runs it is).  Cannot fail. */
+static void print_metric(FILE *out, const drip_metric_info *info, const drip_cmp_metric *cm,
+                         drip_cmp_presence presence, bool color)
 {
     strbuf sb = {0};
     char a[64], b[64];
-    sb_appendf(&sb, "             %-13s ", drip_metrics[m].name);
-    fmt_fit(&sb, m, cm->base_measured, &cm->base);
+    sb_appendf(&sb, "             %-13s ", info->name);
+    fmt_side(&sb, info, presence != DRIP_CMP_ADDED, cm->base_measured, &cm->base);
     sb_append(&sb, "  ->  ");
-    fmt_fit(&sb, m, cm->new_measured, &cm->new);
+    fmt_side(&sb, info, presence != DRIP_CMP_REMOVED, cm->new_measured, &cm->new);
     if (cm->regressed) {
         sb_append(&sb, "\n                           (");
         if (cm->regressed & DRIP_CMP_VERDICT)
@@ -69,11 +83,15 @@ static void print_metric(FILE *out, int m, const drip_cmp_metric *cm, bool color
                        cm->regressed & DRIP_CMP_SLOPE ? "; " : "");
         if (cm->regressed & DRIP_CMP_SLOPE)
             sb_appendf(&sb, "the new interval is %s above the base's, tolerance %s",
-                       fmt_rate(m, cm->margin, a, sizeof a),
-                       fmt_rate(m, cm->tolerance, b, sizeof b));
+                       fmt_rate(info, cm->margin, a, sizeof a),
+                       fmt_rate(info, cm->tolerance, b, sizeof b));
         sb_append(&sb, ")");
     } else if (cm->improved) {
         sb_append(&sb, "  (better)");
+    } else if (presence == DRIP_CMP_ADDED) {
+        sb_append(&sb, "  (new metric)");
+    } else if (presence == DRIP_CMP_REMOVED) {
+        sb_append(&sb, "  (metric gone)");
     }
     bool dim = color && !cm->regressed;
     fprintf(out, "%s%s%s\n", dim ? SGR_DIM : "", sb.buf, dim ? SGR_RESET : "");
@@ -122,12 +140,20 @@ int drip_comparison_print(const drip_comparison *c, const char *base_label,
         for (int m = 0; m < DRIP_M_COUNT; m++) {
             const drip_cmp_metric *cm = &s->metrics[m];
             if ((cm->base_measured || cm->new_measured) && (verbose || notable(cm)))
-                print_metric(out, m, cm, color);
+                print_metric(out, &drip_metrics[m], cm, DRIP_CMP_BOTH, color);
+        }
+        for (size_t k = 0; k < s->ncustom; k++) {
+            const drip_cmp_custom *cc = &s->customs[k];
+            if (cc->presence != DRIP_CMP_BOTH || verbose || notable(&cc->cmp))
+                print_metric(out, cc->info, &cc->cmp, cc->presence, color);
         }
     }
     fprintf(out, "\n%zu scenario%s compared: %zu regressed, %zu improved; %zu added, "
             "%zu removed\n", c->compared, c->compared == 1 ? "" : "s", c->regressed,
             c->improved, c->added, c->removed);
+    if (c->customs_added || c->customs_removed)
+        fprintf(out, "custom metrics: %zu added, %zu removed (not a regression)\n",
+                c->customs_added, c->customs_removed);
     if (c->regressed)
         fprintf(out, "%sregression%s: see the REGRESSED lines\n", color ? SGR_RED : "",
                 color ? SGR_RESET : "");
@@ -165,22 +191,36 @@ static json_t *jreasons(unsigned bits)
     return a;
 }
 
+static const char *const presence_names[] = {"both", "added", "removed"};
+
+/* One metric's comparison; a custom one also says "custom": true and its
+ * "presence" (both, added, removed). */
+static json_t *jmetric(const drip_cmp_metric *cm, const drip_cmp_custom *custom)
+{
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:b}", "base",
+                          jfit(cm->base_measured, &cm->base), "new",
+                          jfit(cm->new_measured, &cm->new), "margin", jnum(cm->margin),
+                          "tolerance", jnum(cm->tolerance), "regression", cm->regressed != 0,
+                          "regressions", jreasons(cm->regressed), "improved", cm->improved);
+    if (custom) {
+        json_object_set_new(o, "custom", json_true());
+        json_object_set_new(o, "presence", json_string(presence_names[custom->presence]));
+    }
+    return o;
+}
+
 static json_t *jscenario(const drip_cmp_scenario *s)
 {
-    static const char *const presence[] = {"both", "added", "removed"};
+    const char *const *presence = presence_names;
     json_t *metrics = json_object();
     for (int m = 0; s->presence == DRIP_CMP_BOTH && m < DRIP_M_COUNT; m++) {
         const drip_cmp_metric *cm = &s->metrics[m];
-        if (!cm->base_measured && !cm->new_measured)
-            continue;
-        json_object_set_new(metrics, drip_metrics[m].name,
-                            json_pack("{s:o, s:o, s:o, s:o, s:b, s:o, s:b}", "base",
-                                      jfit(cm->base_measured, &cm->base), "new",
-                                      jfit(cm->new_measured, &cm->new), "margin",
-                                      jnum(cm->margin), "tolerance", jnum(cm->tolerance),
-                                      "regression", cm->regressed != 0, "regressions",
-                                      jreasons(cm->regressed), "improved", cm->improved));
+        if (cm->base_measured || cm->new_measured)
+            json_object_set_new(metrics, drip_metrics[m].name, jmetric(cm, NULL));
     }
+    for (size_t k = 0; k < s->ncustom; k++)
+        json_object_set_new(metrics, s->customs[k].name,
+                            jmetric(&s->customs[k].cmp, &s->customs[k]));
     return json_pack("{s:s, s:s, s:o, s:o, s:b, s:o, s:b, s:o}", "name", s->name, "presence",
                      presence[s->presence], "base_status",
                      s->base ? json_string(drip_status_name(s->base->status)) : json_null(),
@@ -207,6 +247,16 @@ int drip_comparison_json(const drip_comparison *c, const drip_cmp_tolerance *t,
                              (json_int_t)c->improved, "added", (json_int_t)c->added,
                              "removed", (json_int_t)c->removed, "tolerance", tol,
                              "scenarios", arr);
+    if (root) {
+        json_t *summary = json_object_get(root, "summary");
+        json_object_set_new(summary, "custom_metrics_added",
+                            json_integer((json_int_t)c->customs_added));
+        json_object_set_new(summary, "custom_metrics_removed",
+                            json_integer((json_int_t)c->customs_removed));
+        json_object_set_new(root, "custom_tolerance",
+                            json_pack("{s:o, s:o}", "absolute", jnum(t->custom_absolute),
+                                      "relative", jnum(t->custom_relative)));
+    }
     if (!root)                      /* json_pack fails only on invalid UTF-8 in a label */
         return -1;
     int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));

@@ -43,6 +43,10 @@ extern const drip_metric_info drip_metrics[DRIP_M_COUNT];
  * docs/EXTERNAL.md ("Custom metrics in the results model"). */
 #define DRIP_METRIC_CUSTOM_MAX 16
 
+/* A custom metric's resolution (the growth over a window that counts):
+ * one unit, whatever the unit is. */
+#define DRIP_CUSTOM_RESOLUTION 1.0
+
 /* A workload metric's name is shorter than this (bytes). */
 #define DRIP_WMETRIC_NAME_MAX 64
 

@@ -86,7 +86,7 @@ int drip_result_custom_add(drip_result *r, const char *name, const char *unit,
     c->unit = xstrdup(unit && *unit ? unit : "units");
     c->bytes = false;
     c->cumulative = cumulative;
-    c->resolution = 1.0;
+    c->resolution = DRIP_CUSTOM_RESOLUTION;
     c->what = "the workload's own metric";
     return DRIP_M_COUNT + (int)r->ncustom++;
 }

@@ -422,13 +422,7 @@ static int set_metrics_url(drip__loader *ld, void *obj, const yaml_event_t *v, c
 static int set_goroutine_profile(drip__loader *ld, void *obj, const yaml_event_t *v,
                                  const char *path)
 {
-    static const char *const words[] = {"false", "true"};
-    int i = 0;
-    int r = drip__choice(ld, v, path, "true or false", words, 2, &i);
-
-    if (r > 0)
-        ((map_ctx *)obj)->m->goroutine_profile = i == 1;
-    return r < 0 ? -1 : 0;
+    return drip__bool(ld, v, path, &((map_ctx *)obj)->m->goroutine_profile) < 0 ? -1 : 0;
 }
 
 enum { M_PROMETHEUS, M_EXPVAR, M_MAP, M_GOROUTINES, M_NFIELDS };

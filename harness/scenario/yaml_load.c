@@ -289,6 +289,16 @@ int drip__choice(drip__loader *ld, const yaml_event_t *v, const char *path, cons
     return 0;
 }
 
+int drip__bool(drip__loader *ld, const yaml_event_t *v, const char *path, bool *value)
+{
+    static const char *const words[] = {"false", "true"};
+    int i = 0;
+    int r = drip__choice(ld, v, path, "true or false", words, 2, &i);
+    if (r > 0)
+        *value = i == 1;
+    return r;
+}
+
 int drip__want(drip__loader *ld, const yaml_event_t *v, const char *path,
                yaml_event_type_t type)
 {

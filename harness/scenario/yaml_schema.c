@@ -129,12 +129,7 @@ enum { RUN_ITERATIONS, RUN_DURATION, RUN_THREADS, RUN_SAMPLE_EVERY, RUN_WARMUP, 
  * the scenario). */
 static int set_strict(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    static const char *const words[] = {"false", "true"};
-    int i = 0;
-    int r = drip__choice(ld, v, path, "true or false", words, 2, &i);
-    if (r > 0)
-        ((drip_run_spec *)obj)->strict = i == 1;
-    return r < 0 ? -1 : 0;
+    return drip__bool(ld, v, path, &((drip_run_spec *)obj)->strict) < 0 ? -1 : 0;
 }
 
 #define RUN(m) .off = offsetof(drip_run_spec, m), .size = sizeof(((drip_run_spec *)0)->m)
@@ -467,10 +462,10 @@ typedef struct rules {
  * or `growing: true`.  Each is a verdict rule: bounded, or growing. */
 static int set_growing(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    static const char *const words[] = {"false", "true"};
-    int i, t = drip__choice(ld, v, path, "true or false", words, 2, &i);
+    bool growing;
+    int t = drip__bool(ld, v, path, &growing);
     if (t == 1)
-        ((rules *)obj)->growing = i;
+        ((rules *)obj)->growing = growing;
     return t < 0 ? -1 : 0;
 }
 

@@ -84,6 +84,10 @@ int  drip__path_text(drip__loader *ld, const yaml_event_t *v, const char *path,
  * be WANT, got ..." and 0 (-1 after a syntax error, as drip__text). */
 int  drip__choice(drip__loader *ld, const yaml_event_t *v, const char *path, const char *want,
                   const char *const *names, int n, int *index);
+/* v must be true or false: 1 and *value when it is; otherwise "'path'
+ * must be true or false, got ..." and 0 (-1 after a syntax error, as
+ * drip__choice). */
+int  drip__bool(drip__loader *ld, const yaml_event_t *v, const char *path, bool *value);
 /* v must start a node of `type` (a mapping or a sequence): 1 when it does;
  * 0 when v is null (an empty value stands for an empty collection); else
  * "'path' must be a mapping, got ..." and 0. */

@@ -257,13 +257,7 @@ static int set_cwd(drip__loader *ld, void *obj, const yaml_event_t *v, const cha
 
 static int set_preload(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)
 {
-    static const char *const words[] = {"false", "true"};
-    int i = 0;
-    int r = drip__choice(ld, v, path, "true or false", words, 2, &i);
-
-    if (r > 0)
-        ((wl_ctx *)obj)->ext->preload = i == 1;
-    return r < 0 ? -1 : 0;
+    return drip__bool(ld, v, path, &((wl_ctx *)obj)->ext->preload) < 0 ? -1 : 0;
 }
 
 static int set_stop_signal(drip__loader *ld, void *obj, const yaml_event_t *v, const char *path)

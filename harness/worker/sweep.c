@@ -27,7 +27,6 @@
 #include "worker.h"
 
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@
 #include "alloc.h"
 #include "ctx.h"
 #include "protocol.h"
+#include "send.h"
 #include "symbols/symbols.h"
 #include "util/util.h"
 
@@ -76,31 +76,12 @@ typedef struct sweeper {
     size_t               nref;
 } sweeper;
 
-/* Send m; a runner that is gone ends this process. */
-static void send_msg(const sweeper *s, const drip_proto_msg *m)
-{
-    if (drip_proto_send(s->fd, m) < 0)
-        _exit(1);
-}
-
 /* Send one of the sweep's counters lines: TRIAL, END or LIMIT with n. */
 static void send_n(const sweeper *s, drip_proto_kind kind, uint64_t n)
 {
     drip_proto_msg m = {.kind = kind};
     m.u.n = n;
-    send_msg(s, &m);
-}
-
-static void say(const sweeper *s, drip_proto_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(const sweeper *s, drip_proto_kind kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = drip_proto_vsendf(s->fd, kind, fmt, ap);
-    va_end(ap);
-    if (rc < 0)
-        _exit(1);                  /* as send_msg: the runner is gone */
+    drip__worker_send(s->fd, &m);
 }
 
 /* The blocks on the tracking list, copied into a malloc'd array (*n of
@@ -144,7 +125,8 @@ static drip_alloc_block *trial(sweeper *s, uint64_t k, uint64_t *fired, uint64_t
         int src = s->wl->setup(ctx, &state);
         drip_alloc_set_counting(false);
         if (src != 0) {
-            say(s, DRIP_PROTO_ERROR, "setup of workload '%s' failed (returned %d)", s->wl->name, src);
+            drip__worker_say(s->fd, DRIP_PROTO_ERROR,
+                             "setup of workload '%s' failed (returned %d)", s->wl->name, src);
             return NULL;
         }
     }
@@ -226,7 +208,7 @@ static void report_trial(sweeper *s, uint64_t k, uint64_t fired, int rc,
     m.u.result.rc = rc;
     m.u.result.bytes = bytes;
     m.u.result.blocks = blocks;
-    send_msg(s, &m);
+    drip__worker_send(s->fd, &m);
     if (nsites) {
         if (!s->sym)
             s->sym = drip_symbols_open();
@@ -242,7 +224,7 @@ static void report_trial(sweeper *s, uint64_t k, uint64_t fired, int rc,
             m.u.site.bytes = sites[j].bytes;
             m.u.site.blocks = sites[j].blocks;
             m.u.site.stack = stack;
-            send_msg(s, &m);
+            drip__worker_send(s->fd, &m);
         }
     }
     free(sites);
@@ -264,21 +246,23 @@ int drip_worker_sweep(const drip_scenario *sc, uint64_t seed, unsigned mode, uin
     bool shared = false;
 
     if (!drip_alloc_active()) {
-        say(&s, DRIP_PROTO_ERROR, "the failure sweep needs Drip's counting allocator, which is off "
-                 "(under valgrind, with DRIP_ALLOC=off, or in a sanitizer build)");
+        drip__worker_say(s.fd, DRIP_PROTO_ERROR,
+                         "the failure sweep needs Drip's counting allocator, which is off "
+                              "(under valgrind, with DRIP_ALLOC=off, or in a sanitizer build)");
         goto cleanup;
     }
     s.wl = drip__worker_load(sc, &why);
     if (!s.wl) {
-        say(&s, DRIP_PROTO_ERROR, "%s", why);
+        drip__worker_say(s.fd, DRIP_PROTO_ERROR, "%s", why);
         goto cleanup;
     }
     drip_worker_shared_init(&s.sh, sc, seed);
     shared = true;
     if (s.sh.alloc_fault >= 0) {
         s.sh.alloc_fault = -1;          /* the sweep decides which allocations fail */
-        say(&s, DRIP_PROTO_WARN, "the scenario's 'alloc' fault point is ignored by the sweep, "
-                 "which fails allocations itself");
+        drip__worker_say(s.fd, DRIP_PROTO_WARN,
+                         "the scenario's 'alloc' fault point is ignored by the sweep, "
+                              "which fails allocations itself");
     }
     drip_ctx_init(&s.ctx, &s.sh);
 
@@ -294,9 +278,9 @@ int drip_worker_sweep(const drip_scenario *sc, uint64_t seed, unsigned mode, uin
     m.u.reference.bytes = ref_bytes;
     m.u.reference.blocks = s.nref;
     m.u.reference.allocs = asks;
-    send_msg(&s, &m);
+    drip__worker_send(s.fd, &m);
     if (atomic_load(&s.sh.param_error)) {
-        say(&s, DRIP_PROTO_ERROR, "%s", atomic_load(&s.sh.param_error));
+        drip__worker_say(s.fd, DRIP_PROTO_ERROR, "%s", atomic_load(&s.sh.param_error));
         goto cleanup;
     }
 

@@ -25,7 +25,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +42,7 @@
 #include "profile.h"
 #include "pace.h"
 #include "protocol.h"
+#include "send.h"
 #include "sampler.h"
 #include "util/util.h"
 #include "valgrind/vgmark.h"
@@ -85,26 +85,6 @@ static atomic_bool stop_asked;
 
 /* ---- sending -------------------------------------------------------------- */
 
-/* Send m; a runner that is gone ends this process. */
-static void send_msg(worker *w, const drip_proto_msg *m)
-{
-    if (drip_proto_send(w->fd, m) < 0)
-        _exit(1);
-}
-
-/* Send a warn or error line (kind) with formatted text. */
-static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void say(worker *w, drip_proto_kind kind, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = drip_proto_vsendf(w->fd, kind, fmt, ap);
-    va_end(ap);
-    if (rc < 0)
-        _exit(1);                  /* as send_msg: the runner is gone */
-}
-
 /* Let the runtime settle before a sample: tasks the iterations started and
  * left runnable (a reporter handed its lock, a shipper whose channel was
  * closed) run until they return or park (drip_tasks_quiesce), so a sample
@@ -140,15 +120,15 @@ static void send_values(worker *w, drip_proto_kind kind, uint64_t iter)
         drip_proto_msg a = {.kind = DRIP_PROTO_METRIC};
         a.u.metric.k = k;
         a.u.metric.name = name;
-        send_msg(w, &a);
+        drip__worker_send(w->fd, &a);
     }
     if (drip_wmetric_take_ignored(text, sizeof text))
-        say(w, DRIP_PROTO_WARN, "%s", text);
+        drip__worker_say(w->fd, DRIP_PROTO_WARN, "%s", text);
     drip_sampler_take(&s, iter, w->t0);
     drip_proto_msg m = {.kind = kind};
     memcpy(m.u.sample, s.v, sizeof m.u.sample);
     m.ncustom = drip_wmetric_values(&m.u.sample[DRIP_PROTO_BASE_COLS]);
-    send_msg(w, &m);
+    drip__worker_send(w->fd, &m);
 }
 
 /* An epoch's (or the baseline's) sample, once the runtime settled. */
@@ -339,7 +319,7 @@ static void *watchdog(void *p)
             drip_proto_msg m = {.kind = DRIP_PROTO_CEILING};
             m.u.ceiling.live_bytes = st.live_bytes;
             m.u.ceiling.iteration = done;
-            send_msg(w, &m);
+            drip__worker_send(w->fd, &m);
             _exit(0);
         }
         struct pollfd c = {w->control_fd, POLLIN, 0};
@@ -391,10 +371,12 @@ static void unmoved_gauges(worker *w)
                 if (made[o])
                     sb_appendf(&used, "%s'%s'", used.len ? " or " : "",
                                drip_metrics[gauges[o].metric].name);
-            say(w, DRIP_PROTO_UNUSED, "expect: '%s' never moved: workload '%s' made no %s, so "
-                "this expectation checks nothing%s%s%s", drip_metrics[gauges[g].metric].name,
-                w->wl->name, gauges[g].what, used.len ? " (did you mean " : "",
-                used.len ? used.buf : "", used.len ? "? it moved)" : "");
+            drip__worker_say(w->fd, DRIP_PROTO_UNUSED,
+                             "expect: '%s' never moved: workload '%s' made no %s, so "
+                             "this expectation checks nothing%s%s%s",
+                             drip_metrics[gauges[g].metric].name, w->wl->name, gauges[g].what,
+                             used.len ? " (did you mean " : "", used.len ? used.buf : "",
+                             used.len ? "? it moved)" : "");
             sb_free(&used);
         }
 }
@@ -406,9 +388,10 @@ static void unreported_metrics(worker *w)
 {
     for (size_t k = 0; k < w->sc->nwmetrics; k++)
         if (!drip_wmetric_reported(k))
-            say(w, DRIP_PROTO_UNUSED, "expect: '%s' never moved: workload '%s' never reported "
-                "it (drip_metric_add), so this expectation checks nothing", w->sc->wmetrics[k],
-                w->wl->name);
+            drip__worker_say(w->fd, DRIP_PROTO_UNUSED,
+                             "expect: '%s' never moved: workload '%s' never reported "
+                             "it (drip_metric_add), so this expectation checks nothing",
+                             w->sc->wmetrics[k], w->wl->name);
 }
 
 /* Warn about what the scenario configured but the run never used: params
@@ -423,16 +406,17 @@ static void send_warnings(worker *w, drip_fault_result *faults)
         if (atomic_load(&w->sh.param_used[i]))
             continue;
         char *hint = name_hint(sc->params[i].key, read, "read");
-        say(w, DRIP_PROTO_UNUSED, "param '%s' was never read by workload '%s'%s",
-            sc->params[i].key, w->wl->name, hint);
+        drip__worker_say(w->fd, DRIP_PROTO_UNUSED, "param '%s' was never read by workload '%s'%s",
+                         sc->params[i].key, w->wl->name, hint);
         free(hint);
     }
     for (size_t i = 0; i < sc->nfaults; i++) {
         if (faults[i].asked || strcmp(sc->faults[i].point, DRIP_FAULT_ALLOC) == 0)
             continue;
         char *hint = name_hint(sc->faults[i].point, asked, "asked");
-        say(w, DRIP_PROTO_UNUSED, "fault point '%s' was never consulted by workload '%s'%s",
-            sc->faults[i].point, w->wl->name, hint);
+        drip__worker_say(w->fd, DRIP_PROTO_UNUSED,
+                         "fault point '%s' was never consulted by workload '%s'%s",
+                         sc->faults[i].point, w->wl->name, hint);
         free(hint);
     }
     free(read);
@@ -445,24 +429,28 @@ static void send_warnings(worker *w, drip_fault_result *faults)
         uint64_t most = drip_ctx_most_asks(w->ctxs, sc->run.threads, i);
         if (faults[i].asked == 0) {
             if (strcmp(f->point, DRIP_FAULT_ALLOC) == 0)
-                say(w, DRIP_PROTO_WARN, "fault point 'alloc' never fired: no allocation of "
-                    "its size range was made in an iteration");
+                drip__worker_say(w->fd, DRIP_PROTO_WARN,
+                                 "fault point 'alloc' never fired: no allocation of "
+                                 "its size range was made in an iteration");
             continue;
         }
         if (faults[i].fired || (!f->every && !f->nnth))
             continue;                       /* a rate may never fire by chance */
         if (f->every > done)
-            say(w, DRIP_PROTO_WARN, "fault point '%s' never fired: every: %llu is more than the %llu "
-                      "iterations run", f->point, (unsigned long long)f->every,
-                      (unsigned long long)done);
+            drip__worker_say(w->fd, DRIP_PROTO_WARN,
+                             "fault point '%s' never fired: every: %llu is more than the %llu "
+                                   "iterations run", f->point, (unsigned long long)f->every,
+                                   (unsigned long long)done);
         else if (f->nnth && most < f->nth[0])
-            say(w, DRIP_PROTO_WARN, "fault point '%s' never fired: nth starts at %llu, but no "
-                      "iteration asked it more than %llu time%s", f->point,
-                      (unsigned long long)f->nth[0], (unsigned long long)most,
-                      most == 1 ? "" : "s");
+            drip__worker_say(w->fd, DRIP_PROTO_WARN,
+                             "fault point '%s' never fired: nth starts at %llu, but no "
+                                   "iteration asked it more than %llu time%s", f->point,
+                                   (unsigned long long)f->nth[0], (unsigned long long)most,
+                                   most == 1 ? "" : "s");
         else
-            say(w, DRIP_PROTO_WARN, "fault point '%s' never fired: the iterations its schedule "
-                      "chose did not ask it that many times", f->point);
+            drip__worker_say(w->fd, DRIP_PROTO_WARN,
+                             "fault point '%s' never fired: the iterations its schedule "
+                                   "chose did not ask it that many times", f->point);
     }
 }
 
@@ -476,7 +464,7 @@ static int begin(worker *w, uint64_t seed, bool *set_up)
     *set_up = false;
     w->wl = drip__worker_load(sc, &why);
     if (!w->wl) {
-        say(w, DRIP_PROTO_ERROR, "%s", why);
+        drip__worker_say(w->fd, DRIP_PROTO_ERROR, "%s", why);
         free(why);
         return -1;
     }
@@ -495,23 +483,25 @@ static int begin(worker *w, uint64_t seed, bool *set_up)
         int src = w->wl->setup(w->ctxs[0], &w->state);
         drip_alloc_set_counting(false);
         if (src != 0) {
-            say(w, DRIP_PROTO_ERROR, "setup of workload '%s' failed (returned %d)", w->wl->name,
-                src);
+            drip__worker_say(w->fd, DRIP_PROTO_ERROR,
+                             "setup of workload '%s' failed (returned %d)", w->wl->name,
+                             src);
             return -1;
         }
     }
     *set_up = true;
     if (atomic_load(&w->sh.param_error)) {
-        say(w, DRIP_PROTO_ERROR, "%s", atomic_load(&w->sh.param_error));
+        drip__worker_say(w->fd, DRIP_PROTO_ERROR, "%s", atomic_load(&w->sh.param_error));
         return -1;
     }
     if (w->sh.alloc_fault >= 0) {
         if (drip_alloc_active())
             drip_alloc_set_fail_hook(drip__ctx_alloc_hook);
         else
-            say(w, DRIP_PROTO_WARN, "the 'alloc' fault point needs Drip's counting allocator "
-                "(off under valgrind, DRIP_ALLOC=off or a sanitizer build): no allocation was "
-                "made to fail");
+            drip__worker_say(w->fd, DRIP_PROTO_WARN,
+                             "the 'alloc' fault point needs Drip's counting allocator "
+                             "(off under valgrind, DRIP_ALLOC=off or a sanitizer build): "
+                             "no allocation was made to fail");
     }
     return 0;
 }
@@ -535,8 +525,9 @@ static int iterate_all(worker *w)
     }
     int rc = 0;
     if (started < nthreads) {
-        say(w, DRIP_PROTO_ERROR, "could start only %u of %u iteration threads: %s", started,
-            nthreads, strerror(errno));
+        drip__worker_say(w->fd, DRIP_PROTO_ERROR,
+                         "could start only %u of %u iteration threads: %s", started,
+                         nthreads, strerror(errno));
         stop_all(w);
         rc = -1;
     } else {
@@ -554,7 +545,7 @@ static int iterate_all(worker *w)
     if (watching)
         pthread_join(watch, NULL);
     if (rc == 0 && atomic_load(&w->sh.param_error)) {
-        say(w, DRIP_PROTO_ERROR, "%s", atomic_load(&w->sh.param_error));
+        drip__worker_say(w->fd, DRIP_PROTO_ERROR, "%s", atomic_load(&w->sh.param_error));
         rc = -1;
     }
     free(tids);
@@ -576,21 +567,21 @@ static void report_end(worker *w, bool completed)
         m.u.fault.fired = faults[f].fired;
         m.u.fault.nfirst = faults[f].nfirst;
         memcpy(m.u.fault.first, faults[f].first, faults[f].nfirst * sizeof faults[f].first[0]);
-        send_msg(w, &m);
+        drip__worker_send(w->fd, &m);
     }
     if (completed) {
         send_warnings(w, faults);
         drip_proto_msg m = {.kind = DRIP_PROTO_STOPPED};
         m.u.n = atomic_load(&w->completed);
         if (w->stopped)
-            send_msg(w, &m);
+            drip__worker_send(w->fd, &m);
         drip_proto_msg st = {.kind = DRIP_PROTO_SETTLE};
         st.u.settle = w->settle;
-        send_msg(w, &st);
+        drip__worker_send(w->fd, &st);
         m.kind = DRIP_PROTO_DONE;
         m.u.done.iterations = atomic_load(&w->completed);
         m.u.done.failed = atomic_load(&w->failed);
-        send_msg(w, &m);
+        drip__worker_send(w->fd, &m);
     }
     for (size_t f = 0; f < sc->nfaults; f++)
         drip_fault_result_clear(&faults[f]);
@@ -638,7 +629,7 @@ int drip_worker_run(const drip_scenario *sc, uint64_t seed, int out_fd, int cont
     drip_proto_msg m = {.kind = DRIP_PROTO_MEASURED};
     for (int i = 0; i < DRIP_M_COUNT; i++)
         m.u.measured[i] = drip_sampler_has(i);
-    send_msg(&w, &m);
+    drip__worker_send(w.fd, &m);
 
     bool set_up = false;
     int rc = begin(&w, seed, &set_up);

@@ -1,15 +1,22 @@
 /* test_compare.c - the comparison behind `drip diff` (harness/compare),
  * over hand-built results models with synthetic fits: every rule that makes
  * a regression, each just inside and just beyond its threshold, and the
- * tolerance syntax. */
+ * tolerance syntax; a workload's own metrics matched by name (hand-built,
+ * and from the results.json fixtures in fixtures/). */
+#define _GNU_SOURCE                    /* open_memstream */
 #include <check.h>
+#include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
 #include "compare/compare.h"
+#include "report/read.h"
 #include "util/util.h"
+
+#define FIXTURE(f) DRIP_SOURCE_DIR "/tests/compare/fixtures/" f
 
 static drip_cmp_tolerance tol;
 
@@ -232,19 +239,215 @@ START_TEST(test_added_removed_unmeasured)
 }
 END_TEST
 
+/* ---- custom metrics ---------------------------------------------------------- */
+
+/* Give r a custom metric called name (its next slot), measured with the
+ * fit (v, slope [low, high]); returns its index. */
+static int custom(drip_result *r, const char *name, drip_verdict v, double slope, double low,
+                  double high)
+{
+    int m = drip_result_custom_add(r, name, "items", false);
+    ck_assert_int_ge(m, DRIP_M_COUNT);
+    r->metrics[m].measured = true;
+    set(r, m, v, slope, low, high);
+    return m;
+}
+
+/* The row of s's custom metric called name; fails the test when absent. */
+static const drip_cmp_custom *custom_row(const drip_cmp_scenario *s, const char *name)
+{
+    for (size_t k = 0; k < s->ncustom; k++)
+        if (strcmp(s->customs[k].name, name) == 0)
+            return &s->customs[k];
+    ck_abort_msg("no custom metric '%s' in the comparison", name);
+    return NULL;
+}
+
+/* Custom metrics sit in per-result slots: the same names in another order
+ * are the same metrics.  Matched by slot, `queue` growing would be
+ * compared with `idle` flat (a regression) and the reverse (better). */
+START_TEST(test_custom_matched_by_name)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    drip_result *rb = add(&b, "a", DRIP_STATUS_PASS), *rn = add(&n, "a", DRIP_STATUS_PASS);
+    custom(rb, "queue", DRIP_VERDICT_GROWING, 3, 2.9, 3.1);
+    custom(rb, "idle", DRIP_VERDICT_FLAT, 0, -0.01, 0.01);
+    custom(rn, "idle", DRIP_VERDICT_FLAT, 0, -0.01, 0.01);
+    custom(rn, "queue", DRIP_VERDICT_GROWING, 3.05, 2.95, 3.15);
+    const drip_cmp_scenario *s = cmp(&b, &n, &c);
+    ck_assert_uint_eq(s->ncustom, 2);
+    ck_assert_int_eq(s->regressed, 0);
+    ck_assert(!s->improved);
+    const drip_cmp_custom *q = custom_row(s, "queue");
+    ck_assert_int_eq(q->presence, DRIP_CMP_BOTH);
+    ck_assert_str_eq(q->info->unit, "items");
+    ck_assert(q->cmp.base_measured && q->cmp.new_measured);
+    ck_assert_double_eq_tol(q->cmp.base.all.slope, 3, 1e-12);
+    ck_assert_double_eq_tol(q->cmp.new.all.slope, 3.05, 1e-12);
+    ck_assert_double_eq_tol(q->cmp.margin, 2.95 - 3.1, 1e-12);
+    ck_assert_uint_eq(c.customs_added + c.customs_removed, 0);
+    drip_comparison_free(&c);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+}
+END_TEST
+
+/* Drip's rules, on a workload's own metric: the verdict rule (flat or
+ * bounded -> growing), the slope rule with the custom tolerance (default
+ * max(0.001 per iteration, 10%)), improvements; the N and N% forms of
+ * --tolerance reach custom metrics. */
+static unsigned custom_case(drip_verdict bv, double bs, double bl, double bh, drip_verdict nv,
+                            double ns, double nl, double nh, bool *improved)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    custom(add(&b, "a", DRIP_STATUS_PASS), "sessions", bv, bs, bl, bh);
+    custom(add(&n, "a", DRIP_STATUS_PASS), "sessions", nv, ns, nl, nh);
+    bool any = drip_compare(&b, &n, &tol, &c);
+    const drip_cmp_scenario *s = &c.scenarios[0];
+    unsigned bits = custom_row(s, "sessions")->cmp.regressed;
+    ck_assert(any == (bits != 0) && s->regressed == bits);
+    if (improved)
+        *improved = s->improved;
+    drip_comparison_free(&c);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+    return bits;
+}
+
+START_TEST(test_custom_rules)
+{
+    const drip_verdict F = DRIP_VERDICT_FLAT, B = DRIP_VERDICT_BOUNDED, G = DRIP_VERDICT_GROWING;
+    bool better;
+    ck_assert_uint_eq(custom_case(F, 0, 0, 0, G, 0.5, 0.45, 0.55, NULL),
+                      DRIP_CMP_VERDICT | DRIP_CMP_SLOPE);
+    ck_assert_uint_eq(custom_case(B, 0.5, 0.45, 0.55, G, 0.5, 0.45, 0.55, NULL),
+                      DRIP_CMP_VERDICT);
+    ck_assert_uint_eq(custom_case(F, 0, -1, 1, B, 9, 3, 16, NULL), 0);   /* flat -> bounded */
+    /* growing in both: 10% of 100 = 10; a margin of 9 passes, 11 regresses */
+    ck_assert_uint_eq(custom_case(G, 100, 99, 101, G, 111, 110, 112, NULL), 0);
+    ck_assert_uint_eq(custom_case(G, 100, 99, 101, G, 113, 112, 114, NULL), DRIP_CMP_SLOPE);
+    /* from 0: the absolute tolerance, 0.001 per iteration */
+    ck_assert_uint_eq(custom_case(G, 0, 0, 0, G, 0.0015, 0.0008, 0.002, NULL), 0);
+    ck_assert_uint_eq(custom_case(G, 0, 0, 0, G, 0.003, 0.002, 0.004, NULL), DRIP_CMP_SLOPE);
+    ck_assert_uint_eq(custom_case(G, 2, 1.9, 2.1, F, 0, -0.1, 0.1, &better), 0);
+    ck_assert(better);
+
+    char *err;
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "30%", &err), 0);
+    ck_assert_uint_eq(custom_case(G, 100, 99, 101, G, 130, 129, 131, NULL), 0);   /* 28 <= 30 */
+    ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "50", &err), 0);
+    ck_assert_uint_eq(custom_case(G, 100, 99, 101, G, 145, 144, 146, NULL), 0);   /* 43 <= 50 */
+    ck_assert_uint_eq(custom_case(G, 100, 99, 101, G, 155, 154, 156, NULL), DRIP_CMP_SLOPE);
+}
+END_TEST
+
+/* A custom metric in one run only is listed (added or removed), even when
+ * growing, and is no regression; the table and the JSON say so. */
+START_TEST(test_custom_added_removed)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    drip_result *rb = add(&b, "a", DRIP_STATUS_PASS), *rn = add(&n, "a", DRIP_STATUS_PASS);
+    custom(rb, "old_gauge", DRIP_VERDICT_FLAT, 0, -0.01, 0.01);
+    custom(rn, "new_gauge", DRIP_VERDICT_GROWING, 4, 3.9, 4.1);
+    ck_assert(!drip_compare(&b, &n, &tol, &c));
+    const drip_cmp_scenario *s = &c.scenarios[0];
+    ck_assert_int_eq(custom_row(s, "old_gauge")->presence, DRIP_CMP_REMOVED);
+    ck_assert_int_eq(custom_row(s, "new_gauge")->presence, DRIP_CMP_ADDED);
+    ck_assert(custom_row(s, "new_gauge")->cmp.new_measured);
+    ck_assert_uint_eq(s->customs_added, 1);
+    ck_assert_uint_eq(s->customs_removed, 1);
+    ck_assert_uint_eq(c.customs_added, 1);
+    ck_assert_uint_eq(c.customs_removed, 1);
+    ck_assert(s->regressed == 0 && !s->improved);
+
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    ck_assert_int_eq(drip_comparison_print(&c, "B", "N", false, false, f), 0);
+    fclose(f);
+    ck_assert_msg(strstr(text, "old_gauge     0 items/iter [-0.0100, 0.0100] flat  ->  absent"
+                               "  (metric gone)\n"), "%s", text);
+    ck_assert_msg(strstr(text, "new_gauge     absent  ->  +4 items/iter [3.90, 4.10] growing"
+                               "  (new metric)\n"), "%s", text);
+    ck_assert_msg(strstr(text, "custom metrics: 1 added, 1 removed (not a regression)\n"
+                               "no regression\n"), "%s", text);
+    free(text);
+
+    f = open_memstream(&text, &len);
+    ck_assert_int_eq(drip_comparison_json(&c, &tol, "B", "N", f), 0);
+    fclose(f);
+    json_error_t jerr;
+    json_t *root = json_loads(text, 0, &jerr), *metrics;
+    ck_assert_ptr_nonnull(root);
+    metrics = json_object_get(json_array_get(json_object_get(root, "scenarios"), 0), "metrics");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(metrics, "new_gauge"),
+                                                       "presence")), "added");
+    ck_assert(json_is_true(json_object_get(json_object_get(metrics, "old_gauge"), "custom")));
+    ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(root, "summary"),
+                                                        "custom_metrics_removed")), 1);
+    json_decref(root);
+    free(text);
+    drip_comparison_free(&c);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+}
+END_TEST
+
+/* The fixtures tests/compare/fixtures/custom-{base,new}.json through the
+ * results.json reader: `svc`'s `sessions` went flat -> growing (its slot
+ * moved), `sockets` is unchanged in another slot, `old_gauge` is gone and
+ * `new_gauge` is new; `steady` swapped two unchanged metrics. */
+START_TEST(test_custom_fixtures)
+{
+    drip_run_results b = {0}, n = {0};
+    drip_comparison c;
+    char *err = NULL;
+    ck_assert_int_eq(drip_results_read(FIXTURE("custom-base.json"), &b, NULL, &err), 0);
+    ck_assert_int_eq(drip_results_read(FIXTURE("custom-new.json"), &n, NULL, &err), 0);
+    ck_assert(drip_compare(&b, &n, &tol, &c));
+    ck_assert_uint_eq(c.compared, 2);
+    ck_assert_uint_eq(c.regressed, 1);
+    const drip_cmp_scenario *svc = &c.scenarios[0], *steady = &c.scenarios[1];
+    ck_assert_uint_eq(svc->regressed, DRIP_CMP_VERDICT | DRIP_CMP_SLOPE);
+    ck_assert_uint_eq(custom_row(svc, "sessions")->cmp.regressed,
+                      DRIP_CMP_VERDICT | DRIP_CMP_SLOPE);
+    ck_assert_str_eq(custom_row(svc, "sessions")->info->unit, "sessions");
+    ck_assert_uint_eq(custom_row(svc, "sockets")->cmp.regressed, 0);
+    ck_assert(!custom_row(svc, "sockets")->cmp.improved);
+    ck_assert_int_eq(custom_row(svc, "old_gauge")->presence, DRIP_CMP_REMOVED);
+    ck_assert_int_eq(custom_row(svc, "new_gauge")->presence, DRIP_CMP_ADDED);
+    ck_assert_uint_eq(steady->regressed, 0);
+    ck_assert(!steady->improved);
+    ck_assert_uint_eq(c.customs_added, 1);
+    ck_assert_uint_eq(c.customs_removed, 1);
+    drip_comparison_free(&c);
+    drip_run_results_free(&b);
+    drip_run_results_free(&n);
+}
+END_TEST
+
 /* ---- errors ------------------------------------------------------------------ */
 
 START_TEST(test_tolerance_syntax)
 {
     char *err = NULL;
+    ck_assert_double_eq_tol(tol.custom_absolute, 0.001, 1e-15);   /* the default */
+    ck_assert_double_eq_tol(tol.custom_relative, 0.10, 1e-15);
     ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "5", &err), 0);
     ck_assert(tol.absolute[DRIP_M_FDS] == 5 && tol.absolute[DRIP_M_HEAP_BYTES] == 5);
+    ck_assert(tol.custom_absolute == 5);
     ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "2.5%", &err), 0);
     ck_assert_double_eq_tol(tol.relative[DRIP_M_RSS], 0.025, 1e-15);
+    ck_assert_double_eq_tol(tol.custom_relative, 0.025, 1e-15);
     ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "rss=4096", &err), 0);
     ck_assert(tol.absolute[DRIP_M_RSS] == 4096 && tol.absolute[DRIP_M_FDS] == 5);
+    ck_assert(tol.custom_absolute == 5);                  /* one metric's: not the customs' */
     ck_assert_int_eq(drip_cmp_tolerance_parse(&tol, "fds=0%", &err), 0);
     ck_assert(tol.relative[DRIP_M_FDS] == 0);
+    ck_assert_double_eq_tol(tol.custom_relative, 0.025, 1e-15);
 
     static const char *const bad[] = {"", "%", "x", "-1", "1e999", "nan", "5%%", "fds=",
                                       "=3", "heap_bytes=-2%"};
@@ -267,6 +470,9 @@ Suite *drip_test_suite(void)
     TCase *core = drip_tcase(s, "core", test_same_runs_pass, test_status, test_verdict, test_slope,
             test_flat_bounded_never_regress, test_added_removed_unmeasured, NULL);
     tcase_add_checked_fixture(core, setup, NULL);
+    TCase *custom = drip_tcase(s, "custom", test_custom_matched_by_name, test_custom_rules,
+                               test_custom_added_removed, test_custom_fixtures, NULL);
+    tcase_add_checked_fixture(custom, setup, NULL);
     TCase *errors = drip_tcase(s, "errors", test_tolerance_syntax, NULL);
     tcase_add_checked_fixture(errors, setup, NULL);
     return s;

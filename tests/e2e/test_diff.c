@@ -472,6 +472,51 @@ START_TEST(test_shard_and_merge_errors)
 }
 END_TEST
 
+/* ---- custom metrics ---------------------------------------------------------- */
+
+#define CFIX(f) SRC("tests/compare/fixtures/" f)
+
+/* `drip diff` on two results.json with a workload's own metrics in other
+ * slots (tests/compare/fixtures): matched by name, `sessions` flat ->
+ * growing regresses, a metric in one run only is listed, not a regression. */
+START_TEST(test_diff_custom_metrics)
+{
+    char *json;
+    if (asprintf(&json, "%s/diff.json", dir) < 0)
+        abort();
+    proc p = diff(CFIX("custom-base.json"), CFIX("custom-new.json"), json);
+    ck_assert_msg(p.status == 1, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "REGRESSED  svc"), "%s", p.out);
+    ck_assert_msg(strstr(p.out, "sessions      0 sessions/iter [-0.0100, 0.0100] flat  ->  "
+                                "+0.5000 sessions/iter [0.4500, 0.5500] growing\n"
+                                "                           (flat -> growing; the new interval"),
+                  "%s", p.out);
+    ck_assert_msg(strstr(p.out, "same       steady"), "%s", p.out);
+    ck_assert_msg(strstr(p.out, "(new metric)") && strstr(p.out, "(metric gone)"), "%s", p.out);
+    ck_assert_msg(strstr(p.out, "custom metrics: 1 added, 1 removed (not a regression)"),
+                  "%s", p.out);
+    ck_assert_ptr_null(strstr(p.out, "sockets"));   /* unchanged: no line without -v */
+    proc_free(&p);
+
+    json_error_t jerr;
+    json_t *root = json_load_file(json, 0, &jerr);
+    ck_assert_msg(root != NULL, "%s", jerr.text);
+    json_t *m = json_object_get(json_array_get(json_object_get(root, "scenarios"), 0), "metrics");
+    json_t *why = json_object_get(json_object_get(m, "sessions"), "regressions");
+    ck_assert_str_eq(json_string_value(json_array_get(why, 0)), "verdict");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(m, "old_gauge"),
+                                                       "presence")), "removed");
+    json_decref(root);
+    free(json);
+
+    /* the other way round: sessions got better, the gauges swap roles */
+    p = diff(CFIX("custom-new.json"), CFIX("custom-base.json"), NULL);
+    ck_assert_msg(p.status == 0, "exit %d\n%s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.out, "improved   svc"), "%s", p.out);
+    proc_free(&p);
+}
+END_TEST
+
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("diff");
@@ -482,5 +527,7 @@ Suite *drip_test_suite(void)
     TCase *errors = drip_tcase(s, "errors", test_diff_bad_input, test_shard_and_merge_errors, NULL);
     tcase_set_timeout(errors, 300);
     tcase_add_checked_fixture(errors, setup, teardown);
+    TCase *custom = drip_tcase(s, "custom", test_diff_custom_metrics, NULL);
+    tcase_add_checked_fixture(custom, setup, teardown);
     return s;
 }

@@ -1,7 +1,7 @@
 /* oom_malloc.h - a test-only malloc interposer with fail-the-Nth injection.
  *
  * What it is for: the runtime suites (test_task, test_chan, test_context,
- * test_timer, test_slice, test_http) check that every allocation failure is
+ * test_timer, test_slice, test_http_oom) check that every allocation failure is
  * reported as ENOMEM / DRIP_ENOMEM and leaks nothing.  Including this header
  * (once, in the one .c file of a test executable) defines malloc, calloc,
  * realloc and free, forwarding to glibc's __libc_* entry points; being in the
