@@ -29,6 +29,7 @@ typedef struct sweep_watch {
     bool         ended, limited;
     char        *error;
     bool         trial_started;   /* a trial line since the last poll: reset the deadline */
+    bool         started;         /* the worker has begun its first trial */
 } sweep_watch;
 
 static drip_sweep_finding *add_finding(drip_sweep_result *sw, int mode, uint64_t k,
@@ -51,7 +52,7 @@ static void on_msg(void *arg, const drip_proto_msg *m)
     case DRIP_PROTO_TRIAL:
         w->current_k = m->u.n;
         w->current_done = false;
-        w->trial_started = true;
+        w->trial_started = w->started = true;
         break;
     case DRIP_PROTO_RESULT:
         w->current_done = true;
@@ -154,9 +155,14 @@ static int run_worker(const drip_runner_opts *o, const drip_scenario *sc, sweep_
     }
     drip__watch watch = {.proc = &proc, .rd = rd, .on_msg = on_msg, .on_bad = on_bad, .arg = w};
 
-    /* The reference trial and every later trial each get the timeout. */
+    /* Starting the worker (exec, loading the plugin, symbols) gets the
+     * run's timeout, not the sweep's: on a loaded machine a start-up can
+     * take longer than a trial's budget without anything hanging.  The
+     * reference trial (k = 0) and every later trial, each announced by a
+     * trial line, get the sweep's timeout. */
     enum ended how = ENDED_EXIT;
-    uint64_t deadline = drip_now_ns() + sc->sweep.timeout_ns;
+    w->started = false;
+    uint64_t deadline = drip_now_ns() + sc->run.timeout_ns;
     for (;;) {
         if (o->interrupted && *o->interrupted) {
             how = ENDED_INTERRUPTED;
@@ -206,6 +212,12 @@ static void sweep_mode(const drip_runner_opts *o, const drip_scenario *sc, drip_
                             (unsigned long long)w.current_k)
                 : xasprintf("%s sweep: worker ended without finishing (k=%llu)",
                             drip_sweep_mode_name(mode), (unsigned long long)w.current_k);
+            break;
+        }
+        if (how == ENDED_HANG && !w.started) {
+            w.error = xasprintf("%s sweep: the worker did not start within run.timeout (%s s)",
+                                drip_sweep_mode_name(mode),
+                                drip_fmt_num((double)sc->run.timeout_ns / 1e9, sec, sizeof sec));
             break;
         }
         if (w.current_k == 0 || w.current_done) {

@@ -63,6 +63,8 @@
  *                              signal kill the worker (worker/crash.c)
  *
  * A sweep worker (`drip worker --sweep MODE --from K`) says instead:
+ *   trial 0                    the reference trial starts (its clock starts: start-up
+ *                              before it is bounded by run.timeout, not sweep.timeout)
  *   reference BYTES BLOCKS ALLOCS   what an unfaulted iteration leaves; its allocations
  *   trial K                    trial K starts (a crash or hang now is K's)
  *   result K FIRED RC BYTES BLOCKS  trial K ended: faults fired, iterate's result, leak

@@ -268,6 +268,7 @@ int drip_worker_sweep(const drip_scenario *sc, uint64_t seed, unsigned mode, uin
 
     uint64_t fired = 0, asks = 0;
     int irc = 0;
+    send_n(&s, DRIP_PROTO_TRIAL, 0);    /* the reference trial: the runner's clock starts */
     s.ref = trial(&s, 0, &fired, &asks, &irc, &s.nref);
     if (!s.ref)
         goto cleanup;

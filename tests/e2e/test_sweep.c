@@ -150,6 +150,30 @@ START_TEST(hang_is_a_finding)
 }
 END_TEST
 
+/* A worker slower to start than sweep.timeout (1 s here) is not a hang:
+ * start-up has run.timeout; the sweep still finds the hang at k = 4. */
+START_TEST(slow_start_is_not_a_hang)
+{
+    char *dir = tmpdir();
+    const char *args[] = {"sweep", "--no-color", "-k", "sweep-hang", "-o", dir,
+                          TST("scenarios/sweep.yaml"), NULL};
+    setenv("DRIP_TEST_SLOW_LOAD_MS", "1500", 1);
+    proc p = run(args);
+    unsetenv("DRIP_TEST_SLOW_LOAD_MS");
+    json_t *root = load_results(dir);
+    json_t *r = scenario(root, "sweep-hang");
+    ck_assert_msg(strcmp(str_at(r, "status"), "fail") == 0, "%s: %s", str_at(r, "status"),
+                  json_string_value(json_object_get(r, "reason")));
+    json_t *findings = json_object_get(json_object_get(r, "sweep"), "findings");
+    ck_assert_uint_eq(json_array_size(findings), 1);
+    ck_assert_str_eq(str_at(json_array_get(findings, 0), "outcome"), "hang");
+    ck_assert_int_eq(p.status, 1);                   /* the hang fails it, nothing errs */
+    json_decref(root);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(limits_allow_a_known_leak)
 {
     json_t *sw = sweep_of("sweep-leak-allowed");
@@ -219,7 +243,7 @@ Suite *drip_test_suite(void)
     Suite *s = suite_create("sweep");
     TCase *tc = drip_tcase(s, "sweep", exit_status_and_terminal, clean_in_both_modes,
             leak_names_k_and_site, crash_is_reported_and_sweep_goes_on, hang_is_a_finding,
-            limits_allow_a_known_leak, junit_has_the_findings, bad_options, bad_sweep_section,
+            slow_start_is_not_a_hang, limits_allow_a_known_leak, junit_has_the_findings, bad_options, bad_sweep_section,
             NULL);
     tcase_set_timeout(tc, 300);
     return s;

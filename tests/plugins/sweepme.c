@@ -17,6 +17,15 @@
 
 enum bug { BUG_NONE, BUG_LEAK, BUG_CRASH, BUG_HANG };
 
+/* DRIP_TEST_SLOW_LOAD_MS: a plugin slow to load (a big library, a loaded
+ * machine), slower than the sweep's trial timeout: start-up is not a hang. */
+__attribute__((constructor)) static void slow_load(void)
+{
+    const char *ms = getenv("DRIP_TEST_SLOW_LOAD_MS");
+    if (ms)
+        usleep((useconds_t)atoi(ms) * 1000);
+}
+
 static int setup(drip_ctx *ctx, void **state)
 {
     static enum bug bug;
