@@ -41,10 +41,6 @@ typedef struct drip__program {
     int       exit_status;          /* its wait status once stopped */
     bool      ready;                /* it became ready */
     double    ready_after_s;
-    /* custom metrics (metrics.map names that are not Drip's): one value
-     * per sample per slot, judged by the runner (program.c) */
-    double   *custom;               /* nsamples x spec->metrics.ncustom */
-    size_t    ncustom_rows;
 } drip__program;
 
 /* Fill p for sc (and o: seed, report directory, self_exe): port, {bin},
@@ -72,7 +68,8 @@ bool drip__program_alive(drip__program *p);
 bool drip__program_stop(drip__program *p);
 
 /* Take one sample into *s (iteration it, time t): the preload's counters,
- * /proc/PID, the published metrics (custom ones into p->custom).  Returns
+ * /proc/PID, the published metrics (custom ones into the result's slots
+ * after Drip's, drip__program_custom).  Returns
  * 0, or -1 with *why (malloc'd) when the published page cannot be read or
  * a mapped value is missing. */
 int drip__program_sample(drip__program *p, uint64_t it, double t, drip_sample *s, char **why);
