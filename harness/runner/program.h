@@ -94,7 +94,8 @@ void drip__program_judge(const drip_scenario *sc, const drip__program *p, drip_r
 void drip__program_goroutines(drip__program *p, drip_result *r);
 /* Name r's custom slots after the program's custom metrics (metrics.map
  * entries that are not Drip's, gauges, in map order: the slots the
- * scenario numbered them with).  Idempotent; spec may be NULL. */
+ * scenario numbered them with), with the long form's unit and resolution.
+ * Idempotent; spec may be NULL. */
 void drip__program_custom(const drip_external_spec *spec, drip_result *r);
 
 /* Which Drip metrics a program's samples hold (r->metrics[].measured). */

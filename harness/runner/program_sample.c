@@ -53,9 +53,14 @@ static bool mapped(const drip_external_spec *spec, int m)
 
 void drip__program_custom(const drip_external_spec *spec, drip_result *r)
 {
-    for (size_t i = 0; spec && i < spec->metrics.nmap; i++)
-        if (drip_metric_is_custom(spec->metrics.map[i].metric))   /* map order: same slots */
-            drip_result_custom_add(r, spec->metrics.map[i].name, NULL, false);
+    for (size_t i = 0; spec && i < spec->metrics.nmap; i++) {
+        const drip_metric_source *src = &spec->metrics.map[i];
+        if (!drip_metric_is_custom(src->metric))
+            continue;
+        int m = drip_result_custom_add(r, src->name, src->unit, false);   /* map order: same slots */
+        if (m >= 0 && src->resolution > 0)
+            r->custom[m - DRIP_M_COUNT].resolution = src->resolution;
+    }
 }
 
 void drip__program_measured(const drip__program *p, drip_result *r)
