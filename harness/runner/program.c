@@ -8,6 +8,8 @@
  * plugin's run is (judge.c), into an ordinary drip_result.  Custom
  * metrics (metrics.map names that are not Drip's) are judged here, beside
  * the results model, which has no slot for them yet (docs/EXTERNAL.md).
+ * With --valgrind (or a `valgrind:` section) the program is then run
+ * again under memcheck by the valgrind pass (vgpass.c, program_vg.c).
  * drip sweep: an error of its own.  docs/EXTERNAL.md is the user's view.
  */
 #define _GNU_SOURCE
@@ -306,9 +308,7 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
     prun x = {.o = o, .run = &run, .p = &p, .r = r, .t0 = drip_now_ns()};
     x.deadline = x.t0 + run.timeout_ns < x.t0 ? UINT64_MAX : x.t0 + run.timeout_ns;
     char *why = NULL;
-    if (o->valgrind || sc->valgrind.present)
-        drip_result_add_warning(r, "the valgrind pass does not run programs yet: skipped");
-    if (drip__program_prepare(o, sc, run.seed, &p, &why) < 0) {
+    if (drip__program_prepare(o, sc, run.seed, ".program.log", &p, &why) < 0) {
         r->status = DRIP_STATUS_ERROR;
         r->reason = why;
         goto judge;
@@ -339,10 +339,14 @@ judge:
     drip__program_judge(sc, &p, r);
     if (o->strict || run.strict)
         drip__judge_strict(0, NULL, r);
-    drip_classify(r);
     drip_driver_free(x.d);
+    x.d = NULL;
+    drip__program_release(&p);                    /* its port and files, before the pass */
+    if ((o->valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
+        !(o->interrupted && *o->interrupted))
+        drip_runner_valgrind(o, sc, r);           /* under memcheck (program_vg.c) */
+    drip_classify(r);
     free(x.why);
-    drip__program_release(&p);
 }
 
 void drip_runner_program_sweep(const drip_runner_opts *o, const drip_scenario *sc,

@@ -34,7 +34,10 @@ typedef struct drip__program {
     bool      heap_measured;        /* the preload's counters are read */
     char     *metrics_url;          /* expanded, or NULL */
     drip_prom_selector *sels;       /* per map entry (Prometheus), parsed once */
-    int       log_fd;               /* NAME.program.log, or -1 */
+    int       log_fd;               /* NAME.program.log (the valgrind pass: NAME.valgrind.log),
+                                       or -1 */
+    int       xml_fd;               /* the valgrind pass: its XML, passed as fd 4; else -1
+                                       (borrowed) */
     char     *log_path;             /* for messages, or NULL */
     drip_proc proc;                 /* proc.pid 0 once ended (drip__program_stop) */
     pid_t     pid;                  /* the program's pid, kept for the results */
@@ -46,10 +49,26 @@ typedef struct drip__program {
 /* Fill p for sc (and o: seed, report directory, self_exe): port, {bin},
  * argv, environment (with LD_PRELOAD and the counters file when preload is
  * on, and the alloc fault's rate and seed), the metrics URL and
- * selectors, the log.  Returns 0, or -1 with *why (malloc'd).  Starts
- * nothing; p needs drip__program_release either way. */
+ * selectors, the log (NAME + log_ext in the report directory).  Returns
+ * 0, or -1 with *why (malloc'd).  Starts nothing; p needs
+ * drip__program_release either way. */
 int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, uint64_t seed,
-                          drip__program *p, char **why);
+                          const char *log_ext, drip__program *p, char **why);
+
+/* The valgrind pass of a program (program_vg.c): run sc's program as
+ * vg_argv (valgrind and its options, NULL-terminated, borrowed) followed
+ * by its command, without the preload, its XML to xml_fd (as fd 4), its
+ * output to NAME.valgrind.log; wait until it is ready, drive `iterations`
+ * units, send the stop signal and wait for memcheck to write its XML, all
+ * before deadline_ns (then it is killed and *timed_out set).  *status is
+ * its wait status.  Returns 0; or -1 with *why (malloc'd) and *started
+ * false when valgrind could not be started at all, *started true when the
+ * run went wrong (not ready, exited before the stop, a driver that cannot
+ * be set up): *why says how. */
+int drip__program_valgrind(const drip_runner_opts *o, const drip_scenario *sc,
+                           char *const *vg_argv, int xml_fd, uint64_t iterations,
+                           uint64_t deadline_ns, int *status, bool *timed_out, bool *started,
+                           char **why);
 
 /* Start the program and wait until it is ready (its `ready:`), or the
  * deadline, or its end.  Returns DRIP_READY_OK, DRIP_READY_TIMEOUT or

@@ -238,4 +238,5 @@ void drip__program_release(drip__program *p)
     free(p->go_bin);
     memset(p, 0, sizeof *p);
     p->log_fd = -1;
+    p->xml_fd = -1;
 }

@@ -274,10 +274,11 @@ static int prepare_metrics(drip__program *p, char **why)
 }
 
 int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, uint64_t seed,
-                          drip__program *p, char **why)
+                          const char *log_ext, drip__program *p, char **why)
 {
     memset(p, 0, sizeof *p);
     p->log_fd = -1;
+    p->xml_fd = -1;
     p->spec = sc->external;
     p->bin = find_bin(o->self_exe);
     p->go_bin = find_go_bin(o->self_exe);
@@ -301,8 +302,8 @@ int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, ui
     p->envp = e.v;
     if (rc < 0 || prepare_metrics(p, why) < 0)
         return -1;
-    p->log_fd = drip__open_log(o, sc->name, ".program.log");
-    p->log_path = drip__log_path(o, sc->name, ".program.log");
+    p->log_fd = drip__open_log(o, sc->name, log_ext);
+    p->log_path = drip__log_path(o, sc->name, log_ext);
     return 0;
 }
 
@@ -324,7 +325,9 @@ static void to_log(void *arg, const char *buf, size_t n)
 int drip__program_start(drip__program *p, uint64_t deadline_ns, char **why)
 {
     drip_proc_spec s = {.path = p->argv[0], .argv = p->argv, .envp = p->envp,
-                        .cwd = p->spec->cwd, .log_fd = p->log_fd};
+                        .cwd = p->spec->cwd, .log_fd = p->log_fd,
+                        .pass_from = {p->xml_fd}, .pass_to = {4},
+                        .npass = p->xml_fd >= 0};
     char *err = NULL;
     if (drip_proc_start(&p->proc, &s, &err) < 0) {
         *why = err;
