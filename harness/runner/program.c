@@ -68,6 +68,27 @@ typedef struct prun {
     char                   *why;           /* FAILED: the reason */
 } prun;
 
+/* A snapshot of the program's allocation sites into *s (the profile's
+ * early or late one); on failure the profile is given up, with a
+ * warning. */
+static void snapshot(prun *x, drip__psnap *s)
+{
+    char *why = NULL;
+    if (drip__program_snapshot(x->p, x->it, s, &why) < 0) {
+        drip_result_add_warning(x->r, "no allocation-site profile: %s", why);
+        x->p->prof_rate = 0;
+    }
+    free(why);
+}
+
+/* Has the warm-up ended at t seconds (the profile's early snapshot)? */
+static bool warmed_up(const prun *x, double t)
+{
+    const drip_run_spec *run = x->run;
+    return run->duration_ns ? t >= run->warmup * (double)run->duration_ns / 1e9
+                            : (double)x->it >= run->warmup * (double)run->iterations;
+}
+
 /* Take a sample at the current iteration.  FAILED with why, or DONE. */
 static enum outcome sample(prun *x)
 {
@@ -76,6 +97,8 @@ static enum outcome sample(prun *x)
     if (drip__program_sample(x->p, x->it, t, &s, &x->why) < 0)
         return FAILED;
     drip_result_add_sample(x->r, &s);
+    if (x->p->prof_rate && x->p->heap_measured && !x->p->early.taken && warmed_up(x, t))
+        snapshot(x, &x->p->early);
     if (x->o->progress && drip_now_ns() >= x->next_progress) {
         drip_progress pr;
         x->next_progress = drip_now_ns() + PROGRESS_EVERY_NS;
@@ -325,6 +348,11 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
     enum outcome out = make_driver(&x);
     if (out == DONE)
         out = drive_loop(&x);
+    bool ended_well = out == DONE || out == STOPPED || out == CEILING;
+    if (ended_well && p.prof_rate && p.early.taken) {
+        snapshot(&x, &p.late);                     /* quiescent: after the last sample */
+        drip__program_maps(&p);
+    }
     take_faults(sc, &p, r);
     if (out == DONE || out == STOPPED || out == CEILING)
         drip__program_goroutines(&p, r);
@@ -335,6 +363,7 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
 end:
     drip__program_stop(&p);
 judge:
+    drip__program_profile(&p, x.run->iterations && x.it < x.run->iterations, r);
     take_program(&x, r);
     drip__program_judge(sc, &p, r);
     if (o->strict || run.strict)

@@ -14,12 +14,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc.h"
 #include "proc/proc.h"
 #include "results/results.h"
 #include "runner.h"
 #include "scenario/external.h"
 #include "scenario/template.h"
 #include "scrape/prom.h"
+
+/* One snapshot of the preload's allocation sites (program_profile.c). */
+typedef struct drip__psnap {
+    drip_alloc_site *sites;         /* stacks of several threads summed */
+    size_t    n;
+    uint64_t  dropped;              /* samples the preload had no room for */
+    uint64_t  iteration;            /* the units driven when it was taken */
+    bool      taken;
+} drip__psnap;
 
 typedef struct drip__program {
     const drip_external_spec *spec;
@@ -44,6 +54,14 @@ typedef struct drip__program {
     int       exit_status;          /* its wait status once stopped */
     bool      ready;                /* it became ready */
     double    ready_after_s;
+    /* the allocation-site profile through the preload (program_profile.c) */
+    uint64_t  prof_rate;            /* mean sampling interval in bytes; 0: no profile */
+    char     *prof_prefix;          /* DRIP_PRELOAD_PROFILE: snapshots at PREFIX.N */
+    uint64_t  prof_req;             /* snapshots asked so far */
+    drip__psnap early, late;        /* at the warm-up's end, after the last unit */
+    char    **maps;                 /* the program's mapped files (at the late snapshot) */
+    unsigned long long *bias;       /* ... and their load biases */
+    size_t    nmaps;
 } drip__program;
 
 /* Fill p for sc (and o: seed, report directory, self_exe): port, {bin},
@@ -123,6 +141,22 @@ void drip__program_measured(const drip__program *p, drip_result *r);
 /* "exit status 3" or "SIGSEGV (Segmentation fault)" for a wait status,
  * into buf. */
 const char *drip__program_exit_text(int status, char *buf, size_t len);
+
+/* Ask the preload for a snapshot of the program's allocation sites (at
+ * units driven `it`) and read it into *s (p->prof_rate must be set and the
+ * preload taken).  Returns 0, or -1 with *why (malloc'd) when the program
+ * does not answer within 3 s or the file cannot be read. */
+int drip__program_snapshot(drip__program *p, uint64_t it, drip__psnap *s, char **why);
+void drip__psnap_free(drip__psnap *s);
+
+/* Record the files the program has mapped and their load biases
+ * (/proc/PID/maps), to name its addresses once it is gone.  Never fails. */
+void drip__program_maps(drip__program *p);
+
+/* r->profile from p's two snapshots (nothing when one is missing): the
+ * sites, most grown first (at most 300), named against p's maps; partial
+ * when the run ended early.  Never fails. */
+void drip__program_profile(drip__program *p, bool partial, drip_result *r);
 
 /* End the program and everything it started (if still running), unlink
  * the counters file, free everything.  Idempotent on a zeroed p. */

@@ -236,6 +236,13 @@ void drip__program_release(drip__program *p)
     free(p->log_path);
     free(p->bin);
     free(p->go_bin);
+    free(p->prof_prefix);
+    drip__psnap_free(&p->early);
+    drip__psnap_free(&p->late);
+    for (size_t i = 0; i < p->nmaps; i++)
+        free(p->maps[i]);
+    free(p->maps);
+    free(p->bias);
     memset(p, 0, sizeof *p);
     p->log_fd = -1;
     p->xml_fd = -1;
