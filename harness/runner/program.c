@@ -5,9 +5,11 @@
  * for until ready, driven in batches of sample_every units (drive/drive.h)
  * with a quiescent sample after each batch (program_sample.c), stopped
  * (stop.signal, its grace, then the whole tree killed), and judged as a
- * plugin's run is (judge.c), into an ordinary drip_result.  Custom
- * metrics (metrics.map names that are not Drip's) are judged here, beside
- * the results model, which has no slot for them yet (docs/EXTERNAL.md).
+ * plugin's run is (judge.c), into an ordinary drip_result; custom
+ * metrics (metrics.map names that are not Drip's) in the result's slots
+ * after Drip's.  With the preload, the program's allocation sites are
+ * snapshot at the warm-up's end and after the last unit
+ * (program_profile.c) into the result's profile.
  * With --valgrind (or a `valgrind:` section) the program is then run
  * again under memcheck by the valgrind pass (vgpass.c, program_vg.c).
  * drip sweep: an error of its own.  docs/EXTERNAL.md is the user's view.
@@ -354,7 +356,7 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
         drip__program_maps(&p);
     }
     take_faults(sc, &p, r);
-    if (out == DONE || out == STOPPED || out == CEILING)
+    if (ended_well)
         drip__program_goroutines(&p, r);
     bool clean = drip__program_stop(&p);
     r->duration_s = (double)(drip_now_ns() - x.t0) / 1e9;
