@@ -380,6 +380,9 @@ START_TEST(cli_map_long_form)
     ck_assert_str_eq(str_at(json_object_get(m, "keys"), "unit"), "keys");
     ck_assert_str_eq(str_at(json_object_get(m, "cache_bytes"), "unit"), "B");
     ck_assert_str_eq(str_at(json_object_get(m, "cache_bytes"), "verdict"), "flat");
+    ck_assert(json_number_value(json_object_get(json_object_get(m, "cache_bytes"),
+                                                "resolution")) == 1e12);
+    ck_assert_ptr_null(json_object_get(json_object_get(m, "keys"), "resolution"));   /* 1 */
     ck_assert_str_eq(str_at(sc, "status"), "fail");
     ck_assert_msg(strstr(str_at(sc, "reason"), "cache_bytes: flat, expected growing"), "%s",
                   str_at(sc, "reason"));
