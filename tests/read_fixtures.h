@@ -87,6 +87,7 @@ static inline void build_full_run(drip_run_results *run)
     r->heap_ceiling = 1 << 30;
     drip_result_custom_add(r, "cache.hits", "hits", true);            /* DRIP_M_COUNT */
     drip_result_custom_add(r, "cache.misses", NULL, true);            /* DRIP_M_COUNT + 1 */
+    r->custom[0].resolution = 4;                 /* a program's long map form sets one */
     full_samples(r);
     full_fit(r, DRIP_M_COUNT, DRIP_VERDICT_GROWING, 0.5, 0.5, 0.5);   /* a workload metric */
     full_fit(r, DRIP_M_HEAP_BYTES, DRIP_VERDICT_GROWING, 151.25, 150.5, 152);

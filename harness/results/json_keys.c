@@ -89,8 +89,9 @@ static double sample_value(const drip_result *r, size_t i, int m)
 /* Each measured metric, in table order, then the custom ones: its unit,
  * its fit, and its first (the window's first sample) and last values,
  * taken from the samples.  A custom metric says so ("custom": true,
- * "cumulative"), and is written even when never measured ("measured":
- * false) so that its expectations can name it. */
+ * "cumulative", and "resolution" when not 1), and is written even when
+ * never measured ("measured": false) so that its expectations can name
+ * it. */
 static json_t *put_metrics(const drip_jrow *row, const void *base, int k)
 {
     (void)row, (void)k;
@@ -108,6 +109,8 @@ static json_t *put_metrics(const drip_jrow *row, const void *base, int k)
         if (custom) {
             drip__jset(mo, "custom", json_true());
             drip__jset(mo, "cumulative", json_boolean(info->cumulative));
+            if (info->resolution != 1.0)             /* a program's long map form */
+                drip__jset(mo, "resolution", drip__jnumber(info->resolution));
             if (!mr->measured) {                 /* nothing more to say */
                 drip__jset(mo, "measured", json_false());
                 drip__jset(obj, info->name, mo);
@@ -130,10 +133,14 @@ static int metric_of_entry(drip_result *r, const char *name, json_t *m)
     if (!json_is_true(json_object_get(m, "custom")))
         return drip_metric_find(name);
     json_t *unit = json_object_get(m, "unit"), *cum = json_object_get(m, "cumulative");
+    json_t *res = json_object_get(m, "resolution");
     if (drip_metric_find(name) >= 0 || !drip_valid_name(name))
         return -1;
-    return drip_result_custom_add(r, name, json_is_string(unit) ? json_string_value(unit) : NULL,
-                                  !cum || json_is_true(cum));
+    int k = drip_result_custom_add(r, name, json_is_string(unit) ? json_string_value(unit) : NULL,
+                                   !cum || json_is_true(cum));
+    if (k >= 0 && json_is_number(res) && json_number_value(res) > 0)
+        r->custom[k - DRIP_M_COUNT].resolution = json_number_value(res);
+    return k;
 }
 
 /* A metric of a newer drip is skipped: not ours to judge. */

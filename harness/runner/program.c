@@ -5,9 +5,13 @@
  * for until ready, driven in batches of sample_every units (drive/drive.h)
  * with a quiescent sample after each batch (program_sample.c), stopped
  * (stop.signal, its grace, then the whole tree killed), and judged as a
- * plugin's run is (judge.c), into an ordinary drip_result.  Custom
- * metrics (metrics.map names that are not Drip's) are judged here, beside
- * the results model, which has no slot for them yet (docs/EXTERNAL.md).
+ * plugin's run is (judge.c), into an ordinary drip_result; custom
+ * metrics (metrics.map names that are not Drip's) in the result's slots
+ * after Drip's.  With the preload, the program's allocation sites are
+ * snapshot at the warm-up's end and after the last unit
+ * (program_profile.c) into the result's profile.
+ * With --valgrind (or a `valgrind:` section) the program is then run
+ * again under memcheck by the valgrind pass (vgpass.c, program_vg.c).
  * drip sweep: an error of its own.  docs/EXTERNAL.md is the user's view.
  */
 #define _GNU_SOURCE
@@ -66,6 +70,27 @@ typedef struct prun {
     char                   *why;           /* FAILED: the reason */
 } prun;
 
+/* A snapshot of the program's allocation sites into *s (the profile's
+ * early or late one); on failure the profile is given up, with a
+ * warning. */
+static void snapshot(prun *x, drip__psnap *s)
+{
+    char *why = NULL;
+    if (drip__program_snapshot(x->p, x->it, s, &why) < 0) {
+        drip_result_add_warning(x->r, "no allocation-site profile: %s", why);
+        x->p->prof_rate = 0;
+    }
+    free(why);
+}
+
+/* Has the warm-up ended at t seconds (the profile's early snapshot)? */
+static bool warmed_up(const prun *x, double t)
+{
+    const drip_run_spec *run = x->run;
+    return run->duration_ns ? t >= run->warmup * (double)run->duration_ns / 1e9
+                            : (double)x->it >= run->warmup * (double)run->iterations;
+}
+
 /* Take a sample at the current iteration.  FAILED with why, or DONE. */
 static enum outcome sample(prun *x)
 {
@@ -74,6 +99,8 @@ static enum outcome sample(prun *x)
     if (drip__program_sample(x->p, x->it, t, &s, &x->why) < 0)
         return FAILED;
     drip_result_add_sample(x->r, &s);
+    if (x->p->prof_rate && x->p->heap_measured && !x->p->early.taken && warmed_up(x, t))
+        snapshot(x, &x->p->early);
     if (x->o->progress && drip_now_ns() >= x->next_progress) {
         drip_progress pr;
         x->next_progress = drip_now_ns() + PROGRESS_EVERY_NS;
@@ -306,9 +333,7 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
     prun x = {.o = o, .run = &run, .p = &p, .r = r, .t0 = drip_now_ns()};
     x.deadline = x.t0 + run.timeout_ns < x.t0 ? UINT64_MAX : x.t0 + run.timeout_ns;
     char *why = NULL;
-    if (o->valgrind || sc->valgrind.present)
-        drip_result_add_warning(r, "the valgrind pass does not run programs yet: skipped");
-    if (drip__program_prepare(o, sc, run.seed, &p, &why) < 0) {
+    if (drip__program_prepare(o, sc, run.seed, ".program.log", &p, &why) < 0) {
         r->status = DRIP_STATUS_ERROR;
         r->reason = why;
         goto judge;
@@ -325,8 +350,13 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
     enum outcome out = make_driver(&x);
     if (out == DONE)
         out = drive_loop(&x);
+    bool ended_well = out == DONE || out == STOPPED || out == CEILING;
+    if (ended_well && p.prof_rate && p.early.taken) {
+        snapshot(&x, &p.late);                     /* quiescent: after the last sample */
+        drip__program_maps(&p);
+    }
     take_faults(sc, &p, r);
-    if (out == DONE || out == STOPPED || out == CEILING)
+    if (ended_well)
         drip__program_goroutines(&p, r);
     bool clean = drip__program_stop(&p);
     r->duration_s = (double)(drip_now_ns() - x.t0) / 1e9;
@@ -335,14 +365,19 @@ void drip_runner_program(const drip_runner_opts *o, const drip_scenario *sc, dri
 end:
     drip__program_stop(&p);
 judge:
+    drip__program_profile(&p, x.run->iterations && x.it < x.run->iterations, r);
     take_program(&x, r);
     drip__program_judge(sc, &p, r);
     if (o->strict || run.strict)
         drip__judge_strict(0, NULL, r);
-    drip_classify(r);
     drip_driver_free(x.d);
+    x.d = NULL;
+    drip__program_release(&p);                    /* its port and files, before the pass */
+    if ((o->valgrind || sc->valgrind.present) && r->status != DRIP_STATUS_ERROR &&
+        !(o->interrupted && *o->interrupted))
+        drip_runner_valgrind(o, sc, r);           /* under memcheck (program_vg.c) */
+    drip_classify(r);
     free(x.why);
-    drip__program_release(&p);
 }
 
 void drip_runner_program_sweep(const drip_runner_opts *o, const drip_scenario *sc,

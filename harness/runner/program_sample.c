@@ -53,9 +53,14 @@ static bool mapped(const drip_external_spec *spec, int m)
 
 void drip__program_custom(const drip_external_spec *spec, drip_result *r)
 {
-    for (size_t i = 0; spec && i < spec->metrics.nmap; i++)
-        if (drip_metric_is_custom(spec->metrics.map[i].metric))   /* map order: same slots */
-            drip_result_custom_add(r, spec->metrics.map[i].name, NULL, false);
+    for (size_t i = 0; spec && i < spec->metrics.nmap; i++) {
+        const drip_metric_source *src = &spec->metrics.map[i];
+        if (!drip_metric_is_custom(src->metric))
+            continue;
+        int m = drip_result_custom_add(r, src->name, src->unit, false);   /* map order: same slots */
+        if (m >= 0 && src->resolution > 0)
+            r->custom[m - DRIP_M_COUNT].resolution = src->resolution;
+    }
 }
 
 void drip__program_measured(const drip__program *p, drip_result *r)
@@ -70,8 +75,8 @@ void drip__program_measured(const drip__program *p, drip_result *r)
     }
 }
 
-/* The published page's values for every map entry: Drip metrics into s,
- * custom ones into p->custom's next row.  -1 with *why. */
+/* The published page's values for every map entry into s: a Drip metric
+ * into its column, a custom one into its slot.  -1 with *why. */
 static int scrape(drip__program *p, drip_sample *s, char **why)
 {
     const drip_metrics_spec *m = &p->spec->metrics;
@@ -86,8 +91,6 @@ static int scrape(drip__program *p, drip_sample *s, char **why)
     if (m->kind == DRIP_SCRAPE_PROMETHEUS ? drip_prom_parse(body, len, &doc, &err) < 0
                                           : !(ev = drip_expvar_parse(body, len, &err)))
         goto cleanup;
-    size_t k = 0;
-    double *row = p->custom + p->ncustom_rows * m->ncustom;
     for (size_t i = 0; i < m->nmap; i++) {
         double v;
         int got = m->kind == DRIP_SCRAPE_PROMETHEUS
@@ -99,8 +102,6 @@ static int scrape(drip__program *p, drip_sample *s, char **why)
             err = e2;
             goto cleanup;
         }
-        if (drip_metric_is_custom(m->map[i].metric))
-            row[k++] = v;
         s->v[DRIP_COL_METRIC(m->map[i].metric)] = v;     /* custom: the result's slot */
     }
     rc = 0;
@@ -131,13 +132,8 @@ int drip__program_sample(drip__program *p, uint64_t it, double t, drip_sample *s
     s->v[DRIP_COL_METRIC(DRIP_M_RSS)] = (double)drip_procfs_rss_bytes(pid);
     s->v[DRIP_COL_METRIC(DRIP_M_THREADS)] = (double)drip_procfs_threads(pid);
     s->v[DRIP_COL_METRIC(DRIP_M_FDS)] = (double)drip_procfs_fds(pid);
-    size_t nc = p->spec->metrics.ncustom;
-    if (nc)
-        p->custom = xrealloc(p->custom, (p->ncustom_rows + 1) * nc * sizeof *p->custom);
     if (p->metrics_url && scrape(p, s, why) < 0)
         return -1;
-    if (nc)
-        p->ncustom_rows++;
     return 0;
 }
 
@@ -240,7 +236,14 @@ void drip__program_release(drip__program *p)
     free(p->log_path);
     free(p->bin);
     free(p->go_bin);
-    free(p->custom);
+    free(p->prof_prefix);
+    drip__psnap_free(&p->early);
+    drip__psnap_free(&p->late);
+    for (size_t i = 0; i < p->nmaps; i++)
+        free(p->maps[i]);
+    free(p->maps);
+    free(p->bias);
     memset(p, 0, sizeof *p);
     p->log_fd = -1;
+    p->xml_fd = -1;
 }

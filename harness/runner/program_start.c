@@ -29,6 +29,11 @@
 #define DRIP_REL_LIBDIR "../lib"
 #endif
 
+/* The default mean sampling interval of a program's profile: small
+ * enough that a service's per-request allocations are sampled tens of
+ * times in a short run; each sample costs one stack walk. */
+#define PROGRAM_PROFILE_RATE 16384
+
 extern char **environ;
 
 static bool is_dir(const char *path)
@@ -188,8 +193,9 @@ static int base_env(drip__program *p, envb *e, char **why)
     return 0;
 }
 
-/* A fresh, sized counters file under /dev/shm (or $TMPDIR), mapped
- * read-only into p.  -1 with *why. */
+/* A fresh, sized counters file under /dev/shm (or $TMPDIR), mapped into
+ * p (read-write: Drip asks for profile snapshots through it).  -1 with
+ * *why. */
 static int make_shm(drip__program *p, char **why)
 {
     static unsigned counter;
@@ -204,7 +210,7 @@ static int make_shm(drip__program *p, char **why)
             close(fd);
         return -1;
     }
-    void *map = mmap(NULL, DRIP_SHM_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    void *map = mmap(NULL, DRIP_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
         *why = xasprintf("cannot map %s: %s", p->shm_path, strerror(errno));
@@ -214,8 +220,29 @@ static int make_shm(drip__program *p, char **why)
     return 0;
 }
 
+/* The allocation-site profile through the preload, unless --profile off
+ * or `profile: { mode: off }`: sampled at the scenario's rate (precise:
+ * every allocation), by default at PROGRAM_PROFILE_RATE bytes. */
+static void profile_env(const drip_runner_opts *o, const drip_scenario *sc, drip__program *p,
+                        envb *e)
+{
+    drip_profile_mode mode = o->profile != DRIP_PROFILE_DEFAULT ? o->profile : sc->profile.mode;
+    if (mode == DRIP_PROFILE_OFF)
+        return;
+    p->prof_rate = mode == DRIP_PROFILE_PRECISE ? 1
+                   : sc->profile.rate ? sc->profile.rate : PROGRAM_PROFILE_RATE;
+    p->prof_prefix = xasprintf("%s.prof", p->shm_path);
+    char rate[32];
+    snprintf(rate, sizeof rate, "%llu", (unsigned long long)p->prof_rate);
+    env_set(e, "DRIP_PRELOAD_PROFILE", p->prof_prefix);
+    env_set(e, "DRIP_PRELOAD_PROFILE_RATE", rate);
+    char seed[32];                                 /* the alloc fault's too: the same */
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)p->vars.seed);
+    env_set(e, "DRIP_PRELOAD_SEED", seed);
+}
+
 /* LD_PRELOAD (before any the user set), the counters file, the alloc
- * fault.  -1 with *why when the library is not found. */
+ * fault, the profile.  -1 with *why when the library is not found. */
 static int preload_env(const drip_runner_opts *o, const drip_scenario *sc, drip__program *p,
                        envb *e, char **why)
 {
@@ -243,6 +270,7 @@ static int preload_env(const drip_runner_opts *o, const drip_scenario *sc, drip_
             env_set(e, "DRIP_PRELOAD_SEED", seed);
         }
     p->heap_measured = true;
+    profile_env(o, sc, p, e);
     return 0;
 }
 
@@ -274,10 +302,11 @@ static int prepare_metrics(drip__program *p, char **why)
 }
 
 int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, uint64_t seed,
-                          drip__program *p, char **why)
+                          const char *log_ext, drip__program *p, char **why)
 {
     memset(p, 0, sizeof *p);
     p->log_fd = -1;
+    p->xml_fd = -1;
     p->spec = sc->external;
     p->bin = find_bin(o->self_exe);
     p->go_bin = find_go_bin(o->self_exe);
@@ -301,8 +330,8 @@ int drip__program_prepare(const drip_runner_opts *o, const drip_scenario *sc, ui
     p->envp = e.v;
     if (rc < 0 || prepare_metrics(p, why) < 0)
         return -1;
-    p->log_fd = drip__open_log(o, sc->name, ".program.log");
-    p->log_path = drip__log_path(o, sc->name, ".program.log");
+    p->log_fd = drip__open_log(o, sc->name, log_ext);
+    p->log_path = drip__log_path(o, sc->name, log_ext);
     return 0;
 }
 
@@ -324,7 +353,9 @@ static void to_log(void *arg, const char *buf, size_t n)
 int drip__program_start(drip__program *p, uint64_t deadline_ns, char **why)
 {
     drip_proc_spec s = {.path = p->argv[0], .argv = p->argv, .envp = p->envp,
-                        .cwd = p->spec->cwd, .log_fd = p->log_fd};
+                        .cwd = p->spec->cwd, .log_fd = p->log_fd,
+                        .pass_from = {p->xml_fd}, .pass_to = {4},
+                        .npass = p->xml_fd >= 0};
     char *err = NULL;
     if (drip_proc_start(&p->proc, &s, &err) < 0) {
         *why = err;

@@ -9,6 +9,8 @@
  * section's limits are checked; memory errors fail the scenario unless
  * `errors: { max: N }` allows them.  Valgrind is an external program: when
  * it cannot be started, the checks are reported skipped, never passed.
+ * An external workload's program (issue 15) is run under memcheck the same
+ * way by program_vg.c: started, driven, stopped with its stop signal.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "program.h"
 #include "runner.h"
 #include "util/util.h"
 #include "worker/protocol.h"
@@ -86,6 +89,28 @@ static char *describe_stack(const drip_vg_stack *st)
     return describe_frames(st, false);
 }
 
+/* valgrind and its options for sc into argv (room for 12 +
+ * nsuppressions), from *a on; the strings it makes go to owned (room for
+ * 1 + nsuppressions), from *nowned on.  `supp` is the runtime's
+ * suppression file (NULL: none).  Cannot fail. */
+static void vg_options(const drip_scenario *sc, const char *supp, const char **argv, int *a,
+                       char **owned, int *nowned)
+{
+    argv[(*a)++] = "valgrind";
+    argv[(*a)++] = "--tool=memcheck";
+    argv[(*a)++] = "--leak-check=full";
+    argv[(*a)++] = "--show-leak-kinds=all";
+    argv[(*a)++] = "--xml=yes";
+    argv[(*a)++] = "--xml-fd=4";             /* created under the report directory's fd */
+    argv[(*a)++] = "--child-silent-after-fork=yes";
+    argv[(*a)++] = "--fair-sched=yes";       /* no starved threads in runtime workloads */
+    if (supp)
+        argv[(*a)++] = owned[(*nowned)++] = xasprintf("--suppressions=%s", supp);
+    for (size_t i = 0; i < sc->valgrind.nsuppressions; i++)
+        argv[(*a)++] = owned[(*nowned)++] = xasprintf("--suppressions=%s",
+                                                      sc->valgrind.suppressions[i]);
+}
+
 /* Start valgrind on `drip worker` for sc, its XML to xml_fd and its
  * output to log_fd.  `supp` is the runtime's suppression file (NULL:
  * none).  Returns 0, or -1 with *why malloc'd. */
@@ -96,19 +121,7 @@ static int start(const drip_runner_opts *o, const drip_scenario *sc, int xml_fd,
     const char **argv = xcalloc(38 + sc->valgrind.nsuppressions, sizeof *argv);
     char **owned = xcalloc(4 + sc->valgrind.nsuppressions, sizeof *owned);
     int a = 0, nowned = 0;
-    argv[a++] = "valgrind";
-    argv[a++] = "--tool=memcheck";
-    argv[a++] = "--leak-check=full";
-    argv[a++] = "--show-leak-kinds=all";
-    argv[a++] = "--xml=yes";
-    argv[a++] = "--xml-fd=4";                /* created under the report directory's fd */
-    argv[a++] = "--child-silent-after-fork=yes";
-    argv[a++] = "--fair-sched=yes";          /* no starved threads in runtime workloads */
-    if (supp)
-        argv[a++] = owned[nowned++] = xasprintf("--suppressions=%s", supp);
-    for (size_t i = 0; i < sc->valgrind.nsuppressions; i++)
-        argv[a++] = owned[nowned++] = xasprintf("--suppressions=%s",
-                                                 sc->valgrind.suppressions[i]);
+    vg_options(sc, supp, argv, &a, owned, &nowned);
     argv[a++] = o->self_exe;
     drip__worker_args(o, sc, 0, iterations, false, argv, &a, buf);   /* lines: /dev/null */
     int text_fd = drip__scenario_text_fd(sc, why);            /* -1: none, -2: failed */
@@ -167,65 +180,110 @@ static char *runtime_suppressions(const drip_runner_opts *o, drip_result *r)
 
 /* ---- one run under valgrind -------------------------------------------------- */
 
-/* Run the worker under valgrind at `iterations`, writing `xml`, and parse
- * it into *rep (always initialised; the caller frees it).  Returns 0 when
- * the XML is whole; otherwise sets *skipped (valgrind could not run: the
- * checks are skipped) or *problem (the run or its XML is broken: an error),
- * both malloc'd. */
+/* Run the worker (or sc's program: program_vg.c) under valgrind at
+ * `iterations`, its XML to xml_fd, until deadline_ns.  0 with *status (its
+ * wait status) and *timed_out; -1 with *why (malloc'd) when valgrind could
+ * not be started (*started false) or the program's run went wrong
+ * (*started true). */
+static int run_vg(const drip_runner_opts *o, const drip_scenario *sc, uint64_t iterations,
+                  int xml_fd, const char *supp, uint64_t deadline_ns, int *status,
+                  bool *timed_out, bool *started, char **why)
+{
+    *status = 0;
+    *timed_out = *started = false;
+    if (sc->external) {
+        const char **argv = xcalloc(12 + sc->valgrind.nsuppressions, sizeof *argv);
+        char **owned = xcalloc(2 + sc->valgrind.nsuppressions, sizeof *owned);
+        int a = 0, nowned = 0;
+        vg_options(sc, supp, argv, &a, owned, &nowned);
+        int rc = drip__program_valgrind(o, sc, (char *const *)argv, xml_fd, iterations,
+                                        deadline_ns, status, timed_out, started, why);
+        for (int i = 0; i < nowned; i++)
+            free(owned[i]);
+        free(owned);
+        free(argv);
+        return rc;
+    }
+    drip_proc proc;
+    int log_fd = drip__open_log(o, sc->name, ".valgrind.log");
+    int rc = start(o, sc, xml_fd, log_fd, iterations, supp, &proc, why);
+    if (rc == 0) {
+        *started = true;
+        *status = wait_until(o, &proc, deadline_ns, timed_out);
+    }
+    if (log_fd >= 0)
+        close(log_fd);
+    return rc;
+}
+
+/* What went wrong with a run under valgrind that ended with wait status
+ * `status` (malloc'd), or NULL.  A program killed by its own stop signal
+ * (one it does not handle) ended as it should; so did one that exited,
+ * whatever its status, once told to stop. */
+static char *run_problem(const drip_scenario *sc, uint64_t iterations, uint64_t budget,
+                         bool timed_out, int status, const drip_vg_report *rep)
+{
+    char from[48] = "valgrind.timeout";      /* where the budget came from */
+    const char *who = sc->external ? "the program" : "the worker";
+    if (!sc->valgrind.timeout_ns)
+        snprintf(from, sizeof from, "%d x run.timeout", VG_SLOWDOWN);
+    if (timed_out)
+        return xasprintf("timed out: valgrind had not finished %llu iterations within "
+                         "%.0f s (%s) and was killed; its XML is cut off%s",
+                         (unsigned long long)iterations, (double)budget / 1e9, from,
+                         rep->complete ? "" : " and covers the run up to the kill");
+    if (WIFSIGNALED(status) &&
+        !(sc->external && WTERMSIG(status) == sc->external->stop_signal))
+        return xasprintf("%s under valgrind died of SIG%s before finishing its "
+                         "%llu iterations; the XML covers the run up to there", who,
+                         sigabbrev_np(WTERMSIG(status)), (unsigned long long)iterations);
+    if (!sc->external && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return xasprintf("the worker under valgrind exited with status %d before finishing",
+                         WEXITSTATUS(status));
+    if (!rep->complete)
+        return xstrdup(rep->problem ? rep->problem : "the XML ends early");
+    return NULL;
+}
+
+/* Run the worker (or the program) under valgrind at `iterations`, writing
+ * `xml`, and parse it into *rep (always initialised; the caller frees it).
+ * Returns 0 when the XML is whole; otherwise sets *skipped (valgrind could
+ * not run: the checks are skipped) or *problem (the run or its XML is
+ * broken: an error), both malloc'd. */
 static int run_once(const drip_runner_opts *o, const drip_scenario *sc, uint64_t iterations,
                     const char *xml_name, const char *supp, drip_vg_report *rep, char **skipped,
                     char **problem)
 {
     memset(rep, 0, sizeof *rep);
-    drip_proc proc;
     char *why = NULL;
     int xml_fd = drip_create_at(o->report_fd, xml_name);
     if (xml_fd < 0) {
         *problem = xasprintf("cannot create %s/%s: %s", o->log_dir, xml_name, strerror(errno));
         return -1;
     }
-    int log_fd = drip__open_log(o, sc->name, ".valgrind.log");
-    int rc = start(o, sc, xml_fd, log_fd, iterations, supp, &proc, &why);
+    uint64_t budget = sc->valgrind.timeout_ns ? sc->valgrind.timeout_ns
+                                              : sc->run.timeout_ns * VG_SLOWDOWN;
+    int status;
+    bool timed_out, started;
+    int rc = run_vg(o, sc, iterations, xml_fd, supp, drip_now_ns() + budget, &status,
+                    &timed_out, &started, &why);
     close(xml_fd);
-    if (rc < 0) {
+    if (rc < 0 && !started) {
         *skipped = strstr(why, strerror(ENOENT))
             ? xstrdup("valgrind is not installed (Debian: apt-get install valgrind)") : why;
         if (*skipped != why)
             free(why);
-        if (log_fd >= 0)
-            close(log_fd);
         return -1;
     }
-    bool timed_out;
-    uint64_t budget = sc->valgrind.timeout_ns ? sc->valgrind.timeout_ns
-                                              : sc->run.timeout_ns * VG_SLOWDOWN;
-    int status = wait_until(o, &proc, drip_now_ns() + budget, &timed_out);
-    if (log_fd >= 0)
-        close(log_fd);
     char *xml = xasprintf("%s/%s", o->log_dir, xml_name);
     int parsed = drip_vg_parse_file(xml, rep);
     free(xml);
-    if (parsed < 0) {
+    if (why)                                  /* the program's run went wrong */
+        *problem = why;
+    else if (parsed < 0)
         *problem = xasprintf("%s", rep->problem ? rep->problem : "unreadable XML");
-        return -1;
-    }
-    char from[48] = "valgrind.timeout";      /* where the budget came from */
-    if (!sc->valgrind.timeout_ns)
-        snprintf(from, sizeof from, "%d x run.timeout", VG_SLOWDOWN);
-    if (timed_out)
-        *problem = xasprintf("timed out: valgrind had not finished %llu iterations within "
-                             "%.0f s (%s) and was killed; its XML is cut off%s",
-                             (unsigned long long)iterations, (double)budget / 1e9, from,
-                             rep->complete ? "" : " and covers the run up to the kill");
-    else if (WIFSIGNALED(status))
-        *problem = xasprintf("the worker under valgrind died of SIG%s before finishing its "
-                             "%llu iterations; the XML covers the run up to there",
-                             sigabbrev_np(WTERMSIG(status)), (unsigned long long)iterations);
-    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        *problem = xasprintf("the worker under valgrind exited with status %d before finishing",
-                             WEXITSTATUS(status));
-    else if (!rep->complete)
-        *problem = xstrdup(rep->problem ? rep->problem : "the XML ends early");
+    else
+        *problem = run_problem(sc, iterations, budget, timed_out, status, rep);
     return *problem ? -1 : 0;
 }
 

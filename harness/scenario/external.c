@@ -51,6 +51,7 @@ void drip_external_spec_free(drip_external_spec *spec)
     for (size_t i = 0; i < spec->metrics.nmap; i++) {
         free(spec->metrics.map[i].name);
         free(spec->metrics.map[i].source);
+        free(spec->metrics.map[i].unit);
     }
     free(spec->metrics.map);
     free(spec);

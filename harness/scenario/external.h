@@ -82,6 +82,9 @@ typedef struct drip_metric_source {
                                     else a custom slot (drip_metric_is_custom) */
     char *source;                /* Prometheus: name or name{label="v",...};
                                     expvar: a dotted path such as memstats.HeapInuse */
+    char *unit;                  /* the long form's `unit`, or NULL ("units");
+                                    custom metrics only */
+    double resolution;           /* the long form's `resolution`, or 0 (1); custom only */
     drip_pos pos;                /* of the entry's key */
 } drip_metric_source;
 

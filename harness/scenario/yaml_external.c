@@ -7,6 +7,7 @@
 #include "yaml_walk.h"
 
 #include <regex.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,15 +353,70 @@ static bool custom_name_ok(const char *s)
            strcmp(s, "time_s") != 0;
 }
 
-/* `NAME: SOURCE`: NAME is Drip's metric (replaced) or a new custom one. */
+/* The long form of a map entry, `{ name: SOURCE, unit: U, resolution: R }`. */
+typedef struct long_entry {
+    char  *name;
+    char  *unit;
+    double resolution;
+} long_entry;
+
+enum { L_NAME, L_UNIT, L_RESOLUTION, L_NFIELDS };
+
+static const drip__field long_fields[L_NFIELDS] = {
+    [L_NAME]       = {.key = "name", .kind = DRIP__K_STR, .required = true,
+                      .off = offsetof(long_entry, name)},
+    [L_UNIT]       = {.key = "unit", .kind = DRIP__K_NAME, .off = offsetof(long_entry, unit)},
+    [L_RESOLUTION] = {.key = "resolution", .kind = DRIP__K_NUM,
+                      .off = offsetof(long_entry, resolution), .dmin = 1e-9, .dmax = 1e15,
+                      .range = "a number above 0 (at most 1e15)"},
+};
+
+/* Read an entry's value v (a source, or the long form's mapping) into *e;
+ * *at: where the source is.  1 when e->name is set, 0 when a problem was
+ * reported, -1 after a syntax error.  e's strings are the caller's. */
+static int entry_value(drip__loader *ld, const char *key, bool custom, const yaml_event_t *v,
+                       long_entry *e, drip_pos *at)
+{
+    char *path = xasprintf("workload.metrics.map.%s", key);
+    const char *text;
+    int r;
+
+    *at = drip__pos(v);
+    if (v->type != YAML_MAPPING_START_EVENT) {
+        r = drip__text(ld, v, path, "a metric name or a dotted path, or a mapping with "
+                       "'name' (and 'unit', 'resolution')", &text);
+        if (r > 0)
+            e->name = xstrdup(text);
+        goto cleanup;
+    }
+    drip__seen seen[L_NFIELDS];
+    memset(seen, 0, sizeof seen);
+    drip__mapwalk w = {long_fields, L_NFIELDS, path, "key", NULL, e, seen};
+    r = drip__walk_fields(ld, v, &w) < 0 ? -1 : 1;
+    for (int f = L_UNIT; r > 0 && !custom && f < L_NFIELDS; f++)
+        if (seen[f].key.line)
+            drip__problem(ld, seen[f].key, "'%s.%s': '%s' is Drip's metric, with Drip's %s",
+                          path, long_fields[f].key, key, long_fields[f].key);
+    *at = seen[L_NAME].val;
+    if (r > 0 && !e->name)
+        r = 0;                                   /* missing: reported by the walk */
+cleanup:
+    free(path);
+    return r;
+}
+
+/* `NAME: SOURCE` or `NAME: { name: SOURCE, unit: U, resolution: R }`: NAME
+ * is Drip's metric (replaced) or a new custom one (unit and resolution for
+ * a custom one only). */
 static int map_entry(drip__loader *ld, void *ctx, const char *key, const yaml_event_t *k,
                      const yaml_event_t *v)
 {
     map_ctx *c = ctx;
     drip_metrics_spec *m = c->m;
-    char shown[DRIP__SHOWN], *path;
-    const char *text;
+    char shown[DRIP__SHOWN];
     int metric = drip_metric_find(key);
+    long_entry e = {0};
+    drip_pos at;
 
     if (metric < 0 && !custom_name_ok(key)) {
         drip__problem(ld, drip__pos(k), "'workload.metrics.map': '%s' is not a metric name "
@@ -375,16 +431,18 @@ static int map_entry(drip__loader *ld, void *ctx, const char *key, const yaml_ev
     }
     if (!v)
         return 0;
-    path = xasprintf("workload.metrics.map.%s", key);
-    int r = drip__text(ld, v, path, "a metric name or a dotted path", &text);
-    free(path);
-    if (r <= 0)
+    int r = entry_value(ld, key, metric < 0, v, &e, &at);
+    if (r <= 0) {
+        free(e.name);
+        free(e.unit);
         return r;
+    }
     if (metric < 0)
         metric = DRIP_M_COUNT + (int)m->ncustom++;
-    c->at[m->nmap] = drip__pos(v);
+    c->at[m->nmap] = at;
     m->map = drip__grow_to(m->map, m->nmap, sizeof *m->map);
-    m->map[m->nmap++] = (drip_metric_source){xstrdup(key), metric, xstrdup(text), drip__pos(k)};
+    m->map[m->nmap++] = (drip_metric_source){xstrdup(key), metric, e.name, e.unit, e.resolution,
+                                             drip__pos(k)};
     return 0;
 }
 

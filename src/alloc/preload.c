@@ -1,6 +1,7 @@
 /* preload.c - what makes the counting allocator a library to LD_PRELOAD
  * into any program (libdrip_preload.so: alloc.c, alloc_counters.c,
- * alloc_usable.c and this file; no tracking, no harness).
+ * alloc_usable.c, the profiler's alloc_track.c and alloc_sample.c,
+ * preload_profile.c and this file; no harness).
  *
  * The allocator needs nothing to count: its malloc runs from the program's
  * first allocation, before any constructor (it never calls dlsym; the mode
@@ -19,6 +20,9 @@
  *                              the thread's number, its allocation
  *                              ordinal): the same for the same run of a
  *                              single-threaded program
+ *   DRIP_PRELOAD_PROFILE=PREFIX   with DRIP_PRELOAD_SHM: sampled allocation
+ *   DRIP_PRELOAD_PROFILE_RATE=R   sites, snapshots on request
+ *                              (preload_profile.c)
  *
  * docs/ALLOCATOR.md, "Preloading", has the rules (what exits are covered,
  * fork, exec, the shared file's ownership).  Nothing here runs inside
@@ -36,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "preload_profile.h"
 #include "preload_shm.h"
 
 static char g_report[1024];         /* DRIP_PRELOAD_REPORT, copied at start */
@@ -221,6 +226,8 @@ __attribute__((constructor)) static void drip__alloc_preload_start(void)
     }
     if (g_fault_rate > 0)
         drip_alloc_set_fail_hook(drip__alloc_preload_fail);
+    if (g_shared)
+        drip__alloc_preload_profile_start(g_fault_seed);
 }
 
 /* Runs at exit() and at the return from main (after the program's atexit

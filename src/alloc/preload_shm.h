@@ -57,6 +57,12 @@ typedef struct drip_shm_header {
     double   fault_rate;     /* 0..1; 0: off */
     uint64_t fault_seed;
     uint64_t faults_fired;   /* allocations failed so far */
+    /* The allocation-site profile (DRIP_PRELOAD_PROFILE): the reader
+     * raises prof_request to ask for a snapshot of the sites; the
+     * program's helper thread writes it to PROFILE.N (N the request) and
+     * then sets prof_done to N.  0: none asked yet. */
+    uint64_t prof_request;
+    uint64_t prof_done;
 } drip_shm_header;
 
 typedef struct drip_shm_slot {

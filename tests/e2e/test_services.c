@@ -348,13 +348,60 @@ START_TEST(cli_validate_run_sweep)
 }
 END_TEST
 
+/* The long form of a map entry end to end: its unit in results.json and
+ * the terminal line, its resolution in the judge (a resolution above the
+ * whole run's growth makes a growing series flat, and its expectation
+ * fails). */
+START_TEST(cli_map_long_form)
+{
+    char *dir = tmpdir(), *out = xasprintf("%s/r", dir), *yaml = xasprintf("%s/kv.yaml", dir);
+    FILE *f = fopen(yaml, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "name: kv-long\n"
+               "workload:\n"
+               "  command: [\"%s\", --port, \"{port}\", --leak-on-miss]\n"
+               "  ready: { tcp: \"{port}\" }\n"
+               "  drive: { http: { url: \"http://127.0.0.1:{port}/get?k=r-{iteration}\" } }\n"
+               "  metrics:\n"
+               "    prometheus: \"http://127.0.0.1:{port}/metrics\"\n"
+               "    map:\n"
+               "      keys: { name: kv_keys, unit: keys }\n"
+               "      cache_bytes: { name: kv_bytes, unit: B, resolution: 1000000000000 }\n"
+               "run: { iterations: 2000, sample_every: 100, timeout: 60s }\n"
+               "expect:\n"
+               "  keys: { verdict: growing }\n"
+               "  cache_bytes: { verdict: growing }\n", BIN("drip-kvd"));
+    fclose(f);
+    proc p = run((const char *[]){"run", "--no-color", "-o", out, yaml, NULL});
+    ck_assert_msg(strstr(p.out, "keys/iter growing"), "%s %s", p.out, p.err);
+    json_t *root = load_results(out);
+    json_t *sc = scenario(root, "kv-long");
+    json_t *m = json_object_get(sc, "metrics");
+    ck_assert_str_eq(str_at(json_object_get(m, "keys"), "unit"), "keys");
+    ck_assert_str_eq(str_at(json_object_get(m, "cache_bytes"), "unit"), "B");
+    ck_assert_str_eq(str_at(json_object_get(m, "cache_bytes"), "verdict"), "flat");
+    ck_assert(json_number_value(json_object_get(json_object_get(m, "cache_bytes"),
+                                                "resolution")) == 1e12);
+    ck_assert_ptr_null(json_object_get(json_object_get(m, "keys"), "resolution"));   /* 1 */
+    ck_assert_str_eq(str_at(sc, "status"), "fail");
+    ck_assert_msg(strstr(str_at(sc, "reason"), "cache_bytes: flat, expected growing"), "%s",
+                  str_at(sc, "reason"));
+    json_decref(root);
+    proc_free(&p);
+    rm_rf(dir);
+    free(dir);
+    free(out);
+    free(yaml);
+}
+END_TEST
+
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("services");
     TCase *core = drip_tcase(s, "core", kv_leaky_keeps_every_key, kv_fixed_is_bounded,
             filter_leaky_keeps_fds, filter_fixed_closes, list_leaky_keeps_every_record,
             list_fixed_keeps_the_last, NULL);
-    TCase *cli = drip_tcase(s, "cli", cli_validate_run_sweep, NULL);
+    TCase *cli = drip_tcase(s, "cli", cli_validate_run_sweep, cli_map_long_form, NULL);
 
     tcase_set_timeout(core, 120);
     tcase_set_timeout(cli, 120);

@@ -10,6 +10,9 @@
  *     daemon        fork a child that setsid()s and forks a grandchild that
  *                   sleeps (both orphaned); print "ready"; sleep
  *     quiet         print "ready"; sleep; at SIGTERM exit with status 0
+ *     leak          print "ready"; lose a 64-byte block every 5 ms (lose_block:
+ *                   definitely lost under memcheck); at SIGTERM exit with
+ *                   status 0 (for the valgrind pass of a program)
  * TOKEN is only there to be found in /proc/PID/cmdline by the test.
  */
 #include <signal.h>
@@ -22,6 +25,17 @@ static void on_term(int sig)
 {
     (void)sig;
     _exit(0);
+}
+
+static void *volatile last_block;   /* the newest block; each older one is lost */
+
+/* Allocate a block and drop the pointer to the one before it. */
+__attribute__((noinline)) static void lose_block(void)
+{
+    char *b = malloc(64);
+    if (b)
+        memset(b, 'x', 64);
+    last_block = b;
 }
 
 static void ready(void)
@@ -58,7 +72,7 @@ int main(int argc, char **argv)
         sleep_forever();
     if (strcmp(mode, "ignore-term") == 0)
         signal(SIGTERM, SIG_IGN);
-    if (strcmp(mode, "quiet") == 0)
+    if (strcmp(mode, "quiet") == 0 || strcmp(mode, "leak") == 0)
         signal(SIGTERM, on_term);
     if (strcmp(mode, "daemon") == 0)
         daemonize();
@@ -68,6 +82,10 @@ int main(int argc, char **argv)
         if (strcmp(mode, "exit") == 0)
             return 3;
         raise(SIGSEGV);
+    }
+    while (strcmp(mode, "leak") == 0) {
+        lose_block();
+        usleep(5000);
     }
     sleep_forever();
 }

@@ -121,6 +121,8 @@ START_TEST(test_round_trip)
     ck_assert_str_eq(drip_result_metric_info(r0, DRIP_M_COUNT)->name, "cache.hits");
     ck_assert_str_eq(drip_result_metric_info(r0, DRIP_M_COUNT)->unit, "hits");
     ck_assert(drip_result_metric_info(r0, DRIP_M_COUNT)->cumulative);
+    ck_assert(drip_result_metric_info(r0, DRIP_M_COUNT)->resolution == 4);
+    ck_assert(drip_result_metric_info(r0, DRIP_M_COUNT + 1)->resolution == 1);
     ck_assert(r0->metrics[DRIP_M_COUNT].measured && !r0->metrics[DRIP_M_COUNT + 1].measured);
     ck_assert(r0->metrics[DRIP_M_COUNT].fit.all.slope == 0.5);
     ck_assert(r0->samples[9].v[DRIP_COL_METRIC(DRIP_M_COUNT)] == 5000);        /* from the CSV */

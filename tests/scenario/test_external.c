@@ -212,6 +212,36 @@ START_TEST(expect_before_workload)
 }
 END_TEST
 
+/* The long form of a map entry gives a custom metric's unit and
+ * resolution; the short form beside it keeps the defaults. */
+START_TEST(map_long_form)
+{
+    const drip_scenario *s = expect_ok(
+        "name: a\nworkload:\n  command: [./kvd]\n  drive: { interval: 1s }\n"
+        "  metrics:\n    prometheus: \"http://127.0.0.1:9/m\"\n"
+        "    map:\n"
+        "      sessions: { name: kv_sessions_open, unit: sessions, resolution: 4 }\n"
+        "      keys: kv_keys\n"
+        "      heap_bytes: { name: 'heap{kind=\"live\"}' }\n"
+        "expect:\n  sessions: { verdict: flat }\n");
+    const drip_metrics_spec *m = &s->external->metrics;
+    ck_assert_uint_eq(m->nmap, 3);
+    ck_assert_uint_eq(m->ncustom, 2);
+    ck_assert_str_eq(m->map[0].name, "sessions");
+    ck_assert_int_eq(m->map[0].metric, DRIP_M_COUNT);
+    ck_assert_str_eq(m->map[0].source, "kv_sessions_open");
+    ck_assert_str_eq(m->map[0].unit, "sessions");
+    ck_assert(m->map[0].resolution == 4);
+    ck_assert_int_eq(m->map[0].pos.line, 8);
+    ck_assert_str_eq(m->map[1].source, "kv_keys");
+    ck_assert_ptr_null(m->map[1].unit);
+    ck_assert(m->map[1].resolution == 0);
+    ck_assert_int_eq(m->map[2].metric, DRIP_M_HEAP_BYTES);
+    ck_assert_str_eq(m->map[2].source, "heap{kind=\"live\"}");
+    ck_assert_int_eq(s->expects[0].metric, DRIP_M_COUNT);
+}
+END_TEST
+
 /* A plugin or built-in scenario is as before: no external spec. */
 START_TEST(plugin_unchanged)
 {
@@ -481,6 +511,35 @@ START_TEST(err_metrics)
 }
 END_TEST
 
+/* The long form's problems, each at its FILE:LINE:COL. */
+START_TEST(err_map_long_form)
+{
+#define LONG W "  command: [./k]\n  drive: { interval: 1s }\n" \
+             "  metrics: { prometheus: \"http://127.0.0.1/\", map: { s: "
+    expect_one(LONG "{ unit: x } } }\n", 5, 57, "workload.metrics.map.s: missing required key 'name'");
+    reset();
+    expect_one(LONG "{ name: a, unti: x } } }\n", 5, 68,
+               "unknown key 'unti' in 'workload.metrics.map.s' (did you mean 'unit'?)");
+    reset();
+    expect_one(LONG "{ name: a, resolution: 0 } } }\n", 5, 80,
+               "'workload.metrics.map.s.resolution' must be a number above 0");
+    reset();
+    expect_one(LONG "{ name: a, resolution: many } } }\n", 5, 80,
+               "'workload.metrics.map.s.resolution' must be a number");
+    reset();
+    expect_one(LONG "{ name: 'kv{a=1}' } } }\n", 5, 65,
+               "'workload.metrics.map.s' is not a Prometheus selector");
+    reset();
+    expect_one(LONG "[a] } }\n", 5, 57,
+               "'workload.metrics.map.s' must be a metric name or a dotted path, or a mapping");
+    reset();
+    expect_one(W "  command: [./k]\n  drive: { interval: 1s }\n"
+                 "  metrics: { prometheus: \"http://127.0.0.1/\", map: { fds: { name: a, unit: b } } }\n",
+               5, 70, "'workload.metrics.map.fds.unit': 'fds' is Drip's metric, with Drip's unit");
+#undef LONG
+}
+END_TEST
+
 START_TEST(err_too_many_custom_metrics)
 {
     strbuf y = {0};
@@ -544,10 +603,10 @@ Suite *drip_test_suite(void)
     Suite *s = suite_create("external");
     TCase *core = drip_tcase(s, "core", contract_loads_exactly, defaults, paths, other_forms,
             expect_before_workload, plugin_unchanged, stop_signal_names, template_check_and_expand,
-            loopback_urls, NULL);
+            loopback_urls, map_long_form, NULL);
     TCase *errors = drip_tcase(s, "errors", err_placeholders, err_urls, err_forms,
             err_ready_and_drive, err_metrics, err_too_many_custom_metrics, err_expect_metrics,
-            err_program_keys, NULL);
+            err_program_keys, err_map_long_form, NULL);
 
     tcase_add_checked_fixture(core, setup, teardown);
 
