@@ -45,11 +45,15 @@ install(FILES ${CMAKE_BINARY_DIR}/DripConfig.cmake ${CMAKE_BINARY_DIR}/DripConfi
 
 # What `drip run PATTERN`, `drip exercise` and `drip explain` readers need:
 # each pattern's README, scenarios, exercise and its own code (the README
-# cites fetch.c, leaky.c...), and the runtime's sources the READMEs cite
-# (src/rt/chan_internal.h...) as reading material; and the docs.
+# cites fetch.c, leaky.c...), its Go original with the shared module it
+# needs (`drip exercise --go` builds a fix of go/main.go against them), and
+# the runtime's sources the READMEs cite (src/rt/chan_internal.h...) as
+# reading material; and the docs.
 install(DIRECTORY scenarios/ DESTINATION ${CMAKE_INSTALL_DATADIR}/drip/scenarios
         FILES_MATCHING PATTERN "README.md" PATTERN "*.yaml" REGEX "/exercise/[^/]+$"
-        REGEX "/scenarios/[^/]+/[^/]+\\.[ch]$")
+        REGEX "/scenarios/[^/]+/[^/]+\\.[ch]$"
+        REGEX "/scenarios/[^/]+/go/(main\\.go|go\\.mod)$"
+        REGEX "/scenarios/goserve/[^/]+\\.go$" REGEX "/scenarios/goserve/go\\.mod$")
 install(DIRECTORY src/rt/ DESTINATION ${CMAKE_INSTALL_DATADIR}/drip/src/rt
         FILES_MATCHING PATTERN "*.c" PATTERN "*.h")
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})

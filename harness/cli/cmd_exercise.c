@@ -6,6 +6,10 @@
  * variant's expectations) runs with that plugin in place of its workload:
  * the same runner, worker and isolation as `drip run`.  The verdict
  * (exercise_verdict.c) says what still grows and where to look.
+ *
+ * `drip exercise --go PATTERN main.go` grades a fix of the Go original
+ * the same way: main.go is built (exercise_build.c) and the pattern's
+ * go-fixed.yaml runs it as an external program, without `-fixed`.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -19,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -30,7 +33,8 @@
 
 static const char exercise_usage[] =
     "usage: drip exercise [options] PATTERN FILE.c\n"
-    "       drip exercise                 (list the patterns that have an exercise)\n"
+    "       drip exercise [options] --go PATTERN main.go\n"
+    "       drip exercise [--go]          (list the patterns that have an exercise)\n"
     "\n"
     "Grade a fix: compile FILE.c as a workload plugin, with the line a plugin\n"
     "author uses plus -g ($CC -g -shared -fPIC -I INCLUDE FILE.c; CC defaults to\n"
@@ -42,14 +46,18 @@ static const char exercise_usage[] =
     "line it happened at.\n"
     "\n"
     "  -o, --report-dir DIR   keep the run's report here (default: none kept)\n"
+    "      --go               FILE is a fix of the pattern's Go original, go/main.go:\n"
+    "                         build it offline (${GO:-go} build, with the pattern's\n"
+    "                         go.mod) and grade it with go-fixed.yaml, started\n"
+    "                         without -fixed\n"
     "      --seed N           use seed N (the fault decisions)\n"
     "      --threads N        run the iterations on N threads\n"
     "      --color, --no-color  force or disable colored output (default: on a TTY)\n"
     "  -h, --help             show this help\n"
     "\n"
     "Exit status: 0 fixed, 1 not fixed yet (or the run failed otherwise), 2 bad\n"
-    "command line, unknown pattern or a file that does not compile, 3 the fix\n"
-    "crashed or hung.\n";
+    "command line, unknown pattern, a file that does not compile or no Go\n"
+    "toolchain (--go), 3 the fix crashed or hung.\n";
 
 /* ---- finding the exercise --------------------------------------------------- */
 
@@ -58,16 +66,24 @@ static bool readable(const char *path)
     return access(path, R_OK) == 0;
 }
 
-/* The patterns under `scenarios` that have exercise/exercise.yaml, sorted,
- * NULL-terminated, malloc'd (free with free_names).  Never NULL. */
-static char **exercise_names(const char *scenarios)
+/* The exercise file of a pattern: the C exercise's, or (go) the Go
+ * original's fixed scenario. */
+static const char *exercise_file(bool go)
+{
+    return go ? "go-fixed.yaml" : "exercise/exercise.yaml";
+}
+
+/* The patterns under `scenarios` that have an exercise file (exercise/
+ * exercise.yaml, or go-fixed.yaml when go), sorted, NULL-terminated,
+ * malloc'd (free with free_names).  Never NULL. */
+static char **exercise_names(const char *scenarios, bool go)
 {
     char **names = xcalloc(1, sizeof *names);
     size_t n = 0, cap = 1;
     struct dirent **ents;
     int k = scenarios ? scandir(scenarios, &ents, NULL, alphasort) : -1;
     for (int i = 0; i < k; i++) {
-        char *yaml = xasprintf("%s/%s/exercise/exercise.yaml", scenarios, ents[i]->d_name);
+        char *yaml = xasprintf("%s/%s/%s", scenarios, ents[i]->d_name, exercise_file(go));
         if (ents[i]->d_name[0] != '.' && readable(yaml)) {
             XGROW(names, cap, n + 1);
             names[n++] = xstrdup(ents[i]->d_name);
@@ -96,65 +112,31 @@ static void exercise_free(drip_exercise *ex)
     free(ex->solution);
 }
 
-/* Fill ex for `pattern`; on an unknown pattern print why (with a
- * did-you-mean) and return -1. */
+/* Fill ex for `pattern` (ex->go chosen); on an unknown pattern print why
+ * (with a did-you-mean) and return -1. */
 static int exercise_find(const char *scenarios, const char *pattern, drip_exercise *ex)
 {
     ex->pattern = pattern;
-    ex->dir = xasprintf("%s/%s/exercise", scenarios, pattern);
-    ex->yaml = xasprintf("%s/exercise.yaml", ex->dir);
-    ex->hints = xasprintf("%s/HINTS.md", ex->dir);
-    ex->solution = xasprintf("%s/solution.c", ex->dir);
+    if (ex->go) {
+        ex->dir = xasprintf("%s/%s", scenarios, pattern);
+        ex->solution = xasprintf("%s/go/main.go", ex->dir);
+    } else {
+        ex->dir = xasprintf("%s/%s/exercise", scenarios, pattern);
+        ex->hints = xasprintf("%s/HINTS.md", ex->dir);
+        ex->solution = xasprintf("%s/solution.c", ex->dir);
+    }
+    ex->yaml = xasprintf("%s/%s/%s", scenarios, pattern, exercise_file(ex->go));
     if (drip_valid_name(pattern) && readable(ex->yaml))
         return 0;
-    char **names = exercise_names(scenarios);
+    char **names = exercise_names(scenarios, ex->go);
     const char *near = drip_did_you_mean(pattern, (const char *const *)names);
     if (near)
-        drip_cli_error("no exercise for pattern '%s' (did you mean '%s'?)", pattern, near);
+        drip_cli_error("no %sexercise for pattern '%s' (did you mean '%s'?)",
+                       ex->go ? "Go " : "", pattern, near);
     else
-        drip_cli_error("no exercise for pattern '%s' (`drip exercise` lists them; looked in %s)",
-                       pattern, scenarios);
+        drip_cli_error("no %sexercise for pattern '%s' (`drip exercise%s` lists them; looked "
+                       "in %s)", ex->go ? "Go " : "", pattern, ex->go ? " --go" : "", scenarios);
     free_names(names);
-    return -1;
-}
-
-/* ---- compiling --------------------------------------------------------------- */
-
-/* Run `${CC:-cc} -g -shared -fPIC -I include src -o so` through sh, so that a
- * CC with flags ("gcc -m64") works and no file name is ever parsed by the
- * shell.  The compiler's messages go to our stderr as they are.  Returns
- * 0 when it built, else -1 after saying why. */
-static int compile(const char *include, const char *src, const char *so)
-{
-    const char *cc = getenv("CC");
-    fprintf(stderr, "drip: compiling: %s -g -shared -fPIC -I %s %s -o %s\n",
-            cc && *cc ? cc : "cc", include, src, so);
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        drip_cli_error("cannot fork the compiler: %s", strerror(errno));
-        return -1;
-    }
-    if (pid == 0) {
-        dup2(STDERR_FILENO, STDOUT_FILENO);  /* one stream of compiler output */
-        /* -g: a crash then names the student's line */
-        execl("/bin/sh", "sh", "-c", "exec ${CC:-cc} -g -shared -fPIC -I \"$1\" \"$2\" -o \"$3\"",
-              "drip-exercise-cc", include, src, so, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) {
-            drip_cli_error("waiting for the compiler: %s", strerror(errno));
-            return -1;
-        }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        drip_cli_error("cannot run the compiler '%s' (set CC to a C compiler)",
-                       cc && *cc ? cc : "cc");
-    else
-        drip_cli_error("%s does not compile (the compiler's messages are above)", src);
     return -1;
 }
 
@@ -186,10 +168,10 @@ static char *make_tmpdir(void)
 
 /* ---- the command ---------------------------------------------------------------- */
 
-static int list_exercises(void)
+static int list_exercises(bool go)
 {
     char *scenarios = drip_cli_scenarios_dir();
-    char **names = exercise_names(scenarios);
+    char **names = exercise_names(scenarios, go);
     if (!names[0])
         drip_cli_error("no exercises found (looked in %s)", scenarios ? scenarios : "nowhere");
     for (size_t i = 0; names[i]; i++)
@@ -217,14 +199,20 @@ static int grade(drip_runner_opts *o, const drip_exercise *ex, drip_run_results 
     rc = DRIP_EXIT_OK;
     for (size_t i = 0; i < list.count && !drip_cli_interrupted; i++) {
         drip_scenario *sc = &list.items[i];
-        drip_runner_apply_plugin(o, sc);
+        if (ex->go)
+            drip_exercise_go_command(sc, ex->plugin);
+        else
+            drip_runner_apply_plugin(o, sc);
         char sec[32];
         fprintf(stderr, "drip: grading %s against %s's fixed expectations "
                 "(%llu iterations, up to %s s)...\n", ex->student, ex->pattern,
                 (unsigned long long)(o->iterations ? o->iterations : sc->run.iterations),
                 drip_fmt_num((double)sc->run.timeout_ns / 1e9, sec, sizeof sec));
         drip_result *r = drip_run_results_add(run);
-        drip_runner_run_one(o, sc, r);
+        if (sc->external)
+            drip_runner_program(o, sc, r);      /* --go: the student's program */
+        else
+            drip_runner_run_one(o, sc, r);
         if (sc->valgrind.present && r->status != DRIP_STATUS_ERROR && !drip_cli_interrupted)
             drip_runner_valgrind(o, sc, r);
         drip_exercise_verdict(ex, r, stdout, color);
@@ -259,6 +247,7 @@ static int parse_args(exercise_cmd *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"report-dir", required_argument, NULL, 'o'},
+        {"go", no_argument, NULL, 'g'},
         {"seed", required_argument, NULL, DRIP_OPT_SEED},
         {"threads", required_argument, NULL, DRIP_OPT_THREADS},
         DRIP_COLOR_LONGOPTS,
@@ -271,13 +260,16 @@ static int parse_args(exercise_cmd *c, int argc, char **argv)
             return DRIP_EXIT_USAGE;
         if (opt == 'o')
             c->report_dir = optarg;
+        else if (opt == 'g')
+            c->ex.go = true;
         else if ((status = drip_cli_shared_option(opt, &c->color, exercise_usage)) >= 0)
             return status;
     }
     if (optind == argc)
-        return list_exercises();
+        return list_exercises(c->ex.go);
     if (argc - optind != 2) {
-        drip_cli_error("expected a pattern and one C file");
+        drip_cli_error(c->ex.go ? "expected a pattern and one Go file (main.go)"
+                                : "expected a pattern and one C file");
         fputs(exercise_usage, stderr);
         return DRIP_EXIT_USAGE;
     }
@@ -303,15 +295,24 @@ static int prepare(exercise_cmd *c, const char *pattern, const char *student)
         return -1;
     c->ex.student = student;
     if (!readable(student)) {
-        drip_cli_error("cannot read %s: %s (start from a copy of %s/exercise.c)", student,
-                       strerror(errno), c->ex.dir);
+        drip_cli_error("cannot read %s: %s (start from a copy of %s/%s)", student,
+                       strerror(errno), c->ex.dir, c->ex.go ? "go/main.go" : "exercise.c");
         return -1;
     }
     if (!(c->tmp = make_tmpdir()))
         return -1;
+    if (c->ex.go) {
+        char *godir = xasprintf("%s/go", c->ex.dir), *work = xasprintf("%s/go", c->tmp);
+        c->so = xasprintf("%s/%s-exercise", c->tmp, c->ex.pattern);
+        c->ex.plugin = c->so;
+        int rc = drip_exercise_build_go(godir, student, work, c->so);
+        free(godir);
+        free(work);
+        return rc;
+    }
     c->so = xasprintf("%s/%s-exercise.so", c->tmp, c->ex.pattern);
     c->ex.plugin = c->so;
-    return compile(c->include, student, c->so);
+    return drip_exercise_compile_c(c->include, student, c->so);
 }
 
 /* Grade the compiled fix, keep the report when asked (and the worker's log
@@ -324,8 +325,10 @@ static int run_grade(exercise_cmd *c)
     if (c->o.report_fd < 0)
         return DRIP_EXIT_USAGE;
     c->o.log_dir = c->logs;
-    c->o.plugin = c->so;
-    c->o.profile = DRIP_PROFILE_PRECISE;     /* every allocation: where the heap grows */
+    if (!c->ex.go) {
+        c->o.plugin = c->so;
+        c->o.profile = DRIP_PROFILE_PRECISE; /* every allocation: where the heap grows */
+    }
     drip_cli_catch_signals();
 
     c->run.drip_version = xstrdup(DRIP_VERSION);

@@ -284,6 +284,18 @@ int drip_exercise_status(const drip_result *r)
     return crashed(r) || hung(r) ? DRIP_EXIT_CRASHED : 1;
 }
 
+/* Where to read on: the C exercise's hints file, or for a Go fix the Go
+ * original's README section and the reference (the -fixed variant). */
+static void print_hints(const drip_exercise *ex, FILE *out, const char *indent)
+{
+    if (ex->go)
+        fprintf(out, "%sthe Go original: drip explain %s (section \"The Go original under "
+                "Drip\")\n%sits fixed variant (what -fixed selects): %s\n", indent, ex->pattern,
+                indent, ex->solution);
+    else
+        fprintf(out, "%shints, gentle to explicit: %s\n", indent, ex->hints);
+}
+
 /* The crash's stack, one frame a line, innermost first (at most 12). */
 static void print_stack(const char *stack, FILE *out)
 {
@@ -314,9 +326,13 @@ static void print_trouble(const drip_exercise *ex, const drip_result *r, FILE *o
     if (hung(r))
         fprintf(out, "\n  An iteration never returned: a task waiting for something that never "
                 "comes,\n  a lock never unlocked, a loop that does not end?\n");
-    fprintf(out, "\n  run it alone, e.g. under gdb:\n"
-            "    drip worker --plugin %s -- %s 3>/dev/null\n", ex->plugin, ex->yaml);
-    fprintf(out, "  hints, gentle to explicit: %s\n", ex->hints);
+    if (ex->go)
+        fprintf(out, "\n  run it alone (then GET http://127.0.0.1:8080/work?i=0):\n"
+                "    %s -port 8080 -seed 1\n", ex->plugin);
+    else
+        fprintf(out, "\n  run it alone, e.g. under gdb:\n"
+                "    drip worker --plugin %s -- %s 3>/dev/null\n", ex->plugin, ex->yaml);
+    print_hints(ex, out, "  ");
 }
 
 /* "METRIC: fixed" for each metric whose expectations all hold: the part
@@ -352,7 +368,8 @@ int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *o
                 "iterations:\n", green, reset, ex->pattern, ex->student,
                 (unsigned long long)r->iterations);
         print_pass(r, out);
-        fprintf(out, "\n  Compare with the reference fix: %s\n", ex->solution);
+        fprintf(out, "\n  Compare with the reference fix: %s%s\n", ex->solution,
+                ex->go ? " (the functions -fixed selects)" : "");
         return ferror(out) ? -1 : 0;
     }
     if (r->status == DRIP_STATUS_ERROR) {
@@ -391,12 +408,15 @@ int drip_exercise_verdict(const drip_exercise *ex, const drip_result *r, FILE *o
 
     fprintf(out, "\n  where to look:\n");
     print_lessons(ex->student, out);
+    for (size_t i = 0; i < r->nwarnings; i++)          /* --go: the goroutine profile */
+        if (strncmp(r->warnings[i], "goroutines parked:", 18) == 0)
+            fprintf(out, "    %s\n", r->warnings[i]);
     const char *section = fix_section(ex->pattern);
     if (section)
         fprintf(out, "    drip explain %s   %s(section \"%s\")%s\n", ex->pattern, dim, section,
                 reset);
     else
         fprintf(out, "    drip explain %s\n", ex->pattern);
-    fprintf(out, "    hints, gentle to explicit: %s\n", ex->hints);
+    print_hints(ex, out, "    ");
     return ferror(out) ? -1 : 0;
 }

@@ -25,7 +25,8 @@ typedef struct drip_goroutine_stack {
 } drip_goroutine_stack;
 
 /* Parse len bytes into *out (malloc'd, *n stacks, most goroutines first;
- * equal counts keep the page's order).  Returns 0, or -1 with *err
+ * equal counts keep the page's order).  Reads nothing past text + len
+ * (no NUL needed after it), in time n log n of the page's stacks.  Returns 0, or -1 with *err
  * ("line 3: ...") and nothing to free when the text is not a goroutine
  * profile. */
 int drip_goroutines_parse(const char *text, size_t len, size_t max_frames,

@@ -115,6 +115,28 @@ START_TEST(exercise_missing_compiler)
 }
 END_TEST
 
+/* --go without a Go toolchain: a clear error, exit 2, nothing run. */
+START_TEST(exercise_go_missing)
+{
+    const char *argv[] = {DRIP_BIN, "exercise", "--go", "missing-cancel",
+                          SRC("scenarios/missing-cancel/go/main.go"), NULL};
+    const char *env[] = {"GO=/nonexistent/bin/go", "NO_COLOR=1", NULL};
+    proc p = run_cmd(NULL, env, argv);
+    ck_assert_msg(p.status == 2, "exit %d: %s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.err, "cannot run the Go toolchain '/nonexistent/bin/go'") &&
+                  strstr(p.err, "golang-go"), "%s", p.err);
+    ck_assert_ptr_null(strstr(p.out, "fixed"));
+    proc_free(&p);
+
+    const char *nogo[] = {DRIP_BIN, "exercise", "--go", "missing-cancl", "main.go", NULL};
+    p = run_cmd(NULL, env, nogo);
+    ck_assert_int_eq(p.status, 2);
+    ck_assert_msg(strstr(p.err, "no Go exercise for pattern 'missing-cancl' (did you mean "
+                         "'missing-cancel'?)"), "%s", p.err);
+    proc_free(&p);
+}
+END_TEST
+
 /* The directory drip kept for the student ("kept in DIR"), removed. */
 static void remove_kept(const char *err)
 {
@@ -433,7 +455,8 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("exercise");
     TCase *ex = drip_tcase(s, "exercise", exercise_lists_patterns, exercise_bad_command_lines,
-            exercise_compile_error, exercise_missing_compiler, exercise_crash_is_reported,
+            exercise_compile_error, exercise_missing_compiler, exercise_go_missing,
+            exercise_crash_is_reported,
             exercise_crash_site, exercise_half_fix, exercise_fix_without_cache, NULL);
     tcase_set_timeout(ex, 120);
 

@@ -389,11 +389,82 @@ START_TEST(goroutine_profile)
 }
 END_TEST
 
+/* fuzz_goroutines (a page in a buffer of exactly its length) crashed in
+ * sscanf, which reads a line's number to the first NUL: past the page's
+ * len.  Bytes after len must never count: a last line "5" followed
+ * (outside len) by " @ 0x1" is no block, nor is a "5" line followed by a
+ * line "@ 0x1"; a page shorter than the header is not a profile even when
+ * the bytes after it would complete the header. */
+START_TEST(goroutine_profile_reads_only_len)
+{
+    static const char prof[] = "goroutine profile: total 5\n5 @ 0x1\n";
+    drip_goroutine_stack *st = NULL;
+    size_t n = 9;
+    char *err = NULL;
+    size_t upto_5 = strlen("goroutine profile: total 5\n5");
+    ck_assert_int_eq(drip_goroutines_parse(prof, upto_5, 2, &st, &n, &err), 0);
+    ck_assert_uint_eq(n, 0);                                /* " @ 0x1" is past len */
+    drip_goroutines_free(st, n);
+
+    static const char split[] = "goroutine profile: total 5\n5\n@ 0x1\n";
+    ck_assert_int_eq(drip_goroutines_parse(split, sizeof split - 1, 2, &st, &n, &err), 0);
+    ck_assert_uint_eq(n, 0);                                /* a block is one line */
+    drip_goroutines_free(st, n);
+
+    ck_assert_int_eq(drip_goroutines_parse(prof, 9, 2, &st, &n, &err), -1); /* "goroutine" */
+    ck_assert_msg(err && strstr(err, "not a goroutine profile"), "%s", err ? err : "");
+    free(err);
+
+    static const char odd[] = "goroutine profile: total 2\n+2 @ 0x1\n 2 @ 0x1\n"
+                              "99999999999999999999999 @ 0x1\n2\t@ 0x1\n";
+    ck_assert_int_eq(drip_goroutines_parse(odd, sizeof odd - 1, 2, &st, &n, &err), 0);
+    ck_assert_uint_eq(n, 1);                        /* only "2<TAB>@": Go's digits, no sign */
+    ck_assert_uint_eq(st[0].count, 2);
+    drip_goroutines_free(st, n);
+}
+END_TEST
+
+/* Many stacks (a 16 MiB page holds millions): sorted most goroutines first
+ * in n log n, equal counts kept in page order.  Counts rise down the page
+ * (an insertion sort's worst case) and every count comes twice, the
+ * second block naming its place ("k.b"). */
+START_TEST(goroutine_profile_many_stacks)
+{
+    enum { N = 5000 };
+    size_t cap = 64 + (size_t)N * 96, used = 0;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    used += (size_t)snprintf(text, cap, "goroutine profile: total 1\n");
+    for (unsigned k = 1; k <= N; k++)
+        used += (size_t)snprintf(text + used, cap - used,
+                                 "%u @ 0x1\n#\t0x1\tf%u.a+0x1\ta.go:1\n\n"
+                                 "%u @ 0x1\n#\t0x1\tf%u.b+0x1\tb.go:2\n\n", k, k, k, k);
+    ck_assert_uint_lt(used, cap);
+    drip_goroutine_stack *st = NULL;
+    size_t n = 0;
+    char *err = NULL;
+    ck_assert_int_eq(drip_goroutines_parse(text, used, 1, &st, &n, &err), 0);
+    ck_assert_uint_eq(n, 2 * N);
+    for (size_t i = 0; i < n; i++) {
+        char want[64];
+        unsigned k = N - (unsigned)(i / 2);
+        snprintf(want, sizeof want, "f%u.%s (%s.go:%d)", k, i % 2 ? "b" : "a",
+                 i % 2 ? "b" : "a", i % 2 ? 2 : 1);
+        ck_assert_uint_eq(st[i].count, k);
+        ck_assert_str_eq(st[i].frames, want);
+    }
+    drip_goroutines_free(st, n);
+    free(text);
+}
+END_TEST
+
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("scrape");
     drip_tcase(s, "core", prom_page, prom_empty_page, expvar_lookups, expvar_paths,
                goroutine_profile, NULL);
+    drip_tcase(s, "goroutines", goroutine_profile_reads_only_len, goroutine_profile_many_stacks,
+               NULL);
     drip_tcase(s, "errors", prom_malformed, prom_label_limit, prom_selectors, expvar_malformed,
                NULL);
 
