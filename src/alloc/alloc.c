@@ -175,6 +175,20 @@ static inline bool drip__alloc_ext_takes(size_t size, bool zero, void **out)
     return took;
 }
 
+/* realloc of a block on the extension's books (so the extension exists):
+ * its turn to resize it itself (drip__alloc_ext.resize), from the frame of
+ * the realloc asking, as drip__alloc_ext_takes.  true when it did. */
+static inline bool drip__alloc_ext_resizes(void *p, drip__alloc_hdr *h, size_t size, void **out)
+{
+    if (t_self.off || t_self.in_hook)
+        return false;
+    const drip__alloc_ext *ext = atomic_load_explicit(&g_ext, memory_order_acquire);
+    t_self.entry_frame = __builtin_frame_address(0);
+    bool done = ext->resize(p, h, size, out);
+    t_self.entry_frame = NULL;
+    return done;
+}
+
 /* malloc without failure injection (the caller has asked already). */
 static inline void *drip__alloc_malloc_nofail(size_t size)
 {
@@ -292,6 +306,9 @@ static inline __attribute__((always_inline)) void *drip__alloc_realloc_counted(v
         errno = ENOMEM;
         return NULL;
     }
+    void *resized;
+    if (ALLOC_UNLIKELY(h->magic == ALLOC_TRACKED) && drip__alloc_ext_resizes(p, h, size, &resized))
+        return resized;
     void *taken_block = NULL;
     bool taken = drip__alloc_ext_takes(size, false, &taken_block);
     if (ALLOC_UNLIKELY(taken || h->magic == ALLOC_TRACKED))

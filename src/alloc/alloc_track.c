@@ -281,14 +281,13 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
     return NULL;
 }
 
-/* malloc or calloc of a sampled block at this rate, its stack from walk:
- * counted as allocated and live at its stack. */
-ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
-                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+/* Make glibc's block real (room for the record, the header and size
+ * bytes) a sample at this rate, its stack from walk: counted as allocated
+ * and live at its stack, and in the thread's counters.  Returns the user
+ * pointer. */
+static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtrace_fn walk,
+                                     uint64_t rate)
 {
-    char *real = drip__alloc_track_block(size, SAMPLE_OFF, zero);
-    if (!real)
-        return NULL;
     void *pc[DRIP_ALLOC_MAX_FRAMES];
     uint32_t n = drip__alloc_track_walk(walk, pc);
     int64_t wo, wb;
@@ -314,6 +313,17 @@ ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
     void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
     drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
     return user;
+}
+
+/* malloc or calloc of a sampled block at this rate, its stack from walk:
+ * counted as allocated and live at its stack. */
+ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
+                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+{
+    char *real = drip__alloc_track_block(size, SAMPLE_OFF, zero);
+    if (!real)
+        return NULL;
+    return drip__alloc_sample_init(real, size, walk, rate);
 }
 
 /* A sample is freed: no longer live at its stack (if it is of this
@@ -369,8 +379,34 @@ static void drip__alloc_track_ext_release(void *user, drip__alloc_hdr *h)
     h->magic = ALLOC_COUNTED;
 }
 
+/* resize: realloc of a sample while the profile is precise (rate 1) and
+ * the sweep does not track: glibc resizes the block, in place when it can,
+ * its record moving along; the sample is freed at its old stack and made
+ * again at the realloc's, as moving it would.  Anything else (a sweep's
+ * block, a sampled profile's count-down) moves as before. */
+static bool drip__alloc_track_ext_resize(void *user, drip__alloc_hdr *h, size_t size, void **out)
+{
+    if (drip__alloc_offset(h) != SAMPLE_OFF || size > SIZE_MAX - SAMPLE_OFF ||
+        atomic_load_explicit(&g_track, memory_order_relaxed) ||
+        atomic_load_explicit(&g_prof_rate, memory_order_relaxed) != 1)
+        return false;
+    uint64_t old_size = h->size;
+    char *real = __libc_realloc((char *)user - SAMPLE_OFF, size + SAMPLE_OFF);
+    if (!real) {
+        *out = NULL;                     /* errno: glibc's ENOMEM; the old block stays */
+        return true;
+    }
+    drip__alloc_sample_free((sample_rec *)real, old_size);
+    drip__alloc_count_free(old_size);
+    t_self.sample_left = 0;              /* as drip__alloc_sample_due(1) leaves it */
+    *out = drip__alloc_sample_init(real, size, atomic_load_explicit(&g_prof_walk,
+                                                                    memory_order_acquire), 1);
+    return true;
+}
+
 static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc,
-                                       drip__alloc_track_ext_release };
+                                       drip__alloc_track_ext_release,
+                                       drip__alloc_track_ext_resize };
 
 /* ======================================================================
  * Public API (alloc.h)
