@@ -333,8 +333,10 @@ typedef struct drip__alloc_ext {
     bool (*alloc)(size_t size, bool zero, void **out);
     /* free or realloc of a block with the ALLOC_TRACKED magic: off the
      * extension's books.  Afterwards the header says ALLOC_COUNTED and the
-     * core releases the block as an ordinary counted one. */
-    void (*release)(void *user, drip__alloc_hdr *h);
+     * core counts the free as of an ordinary counted block; it releases the
+     * block too unless this returns true: the extension kept the memory
+     * (in the thread's cache), and the core marks the header ALLOC_CACHED. */
+    bool (*release)(void *user, drip__alloc_hdr *h);
     /* realloc to size bytes (non-zero, not too large; failure injection
      * asked already) of a block with the ALLOC_TRACKED magic, by a thread
      * outside a hook: true when the extension resized it itself, in place
