@@ -405,7 +405,11 @@ static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
         return true;
     }
     uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
-    if (t_self.sample_left > 0 || !drip__alloc_sample_due(rate))
+    if (t_self.sample_left > 0)
+        return false;
+    if (rate == 1)                       /* precise: drip__alloc_sample_due, inline */
+        t_self.sample_left = 0;
+    else if (!drip__alloc_sample_due(rate))
         return false;
     walk = atomic_load_explicit(&g_prof_walk, memory_order_acquire);
     *out = drip__alloc_sample_alloc(size, zero, walk, rate);
