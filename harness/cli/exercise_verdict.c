@@ -7,7 +7,7 @@
  *       ▁▁▁▂▂▂▃▃▃▄▄▄▅▅▅▆▆▆▇▇▇███  3 -> 198 tasks, iterations 400 to 2000
  *     tasks after teardown: 199; the fixed code leaves at most 0
  *     heap_bytes still grows: +145 B/iter; ...
- *       grows at: worker (my_fix.c:39) < task_main (task.c:72)  +131 B/iter
+ *       grows at: drip_chan_new (chan.c:41) < ... < worker (my_fix.c:39)  +131 B/iter
  *
  *   where to look:
  *     my_fix.c:57: drip_chan *answer = drip_chan_new(...);  /+ LESSON: ... +/
@@ -90,9 +90,10 @@ static bool in_file(const drip_prof_site *site, const char *student)
     return false;
 }
 
-/* Where the heap grows most, "grows at: fn (file:line) < ...  +X B/iter":
- * the top growing site that passes through the student's file, else the
- * top one. */
+/* Where the heap grows most, "grows at: fn (file:line) < ... < user_fn
+ * (file:line)  +X B/iter": the top growing site that passes through the
+ * student's file, else the top one, as `drip run` prints it (its allocating
+ * frame and user frame, drip_prof_site_where). */
 static void print_top_site(const drip_result *r, const char *student, FILE *out)
 {
     size_t n = 0, pick = 0;
@@ -102,7 +103,7 @@ static void print_top_site(const drip_result *r, const char *student, FILE *out)
             pick = i;
     if (n) {
         const drip_prof_site *site = &r->profile.sites[idx[pick]];
-        char *stack = drip_prof_site_stack(site, 4), rate[64];
+        char *stack = drip_prof_site_where(site, 3), rate[64];
         fprintf(out, "      grows at: %s  %s\n", stack,
                 drip_metric_fmt_slope(DRIP_M_HEAP_BYTES,
                                       drip_prof_site_growth(&r->profile, site), rate,

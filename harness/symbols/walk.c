@@ -205,26 +205,71 @@ static uint64_t rule_learn(uintptr_t ip, uintptr_t sp, uintptr_t bp)
     return rule_pack(RULE_STOP, 0, 0);
 }
 
+/* ---- remembered walks ------------------------------------------------------------ */
+
+/* A precise profile walks the same few stacks over and over.  Each thread
+ * remembers its recent walks, each under where it started (the frame,
+ * its return address and rbp), with every stack word the walk read: its
+ * place (an offset above the start) and what it held.  A later walk from
+ * the same start whose words all still hold the same values would read
+ * exactly what that walk read - the rules never change once kept - and
+ * so find the same frames: checking the words (two compares a frame)
+ * replaces the walk (a lookup and a dozen compares a frame), and the
+ * answer is the same as walking, never a guess.  A walk that had to learn
+ * a rule is not remembered (its rule may not have been kept). */
+#define MEMO_BITS 5
+#define MEMO_WORDS (2 * DRIP_ALLOC_MAX_FRAMES)
+
+typedef struct walk_memo {
+    uintptr_t fp, ip, bp;              /* the start; fp 0: empty */
+    int       max, n;                  /* the walk's limit and its frames */
+    int       nword;
+    uint32_t  at[MEMO_WORDS];          /* a word read: its offset above fp */
+    uintptr_t val[MEMO_WORDS];         /* and its value */
+    void     *pcs[DRIP_ALLOC_MAX_FRAMES];
+} walk_memo;
+
+static __thread walk_memo t_memo[1u << MEMO_BITS];
+
+static inline walk_memo *memo_slot(uintptr_t fp, uintptr_t ip)
+{
+    return &t_memo[((ip ^ (fp >> 4)) * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)];
+}
+
+/* Does every word m's walk read still hold its value? */
+static inline bool memo_holds(const walk_memo *m, uintptr_t fp)
+{
+    for (int i = 0; i < m->nword; i++)
+        if (*(const uintptr_t *)(fp + m->at[i]) != m->val[i])
+            return false;
+    return true;
+}
+
+/* Note that the walk from fp read word *a (m NULL: not remembering). */
+static inline uintptr_t memo_read(walk_memo *m, uintptr_t fp, uintptr_t a)
+{
+    uintptr_t v = *(const uintptr_t *)a;
+    if (m && m->nword < MEMO_WORDS) {
+        m->at[m->nword] = (uint32_t)(a - fp);
+        m->val[m->nword++] = v;
+    }
+    return v;
+}
+
 /* ---- the walk ----------------------------------------------------------------- */
 
-/* Never inlined and always with a frame pointer: the walk starts from this
- * function's own frame, whose shape is known.  The loop keeps the stack's
- * bounds in registers: a frame costs a table lookup and a few compares. */
-__attribute__((noinline, optimize("no-omit-frame-pointer")))
-int drip_stack_walk_fast(void **pcs, int max)
+/* The walk from the frame at fp (return address ip, saved rbp bp) into
+ * pcs; remembered in m when m is not NULL and nothing had to be learnt.
+ * Out of line: the remembered walk's path stays short. */
+__attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp,
+                                               uintptr_t ip, uintptr_t bp, walk_memo *m)
 {
-    if (max <= 0 || !stack_bounds())
-        return 0;
     rule_slot *table = rules_table();
     const uintptr_t hi = t_hi;                   /* sp only grows: lo is behind us */
-    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-    uintptr_t from = (uintptr_t)drip_alloc_walk_from();    /* skip the allocator */
-    if (from > fp && from <= hi - 16 && !(from & 7))
-        fp = from;
-    uintptr_t sp = fp + 16;                        /* the caller's, after we return */
-    uintptr_t ip = ((uintptr_t *)fp)[1];
-    uintptr_t bp = ((uintptr_t *)fp)[0];
+    uintptr_t sp = fp + 16;                      /* the caller's, after we return */
     int n = 0;
+    if (m)
+        m->fp = m->nword = 0;
     while (n < max && ip) {
         pcs[n++] = (void *)ip;
         uint64_t rule = rule_near(table, ip);
@@ -232,6 +277,7 @@ int drip_stack_walk_fast(void **pcs, int max)
             rule = rule_learn(ip, sp, bp);
             if (table)
                 rule_keep(table, ip, rule);
+            m = NULL;
         }
         uintptr_t cfa, bp_at;                      /* where the caller's rbp is, or 0 */
         unsigned kind = rule_kind(rule);
@@ -249,10 +295,45 @@ int drip_stack_walk_fast(void **pcs, int max)
         }
         if (cfa <= sp || cfa > hi || (cfa & 7))
             break;                                 /* callers live above */
-        uintptr_t nbp = bp_at ? *(uintptr_t *)bp_at : bp;
-        ip = ((uintptr_t *)cfa)[-1];
+        uintptr_t nbp = bp_at ? memo_read(m, fp, bp_at) : bp;
+        ip = memo_read(m, fp, cfa - 8);
         sp = cfa;
         bp = nbp;
     }
+    if (m && m->nword < MEMO_WORDS && n > 0) {
+        memcpy(m->pcs, pcs, (size_t)n * sizeof pcs[0]);
+        m->n = n;
+        m->max = max;
+        m->fp = fp;
+    }
     return n;
+}
+
+/* Never inlined and always with a frame pointer: the walk starts from this
+ * function's own frame, whose shape is known.  A remembered walk from the
+ * same start whose words still hold is the answer (walk_memo); else the
+ * loop walks, keeping the stack's bounds in registers: a frame costs a
+ * table lookup and a few compares. */
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+int drip_stack_walk_fast(void **pcs, int max)
+{
+    if (max <= 0 || !stack_bounds())
+        return 0;
+    const uintptr_t hi = t_hi;
+    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
+    uintptr_t from = (uintptr_t)drip_alloc_walk_from();    /* skip the allocator */
+    if (from > fp && from <= hi - 16 && !(from & 7))
+        fp = from;
+    uintptr_t ip = ((uintptr_t *)fp)[1];
+    uintptr_t bp = ((uintptr_t *)fp)[0];
+    if (max > DRIP_ALLOC_MAX_FRAMES)
+        return walk_from(pcs, max, fp, ip, bp, NULL);
+    walk_memo *m = memo_slot(fp, ip);
+    if (m->fp == fp && m->ip == ip && m->bp == bp && m->max == max && memo_holds(m, fp)) {
+        memcpy(pcs, m->pcs, (size_t)m->n * sizeof pcs[0]);
+        return m->n;
+    }
+    m->ip = ip;
+    m->bp = bp;
+    return walk_from(pcs, max, fp, ip, bp, m);
 }

@@ -39,6 +39,7 @@
 #include "symbols/symbols.h"
 #include "util/util.h"
 #include "worker.h"
+#include "wrapper.h"
 
 #define SITES_SENT_MAX  300    /* stacks sent to the runner */
 #define FRAMES_SENT_MAX 32
@@ -244,21 +245,10 @@ static int cmp_alloc(const void *a, const void *b)
 }
 
 /* An allocation wrapper by its name: one of the scenario's `skip`, or a
- * name with "alloc" in it (xmalloc, g_malloc, my_calloc, sqlite3Malloc),
- * a strdup/memdup, or xnew. */
+ * known allocator or wrapper (drip_wrapper_name, wrapper.h). */
 static bool is_wrapper(const char *fn)
 {
-    for (size_t i = 0; i < g_prof.nskip; i++)
-        if (strcmp(fn, g_prof.skip[i]) == 0)
-            return true;
-    static const char *const parts[] = {"alloc", "strdup", "strndup", "memdup"};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        size_t n = strlen(parts[i]);
-        for (const char *p = fn; *p; p++)
-            if (strncasecmp(p, parts[i], n) == 0)
-                return true;
-    }
-    return strcmp(fn, "xnew") == 0;
+    return drip_wrapper_name(fn, (const char *const *)g_prof.skip, g_prof.nskip);
 }
 
 /* The index of the site's user frame: the first in the object that holds

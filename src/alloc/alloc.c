@@ -175,6 +175,20 @@ static inline bool drip__alloc_ext_takes(size_t size, bool zero, void **out)
     return took;
 }
 
+/* realloc of a block on the extension's books (so the extension exists):
+ * its turn to resize it itself (drip__alloc_ext.resize), from the frame of
+ * the realloc asking, as drip__alloc_ext_takes.  true when it did. */
+static inline bool drip__alloc_ext_resizes(void *p, drip__alloc_hdr *h, size_t size, void **out)
+{
+    if (t_self.off || t_self.in_hook)
+        return false;
+    const drip__alloc_ext *ext = atomic_load_explicit(&g_ext, memory_order_acquire);
+    t_self.entry_frame = __builtin_frame_address(0);
+    bool done = ext->resize(p, h, size, out);
+    t_self.entry_frame = NULL;
+    return done;
+}
+
 /* malloc without failure injection (the caller has asked already). */
 static inline void *drip__alloc_malloc_nofail(size_t size)
 {
@@ -228,35 +242,44 @@ static inline void drip__alloc_block_release(void *p, drip__alloc_hdr *h)
     __libc_free((char *)p - offset);
 }
 
-/* A counted block freed by a thread without a fast slot. */
-ALLOC_SLOW static void drip__alloc_free_counted_slow(void *p, drip__alloc_hdr *h)
+/* A counted block freed by a thread without a fast slot (kept: the
+ * extension keeps its memory; only count it). */
+ALLOC_SLOW static void drip__alloc_free_counted_slow(void *p, drip__alloc_hdr *h, bool kept)
 {
     drip__alloc_count_slow(-h->size, 0, 1);
-    drip__alloc_block_release(p, h);
+    if (kept)
+        h->magic = ALLOC_CACHED;         /* a second free stops (CHECK_NOT_CACHED) */
+    else
+        drip__alloc_block_release(p, h);
 }
 
-/* Off the extension's books: a block only the extension can have made. */
-ALLOC_SLOW static void drip__alloc_untrack(void *p, drip__alloc_hdr *h)
+/* Off the extension's books: a block only the extension can have made.
+ * true when the extension keeps its memory. */
+ALLOC_SLOW static bool drip__alloc_untrack(void *p, drip__alloc_hdr *h)
 {
-    atomic_load_explicit(&g_ext, memory_order_acquire)->release(p, h);
+    return atomic_load_explicit(&g_ext, memory_order_acquire)->release(p, h);
 }
 
 static inline void drip__alloc_free_counted(void *p)
 {
     drip__alloc_hdr *h = drip__alloc_hdr_of(p);
     CHECK_MAGIC("free", p, h);
+    bool kept = false;
     if (ALLOC_UNLIKELY(h->magic == ALLOC_TRACKED))
-        drip__alloc_untrack(p, h);
+        kept = drip__alloc_untrack(p, h);
     if (h->magic == ALLOC_COUNTED) {
         drip__alloc_slot *s = t_self.fast;
         if (ALLOC_UNLIKELY(!s)) {
-            drip__alloc_free_counted_slow(p, h);
+            drip__alloc_free_counted_slow(p, h, kept);
             return;
         }
         drip__alloc_slot_sub(&s->bytes, h->size);
         drip__alloc_slot_add(&s->frees, 1);
     }
-    drip__alloc_block_release(p, h);
+    if (ALLOC_UNLIKELY(kept))
+        h->magic = ALLOC_CACHED;         /* a second free stops (CHECK_NOT_CACHED) */
+    else
+        drip__alloc_block_release(p, h);
 }
 
 /* realloc by moving: a new block (the extension's when it takes it), the
@@ -292,6 +315,9 @@ static inline __attribute__((always_inline)) void *drip__alloc_realloc_counted(v
         errno = ENOMEM;
         return NULL;
     }
+    void *resized;
+    if (ALLOC_UNLIKELY(h->magic == ALLOC_TRACKED) && drip__alloc_ext_resizes(p, h, size, &resized))
+        return resized;
     void *taken_block = NULL;
     bool taken = drip__alloc_ext_takes(size, false, &taken_block);
     if (ALLOC_UNLIKELY(taken || h->magic == ALLOC_TRACKED))

@@ -299,6 +299,18 @@ static inline void *drip__alloc_block_init(char *real, size_t offset, size_t siz
     return user;
 }
 
+/* Count the free of a counted block of size bytes, as free does. */
+static inline void drip__alloc_count_free(uint64_t size)
+{
+    drip__alloc_slot *s = drip__alloc_t_self.fast;
+    if (ALLOC_LIKELY(s)) {
+        drip__alloc_slot_sub(&s->bytes, size);
+        drip__alloc_slot_add(&s->frees, 1);
+    } else {
+        drip__alloc_count_slow(-size, 0, 1);
+    }
+}
+
 /* ---- extensions ------------------------------------------------------------- */
 
 /* The sampling count-down.  Every counted allocation of a thread outside
@@ -321,8 +333,17 @@ typedef struct drip__alloc_ext {
     bool (*alloc)(size_t size, bool zero, void **out);
     /* free or realloc of a block with the ALLOC_TRACKED magic: off the
      * extension's books.  Afterwards the header says ALLOC_COUNTED and the
-     * core releases the block as an ordinary counted one. */
-    void (*release)(void *user, drip__alloc_hdr *h);
+     * core counts the free as of an ordinary counted block; it releases the
+     * block too unless this returns true: the extension kept the memory
+     * (in the thread's cache), and the core marks the header ALLOC_CACHED. */
+    bool (*release)(void *user, drip__alloc_hdr *h);
+    /* realloc to size bytes (non-zero, not too large; failure injection
+     * asked already) of a block with the ALLOC_TRACKED magic, by a thread
+     * outside a hook: true when the extension resized it itself, in place
+     * where glibc can, counting it as one free and one allocation (*out:
+     * the block, or NULL with errno set and the old block left as it
+     * was); false to let the core move it. */
+    bool (*resize)(void *user, drip__alloc_hdr *h, size_t size, void **out);
 } drip__alloc_ext;
 
 /* Install ext (static storage, never NULL) and say whether it wants to be

@@ -281,14 +281,13 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
     return NULL;
 }
 
-/* malloc or calloc of a sampled block at this rate, its stack from walk:
- * counted as allocated and live at its stack. */
-ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
-                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+/* Make glibc's block real (room for the record, the header and size
+ * bytes) a sample at this rate, its stack from walk: counted as allocated
+ * and live at its stack, and in the thread's counters.  Returns the user
+ * pointer. */
+static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtrace_fn walk,
+                                     uint64_t rate)
 {
-    char *real = drip__alloc_track_block(size, SAMPLE_OFF, zero);
-    if (!real)
-        return NULL;
     void *pc[DRIP_ALLOC_MAX_FRAMES];
     uint32_t n = drip__alloc_track_walk(walk, pc);
     int64_t wo, wb;
@@ -314,6 +313,62 @@ ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
     void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
     drip__alloc_hdr_of(user)->magic = ALLOC_TRACKED;
     return user;
+}
+
+/* Samples and the thread's cache (alloc_core.h).  A sample of a cacheable
+ * size is asked of glibc with all its class holds, the class of its record
+ * and size as if they were the user bytes of a common block: glibc's block
+ * then fits any request of that class, as a cached block must.  Freed, it
+ * waits in that class (its record's place as the header); a new sample of
+ * the class takes it, or an ordinary malloc.  Precise profiles then call
+ * glibc no more than counting does. */
+#define SAMPLE_CACHE_MAX (ALLOC_CACHE_MAX_SIZE - (SAMPLE_OFF - ALLOC_HDR))
+
+/* glibc's block for a sample of size bytes (zeroed when zero): from the
+ * thread's cache when it has one of the class; NULL with errno set. */
+static inline char *drip__alloc_sample_block(size_t size, bool zero)
+{
+    if (size > SAMPLE_CACHE_MAX)
+        return drip__alloc_track_block(size, SAMPLE_OFF, zero);
+    size_t c = drip__alloc_cache_class(size + (SAMPLE_OFF - ALLOC_HDR));
+    drip__alloc_hdr *h = drip__alloc_t_cache.head[c];
+    if (h && t_self.fast) {
+        drip__alloc_t_cache.head[c] = (drip__alloc_hdr *)(uintptr_t)h->size;
+        drip__alloc_t_cache.n[c]--;
+        if (zero)
+            memset((char *)h + SAMPLE_OFF, 0, size);
+        return (char *)h;
+    }
+    return zero ? __libc_calloc(1, c * 16 - 8) : __libc_malloc(c * 16 - 8);
+}
+
+/* A freed sample's block into the thread's cache, if its class has room
+ * and the thread counts (its cache is flushed when it exits).  true when
+ * it went there. */
+static inline bool drip__alloc_sample_keep(char *real, size_t size)
+{
+    if (size > SAMPLE_CACHE_MAX || !t_self.fast)
+        return false;
+    size_t c = drip__alloc_cache_class(size + (SAMPLE_OFF - ALLOC_HDR));
+    if (drip__alloc_t_cache.n[c] >= ALLOC_CACHE_DEPTH)
+        return false;
+    drip__alloc_hdr *h = (drip__alloc_hdr *)real;
+    h->size = (uintptr_t)drip__alloc_t_cache.head[c];
+    h->word = ALLOC_CACHED;
+    drip__alloc_t_cache.head[c] = h;
+    drip__alloc_t_cache.n[c]++;
+    return true;
+}
+
+/* malloc or calloc of a sampled block at this rate, its stack from walk:
+ * counted as allocated and live at its stack. */
+ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
+                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+{
+    char *real = drip__alloc_sample_block(size, zero);
+    if (!real)
+        return NULL;
+    return drip__alloc_sample_init(real, size, walk, rate);
 }
 
 /* A sample is freed: no longer live at its stack (if it is of this
@@ -350,7 +405,11 @@ static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
         return true;
     }
     uint64_t rate = atomic_load_explicit(&g_prof_rate, memory_order_relaxed);
-    if (t_self.sample_left > 0 || !drip__alloc_sample_due(rate))
+    if (t_self.sample_left > 0)
+        return false;
+    if (rate == 1)                       /* precise: drip__alloc_sample_due, inline */
+        t_self.sample_left = 0;
+    else if (!drip__alloc_sample_due(rate))
         return false;
     walk = atomic_load_explicit(&g_prof_walk, memory_order_acquire);
     *out = drip__alloc_sample_alloc(size, zero, walk, rate);
@@ -358,19 +417,52 @@ static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
 }
 
 /* release: free/realloc of a block with the ALLOC_TRACKED magic - off the
- * books, and from now on an ordinary counted block. */
-static void drip__alloc_track_ext_release(void *user, drip__alloc_hdr *h)
+ * books, and from now on an ordinary counted block; a sample's memory
+ * waits in the thread's cache when it can (true). */
+static bool drip__alloc_track_ext_release(void *user, drip__alloc_hdr *h)
 {
     size_t off = drip__alloc_offset(h);
-    if (off == TRACK_OFF)
-        drip__alloc_track_unlink((track_rec *)((char *)user - off));
-    else
-        drip__alloc_sample_free((sample_rec *)((char *)user - off), h->size);
     h->magic = ALLOC_COUNTED;
+    if (off == TRACK_OFF) {
+        drip__alloc_track_unlink((track_rec *)((char *)user - off));
+        return false;
+    }
+    char *real = (char *)user - off;
+    drip__alloc_sample_free((sample_rec *)real, h->size);
+    return drip__alloc_sample_keep(real, h->size);
+}
+
+/* resize: realloc of a sample while the profile is precise (rate 1) and
+ * the sweep does not track: glibc resizes the block, in place when it can,
+ * its record moving along; the sample is freed at its old stack and made
+ * again at the realloc's, as moving it would.  Anything else (a sweep's
+ * block, a sampled profile's count-down) moves as before. */
+static bool drip__alloc_track_ext_resize(void *user, drip__alloc_hdr *h, size_t size, void **out)
+{
+    if (drip__alloc_offset(h) != SAMPLE_OFF || size > SIZE_MAX - SAMPLE_OFF ||
+        atomic_load_explicit(&g_track, memory_order_relaxed) ||
+        atomic_load_explicit(&g_prof_rate, memory_order_relaxed) != 1)
+        return false;
+    uint64_t old_size = h->size;
+    size_t request = size > SAMPLE_CACHE_MAX                  /* as drip__alloc_sample_block */
+                         ? size + SAMPLE_OFF
+                         : drip__alloc_cache_class(size + (SAMPLE_OFF - ALLOC_HDR)) * 16 - 8;
+    char *real = __libc_realloc((char *)user - SAMPLE_OFF, request);
+    if (!real) {
+        *out = NULL;                     /* errno: glibc's ENOMEM; the old block stays */
+        return true;
+    }
+    drip__alloc_sample_free((sample_rec *)real, old_size);
+    drip__alloc_count_free(old_size);
+    t_self.sample_left = 0;              /* as drip__alloc_sample_due(1) leaves it */
+    *out = drip__alloc_sample_init(real, size, atomic_load_explicit(&g_prof_walk,
+                                                                    memory_order_acquire), 1);
+    return true;
 }
 
 static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc,
-                                       drip__alloc_track_ext_release };
+                                       drip__alloc_track_ext_release,
+                                       drip__alloc_track_ext_resize };
 
 /* ======================================================================
  * Public API (alloc.h)

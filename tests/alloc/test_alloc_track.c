@@ -230,6 +230,49 @@ START_TEST(test_profile_sampling)
 }
 END_TEST
 
+/* A precise profile's realloc resizes a sample where glibc can, as
+ * glibc's realloc would: shrinking never moves a block (moving it, as
+ * before, copied it every time: a new block while the old one is still
+ * there has another address).  The sample goes to the realloc's stack as
+ * a moved one would, its bytes kept; counted as one free and one
+ * allocation. */
+START_TEST(test_profile_realloc_in_place)
+{
+    ck_assert(drip_alloc_profile_start(1, drip_alloc_walk_fp));
+    drip_alloc_set_counting(true);
+    char *volatile first = malloc(1);            /* the walker's first-time set-up */
+    free(first);
+    drip_alloc_stats before, now;
+    drip_alloc_read(&before);
+    char *p = malloc(4000);
+    memset(p, 'x', 4000);
+    char *q = realloc(p, 100);                   /* shrink: in place */
+    char *after = malloc(64);
+    char *r = realloc(q, 60);
+    __asm__ volatile("" : : "r"(after) : "memory");
+    drip_alloc_set_counting(false);
+    ck_assert_ptr_eq(q, p);
+    ck_assert_ptr_eq(r, p);
+    ck_assert(r[0] == 'x' && r[59] == 'x');
+    drip_alloc_read(&now);
+    ck_assert_uint_eq(now.allocs - before.allocs, 4);
+    ck_assert_uint_eq(now.frees - before.frees, 2);
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_uint_eq(nsites, 4 + 1);             /* malloc, realloc, malloc, realloc */
+    ck_assert(objects == 2 && live == 60 + 64);
+    ck_assert(alloc == 1 + 4000 + 100 + 64 + 60);
+    drip_alloc_set_counting(true);
+    free(r);
+    free(after);
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(objects == 0 && live == 0);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* The rate changes while a profile runs (drip run measures at rate 1,
  * then chooses): each sample's free takes off the weight of the rate it
  * was drawn at, so what was freed leaves nothing live, and the estimate
@@ -347,7 +390,7 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("alloc-track");
     TCase *tc = drip_tcase(s, "track", test_track, test_profile_sampling,
-            test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
+            test_profile_realloc_in_place, test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     return s;
 }

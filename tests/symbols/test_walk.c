@@ -3,7 +3,8 @@
  * with frame pointers, through a function without one, and through a
  * Debian library built without them (zlib, which calls our zalloc back),
  * where a frame-pointer walk loses the caller; and it learns each rule
- * once (a second walk agrees with the first).
+ * once (a second walk agrees with the first); a remembered walk is only
+ * taken where the stack still holds what it read.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -29,11 +30,13 @@ typedef struct walks {
 /* The three walks from the same frame.  Each walker starts at its caller,
  * this function: past their first entry (where in take each was called
  * from) their lists line up. */
+static int g_max = MAXF;                   /* how many frames take asks for */
+
 __attribute__((noinline)) static void take(walks *w)
 {
-    w->nfast = drip_stack_walk_fast(w->fast, MAXF);
-    w->nunw = unw_backtrace(w->unw, MAXF);
-    w->nfp = drip_alloc_walk_fp(w->fp, MAXF);
+    w->nfast = drip_stack_walk_fast(w->fast, g_max);
+    w->nunw = unw_backtrace(w->unw, g_max);
+    w->nfp = drip_alloc_walk_fp(w->fp, g_max);
     __asm__ volatile("" ::: "memory");      /* no tail calls: one frame for all */
 }
 
@@ -100,6 +103,42 @@ START_TEST(test_no_fp_function)
 }
 END_TEST
 
+/* ---- remembered walks ---------------------------------------------------------------- */
+
+/* Two callers with the same frame, so that take's frame, its return
+ * address and rbp are the same under either: a remembered walk from there
+ * must still see which caller it is under (and under no_fp, whose rbp is
+ * not a frame pointer, too).  The walker remembers walks of at most
+ * DRIP_ALLOC_MAX_FRAMES frames, as the allocator asks for. */
+__attribute__((noinline)) static void caller_a(void (*fn)(void))
+{
+    fn();
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void caller_b(void (*fn)(void))
+{
+    fn();
+    __asm__ volatile("" ::: "memory");
+}
+
+START_TEST(test_remembered_walks)
+{
+    g_max = DRIP_ALLOC_MAX_FRAMES;          /* walks of at most this are remembered */
+    for (int k = 0; k < 4; k++) {          /* later rounds from remembered walks */
+        void (*callers[2])(void (*)(void)) = {caller_a, caller_b};
+        for (int c = 0; c < 2; c++) {
+            callers[c](above_no_fp);
+            ck_same_as_libunwind(&g_w);
+            void *lo = (void *)callers[c], *hi = (char *)callers[c] + 32;
+            ck_assert_msg(has(g_w.fast, g_w.nfast, lo, hi), "round %d: no frame in caller %c",
+                          k, "ab"[c]);
+        }
+    }
+    g_max = MAXF;
+}
+END_TEST
+
 /* ---- through zlib -------------------------------------------------------------------- */
 
 static bool g_zwalked;
@@ -150,6 +189,7 @@ END_TEST
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("walk");
-    drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_through_zlib, NULL);
+    drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_remembered_walks,
+               test_through_zlib, NULL);
     return s;
 }
