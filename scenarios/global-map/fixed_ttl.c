@@ -5,7 +5,7 @@
 static int setup(drip_ctx *ctx, void **state)
 {
     drip_map_opts opts = {
-        .ttl = (uint64_t)drip_param_int(ctx, "ttl_iterations", 2000),   /* the fix */
+        .ttl = (uint64_t)drip_param_int(ctx, "ttl_iterations", 500),   /* the fix */
     };
     return cache_setup(ctx, state, &opts);
 }
