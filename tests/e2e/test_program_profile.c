@@ -70,11 +70,7 @@ END_TEST
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("program_profile");
-    TCase *tc = tcase_create("preload");
-    tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, kv_leaky_names_its_leaking_function);
-    tcase_add_test(tc, profile_off_writes_none);
-    suite_add_tcase(s, tc);
+    tcase_set_timeout(drip_tcase(s, "preload", kv_leaky_names_its_leaking_function, profile_off_writes_none, NULL), 120);
     return s;
 }
 

@@ -117,11 +117,7 @@ END_TEST
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("program_vg");
-    TCase *tc = tcase_create("valgrind");
-    tcase_set_timeout(tc, 240);
-    tcase_add_test(tc, service_pass_is_whole);
-    tcase_add_test(tc, lost_memory_is_named);
-    suite_add_tcase(s, tc);
+    tcase_set_timeout(drip_tcase(s, "valgrind", service_pass_is_whole, lost_memory_is_named, NULL), 240);
     return s;
 }
 
