@@ -16,6 +16,7 @@
 #include <math.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <valgrind/valgrind.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,8 +252,10 @@ START_TEST(test_profile_realloc_in_place)
     char *r = realloc(q, 60);
     __asm__ volatile("" : : "r"(after) : "memory");
     drip_alloc_set_counting(false);
-    ck_assert_ptr_eq(q, p);
-    ck_assert_ptr_eq(r, p);
+    if (!RUNNING_ON_VALGRIND) {         /* memcheck's realloc always moves a block */
+        ck_assert_ptr_eq(q, p);
+        ck_assert_ptr_eq(r, p);
+    }
     ck_assert(r[0] == 'x' && r[59] == 'x');
     drip_alloc_read(&now);
     ck_assert_uint_eq(now.allocs - before.allocs, 4);
