@@ -78,6 +78,19 @@ int drip_exercise_compile_c(const char *include, const char *src, const char *so
 
 /* ---- Go ------------------------------------------------------------------------ */
 
+/* The end of a copy: closes in and out (either may be NULL); a failed
+ * close of out is a failed write.  Returns rc, or -1 after saying why. */
+static int close_copy(FILE *in, FILE *out, const char *to, int rc)
+{
+    if (out && fclose(out) != 0 && rc == 0) {
+        drip_cli_error("cannot write %s: %s", to, strerror(errno));
+        rc = -1;
+    }
+    if (in)
+        fclose(in);
+    return rc;
+}
+
 /* Copy file from to file to.  0, or -1 after saying why. */
 static int copy_file(const char *from, const char *to)
 {
@@ -98,13 +111,7 @@ static int copy_file(const char *from, const char *to)
     }
     rc = 0;
 cleanup:
-    if (out && fclose(out) != 0 && rc == 0) {
-        drip_cli_error("cannot write %s: %s", to, strerror(errno));
-        rc = -1;
-    }
-    if (in)
-        fclose(in);
-    return rc;
+    return close_copy(in, out, to, rc);
 }
 
 /* The pattern's go.mod (SRCDIR/go.mod) written to to, each `replace X =>
@@ -136,15 +143,9 @@ static int copy_go_mod(const char *srcdir, const char *to)
     }
     rc = 0;
 cleanup:
-    if (out && fclose(out) != 0 && rc == 0) {
-        drip_cli_error("cannot write %s: %s", to, strerror(errno));
-        rc = -1;
-    }
-    if (in)
-        fclose(in);
     free(line);
     free(from);
-    return rc;
+    return close_copy(in, out, to, rc);
 }
 
 /* The environment of `go build`: offline, and the build tree's Go caches
