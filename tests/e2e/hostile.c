@@ -319,6 +319,40 @@ char *write_file(const char *dir, const char *name, const char *fmt, ...)
 
 /* ---- shorthands ---------------------------------------------------------------- */
 
+hostile_run hostile_run_new(void)
+{
+    hostile_run h = {.dir = tmpdir()};
+    h.report = path_in(h.dir, "report");
+    return h;
+}
+
+void hostile_run_drip(hostile_run *h, const char *cmd, int want, const char *fmt, ...)
+{
+    char *text = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    ck_assert(vasprintf(&text, fmt, ap) >= 0);
+    va_end(ap);
+    h->yaml = write_file(h->dir, "s.yaml", "%s", text);
+    free(text);
+    h->s = drip_in(h->dir, (const char *[]){cmd, "--no-color", "-o", h->report, h->yaml, NULL});
+    if (want < 0)
+        return;
+    ck_assert_msg(h->s.status == want, "exit %d\n%s%s", h->s.status, h->s.out, h->s.err);
+    h->root = whole_report(h->report);
+}
+
+void hostile_run_free(hostile_run *h)
+{
+    json_decref(h->root);
+    session_free(&h->s);
+    rm_rf(h->dir);
+    free(h->yaml);
+    free(h->report);
+    free(h->dir);
+    *h = (hostile_run){0};
+}
+
 session drip_in(const char *dir, const char *const *args)
 {
     session s = session_start(dir, NULL, -1, -1, args);

@@ -99,6 +99,28 @@ json_int_t int_at(json_t *obj, const char *key);
  * holds `part` (NULL: any reason). */
 void assert_outcome(json_t *root, const char *name, const char *want, const char *part);
 
+/* One drip of a test: a temporary folder, the report folder in it, the
+ * scenario file, the session and (once read) the whole report. */
+typedef struct hostile_run {
+    char    *dir, *report, *yaml;
+    session  s;
+    json_t  *root;
+} hostile_run;
+
+/* A new temporary folder (dir) and its report's path (report, not made);
+ * nothing run yet.  hostile_run_free removes and frees it all. */
+hostile_run hostile_run_new(void);
+
+/* Write the printf-style fmt to h->dir/s.yaml and run `drip CMD --no-color
+ * -o REPORT YAML` in h->dir to its end.  With want >= 0, the exit status
+ * must be want and the report whole (read into h->root); with want < 0 the
+ * caller checks both, in its own order. */
+void hostile_run_drip(hostile_run *h, const char *cmd, int want, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Remove h's folder and free what h holds. */
+void hostile_run_free(hostile_run *h);
+
 /* The cases that need the lead's CLI work (test_hostile_lead.c), tagged
  * "lead". */
 TCase *hostile_lead_tcase(void);

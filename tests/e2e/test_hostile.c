@@ -46,40 +46,28 @@ static off_t file_size(const char *path)
  * run ends at the scenario's timeout, the next scenario still runs. */
 START_TEST(closefds_run_ends_at_timeout)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "run", 1,
         "name: closefds\nworkload: { plugin: %s }\nparams: { act: closefds }\n"
         "run: { iterations: 1000, sample_every: 10, timeout: 3s }\n---\n"
         "name: after\nworkload: { plugin: %s }\nrun: { iterations: 200, sample_every: 10 }\n",
         HOSTILE_PLUGIN, HOSTILE_PLUGIN);
-    session s = drip_in(dir, (const char *[]){"run", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 1, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    ck_assert(json_is_true(json_object_get(root, "complete")));
-    assert_outcome(root, "closefds", "error", "timeout after 3 s");
-    assert_outcome(root, "after", "pass", NULL);
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(report); free(dir);
+    ck_assert(json_is_true(json_object_get(h.root, "complete")));
+    assert_outcome(h.root, "closefds", "error", "timeout after 3 s");
+    assert_outcome(h.root, "after", "pass", NULL);
+    hostile_run_free(&h);
 }
 END_TEST
 
 /* The same under `drip sweep`: every trial blocks after closing its fds. */
 START_TEST(closefds_sweep_ends_at_timeout)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "sweep", 1,
         "name: closefds-sweep\nworkload: { plugin: %s }\nparams: { act: closefds, at: -1 }\n"
         "sweep: { mode: transient, timeout: 2s }\n", HOSTILE_PLUGIN);
-    session s = drip_in(dir, (const char *[]){"sweep", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 1, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    assert_outcome(root, "closefds-sweep", "error", "timeout");
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(report); free(dir);
+    assert_outcome(h.root, "closefds-sweep", "error", "timeout");
+    hostile_run_free(&h);
 }
 END_TEST
 
@@ -87,19 +75,13 @@ END_TEST
  * scenario open (it passes, not "timeout after 20 s"), and is killed. */
 static void child_holds_pipes(const char *act)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "run", 0,
         "name: %s\nworkload: { plugin: %s }\nparams: { act: %s }\n"
         "run: { iterations: 40, sample_every: 1, timeout: 20s }\n", act, HOSTILE_PLUGIN, act);
-    session s = drip_in(dir, (const char *[]){"run", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 0, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    assert_outcome(root, act, "pass", NULL);
-    ck_assert_int_eq(int_at(scenario(root, act), "iterations"), 40);
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(report); free(dir);
+    assert_outcome(h.root, act, "pass", NULL);
+    ck_assert_int_eq(int_at(scenario(h.root, act), "iterations"), 40);
+    hostile_run_free(&h);
 }
 
 START_TEST(system_sleep_does_not_hold_the_run)
@@ -140,23 +122,21 @@ static int assert_daemons_dead(const char *pidfile)
 static void daemons_killed(const char *cmd, const char *name, const char *params,
                            const char *last_line, int want, bool at_least)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report"), *pidfile = path_in(dir, "daemon.pid");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    char *pidfile = path_in(h.dir, "daemon.pid");
+    hostile_run_drip(&h, cmd, -1,
         "name: %s\nworkload: { plugin: %s }\nparams: { act: daemon, %spidfile: %s }\n%s\n",
         name, HOSTILE_PLUGIN, params, pidfile, last_line);
-    session s = drip_in(dir, (const char *[]){cmd, "--no-color", "-o", report, yaml, NULL});
-    int n = assert_daemons_dead(pidfile);
+    int n = assert_daemons_dead(pidfile);         /* first: none is left running */
     if (at_least)
         ck_assert_int_ge(n, want);
     else
         ck_assert_int_eq(n, want);
-    ck_assert_msg(s.status == 0, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    assert_outcome(root, name, "pass", NULL);
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(pidfile); free(report); free(dir);
+    ck_assert_msg(h.s.status == 0, "exit %d\n%s%s", h.s.status, h.s.out, h.s.err);
+    h.root = whole_report(h.report);
+    assert_outcome(h.root, name, "pass", NULL);
+    hostile_run_free(&h);
+    free(pidfile);
 }
 
 /* A setsid() double-forked daemon leaves drip's session: it is followed by
@@ -208,19 +188,13 @@ END_TEST
  * error naming a protocol violation, never a pass on 200 000 samples. */
 START_TEST(forged_samples_are_a_violation)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "run", 1,
         "name: forge\nworkload: { plugin: %s }\nparams: { act: forge }\n"
         "run: { iterations: 40, sample_every: 1 }\n", HOSTILE_PLUGIN);
-    session s = drip_in(dir, (const char *[]){"run", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 1, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    assert_outcome(root, "forge", "error", "protocol violation");
-    ck_assert_int_le(int_at(scenario(root, "forge"), "samples"), 45);
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(report); free(dir);
+    assert_outcome(h.root, "forge", "error", "protocol violation");
+    ck_assert_int_le(int_at(scenario(h.root, "forge"), "samples"), 45);
+    hostile_run_free(&h);
 }
 END_TEST
 
@@ -228,31 +202,23 @@ END_TEST
  * silently dropped, a protocol violation. */
 START_TEST(garbled_line_is_a_violation)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "run", 1,
         "name: garble\nworkload: { plugin: %s }\nparams: { act: garble }\n"
         "run: { iterations: 40, sample_every: 1 }\n", HOSTILE_PLUGIN);
-    session s = drip_in(dir, (const char *[]){"run", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 1, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    assert_outcome(root, "garble", "error", "protocol violation");
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(report); free(dir);
+    assert_outcome(h.root, "garble", "error", "protocol violation");
+    hostile_run_free(&h);
 }
 END_TEST
 
 /* 48 MiB on stdout: the log keeps 16 MiB and says how much it cut. */
 START_TEST(flood_log_is_capped)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "run", 0,
         "name: flood\nworkload: { plugin: %s }\nparams: { act: flood, bytes: 48MiB }\n"
         "run: { iterations: 40, sample_every: 1 }\n", HOSTILE_PLUGIN);
-    session s = drip_in(dir, (const char *[]){"run", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 0, "exit %d\n%s%s", s.status, s.out, s.err);
-    char *log = path_in(report, "flood.log");
+    char *log = path_in(h.report, "flood.log");
     off_t size = file_size(log);
     ck_assert_msg(size <= (16 << 20) + 4096, "flood.log is %lld bytes", (long long)size);
     int fd = open(log, O_RDONLY);
@@ -260,12 +226,9 @@ START_TEST(flood_log_is_capped)
     ck_assert_int_ge(pread(fd, tail, sizeof tail - 1, size - (off_t)sizeof tail + 1), 0);
     close(fd);
     ck_assert_msg(strstr(tail, "bytes of output cut"), "the log's end: %s", tail);
-    json_t *root = whole_report(report);
-    assert_outcome(root, "flood", "pass", NULL);
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(log); free(yaml); free(report); free(dir);
+    assert_outcome(h.root, "flood", "pass", NULL);
+    hostile_run_free(&h);
+    free(log);
 }
 END_TEST
 
@@ -471,19 +434,13 @@ END_TEST
  * the field, never "(null)" and never a run. */
 static void plugin_refused(const char *lib, const char *field)
 {
-    char *dir = tmpdir(), *report = path_in(dir, "report");
-    char *yaml = write_file(dir, "s.yaml",
+    hostile_run h = hostile_run_new();
+    hostile_run_drip(&h, "run", 1,
         "name: bad-plugin\nworkload: { plugin: %s/plugins/%s }\n"
         "run: { iterations: 200, sample_every: 10 }\n", DRIP_TEST_DIR, lib);
-    session s = drip_in(dir, (const char *[]){"run", "--no-color", "-o", report, yaml, NULL});
-    ck_assert_msg(s.status == 1, "exit %d\n%s%s", s.status, s.out, s.err);
-    json_t *root = whole_report(report);
-    assert_outcome(root, "bad-plugin", "error", field);
-    ck_assert_msg(!strstr(s.out, "(null)"), "%s", s.out);
-    json_decref(root);
-    session_free(&s);
-    rm_rf(dir);
-    free(yaml); free(report); free(dir);
+    assert_outcome(h.root, "bad-plugin", "error", field);
+    ck_assert_msg(!strstr(h.s.out, "(null)"), "%s", h.s.out);
+    hostile_run_free(&h);
 }
 
 START_TEST(plugin_null_name_refused)
