@@ -31,19 +31,25 @@ static proc grade(const char *main_go)
 
 /* DIR/main.go holding the original with the first `from` replaced by `to`
  * (which must be there); malloc'd path. */
-static char *edited_copy(const char *dir, const char *from, const char *to)
+static char *edited_copy_as(const char *dir, const char *name, const char *from,
+                            const char *to)
 {
     char *text = slurp(ORIGINAL);
     ck_assert_ptr_nonnull(text);
     char *at = strstr(text, from);
     ck_assert_msg(at != NULL, "%s no longer holds '%s'", ORIGINAL, from);
-    char *path = xasprintf("%s/main.go", dir);
+    char *path = xasprintf("%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
     fclose(f);
     free(text);
     return path;
+}
+
+static char *edited_copy(const char *dir, const char *from, const char *to)
+{
+    return edited_copy_as(dir, "main.go", from, to);
 }
 
 /* The Go original untouched: leaky without -fixed, so not fixed yet. */
@@ -91,6 +97,23 @@ START_TEST(go_build_error)
 }
 END_TEST
 
+/* The same in a file not called main.go: go build names the copy
+ * (./main.go), so drip says which file that is. */
+START_TEST(go_build_error_names_the_file)
+{
+    char *dir = tmpdir();
+    char *src = edited_copy_as(dir, "mine.go", "func main() {", "func main() { if {");
+    proc p = grade(src);
+    ck_assert_msg(p.status == 2, "exit %d: %s%s", p.status, p.out, p.err);
+    ck_assert_msg(strstr(p.err, "their ./main.go is ") && strstr(p.err, "mine.go, copied"), "%s",
+                  p.err);
+    proc_free(&p);
+    free(src);
+    rm_rf(dir);
+    free(dir);
+}
+END_TEST
+
 /* Without a Go toolchain the suite is skipped, never passed. */
 int drip_test_before(int argc, char **argv)
 {
@@ -106,7 +129,8 @@ int drip_test_before(int argc, char **argv)
 Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("exercise_go");
-    TCase *tc = drip_tcase(s, "go", go_leaky_fails, go_fixed_passes, go_build_error, NULL);
+    TCase *tc = drip_tcase(s, "go", go_leaky_fails, go_fixed_passes, go_build_error,
+                           go_build_error_names_the_file, NULL);
     tcase_set_timeout(tc, 240);
     return s;
 }
