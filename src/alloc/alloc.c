@@ -189,6 +189,16 @@ static inline bool drip__alloc_ext_resizes(void *p, drip__alloc_hdr *h, size_t s
     return done;
 }
 
+/* malloc from glibc, the extension asked already (or not to be asked):
+ * size below SIZE_MAX - ALLOC_HDR. */
+static inline void *drip__alloc_malloc_glibc(size_t size)
+{
+    char *real = __libc_malloc(drip__alloc_request(size));
+    if (ALLOC_UNLIKELY(!real))
+        return NULL;
+    return drip__alloc_block_init(real, ALLOC_HDR, size);
+}
+
 /* malloc without failure injection (the caller has asked already). */
 static inline void *drip__alloc_malloc_nofail(size_t size)
 {
@@ -199,10 +209,7 @@ static inline void *drip__alloc_malloc_nofail(size_t size)
     void *taken;
     if (ALLOC_UNLIKELY(drip__alloc_ext_takes(size, false, &taken)))
         return taken;
-    char *real = __libc_malloc(drip__alloc_request(size));
-    if (ALLOC_UNLIKELY(!real))
-        return NULL;
-    return drip__alloc_block_init(real, ALLOC_HDR, size);
+    return drip__alloc_malloc_glibc(size);
 }
 
 static inline void *drip__alloc_malloc_counted(size_t size)
@@ -382,9 +389,24 @@ ALLOC_SLOW static void *drip__alloc_malloc_slow(size_t size)
 }
 
 /* The count-down ran out on malloc's fast path, which took size off it
- * already: give it back, and go the general way (which takes it again). */
+ * already.  That path runs only while g_slow is clear - no fail hook to
+ * ask, no extension that sees every allocation - so an installed
+ * extension is asked straight away, with the size taken off as its
+ * contract says (a precise profile comes here on every malloc: no
+ * failure injection, no second count-down, no checks of the general
+ * way).  Inside a hook, or with no extension, the general way: the size
+ * given back and taken again there.  A fail hook installed meanwhile is
+ * asked from the next call on, as on the fast path. */
 ALLOC_SLOW static void *drip__alloc_malloc_due(size_t size)
 {
+    const drip__alloc_ext *ext = atomic_load_explicit(&g_ext, memory_order_acquire);
+    if (ALLOC_LIKELY(ext) && !t_self.in_hook) {
+        void *out;
+        t_self.entry_frame = __builtin_frame_address(0);  /* as drip__alloc_ext_takes */
+        bool took = ext->alloc(size, false, &out);
+        t_self.entry_frame = NULL;
+        return took ? out : drip__alloc_malloc_glibc(size);
+    }
     t_self.sample_left += (int64_t)size;
     return drip__alloc_malloc_counted(size);
 }

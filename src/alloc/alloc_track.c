@@ -361,9 +361,10 @@ static inline bool drip__alloc_sample_keep(char *real, size_t size)
 }
 
 /* malloc or calloc of a sampled block at this rate, its stack from walk:
- * counted as allocated and live at its stack. */
-ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
-                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+ * counted as allocated and live at its stack.  Inlined into the alloc
+ * hook: a precise profile comes here on every allocation. */
+static inline void *drip__alloc_sample_alloc(size_t size, bool zero,
+                                             drip_alloc_backtrace_fn walk, uint64_t rate)
 {
     char *real = drip__alloc_sample_block(size, zero);
     if (!real)

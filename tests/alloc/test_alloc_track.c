@@ -276,6 +276,63 @@ START_TEST(test_profile_realloc_in_place)
 }
 END_TEST
 
+/* Under a precise profile every malloc's count-down runs out, and malloc
+ * asks the profiler straight from there (alloc.c, drip__alloc_malloc_due:
+ * no failure injection, no second count-down on that way).  What that
+ * shortcut skips must still happen when it is in use: a fail hook
+ * installed meanwhile fails the allocation (and is asked once), the
+ * sweep's tracking started meanwhile tracks it, and a walker's own
+ * allocations (inside the hook) are plain - neither walked nor sampled. */
+static _Atomic int fail_calls;
+
+static bool fail_every(size_t size)
+{
+    (void)size;
+    atomic_fetch_add(&fail_calls, 1);
+    return true;
+}
+
+START_TEST(test_profile_precise_hooks)
+{
+    static drip_alloc_block list[4];
+    atomic_store(&walk_calls, 0);
+    atomic_store(&fail_calls, 0);
+    ck_assert(drip_alloc_profile_start(1, fake_walk));
+    drip_alloc_set_counting(true);
+    void *a = malloc(24);                        /* sampled; the walker's malloc is plain */
+    drip_alloc_fail_hook old = drip_alloc_set_fail_hook(fail_every);
+    void *failed = malloc(24);
+    drip_alloc_set_fail_hook(old);
+    void *b = malloc(40);                        /* sampled again */
+    bool tracking = drip_alloc_track_start(NULL);
+    void *tracked = malloc(8);
+    drip_alloc_track_stop();
+    __asm__ volatile("" : : "r"(a), "r"(b), "r"(tracked) : "memory");
+    drip_alloc_set_counting(false);
+    size_t listed = drip_alloc_track_list(list, 4);
+
+    ck_assert_ptr_null(failed);
+    ck_assert_int_eq(atomic_load(&fail_calls), 1);
+    ck_assert(tracking);
+    ck_assert_uint_eq(listed, 1);
+    ck_assert_ptr_eq(list[0].ptr, tracked);
+    ck_assert_int_eq(atomic_load(&walk_calls), 2);   /* a and b, not the walker's own */
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_uint_eq(nsites, 1);                /* fake_walk: one made-up stack */
+    ck_assert(objects == 2 && live == 24 + 40 && alloc == 24 + 40);
+    drip_alloc_set_counting(true);
+    free(a);
+    free(b);
+    free(tracked);
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(objects == 0 && live == 0);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* The rate changes while a profile runs (drip run measures at rate 1,
  * then chooses): each sample's free takes off the weight of the rate it
  * was drawn at, so what was freed leaves nothing live, and the estimate
@@ -393,7 +450,7 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("alloc-track");
     TCase *tc = drip_tcase(s, "track", test_track, test_profile_sampling,
-            test_profile_realloc_in_place, test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
+            test_profile_realloc_in_place, test_profile_precise_hooks, test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     return s;
 }
