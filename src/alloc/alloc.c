@@ -495,10 +495,63 @@ ALLOC_SLOW static void drip__alloc_free_slow(void *p)
     drip__alloc_free_counted(p);
 }
 
+/* free of a profile's sample (the ALLOC_SAMPLE_WORD) by a thread with a
+ * fast slot s: a precise sample (rate 1: it stands for one object and its
+ * size) is taken off its stack's live counts here, as the extension's
+ * release hook would (alloc_core.h), counted as freed, and its block waits
+ * in the thread's cache when the class of its size and record has room;
+ * a sampled profile's sample (its weight is alloc_sample.c's to compute)
+ * goes the general way, to the hook.  Reached by a tail call: free keeps
+ * its fast path short. */
+__attribute__((noinline)) static void drip__alloc_free_sample(void *p, drip__alloc_slot *s)
+{
+    drip__alloc_hdr *h = drip__alloc_hdr_of(p);
+    drip__alloc_sample_rec *r = (drip__alloc_sample_rec *)h - 1;
+    if (ALLOC_UNLIKELY(r->rate != 1)) {
+        drip__alloc_free_slow(p);
+        return;
+    }
+    size_t size = h->size;
+    drip__alloc_live *l = r->live;
+    if (ALLOC_LIKELY(l) && r->gen == atomic_load_explicit(&drip__alloc_sample_gen,
+                                                          memory_order_relaxed)) {
+        if (ALLOC_LIKELY(l->owner == atomic_load_explicit(&s->ext, memory_order_relaxed))) {
+            drip__alloc_slot_sub(&l->objects, (uint64_t)ALLOC_WEIGHT_ONE);
+            drip__alloc_slot_sub(&l->bytes, (uint64_t)size * ALLOC_WEIGHT_ONE);
+        } else {                         /* another thread's stack entry */
+            atomic_fetch_sub_explicit(&l->remote_objects, (uint64_t)ALLOC_WEIGHT_ONE,
+                                      memory_order_relaxed);
+            atomic_fetch_sub_explicit(&l->remote_bytes, (uint64_t)size * ALLOC_WEIGHT_ONE,
+                                      memory_order_relaxed);
+        }
+    }
+    drip__alloc_slot_sub(&s->bytes, size);
+    drip__alloc_slot_add(&s->frees, 1);
+    h->magic = ALLOC_CACHED;             /* a second free stops, cached or not */
+    if (ALLOC_LIKELY(size <= ALLOC_SAMPLE_CACHE_MAX)) {
+        size_t c = drip__alloc_cache_class(size + sizeof *r);
+        if (ALLOC_LIKELY(drip__alloc_t_cache.n[c] < ALLOC_CACHE_DEPTH)) {
+            drip__alloc_hdr *b = (drip__alloc_hdr *)r;      /* the record's place: a header */
+            b->size = (uintptr_t)drip__alloc_t_cache.head[c];
+            b->word = ALLOC_CACHED;
+            drip__alloc_t_cache.head[c] = b;
+            drip__alloc_t_cache.n[c]++;
+            return;
+        }
+    }
+    __libc_free(r);                      /* glibc's block starts at the record */
+}
+
 ALLOC_API void free(void *p)
 {
     drip__alloc_slot *s = t_self.fast;
     if (ALLOC_UNLIKELY(!s || !p || drip__alloc_hdr_of(p)->word != ALLOC_COUNTED)) {
+        /* read again (volatile): the fast path's test stays one compare
+         * with memory, not a load kept for this one */
+        if (s && p && *(volatile uint64_t *)&drip__alloc_hdr_of(p)->word == ALLOC_SAMPLE_WORD) {
+            drip__alloc_free_sample(p, s);
+            return;
+        }
         drip__alloc_free_slow(p);       /* also uncounted, tracked, aligned, bad */
         return;
     }

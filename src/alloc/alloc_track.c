@@ -39,7 +39,7 @@
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 static _Atomic uint64_t g_prof_rate;
 static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
-static _Atomic uint32_t g_prof_gen;
+#define g_prof_gen drip__alloc_sample_gen      /* the core's: free reads it (alloc_core.h) */
 
 #define RATE_MAX UINT32_MAX      /* a sample's record holds its rate in 32 bits */
 
@@ -66,16 +66,14 @@ typedef struct track_rec {
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
 } track_rec;
 
-typedef struct sample_rec {
-    struct site_slot *site;   /* its stack's entry; NULL when the table was full */
-    uint32_t gen;             /* the profile it belongs to */
-    uint32_t rate;            /* the mean interval it was sampled at: its weight */
-} sample_rec;
+/* A sample's record is the core's (alloc_core.h): free takes precise
+ * samples off their stacks' live counts itself. */
+typedef drip__alloc_sample_rec sample_rec;
 
 #define TRACK_OFF  (((sizeof(track_rec) + 15) & ~(size_t)15) + ALLOC_HDR)
-#define SAMPLE_OFF (sizeof(sample_rec) + ALLOC_HDR)
+#define SAMPLE_OFF ALLOC_SAMPLE_OFF
 
-_Static_assert(sizeof(sample_rec) == 16, "a sample's record is 16 bytes");
+_Static_assert(TRACK_OFF != SAMPLE_OFF, "a sample's header word is its own");
 
 /* One stack of a shard's table: what its samples stand for, in
  * ALLOC_WEIGHT_ONE units.  The shard's thread writes everything but the
@@ -85,10 +83,8 @@ typedef struct site_slot {
     _Atomic uint64_t hash;                 /* 0: empty; stored last */
     uint32_t npc;
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
-    struct track_shard *shard;
     _Atomic uint64_t alloc_objects, alloc_bytes;   /* allocated in all */
-    _Atomic uint64_t live_objects, live_bytes;     /* still live (owner's part) */
-    _Atomic uint64_t remote_objects, remote_bytes; /* freed by other threads: negative */
+    drip__alloc_live live;     /* still live; its owner is the shard (alloc_core.h) */
 } site_slot;
 
 #define SITE_SLOTS 2048                    /* a power of two; filled to 3/4 */
@@ -250,7 +246,7 @@ static inline bool drip__alloc_same_stack(const site_slot *s, void *const *pc, u
 static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t npc, uint32_t gen)
 {
     site_slot *last = t_last_site;
-    if (last && t_last_gen == gen && last->shard == t && drip__alloc_same_stack(last, pc, npc))
+    if (last && t_last_gen == gen && last->live.owner == t && drip__alloc_same_stack(last, pc, npc))
         return last;
     uint64_t h = 0xcbf29ce484222325ULL ^ npc;
     for (uint32_t i = 0; i < npc; i++)
@@ -266,7 +262,7 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
                 break;
             s->npc = npc;
             memcpy(s->pc, pc, npc * sizeof pc[0]);
-            s->shard = t;
+            s->live.owner = t;
             t->used_at[used] = (uint16_t)at;
             atomic_store_explicit(&t->sites_used, used + 1, memory_order_release);
             atomic_store_explicit(&s->hash, h, memory_order_release);
@@ -301,13 +297,13 @@ static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtra
     if (s) {
         drip__alloc_slot_add(&s->alloc_objects, (uint64_t)wo);
         drip__alloc_slot_add(&s->alloc_bytes, (uint64_t)wb);
-        drip__alloc_slot_add(&s->live_objects, (uint64_t)wo);
-        drip__alloc_slot_add(&s->live_bytes, (uint64_t)wb);
+        drip__alloc_slot_add(&s->live.objects, (uint64_t)wo);
+        drip__alloc_slot_add(&s->live.bytes, (uint64_t)wb);
     }
     if (shared)
         drip__alloc_shard_unlock(t);
     sample_rec *r = (sample_rec *)real;
-    r->site = s;
+    r->live = s ? &s->live : NULL;
     r->gen = gen;
     r->rate = (uint32_t)rate;
     void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
@@ -322,7 +318,7 @@ static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtra
  * waits in that class (its record's place as the header); a new sample of
  * the class takes it, or an ordinary malloc.  Precise profiles then call
  * glibc no more than counting does. */
-#define SAMPLE_CACHE_MAX (ALLOC_CACHE_MAX_SIZE - (SAMPLE_OFF - ALLOC_HDR))
+#define SAMPLE_CACHE_MAX ALLOC_SAMPLE_CACHE_MAX
 
 /* glibc's block for a sample of size bytes (zeroed when zero): from the
  * thread's cache when it has one of the class; NULL with errno set. */
@@ -373,22 +369,24 @@ static inline void *drip__alloc_sample_alloc(size_t size, bool zero,
 }
 
 /* A sample is freed: no longer live at its stack (if it is of this
- * profile).  Its own thread subtracts plainly, others atomically. */
+ * profile).  Its own thread subtracts plainly, others atomically.  (free
+ * does it itself for precise samples, on a thread with a fast slot:
+ * alloc.c, drip__alloc_free_sample.) */
 static void drip__alloc_sample_free(sample_rec *r, size_t size)
 {
-    site_slot *s = r->site;
-    if (!s || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
+    drip__alloc_live *l = r->live;
+    if (!l || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
         return;
     int64_t wo, wb;
     drip__alloc_sample_weight(size, r->rate, &wo, &wb);
     drip__alloc_slot *slot = t_self.slot;
-    if (s->shard != &g_track_global && slot &&
-        s->shard == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
-        drip__alloc_slot_sub(&s->live_objects, (uint64_t)wo);
-        drip__alloc_slot_sub(&s->live_bytes, (uint64_t)wb);
+    if (l->owner != &g_track_global && slot &&
+        l->owner == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
+        drip__alloc_slot_sub(&l->objects, (uint64_t)wo);
+        drip__alloc_slot_sub(&l->bytes, (uint64_t)wb);
     } else {
-        atomic_fetch_sub_explicit(&s->remote_objects, (uint64_t)wo, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&s->remote_bytes, (uint64_t)wb, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&l->remote_objects, (uint64_t)wo, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&l->remote_bytes, (uint64_t)wb, memory_order_relaxed);
     }
 }
 
@@ -564,10 +562,10 @@ static void drip__alloc_shard_sites(track_shard *t, void *arg)
             memcpy(o->pc, s->pc, s->npc * sizeof s->pc[0]);
             o->objects = (double)(int64_t)atomic_load(&s->alloc_objects) / one;
             o->bytes = (double)(int64_t)atomic_load(&s->alloc_bytes) / one;
-            o->live_objects = (double)(int64_t)(atomic_load(&s->live_objects) +
-                                                atomic_load(&s->remote_objects)) / one;
-            o->live_bytes = (double)(int64_t)(atomic_load(&s->live_bytes) +
-                                              atomic_load(&s->remote_bytes)) / one;
+            o->live_objects = (double)(int64_t)(atomic_load(&s->live.objects) +
+                                                atomic_load(&s->live.remote_objects)) / one;
+            o->live_bytes = (double)(int64_t)(atomic_load(&s->live.bytes) +
+                                              atomic_load(&s->live.remote_bytes)) / one;
         }
         rd->n++;
     }
