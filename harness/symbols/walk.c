@@ -227,6 +227,7 @@ typedef struct walk_memo {
     uint32_t  at[MEMO_WORDS];          /* a word read: its offset above fp */
     uintptr_t val[MEMO_WORDS];         /* and its value */
     void     *pcs[DRIP_ALLOC_MAX_FRAMES];
+    drip_alloc_walk_tag tag;           /* the caller's, for this walk (zeroed with it) */
 } walk_memo;
 
 static __thread walk_memo t_memo[1u << MEMO_BITS];
@@ -268,8 +269,11 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
     const uintptr_t hi = t_hi;                   /* sp only grows: lo is behind us */
     uintptr_t sp = fp + 16;                      /* the caller's, after we return */
     int n = 0;
-    if (m)
+    if (m) {
         m->fp = m->nword = 0;
+        m->tag.site = NULL;              /* whatever it named was another walk's */
+        m->tag.check = 0;
+    }
     while (n < max && ip) {
         pcs[n++] = (void *)ip;
         uint64_t rule = rule_near(table, ip);
@@ -309,18 +313,20 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
     return n;
 }
 
-/* Never inlined and always with a frame pointer: the walk starts from this
- * function's own frame, whose shape is known.  A remembered walk from the
- * same start whose words still hold is the answer (walk_memo); else the
- * loop walks, keeping the stack's bounds in registers: a frame costs a
- * table lookup and a few compares. */
-__attribute__((noinline, optimize("no-omit-frame-pointer")))
-int drip_stack_walk_fast(void **pcs, int max)
+/* The walk from fp, the frame of the function this is inlined into (or
+ * the allocator's entry frame above it): a remembered walk from the same
+ * start whose words still hold is the answer (walk_memo); else the loop
+ * walks, keeping the stack's bounds in registers: a frame costs a table
+ * lookup and a few compares.  tag NULL: untagged (drip_stack_walk_fast);
+ * else drip_alloc_tagged_walk_fn's contract. */
+static inline __attribute__((always_inline)) int walk_fast(void **pcs, int max, uintptr_t fp,
+                                                           drip_alloc_walk_tag **tag)
 {
+    if (tag)
+        *tag = NULL;
     if (max <= 0 || !stack_bounds())
         return 0;
     const uintptr_t hi = t_hi;
-    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
     uintptr_t from = (uintptr_t)drip_alloc_walk_from();    /* skip the allocator */
     if (from > fp && from <= hi - 16 && !(from & 7))
         fp = from;
@@ -330,10 +336,32 @@ int drip_stack_walk_fast(void **pcs, int max)
         return walk_from(pcs, max, fp, ip, bp, NULL);
     walk_memo *m = memo_slot(fp, ip);
     if (m->fp == fp && m->ip == ip && m->bp == bp && m->max == max && memo_holds(m, fp)) {
+        if (tag) {
+            *tag = &m->tag;
+            if (m->tag.site)             /* the caller knows these frames */
+                return m->n;
+        }
         memcpy(pcs, m->pcs, (size_t)m->n * sizeof pcs[0]);
         return m->n;
     }
     m->ip = ip;
     m->bp = bp;
-    return walk_from(pcs, max, fp, ip, bp, m);
+    int n = walk_from(pcs, max, fp, ip, bp, m);
+    if (tag && m->fp == fp)              /* remembered (fp 0 when not) */
+        *tag = &m->tag;
+    return n;
+}
+
+/* Never inlined and always with a frame pointer: the walk starts from this
+ * function's own frame, whose shape is known. */
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+int drip_stack_walk_fast(void **pcs, int max)
+{
+    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0), NULL);
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+int drip_stack_walk_fast_tagged(void **pcs, int max, drip_alloc_walk_tag **tag)
+{
+    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0), tag);
 }

@@ -39,6 +39,7 @@
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 static _Atomic uint64_t g_prof_rate;
 static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
+static _Atomic(drip_alloc_tagged_walk_fn) g_prof_tagged;   /* instead, when set */
 #define g_prof_gen drip__alloc_sample_gen      /* the core's: free reads it (alloc_core.h) */
 
 #define RATE_MAX UINT32_MAX      /* a sample's record holds its rate in 32 bits */
@@ -83,6 +84,8 @@ typedef struct site_slot {
     _Atomic uint64_t hash;                 /* 0: empty; stored last */
     uint32_t npc;
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
+    uint64_t serial;           /* its shard's n-th entry ever (1, 2, ...): a walk's tag
+                                * names it with this (drip__alloc_sample_walk) */
     _Atomic uint64_t alloc_objects, alloc_bytes;   /* allocated in all */
     drip__alloc_live live;     /* still live; its owner is the shard (alloc_core.h) */
 } site_slot;
@@ -99,6 +102,7 @@ typedef struct track_shard {
     size_t      count;
     _Atomic size_t   sites_used;
     _Atomic uint64_t sites_dropped;        /* samples whose stack found no entry */
+    uint64_t    serials;                   /* entries made, never reset */
     uint16_t    used_at[SITE_SLOTS];       /* the entries in use, in order of use: readers
                                             * and resets touch those alone (a table is
                                             * 0.5 MB; a run of 2000 threads has 2000) */
@@ -263,6 +267,7 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
             s->npc = npc;
             memcpy(s->pc, pc, npc * sizeof pc[0]);
             s->live.owner = t;
+            s->serial = ++t->serials;
             t->used_at[used] = (uint16_t)at;
             atomic_store_explicit(&t->sites_used, used + 1, memory_order_release);
             atomic_store_explicit(&s->hash, h, memory_order_release);
@@ -277,23 +282,61 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
     return NULL;
 }
 
+/* The calling allocation's stack into pc, by the profile's walker; how
+ * many frames.  With a walker that remembers its walks (g_prof_tagged),
+ * *tag is the remembered walk's tag (or NULL), and when the tag names an
+ * entry of shard t that is still the one drip__alloc_sample_init stored
+ * there - its serial unchanged: the table was not reset since - that
+ * entry is *site and pc is not filled: the remembered walk found the
+ * frames the entry was stored for.  A tag naming anything else is
+ * cleared and the stack walked again, frames copied. */
+static inline uint32_t drip__alloc_sample_walk(void **pc, track_shard *t,
+                                               drip_alloc_walk_tag **tag, site_slot **site)
+{
+    drip_alloc_tagged_walk_fn tw = atomic_load_explicit(&g_prof_tagged, memory_order_acquire);
+    if (!tw)
+        return drip__alloc_track_walk(atomic_load_explicit(&g_prof_walk, memory_order_acquire),
+                                      pc);
+    t_self.in_hook = 1;
+    int n = tw(pc, DRIP_ALLOC_MAX_FRAMES, tag);
+    drip_alloc_walk_tag *g = *tag;
+    if (g && g->site) {
+        site_slot *s = g->site;
+        if (ALLOC_LIKELY(s->live.owner == t && s->serial == g->check)) {
+            *site = s;
+        } else {
+            g->site = NULL;
+            n = tw(pc, DRIP_ALLOC_MAX_FRAMES, tag);
+        }
+    }
+    t_self.in_hook = 0;
+    return n > 0 ? (uint32_t)n : 0;
+}
+
 /* Make glibc's block real (room for the record, the header and size
- * bytes) a sample at this rate, its stack from walk: counted as allocated
- * and live at its stack, and in the thread's counters.  Returns the user
- * pointer. */
-static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtrace_fn walk,
-                                     uint64_t rate)
+ * bytes) a sample at this rate, its stack from the profile's walker:
+ * counted as allocated and live at its stack, and in the thread's
+ * counters.  Returns the user pointer. */
+static void *drip__alloc_sample_init(char *real, size_t size, uint64_t rate)
 {
     void *pc[DRIP_ALLOC_MAX_FRAMES];
-    uint32_t n = drip__alloc_track_walk(walk, pc);
-    int64_t wo, wb;
-    drip__alloc_sample_weight(size, rate, &wo, &wb);
     uint32_t gen = atomic_load_explicit(&g_prof_gen, memory_order_relaxed);
     track_shard *t = drip__alloc_my_shard();
     bool shared = t == &g_track_global;
+    site_slot *s = NULL;
+    drip_alloc_walk_tag *tag = NULL;
+    uint32_t n = drip__alloc_sample_walk(pc, t, &tag, &s);
+    int64_t wo, wb;
+    drip__alloc_sample_weight(size, rate, &wo, &wb);
     if (shared)
         drip__alloc_shard_lock(t);
-    site_slot *s = drip__alloc_site_of(t, pc, n, gen);
+    if (!s) {
+        s = drip__alloc_site_of(t, pc, n, gen);
+        if (s && tag && !shared) {       /* the global shard's entries are never tagged */
+            tag->site = s;
+            tag->check = s->serial;
+        }
+    }
     if (s) {
         drip__alloc_slot_add(&s->alloc_objects, (uint64_t)wo);
         drip__alloc_slot_add(&s->alloc_bytes, (uint64_t)wb);
@@ -359,13 +402,12 @@ static inline bool drip__alloc_sample_keep(char *real, size_t size)
 /* malloc or calloc of a sampled block at this rate, its stack from walk:
  * counted as allocated and live at its stack.  Inlined into the alloc
  * hook: a precise profile comes here on every allocation. */
-static inline void *drip__alloc_sample_alloc(size_t size, bool zero,
-                                             drip_alloc_backtrace_fn walk, uint64_t rate)
+static inline void *drip__alloc_sample_alloc(size_t size, bool zero, uint64_t rate)
 {
     char *real = drip__alloc_sample_block(size, zero);
     if (!real)
         return NULL;
-    return drip__alloc_sample_init(real, size, walk, rate);
+    return drip__alloc_sample_init(real, size, rate);
 }
 
 /* A sample is freed: no longer live at its stack (if it is of this
@@ -410,8 +452,7 @@ static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
         t_self.sample_left = 0;
     else if (!drip__alloc_sample_due(rate))
         return false;
-    walk = atomic_load_explicit(&g_prof_walk, memory_order_acquire);
-    *out = drip__alloc_sample_alloc(size, zero, walk, rate);
+    *out = drip__alloc_sample_alloc(size, zero, rate);
     return true;
 }
 
@@ -454,8 +495,7 @@ static bool drip__alloc_track_ext_resize(void *user, drip__alloc_hdr *h, size_t 
     drip__alloc_sample_free((sample_rec *)real, old_size);
     drip__alloc_count_free(old_size);
     t_self.sample_left = 0;              /* as drip__alloc_sample_due(1) leaves it */
-    *out = drip__alloc_sample_init(real, size, atomic_load_explicit(&g_prof_walk,
-                                                                    memory_order_acquire), 1);
+    *out = drip__alloc_sample_init(real, size, 1);
     return true;
 }
 
@@ -502,16 +542,29 @@ static void drip__alloc_shard_reset_sites(track_shard *t, void *arg)
     drip__alloc_shard_unlock(t);
 }
 
-bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
+/* Start a profile with walk, or with tagged instead when it is not NULL. */
+static bool drip__alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk,
+                                      drip_alloc_tagged_walk_fn tagged)
 {
     if (!drip_alloc_active() || rate == 0)
         return false;
     atomic_fetch_add(&g_prof_gen, 1);    /* older samples: off the books */
     drip__alloc_each_shard(drip__alloc_shard_reset_sites, NULL);
     atomic_store(&g_prof_walk, walk ? walk : drip__alloc_caller_only);
+    atomic_store(&g_prof_tagged, tagged);
     atomic_store(&g_prof_rate, rate < RATE_MAX ? rate : RATE_MAX);
     drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
+}
+
+bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
+{
+    return drip__alloc_profile_start(rate, walk, NULL);
+}
+
+bool drip_alloc_profile_start_tagged(uint64_t rate, drip_alloc_tagged_walk_fn walk)
+{
+    return walk && drip__alloc_profile_start(rate, NULL, walk);
 }
 
 void drip_alloc_profile_seed(uint64_t seed)
