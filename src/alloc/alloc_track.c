@@ -128,23 +128,28 @@ static void drip__alloc_shard_unlock(track_shard *t)
     atomic_flag_clear_explicit(&t->lock, memory_order_release);
 }
 
+/* Slot s's shard, made now (mmap'd: this runs inside malloc), or the
+ * global one when that fails. */
+ALLOC_SLOW static track_shard *drip__alloc_shard_new(drip__alloc_slot *s)
+{
+    void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return &g_track_global;
+    track_shard *t = m;                  /* zeroed: an unlocked, empty shard */
+    atomic_store_explicit(&s->ext, t, memory_order_release);   /* only this thread writes it */
+    return t;
+}
+
 /* The calling thread's shard: its slot's (created on first use), or the
  * global one.  Never NULL. */
-static track_shard *drip__alloc_my_shard(void)
+static inline track_shard *drip__alloc_my_shard(void)
 {
     drip__alloc_slot *s = t_self.slot;
     if (!s)
         return &g_track_global;
     track_shard *t = atomic_load_explicit(&s->ext, memory_order_acquire);
-    if (t)
-        return t;
-    void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return &g_track_global;
-    t = m;                               /* zeroed: an unlocked, empty shard */
-    atomic_store_explicit(&s->ext, t, memory_order_release);   /* only this thread writes it */
-    return t;
+    return ALLOC_LIKELY(t) ? t : drip__alloc_shard_new(s);
 }
 
 /* Call fn on every shard that exists (the global one first). */
@@ -316,8 +321,11 @@ static inline uint32_t drip__alloc_sample_walk(void **pc, track_shard *t,
 /* Make glibc's block real (room for the record, the header and size
  * bytes) a sample at this rate, its stack from the profile's walker:
  * counted as allocated and live at its stack, and in the thread's
- * counters.  Returns the user pointer. */
-static void *drip__alloc_sample_init(char *real, size_t size, uint64_t rate)
+ * counters.  Returns the user pointer.  Inlined into the hooks: a
+ * precise profile comes here on every allocation. */
+static inline __attribute__((always_inline)) void *drip__alloc_sample_init(char *real,
+                                                                           size_t size,
+                                                                           uint64_t rate)
 {
     void *pc[DRIP_ALLOC_MAX_FRAMES];
     uint32_t gen = atomic_load_explicit(&g_prof_gen, memory_order_relaxed);
