@@ -43,7 +43,8 @@ int drip_stack_walk_fast(void **pcs, int max);
  * profile keeps each stack's entry there, and a stack walked again finds
  * it without the frames being copied or compared.  walk.c. */
 struct drip_alloc_walk_tag;
-int drip_stack_walk_fast_tagged(void **pcs, int max, struct drip_alloc_walk_tag **tag);
+int drip_stack_walk_fast_tagged(void **pcs, int max, void *from,
+                                struct drip_alloc_walk_tag **tag);
 
 typedef struct drip_symbols drip_symbols;
 

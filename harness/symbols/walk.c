@@ -317,37 +317,13 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
     return n;
 }
 
-/* The walk from fp, the frame of the function this is inlined into (or
- * the allocator's entry frame above it): a remembered walk from the same
- * start whose words still hold is the answer (walk_memo); else the loop
- * walks, keeping the stack's bounds in registers: a frame costs a table
- * lookup and a few compares.  tag NULL: untagged (drip_stack_walk_fast);
- * else drip_alloc_tagged_walk_fn's contract. */
-static inline __attribute__((always_inline)) int walk_fast(void **pcs, int max, uintptr_t fp,
-                                                           drip_alloc_walk_tag **tag)
+/* A walk not remembered, or no longer holding: walked and remembered in
+ * m, its tag given (tag not NULL) when it was.  Out of line: the
+ * remembered walk's path saves no registers for it. */
+__attribute__((noinline)) static int walk_remember(void **pcs, int max, uintptr_t fp,
+                                                   uintptr_t ip, uintptr_t bp, walk_memo *m,
+                                                   drip_alloc_walk_tag **tag)
 {
-    if (tag)
-        *tag = NULL;
-    if (max <= 0 || !stack_bounds())
-        return 0;
-    const uintptr_t hi = t_hi;
-    uintptr_t from = (uintptr_t)drip_alloc_walk_from();    /* skip the allocator */
-    if (from > fp && from <= hi - 16 && !(from & 7))
-        fp = from;
-    uintptr_t ip = ((uintptr_t *)fp)[1];
-    uintptr_t bp = ((uintptr_t *)fp)[0];
-    if (max > DRIP_ALLOC_MAX_FRAMES)
-        return walk_from(pcs, max, fp, ip, bp, NULL);
-    walk_memo *m = memo_slot(fp, ip);
-    if (m->fp == fp && m->ip == ip && m->bp == bp && m->max == max && memo_holds(m)) {
-        if (tag) {
-            *tag = &m->tag;
-            if (m->tag.site)             /* the caller knows these frames */
-                return m->n;
-        }
-        memcpy(pcs, m->pcs, (size_t)m->n * sizeof pcs[0]);
-        return m->n;
-    }
     m->ip = ip;
     m->bp = bp;
     int n = walk_from(pcs, max, fp, ip, bp, m);
@@ -356,16 +332,58 @@ static inline __attribute__((always_inline)) int walk_fast(void **pcs, int max, 
     return n;
 }
 
+/* The walk from fp, the frame of the function this is inlined into, or
+ * from the allocator's entry frame above it (from, when it is one): a
+ * remembered walk from the same start whose words still hold is the
+ * answer (walk_memo); else the loop walks, keeping the stack's bounds in
+ * registers: a frame costs a table lookup and a few compares.  tag NULL:
+ * untagged (drip_stack_walk_fast); else drip_alloc_tagged_walk_fn's
+ * contract.  The functions it is inlined into keep their frame to the
+ * end (no tail call: the walk may read it). */
+static inline __attribute__((always_inline)) int walk_fast(void **pcs, int max, uintptr_t fp,
+                                                           uintptr_t from,
+                                                           drip_alloc_walk_tag **tag)
+{
+    if (tag)
+        *tag = NULL;
+    if (max <= 0 || !stack_bounds())
+        return 0;
+    const uintptr_t hi = t_hi;
+    if (from > fp && from <= hi - 16 && !(from & 7))       /* skip the allocator */
+        fp = from;
+    uintptr_t ip = ((uintptr_t *)fp)[1];
+    uintptr_t bp = ((uintptr_t *)fp)[0];
+    int n;
+    if (max > DRIP_ALLOC_MAX_FRAMES) {
+        n = walk_from(pcs, max, fp, ip, bp, NULL);
+    } else {
+        walk_memo *m = memo_slot(fp, ip);
+        if (m->fp == fp && m->ip == ip && m->bp == bp && m->max == max && memo_holds(m)) {
+            if (tag) {
+                *tag = &m->tag;
+                if (m->tag.site)         /* the caller knows these frames */
+                    return m->n;
+            }
+            memcpy(pcs, m->pcs, (size_t)m->n * sizeof pcs[0]);
+            return m->n;
+        }
+        n = walk_remember(pcs, max, fp, ip, bp, m, tag);
+    }
+    __asm__ volatile("" ::: "memory");   /* no tail call out of a frame the walk read */
+    return n;
+}
+
 /* Never inlined and always with a frame pointer: the walk starts from this
  * function's own frame, whose shape is known. */
 __attribute__((noinline, optimize("no-omit-frame-pointer")))
 int drip_stack_walk_fast(void **pcs, int max)
 {
-    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0), NULL);
+    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0),
+                     (uintptr_t)drip_alloc_walk_from(), NULL);
 }
 
 __attribute__((noinline, optimize("no-omit-frame-pointer")))
-int drip_stack_walk_fast_tagged(void **pcs, int max, drip_alloc_walk_tag **tag)
+int drip_stack_walk_fast_tagged(void **pcs, int max, void *from, drip_alloc_walk_tag **tag)
 {
-    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0), tag);
+    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0), (uintptr_t)from, tag);
 }

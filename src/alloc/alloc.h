@@ -92,13 +92,16 @@ typedef struct drip_alloc_walk_tag {
     uint64_t check;     /* the caller's: how it tells that site is still good */
 } drip_alloc_walk_tag;
 
-/* drip_alloc_backtrace_fn that also says which remembered walk found the
- * stack: *tag is that walk's tag (NULL when the stack was walked and not
- * remembered).  When the tag's site is not NULL, the frames are the ones
- * the caller stored it for, and they are NOT copied to pcs; the return
- * value is their number either way.  A caller that finds the site no
- * longer good clears it and walks again (pcs filled). */
-typedef int (*drip_alloc_tagged_walk_fn)(void **pcs, int max, drip_alloc_walk_tag **tag);
+/* drip_alloc_backtrace_fn that starts at from (what drip_alloc_walk_from
+ * says: the allocator passes it, one call less) and also says which
+ * remembered walk found the stack: *tag is that walk's tag (NULL when the
+ * stack was walked and not remembered).  When the tag's site is not NULL,
+ * the frames are the ones the caller stored it for, and they are NOT
+ * copied to pcs; the return value is their number either way.  A caller
+ * that finds the site no longer good clears it and walks again (pcs
+ * filled). */
+typedef int (*drip_alloc_tagged_walk_fn)(void **pcs, int max, void *from,
+                                         drip_alloc_walk_tag **tag);
 
 /* A walker by frame pointers: an order of magnitude cheaper than an
  * unwinder, and complete only through code built with

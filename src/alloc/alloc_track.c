@@ -303,7 +303,8 @@ static inline uint32_t drip__alloc_sample_walk(void **pc, track_shard *t,
         return drip__alloc_track_walk(atomic_load_explicit(&g_prof_walk, memory_order_acquire),
                                       pc);
     t_self.in_hook = 1;
-    int n = tw(pc, DRIP_ALLOC_MAX_FRAMES, tag);
+    void *from = t_self.entry_frame;     /* drip_alloc_walk_from */
+    int n = tw(pc, DRIP_ALLOC_MAX_FRAMES, from, tag);
     drip_alloc_walk_tag *g = *tag;
     if (g && g->site) {
         site_slot *s = g->site;
@@ -311,7 +312,7 @@ static inline uint32_t drip__alloc_sample_walk(void **pc, track_shard *t,
             *site = s;
         } else {
             g->site = NULL;
-            n = tw(pc, DRIP_ALLOC_MAX_FRAMES, tag);
+            n = tw(pc, DRIP_ALLOC_MAX_FRAMES, from, tag);
         }
     }
     t_self.in_hook = 0;
