@@ -401,11 +401,10 @@ ALLOC_SLOW static void *drip__alloc_malloc_due(size_t size)
 {
     const drip__alloc_ext *ext = atomic_load_explicit(&g_ext, memory_order_acquire);
     if (ALLOC_LIKELY(ext) && !t_self.in_hook) {
-        void *out;
         t_self.entry_frame = __builtin_frame_address(0);  /* as drip__alloc_ext_takes */
-        bool took = ext->alloc(size, false, &out);
+        void *out = ext->malloc_due(size);
         t_self.entry_frame = NULL;
-        return took ? out : drip__alloc_malloc_glibc(size);
+        return out;
     }
     t_self.sample_left += (int64_t)size;
     return drip__alloc_malloc_counted(size);

@@ -344,6 +344,10 @@ typedef struct drip__alloc_ext {
      * the block, or NULL with errno set and the old block left as it
      * was); false to let the core move it. */
     bool (*resize)(void *user, drip__alloc_hdr *h, size_t size, void **out);
+    /* alloc for malloc's fast path, whose count-down ran out (size taken
+     * off; no fail hook to ask): the block, the extension's or one made
+     * the core's way when it does not take it, or NULL with errno set. */
+    void *(*malloc_due)(size_t size);
 } drip__alloc_ext;
 
 /* Install ext (static storage, never NULL) and say whether it wants to be

@@ -447,7 +447,9 @@ static void drip__alloc_sample_free(sample_rec *r, size_t size)
 
 /* alloc: a block for the sweep while tracking is on, a sample for the
  * profiler when the count-down ran out and it says so, else the core's. */
-static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
+static inline __attribute__((always_inline)) bool drip__alloc_track_ext_alloc(size_t size,
+                                                                              bool zero,
+                                                                              void **out)
 {
     drip_alloc_backtrace_fn walk = atomic_load_explicit(&g_track, memory_order_acquire);
     if (walk && !t_self.off && !t_self.in_hook) {
@@ -508,9 +510,28 @@ static bool drip__alloc_track_ext_resize(void *user, drip__alloc_hdr *h, size_t 
     return true;
 }
 
-static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc,
+/* The alloc hook's own function (the hooks' table needs its address). */
+static bool drip__alloc_track_ext_alloc_hook(size_t size, bool zero, void **out)
+{
+    return drip__alloc_track_ext_alloc(size, zero, out);
+}
+
+/* malloc_due: the alloc hook for malloc's fast path, with the core's
+ * common block when it declines - one call, no out parameter, for the
+ * malloc of every precise sample. */
+static void *drip__alloc_track_ext_malloc_due(size_t size)
+{
+    void *out;
+    if (drip__alloc_track_ext_alloc(size, false, &out))
+        return out;
+    char *real = __libc_malloc(drip__alloc_request(size));
+    return real ? drip__alloc_block_init(real, ALLOC_HDR, size) : NULL;
+}
+
+static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc_hook,
                                        drip__alloc_track_ext_release,
-                                       drip__alloc_track_ext_resize };
+                                       drip__alloc_track_ext_resize,
+                                       drip__alloc_track_ext_malloc_due };
 
 /* ======================================================================
  * Public API (alloc.h)
