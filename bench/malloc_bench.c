@@ -82,7 +82,7 @@ static int start_precise(void)
 {
     if (start_counters() != 0)
         return -1;
-    return drip_alloc_profile_start(1, drip_stack_walk_fast) ? 0 : -1;
+    return drip_alloc_profile_start_tagged(1, drip_stack_walk_fast_tagged) ? 0 : -1;
 }
 #else
 static int start_plain(void)

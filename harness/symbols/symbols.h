@@ -38,6 +38,14 @@ int drip_stack_walk_signal(void *ucontext, void **pcs, int max);
  * drip_alloc_backtrace_fn; meant for precise profiles. */
 int drip_stack_walk_fast(void **pcs, int max);
 
+/* drip_stack_walk_fast that also gives the tag of the remembered walk
+ * that found the stack (drip_alloc_tagged_walk_fn, alloc.h): a precise
+ * profile keeps each stack's entry there, and a stack walked again finds
+ * it without the frames being copied or compared.  walk.c. */
+struct drip_alloc_walk_tag;
+int drip_stack_walk_fast_tagged(void **pcs, int max, void *from,
+                                struct drip_alloc_walk_tag **tag);
+
 typedef struct drip_symbols drip_symbols;
 
 #define DRIP_SYMBOLS_MAX_DEPTH 24

@@ -210,13 +210,16 @@ static uint64_t rule_learn(uintptr_t ip, uintptr_t sp, uintptr_t bp)
 /* A precise profile walks the same few stacks over and over.  Each thread
  * remembers its recent walks, each under where it started (the frame,
  * its return address and rbp), with every stack word the walk read: its
- * place (an offset above the start) and what it held.  A later walk from
+ * address (above the start) and what it held.  A later walk from
  * the same start whose words all still hold the same values would read
  * exactly what that walk read - the rules never change once kept - and
  * so find the same frames: checking the words (two compares a frame)
  * replaces the walk (a lookup and a dozen compares a frame), and the
  * answer is the same as walking, never a guess.  A walk that had to learn
- * a rule is not remembered (its rule may not have been kept). */
+ * a rule is not remembered (its rule may not have been kept).  Each
+ * remembered walk keeps a tag for its caller (alloc.h,
+ * drip_alloc_walk_tag: a precise profile's entry for the stack), zeroed
+ * when another walk is remembered in its place. */
 #define MEMO_BITS 5
 #define MEMO_WORDS (2 * DRIP_ALLOC_MAX_FRAMES)
 
@@ -224,9 +227,10 @@ typedef struct walk_memo {
     uintptr_t fp, ip, bp;              /* the start; fp 0: empty */
     int       max, n;                  /* the walk's limit and its frames */
     int       nword;
-    uint32_t  at[MEMO_WORDS];          /* a word read: its offset above fp */
+    const uintptr_t *at[MEMO_WORDS];   /* a word read: where (above fp) */
     uintptr_t val[MEMO_WORDS];         /* and its value */
     void     *pcs[DRIP_ALLOC_MAX_FRAMES];
+    drip_alloc_walk_tag tag;           /* the caller's, for this walk (zeroed with it) */
 } walk_memo;
 
 static __thread walk_memo t_memo[1u << MEMO_BITS];
@@ -236,21 +240,22 @@ static inline walk_memo *memo_slot(uintptr_t fp, uintptr_t ip)
     return &t_memo[((ip ^ (fp >> 4)) * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS)];
 }
 
-/* Does every word m's walk read still hold its value? */
-static inline bool memo_holds(const walk_memo *m, uintptr_t fp)
+/* Does every word m's walk read still hold its value?  (Only asked when
+ * the walk starts at m's fp: the words' addresses are the same.) */
+static inline bool memo_holds(const walk_memo *m)
 {
     for (int i = 0; i < m->nword; i++)
-        if (*(const uintptr_t *)(fp + m->at[i]) != m->val[i])
+        if (*m->at[i] != m->val[i])
             return false;
     return true;
 }
 
-/* Note that the walk from fp read word *a (m NULL: not remembering). */
-static inline uintptr_t memo_read(walk_memo *m, uintptr_t fp, uintptr_t a)
+/* Note that the walk read word *a (m NULL: not remembering). */
+static inline uintptr_t memo_read(walk_memo *m, uintptr_t a)
 {
     uintptr_t v = *(const uintptr_t *)a;
     if (m && m->nword < MEMO_WORDS) {
-        m->at[m->nword] = (uint32_t)(a - fp);
+        m->at[m->nword] = (const uintptr_t *)a;
         m->val[m->nword++] = v;
     }
     return v;
@@ -268,8 +273,11 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
     const uintptr_t hi = t_hi;                   /* sp only grows: lo is behind us */
     uintptr_t sp = fp + 16;                      /* the caller's, after we return */
     int n = 0;
-    if (m)
+    if (m) {
         m->fp = m->nword = 0;
+        m->tag.site = NULL;              /* whatever it named was another walk's */
+        m->tag.check = 0;
+    }
     while (n < max && ip) {
         pcs[n++] = (void *)ip;
         uint64_t rule = rule_near(table, ip);
@@ -295,8 +303,8 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
         }
         if (cfa <= sp || cfa > hi || (cfa & 7))
             break;                                 /* callers live above */
-        uintptr_t nbp = bp_at ? memo_read(m, fp, bp_at) : bp;
-        ip = memo_read(m, fp, cfa - 8);
+        uintptr_t nbp = bp_at ? memo_read(m, bp_at) : bp;
+        ip = memo_read(m, cfa - 8);
         sp = cfa;
         bp = nbp;
     }
@@ -309,31 +317,73 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
     return n;
 }
 
-/* Never inlined and always with a frame pointer: the walk starts from this
- * function's own frame, whose shape is known.  A remembered walk from the
- * same start whose words still hold is the answer (walk_memo); else the
- * loop walks, keeping the stack's bounds in registers: a frame costs a
- * table lookup and a few compares. */
-__attribute__((noinline, optimize("no-omit-frame-pointer")))
-int drip_stack_walk_fast(void **pcs, int max)
+/* A walk not remembered, or no longer holding: walked and remembered in
+ * m, its tag given (tag not NULL) when it was.  Out of line: the
+ * remembered walk's path saves no registers for it. */
+__attribute__((noinline)) static int walk_remember(void **pcs, int max, uintptr_t fp,
+                                                   uintptr_t ip, uintptr_t bp, walk_memo *m,
+                                                   drip_alloc_walk_tag **tag)
 {
+    m->ip = ip;
+    m->bp = bp;
+    int n = walk_from(pcs, max, fp, ip, bp, m);
+    if (tag && m->fp == fp)              /* remembered (fp 0 when not) */
+        *tag = &m->tag;
+    return n;
+}
+
+/* The walk from fp, the frame of the function this is inlined into, or
+ * from the allocator's entry frame above it (from, when it is one): a
+ * remembered walk from the same start whose words still hold is the
+ * answer (walk_memo); else the loop walks, keeping the stack's bounds in
+ * registers: a frame costs a table lookup and a few compares.  tag NULL:
+ * untagged (drip_stack_walk_fast); else drip_alloc_tagged_walk_fn's
+ * contract.  The functions it is inlined into keep their frame to the
+ * end (no tail call: the walk may read it). */
+static inline __attribute__((always_inline)) int walk_fast(void **pcs, int max, uintptr_t fp,
+                                                           uintptr_t from,
+                                                           drip_alloc_walk_tag **tag)
+{
+    if (tag)
+        *tag = NULL;
     if (max <= 0 || !stack_bounds())
         return 0;
     const uintptr_t hi = t_hi;
-    uintptr_t fp = (uintptr_t)__builtin_frame_address(0);
-    uintptr_t from = (uintptr_t)drip_alloc_walk_from();    /* skip the allocator */
-    if (from > fp && from <= hi - 16 && !(from & 7))
+    if (from > fp && from <= hi - 16 && !(from & 7))       /* skip the allocator */
         fp = from;
     uintptr_t ip = ((uintptr_t *)fp)[1];
     uintptr_t bp = ((uintptr_t *)fp)[0];
-    if (max > DRIP_ALLOC_MAX_FRAMES)
-        return walk_from(pcs, max, fp, ip, bp, NULL);
-    walk_memo *m = memo_slot(fp, ip);
-    if (m->fp == fp && m->ip == ip && m->bp == bp && m->max == max && memo_holds(m, fp)) {
-        memcpy(pcs, m->pcs, (size_t)m->n * sizeof pcs[0]);
-        return m->n;
+    int n;
+    if (max > DRIP_ALLOC_MAX_FRAMES) {
+        n = walk_from(pcs, max, fp, ip, bp, NULL);
+    } else {
+        walk_memo *m = memo_slot(fp, ip);
+        if (m->fp == fp && m->ip == ip && m->bp == bp && m->max == max && memo_holds(m)) {
+            if (tag) {
+                *tag = &m->tag;
+                if (m->tag.site)         /* the caller knows these frames */
+                    return m->n;
+            }
+            memcpy(pcs, m->pcs, (size_t)m->n * sizeof pcs[0]);
+            return m->n;
+        }
+        n = walk_remember(pcs, max, fp, ip, bp, m, tag);
     }
-    m->ip = ip;
-    m->bp = bp;
-    return walk_from(pcs, max, fp, ip, bp, m);
+    __asm__ volatile("" ::: "memory");   /* no tail call out of a frame the walk read */
+    return n;
+}
+
+/* Never inlined and always with a frame pointer: the walk starts from this
+ * function's own frame, whose shape is known. */
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+int drip_stack_walk_fast(void **pcs, int max)
+{
+    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0),
+                     (uintptr_t)drip_alloc_walk_from(), NULL);
+}
+
+__attribute__((noinline, optimize("no-omit-frame-pointer")))
+int drip_stack_walk_fast_tagged(void **pcs, int max, void *from, drip_alloc_walk_tag **tag)
+{
+    return walk_fast(pcs, max, (uintptr_t)__builtin_frame_address(0), (uintptr_t)from, tag);
 }

@@ -139,8 +139,8 @@ bool drip_profiler_start(const drip_profile_spec *spec, const void *code)
      * the walker that learns each return address's unwind rule once
      * (symbols/walk.c); a sampled rate given: few walks, libunwind's own */
     bool fast = g_prof.mode == DRIP_PROFILE_PRECISE || g_prof.choose;
-    g_prof.on = drip_alloc_profile_start(g_prof.rate, fast ? drip_stack_walk_fast
-                                                           : drip_stack_walk);
+    g_prof.on = fast ? drip_alloc_profile_start_tagged(g_prof.rate, drip_stack_walk_fast_tagged)
+                     : drip_alloc_profile_start(g_prof.rate, drip_stack_walk);
     return g_prof.on;
 }
 

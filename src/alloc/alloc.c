@@ -189,6 +189,16 @@ static inline bool drip__alloc_ext_resizes(void *p, drip__alloc_hdr *h, size_t s
     return done;
 }
 
+/* malloc from glibc, the extension asked already (or not to be asked):
+ * size below SIZE_MAX - ALLOC_HDR. */
+static inline void *drip__alloc_malloc_glibc(size_t size)
+{
+    char *real = __libc_malloc(drip__alloc_request(size));
+    if (ALLOC_UNLIKELY(!real))
+        return NULL;
+    return drip__alloc_block_init(real, ALLOC_HDR, size);
+}
+
 /* malloc without failure injection (the caller has asked already). */
 static inline void *drip__alloc_malloc_nofail(size_t size)
 {
@@ -199,10 +209,7 @@ static inline void *drip__alloc_malloc_nofail(size_t size)
     void *taken;
     if (ALLOC_UNLIKELY(drip__alloc_ext_takes(size, false, &taken)))
         return taken;
-    char *real = __libc_malloc(drip__alloc_request(size));
-    if (ALLOC_UNLIKELY(!real))
-        return NULL;
-    return drip__alloc_block_init(real, ALLOC_HDR, size);
+    return drip__alloc_malloc_glibc(size);
 }
 
 static inline void *drip__alloc_malloc_counted(size_t size)
@@ -382,9 +389,23 @@ ALLOC_SLOW static void *drip__alloc_malloc_slow(size_t size)
 }
 
 /* The count-down ran out on malloc's fast path, which took size off it
- * already: give it back, and go the general way (which takes it again). */
+ * already.  That path runs only while g_slow is clear - no fail hook to
+ * ask, no extension that sees every allocation - so an installed
+ * extension is asked straight away, with the size taken off as its
+ * contract says (a precise profile comes here on every malloc: no
+ * failure injection, no second count-down, no checks of the general
+ * way).  Inside a hook, or with no extension, the general way: the size
+ * given back and taken again there.  A fail hook installed meanwhile is
+ * asked from the next call on, as on the fast path. */
 ALLOC_SLOW static void *drip__alloc_malloc_due(size_t size)
 {
+    const drip__alloc_ext *ext = atomic_load_explicit(&g_ext, memory_order_acquire);
+    if (ALLOC_LIKELY(ext) && !t_self.in_hook) {
+        t_self.entry_frame = __builtin_frame_address(0);  /* as drip__alloc_ext_takes */
+        void *out = ext->malloc_due(size);
+        t_self.entry_frame = NULL;
+        return out;
+    }
     t_self.sample_left += (int64_t)size;
     return drip__alloc_malloc_counted(size);
 }
@@ -473,10 +494,63 @@ ALLOC_SLOW static void drip__alloc_free_slow(void *p)
     drip__alloc_free_counted(p);
 }
 
+/* free of a profile's sample (the ALLOC_SAMPLE_WORD) by a thread with a
+ * fast slot s: a precise sample (rate 1: it stands for one object and its
+ * size) is taken off its stack's live counts here, as the extension's
+ * release hook would (alloc_core.h), counted as freed, and its block waits
+ * in the thread's cache when the class of its size and record has room;
+ * a sampled profile's sample (its weight is alloc_sample.c's to compute)
+ * goes the general way, to the hook.  Reached by a tail call: free keeps
+ * its fast path short. */
+__attribute__((noinline)) static void drip__alloc_free_sample(void *p, drip__alloc_slot *s)
+{
+    drip__alloc_hdr *h = drip__alloc_hdr_of(p);
+    drip__alloc_sample_rec *r = (drip__alloc_sample_rec *)h - 1;
+    if (ALLOC_UNLIKELY(r->rate != 1)) {
+        drip__alloc_free_slow(p);
+        return;
+    }
+    size_t size = h->size;
+    drip__alloc_live *l = r->live;
+    if (ALLOC_LIKELY(l) && r->gen == atomic_load_explicit(&drip__alloc_sample_gen,
+                                                          memory_order_relaxed)) {
+        if (ALLOC_LIKELY(l->owner == atomic_load_explicit(&s->ext, memory_order_relaxed))) {
+            drip__alloc_slot_sub(&l->objects, (uint64_t)ALLOC_WEIGHT_ONE);
+            drip__alloc_slot_sub(&l->bytes, (uint64_t)size * ALLOC_WEIGHT_ONE);
+        } else {                         /* another thread's stack entry */
+            atomic_fetch_sub_explicit(&l->remote_objects, (uint64_t)ALLOC_WEIGHT_ONE,
+                                      memory_order_relaxed);
+            atomic_fetch_sub_explicit(&l->remote_bytes, (uint64_t)size * ALLOC_WEIGHT_ONE,
+                                      memory_order_relaxed);
+        }
+    }
+    drip__alloc_slot_sub(&s->bytes, size);
+    drip__alloc_slot_add(&s->frees, 1);
+    h->magic = ALLOC_CACHED;             /* a second free stops, cached or not */
+    if (ALLOC_LIKELY(size <= ALLOC_SAMPLE_CACHE_MAX)) {
+        size_t c = drip__alloc_cache_class(size + sizeof *r);
+        if (ALLOC_LIKELY(drip__alloc_t_cache.n[c] < ALLOC_CACHE_DEPTH)) {
+            drip__alloc_hdr *b = (drip__alloc_hdr *)r;      /* the record's place: a header */
+            b->size = (uintptr_t)drip__alloc_t_cache.head[c];
+            b->word = ALLOC_CACHED;
+            drip__alloc_t_cache.head[c] = b;
+            drip__alloc_t_cache.n[c]++;
+            return;
+        }
+    }
+    __libc_free(r);                      /* glibc's block starts at the record */
+}
+
 ALLOC_API void free(void *p)
 {
     drip__alloc_slot *s = t_self.fast;
     if (ALLOC_UNLIKELY(!s || !p || drip__alloc_hdr_of(p)->word != ALLOC_COUNTED)) {
+        /* read again (volatile): the fast path's test stays one compare
+         * with memory, not a load kept for this one */
+        if (s && p && *(volatile uint64_t *)&drip__alloc_hdr_of(p)->word == ALLOC_SAMPLE_WORD) {
+            drip__alloc_free_sample(p, s);
+            return;
+        }
         drip__alloc_free_slow(p);       /* also uncounted, tracked, aligned, bad */
         return;
     }

@@ -82,6 +82,27 @@ drip_alloc_fail_hook drip_alloc_set_fail_hook(drip_alloc_fail_hook hook);
 
 typedef int (*drip_alloc_backtrace_fn)(void **pcs, int max);
 
+/* A walker that remembers its walks (the harness's drip_stack_walk_fast)
+ * keeps one of these with each remembered walk, for its caller: the
+ * profiler stores there the entry it found for the walk's frames, so
+ * that a stack walked again finds its entry without comparing frames.
+ * The walker zeroes it whenever it remembers another walk in its place. */
+typedef struct drip_alloc_walk_tag {
+    void    *site;      /* the caller's: what it found for these frames; NULL: nothing */
+    uint64_t check;     /* the caller's: how it tells that site is still good */
+} drip_alloc_walk_tag;
+
+/* drip_alloc_backtrace_fn that starts at from (what drip_alloc_walk_from
+ * says: the allocator passes it, one call less) and also says which
+ * remembered walk found the stack: *tag is that walk's tag (NULL when the
+ * stack was walked and not remembered).  When the tag's site is not NULL,
+ * the frames are the ones the caller stored it for, and they are NOT
+ * copied to pcs; the return value is their number either way.  A caller
+ * that finds the site no longer good clears it and walks again (pcs
+ * filled). */
+typedef int (*drip_alloc_tagged_walk_fn)(void **pcs, int max, void *from,
+                                         drip_alloc_walk_tag **tag);
+
 /* A walker by frame pointers: an order of magnitude cheaper than an
  * unwinder, and complete only through code built with
  * -fno-omit-frame-pointer (Drip and its built-ins are; glibc and plugins
@@ -145,6 +166,11 @@ void drip_alloc_track_forget(void);
  * failure sweep's tracking.  false when the counting allocator is not
  * active or rate is 0. */
 bool     drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk);
+
+/* drip_alloc_profile_start with a walker that remembers its walks (see
+ * drip_alloc_tagged_walk_fn): the same profile, each stack's entry found
+ * from the walk's tag while the walk is remembered.  walk is not NULL. */
+bool     drip_alloc_profile_start_tagged(uint64_t rate, drip_alloc_tagged_walk_fn walk);
 
 /* Seed the sampling: each thread's generator of intervals is seeded, on
  * its first draw after this call, from (seed, n) where n counts the

@@ -344,11 +344,65 @@ typedef struct drip__alloc_ext {
      * the block, or NULL with errno set and the old block left as it
      * was); false to let the core move it. */
     bool (*resize)(void *user, drip__alloc_hdr *h, size_t size, void **out);
+    /* alloc for malloc's fast path, whose count-down ran out (size taken
+     * off; no fail hook to ask): the block, the extension's or one made
+     * the core's way when it does not take it, or NULL with errno set. */
+    void *(*malloc_due)(size_t size);
 } drip__alloc_ext;
 
 /* Install ext (static storage, never NULL) and say whether it wants to be
  * asked for every counted allocation (every) or only when a count-down runs
  * out.  Only one extension exists; installing it again changes `every`. */
 void drip__alloc_ext_set(const drip__alloc_ext *ext, bool every) ALLOC_HIDDEN;
+
+/* ---- the profiler's samples, as free sees them ----------------------------- */
+
+/* A precise profile frees a sample on every free, so free takes a precise
+ * sample off without leaving its fast path (alloc.c,
+ * drip__alloc_free_sample) instead of asking the extension's release
+ * hook: the core knows a sample's record and the live counts it is in.
+ * The extension (alloc_track.c) makes the samples and owns the stacks'
+ * entries that hold those counts.
+ *
+ *     [ drip__alloc_sample_rec ][ header: ALLOC_TRACKED, extra 16 ][ user bytes ]
+ *
+ * ALLOC_SAMPLE_WORD is that header's second word; no other block has it
+ * (the sweep's records are larger, and over-aligned blocks are never
+ * tracked). */
+
+/* Fixed point of the weights kept per stack: 16 fractional bits.  A
+ * precise sample (rate 1) stands for one object and its size. */
+#define ALLOC_WEIGHT_ONE ((int64_t)1 << 16)
+
+/* What a stack's live samples stand for, in ALLOC_WEIGHT_ONE units.  The
+ * thread that owns the stack's entry (its slot's ext is owner) updates
+ * objects and bytes with plain one-instruction adds; other threads
+ * freeing its samples subtract from remote_* atomically; readers sum. */
+typedef struct drip__alloc_live {
+    _Atomic uint64_t objects, bytes;
+    _Atomic uint64_t remote_objects, remote_bytes;   /* negative */
+    void *owner;                                     /* never NULL in an entry in use */
+} drip__alloc_live;
+
+typedef struct drip__alloc_sample_rec {
+    drip__alloc_live *live;   /* its stack's; NULL when the table was full */
+    uint32_t gen;             /* the profile it belongs to (drip__alloc_sample_gen) */
+    uint32_t rate;            /* the mean interval it was sampled at: its weight */
+} drip__alloc_sample_rec;
+
+_Static_assert(sizeof(drip__alloc_sample_rec) == 16, "a sample's record is 16 bytes");
+
+#define ALLOC_SAMPLE_OFF  (sizeof(drip__alloc_sample_rec) + ALLOC_HDR)
+#define ALLOC_SAMPLE_WORD ((uint64_t)ALLOC_TRACKED | (uint64_t)sizeof(drip__alloc_sample_rec) << 32)
+/* Samples up to this size go through the thread's cache: a sample's
+ * record and header are a common block's header and first user bytes,
+ * so its block belongs to the class of its size plus the record
+ * (alloc_track.c, "Samples and the thread's cache"). */
+#define ALLOC_SAMPLE_CACHE_MAX (ALLOC_CACHE_MAX_SIZE - sizeof(drip__alloc_sample_rec))
+
+/* The running profile's generation: a new one each start (the extension
+ * moves it); samples of older ones are off the books, their frees take
+ * nothing off. */
+extern _Atomic uint32_t drip__alloc_sample_gen ALLOC_HIDDEN;
 
 #endif /* DRIP_ALLOC_CORE_H */

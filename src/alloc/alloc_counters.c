@@ -82,6 +82,7 @@ ALLOC_SLOW int drip__alloc_mode_decide(void)
 ALLOC_TLS drip__alloc_self drip__alloc_t_self;
 ALLOC_TLS drip__alloc_cache drip__alloc_t_cache;
 drip__alloc_counters drip__alloc_ctr;          /* zero: in BSS */
+_Atomic uint32_t drip__alloc_sample_gen;       /* the extension moves it */
 
 static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static pthread_key_t  g_key;

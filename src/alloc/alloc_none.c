@@ -62,6 +62,13 @@ bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
     return false;
 }
 
+bool drip_alloc_profile_start_tagged(uint64_t rate, drip_alloc_tagged_walk_fn walk)
+{
+    (void)rate;
+    (void)walk;
+    return false;
+}
+
 void drip_alloc_profile_seed(uint64_t seed)
 {
     (void)seed;

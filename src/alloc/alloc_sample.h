@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alloc_core.h"             /* ALLOC_WEIGHT_ONE: the weights' fixed point */
+
 /* splitmix64's finaliser: a bijective mix of 64 bits (for seeding; also
  * the preloaded library's fault decisions). */
 static inline uint64_t drip__alloc_mix(uint64_t x)
@@ -26,9 +28,6 @@ static inline uint64_t drip__alloc_mix(uint64_t x)
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
-
-/* Fixed point of the weights kept per stack: 16 fractional bits. */
-#define ALLOC_WEIGHT_ONE ((int64_t)1 << 16)
 
 /* Seed every thread's generator anew (drip_alloc_profile_seed). */
 void drip__alloc_sample_seed(uint64_t seed) __attribute__((visibility("hidden")));

@@ -39,7 +39,8 @@
 static _Atomic(drip_alloc_backtrace_fn) g_track;
 static _Atomic uint64_t g_prof_rate;
 static _Atomic(drip_alloc_backtrace_fn) g_prof_walk;
-static _Atomic uint32_t g_prof_gen;
+static _Atomic(drip_alloc_tagged_walk_fn) g_prof_tagged;   /* instead, when set */
+#define g_prof_gen drip__alloc_sample_gen      /* the core's: free reads it (alloc_core.h) */
 
 #define RATE_MAX UINT32_MAX      /* a sample's record holds its rate in 32 bits */
 
@@ -66,16 +67,14 @@ typedef struct track_rec {
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
 } track_rec;
 
-typedef struct sample_rec {
-    struct site_slot *site;   /* its stack's entry; NULL when the table was full */
-    uint32_t gen;             /* the profile it belongs to */
-    uint32_t rate;            /* the mean interval it was sampled at: its weight */
-} sample_rec;
+/* A sample's record is the core's (alloc_core.h): free takes precise
+ * samples off their stacks' live counts itself. */
+typedef drip__alloc_sample_rec sample_rec;
 
 #define TRACK_OFF  (((sizeof(track_rec) + 15) & ~(size_t)15) + ALLOC_HDR)
-#define SAMPLE_OFF (sizeof(sample_rec) + ALLOC_HDR)
+#define SAMPLE_OFF ALLOC_SAMPLE_OFF
 
-_Static_assert(sizeof(sample_rec) == 16, "a sample's record is 16 bytes");
+_Static_assert(TRACK_OFF != SAMPLE_OFF, "a sample's header word is its own");
 
 /* One stack of a shard's table: what its samples stand for, in
  * ALLOC_WEIGHT_ONE units.  The shard's thread writes everything but the
@@ -85,10 +84,10 @@ typedef struct site_slot {
     _Atomic uint64_t hash;                 /* 0: empty; stored last */
     uint32_t npc;
     void    *pc[DRIP_ALLOC_MAX_FRAMES];
-    struct track_shard *shard;
+    uint64_t serial;           /* its shard's n-th entry ever (1, 2, ...): a walk's tag
+                                * names it with this (drip__alloc_sample_walk) */
     _Atomic uint64_t alloc_objects, alloc_bytes;   /* allocated in all */
-    _Atomic uint64_t live_objects, live_bytes;     /* still live (owner's part) */
-    _Atomic uint64_t remote_objects, remote_bytes; /* freed by other threads: negative */
+    drip__alloc_live live;     /* still live; its owner is the shard (alloc_core.h) */
 } site_slot;
 
 #define SITE_SLOTS 2048                    /* a power of two; filled to 3/4 */
@@ -103,6 +102,7 @@ typedef struct track_shard {
     size_t      count;
     _Atomic size_t   sites_used;
     _Atomic uint64_t sites_dropped;        /* samples whose stack found no entry */
+    uint64_t    serials;                   /* entries made, never reset */
     uint16_t    used_at[SITE_SLOTS];       /* the entries in use, in order of use: readers
                                             * and resets touch those alone (a table is
                                             * 0.5 MB; a run of 2000 threads has 2000) */
@@ -128,23 +128,28 @@ static void drip__alloc_shard_unlock(track_shard *t)
     atomic_flag_clear_explicit(&t->lock, memory_order_release);
 }
 
+/* Slot s's shard, made now (mmap'd: this runs inside malloc), or the
+ * global one when that fails. */
+ALLOC_SLOW static track_shard *drip__alloc_shard_new(drip__alloc_slot *s)
+{
+    void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return &g_track_global;
+    track_shard *t = m;                  /* zeroed: an unlocked, empty shard */
+    atomic_store_explicit(&s->ext, t, memory_order_release);   /* only this thread writes it */
+    return t;
+}
+
 /* The calling thread's shard: its slot's (created on first use), or the
  * global one.  Never NULL. */
-static track_shard *drip__alloc_my_shard(void)
+static inline track_shard *drip__alloc_my_shard(void)
 {
     drip__alloc_slot *s = t_self.slot;
     if (!s)
         return &g_track_global;
     track_shard *t = atomic_load_explicit(&s->ext, memory_order_acquire);
-    if (t)
-        return t;
-    void *m = mmap(NULL, sizeof(track_shard), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (m == MAP_FAILED)
-        return &g_track_global;
-    t = m;                               /* zeroed: an unlocked, empty shard */
-    atomic_store_explicit(&s->ext, t, memory_order_release);   /* only this thread writes it */
-    return t;
+    return ALLOC_LIKELY(t) ? t : drip__alloc_shard_new(s);
 }
 
 /* Call fn on every shard that exists (the global one first). */
@@ -250,7 +255,7 @@ static inline bool drip__alloc_same_stack(const site_slot *s, void *const *pc, u
 static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t npc, uint32_t gen)
 {
     site_slot *last = t_last_site;
-    if (last && t_last_gen == gen && last->shard == t && drip__alloc_same_stack(last, pc, npc))
+    if (last && t_last_gen == gen && last->live.owner == t && drip__alloc_same_stack(last, pc, npc))
         return last;
     uint64_t h = 0xcbf29ce484222325ULL ^ npc;
     for (uint32_t i = 0; i < npc; i++)
@@ -266,7 +271,8 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
                 break;
             s->npc = npc;
             memcpy(s->pc, pc, npc * sizeof pc[0]);
-            s->shard = t;
+            s->live.owner = t;
+            s->serial = ++t->serials;
             t->used_at[used] = (uint16_t)at;
             atomic_store_explicit(&t->sites_used, used + 1, memory_order_release);
             atomic_store_explicit(&s->hash, h, memory_order_release);
@@ -281,33 +287,75 @@ static site_slot *drip__alloc_site_of(track_shard *t, void *const *pc, uint32_t 
     return NULL;
 }
 
+/* The calling allocation's stack into pc, by the profile's walker; how
+ * many frames.  With a walker that remembers its walks (g_prof_tagged),
+ * *tag is the remembered walk's tag (or NULL), and when the tag names an
+ * entry of shard t that is still the one drip__alloc_sample_init stored
+ * there - its serial unchanged: the table was not reset since - that
+ * entry is *site and pc is not filled: the remembered walk found the
+ * frames the entry was stored for.  A tag naming anything else is
+ * cleared and the stack walked again, frames copied. */
+static inline uint32_t drip__alloc_sample_walk(void **pc, track_shard *t,
+                                               drip_alloc_walk_tag **tag, site_slot **site)
+{
+    drip_alloc_tagged_walk_fn tw = atomic_load_explicit(&g_prof_tagged, memory_order_acquire);
+    if (!tw)
+        return drip__alloc_track_walk(atomic_load_explicit(&g_prof_walk, memory_order_acquire),
+                                      pc);
+    t_self.in_hook = 1;
+    void *from = t_self.entry_frame;     /* drip_alloc_walk_from */
+    int n = tw(pc, DRIP_ALLOC_MAX_FRAMES, from, tag);
+    drip_alloc_walk_tag *g = *tag;
+    if (g && g->site) {
+        site_slot *s = g->site;
+        if (ALLOC_LIKELY(s->live.owner == t && s->serial == g->check)) {
+            *site = s;
+        } else {
+            g->site = NULL;
+            n = tw(pc, DRIP_ALLOC_MAX_FRAMES, from, tag);
+        }
+    }
+    t_self.in_hook = 0;
+    return n > 0 ? (uint32_t)n : 0;
+}
+
 /* Make glibc's block real (room for the record, the header and size
- * bytes) a sample at this rate, its stack from walk: counted as allocated
- * and live at its stack, and in the thread's counters.  Returns the user
- * pointer. */
-static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtrace_fn walk,
-                                     uint64_t rate)
+ * bytes) a sample at this rate, its stack from the profile's walker:
+ * counted as allocated and live at its stack, and in the thread's
+ * counters.  Returns the user pointer.  Inlined into the hooks: a
+ * precise profile comes here on every allocation. */
+static inline __attribute__((always_inline)) void *drip__alloc_sample_init(char *real,
+                                                                           size_t size,
+                                                                           uint64_t rate)
 {
     void *pc[DRIP_ALLOC_MAX_FRAMES];
-    uint32_t n = drip__alloc_track_walk(walk, pc);
-    int64_t wo, wb;
-    drip__alloc_sample_weight(size, rate, &wo, &wb);
     uint32_t gen = atomic_load_explicit(&g_prof_gen, memory_order_relaxed);
     track_shard *t = drip__alloc_my_shard();
     bool shared = t == &g_track_global;
+    site_slot *s = NULL;
+    drip_alloc_walk_tag *tag = NULL;
+    uint32_t n = drip__alloc_sample_walk(pc, t, &tag, &s);
+    int64_t wo, wb;
+    drip__alloc_sample_weight(size, rate, &wo, &wb);
     if (shared)
         drip__alloc_shard_lock(t);
-    site_slot *s = drip__alloc_site_of(t, pc, n, gen);
+    if (!s) {
+        s = drip__alloc_site_of(t, pc, n, gen);
+        if (s && tag && !shared) {       /* the global shard's entries are never tagged */
+            tag->site = s;
+            tag->check = s->serial;
+        }
+    }
     if (s) {
         drip__alloc_slot_add(&s->alloc_objects, (uint64_t)wo);
         drip__alloc_slot_add(&s->alloc_bytes, (uint64_t)wb);
-        drip__alloc_slot_add(&s->live_objects, (uint64_t)wo);
-        drip__alloc_slot_add(&s->live_bytes, (uint64_t)wb);
+        drip__alloc_slot_add(&s->live.objects, (uint64_t)wo);
+        drip__alloc_slot_add(&s->live.bytes, (uint64_t)wb);
     }
     if (shared)
         drip__alloc_shard_unlock(t);
     sample_rec *r = (sample_rec *)real;
-    r->site = s;
+    r->live = s ? &s->live : NULL;
     r->gen = gen;
     r->rate = (uint32_t)rate;
     void *user = drip__alloc_block_init(real, SAMPLE_OFF, size);
@@ -322,7 +370,7 @@ static void *drip__alloc_sample_init(char *real, size_t size, drip_alloc_backtra
  * waits in that class (its record's place as the header); a new sample of
  * the class takes it, or an ordinary malloc.  Precise profiles then call
  * glibc no more than counting does. */
-#define SAMPLE_CACHE_MAX (ALLOC_CACHE_MAX_SIZE - (SAMPLE_OFF - ALLOC_HDR))
+#define SAMPLE_CACHE_MAX ALLOC_SAMPLE_CACHE_MAX
 
 /* glibc's block for a sample of size bytes (zeroed when zero): from the
  * thread's cache when it has one of the class; NULL with errno set. */
@@ -361,33 +409,35 @@ static inline bool drip__alloc_sample_keep(char *real, size_t size)
 }
 
 /* malloc or calloc of a sampled block at this rate, its stack from walk:
- * counted as allocated and live at its stack. */
-ALLOC_SLOW static void *drip__alloc_sample_alloc(size_t size, bool zero,
-                                                drip_alloc_backtrace_fn walk, uint64_t rate)
+ * counted as allocated and live at its stack.  Inlined into the alloc
+ * hook: a precise profile comes here on every allocation. */
+static inline void *drip__alloc_sample_alloc(size_t size, bool zero, uint64_t rate)
 {
     char *real = drip__alloc_sample_block(size, zero);
     if (!real)
         return NULL;
-    return drip__alloc_sample_init(real, size, walk, rate);
+    return drip__alloc_sample_init(real, size, rate);
 }
 
 /* A sample is freed: no longer live at its stack (if it is of this
- * profile).  Its own thread subtracts plainly, others atomically. */
+ * profile).  Its own thread subtracts plainly, others atomically.  (free
+ * does it itself for precise samples, on a thread with a fast slot:
+ * alloc.c, drip__alloc_free_sample.) */
 static void drip__alloc_sample_free(sample_rec *r, size_t size)
 {
-    site_slot *s = r->site;
-    if (!s || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
+    drip__alloc_live *l = r->live;
+    if (!l || r->gen != atomic_load_explicit(&g_prof_gen, memory_order_relaxed))
         return;
     int64_t wo, wb;
     drip__alloc_sample_weight(size, r->rate, &wo, &wb);
     drip__alloc_slot *slot = t_self.slot;
-    if (s->shard != &g_track_global && slot &&
-        s->shard == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
-        drip__alloc_slot_sub(&s->live_objects, (uint64_t)wo);
-        drip__alloc_slot_sub(&s->live_bytes, (uint64_t)wb);
+    if (l->owner != &g_track_global && slot &&
+        l->owner == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
+        drip__alloc_slot_sub(&l->objects, (uint64_t)wo);
+        drip__alloc_slot_sub(&l->bytes, (uint64_t)wb);
     } else {
-        atomic_fetch_sub_explicit(&s->remote_objects, (uint64_t)wo, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&s->remote_bytes, (uint64_t)wb, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&l->remote_objects, (uint64_t)wo, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&l->remote_bytes, (uint64_t)wb, memory_order_relaxed);
     }
 }
 
@@ -397,7 +447,9 @@ static void drip__alloc_sample_free(sample_rec *r, size_t size)
 
 /* alloc: a block for the sweep while tracking is on, a sample for the
  * profiler when the count-down ran out and it says so, else the core's. */
-static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
+static inline __attribute__((always_inline)) bool drip__alloc_track_ext_alloc(size_t size,
+                                                                              bool zero,
+                                                                              void **out)
 {
     drip_alloc_backtrace_fn walk = atomic_load_explicit(&g_track, memory_order_acquire);
     if (walk && !t_self.off && !t_self.in_hook) {
@@ -411,8 +463,7 @@ static bool drip__alloc_track_ext_alloc(size_t size, bool zero, void **out)
         t_self.sample_left = 0;
     else if (!drip__alloc_sample_due(rate))
         return false;
-    walk = atomic_load_explicit(&g_prof_walk, memory_order_acquire);
-    *out = drip__alloc_sample_alloc(size, zero, walk, rate);
+    *out = drip__alloc_sample_alloc(size, zero, rate);
     return true;
 }
 
@@ -455,14 +506,32 @@ static bool drip__alloc_track_ext_resize(void *user, drip__alloc_hdr *h, size_t 
     drip__alloc_sample_free((sample_rec *)real, old_size);
     drip__alloc_count_free(old_size);
     t_self.sample_left = 0;              /* as drip__alloc_sample_due(1) leaves it */
-    *out = drip__alloc_sample_init(real, size, atomic_load_explicit(&g_prof_walk,
-                                                                    memory_order_acquire), 1);
+    *out = drip__alloc_sample_init(real, size, 1);
     return true;
 }
 
-static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc,
+/* The alloc hook's own function (the hooks' table needs its address). */
+static bool drip__alloc_track_ext_alloc_hook(size_t size, bool zero, void **out)
+{
+    return drip__alloc_track_ext_alloc(size, zero, out);
+}
+
+/* malloc_due: the alloc hook for malloc's fast path, with the core's
+ * common block when it declines - one call, no out parameter, for the
+ * malloc of every precise sample. */
+static void *drip__alloc_track_ext_malloc_due(size_t size)
+{
+    void *out;
+    if (drip__alloc_track_ext_alloc(size, false, &out))
+        return out;
+    char *real = __libc_malloc(drip__alloc_request(size));
+    return real ? drip__alloc_block_init(real, ALLOC_HDR, size) : NULL;
+}
+
+static const drip__alloc_ext g_ext = { drip__alloc_track_ext_alloc_hook,
                                        drip__alloc_track_ext_release,
-                                       drip__alloc_track_ext_resize };
+                                       drip__alloc_track_ext_resize,
+                                       drip__alloc_track_ext_malloc_due };
 
 /* ======================================================================
  * Public API (alloc.h)
@@ -503,16 +572,29 @@ static void drip__alloc_shard_reset_sites(track_shard *t, void *arg)
     drip__alloc_shard_unlock(t);
 }
 
-bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
+/* Start a profile with walk, or with tagged instead when it is not NULL. */
+static bool drip__alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk,
+                                      drip_alloc_tagged_walk_fn tagged)
 {
     if (!drip_alloc_active() || rate == 0)
         return false;
     atomic_fetch_add(&g_prof_gen, 1);    /* older samples: off the books */
     drip__alloc_each_shard(drip__alloc_shard_reset_sites, NULL);
     atomic_store(&g_prof_walk, walk ? walk : drip__alloc_caller_only);
+    atomic_store(&g_prof_tagged, tagged);
     atomic_store(&g_prof_rate, rate < RATE_MAX ? rate : RATE_MAX);
     drip__alloc_ext_set(&g_ext, atomic_load(&g_track) != NULL);
     return true;
+}
+
+bool drip_alloc_profile_start(uint64_t rate, drip_alloc_backtrace_fn walk)
+{
+    return drip__alloc_profile_start(rate, walk, NULL);
+}
+
+bool drip_alloc_profile_start_tagged(uint64_t rate, drip_alloc_tagged_walk_fn walk)
+{
+    return walk && drip__alloc_profile_start(rate, NULL, walk);
 }
 
 void drip_alloc_profile_seed(uint64_t seed)
@@ -563,10 +645,10 @@ static void drip__alloc_shard_sites(track_shard *t, void *arg)
             memcpy(o->pc, s->pc, s->npc * sizeof s->pc[0]);
             o->objects = (double)(int64_t)atomic_load(&s->alloc_objects) / one;
             o->bytes = (double)(int64_t)atomic_load(&s->alloc_bytes) / one;
-            o->live_objects = (double)(int64_t)(atomic_load(&s->live_objects) +
-                                                atomic_load(&s->remote_objects)) / one;
-            o->live_bytes = (double)(int64_t)(atomic_load(&s->live_bytes) +
-                                              atomic_load(&s->remote_bytes)) / one;
+            o->live_objects = (double)(int64_t)(atomic_load(&s->live.objects) +
+                                                atomic_load(&s->live.remote_objects)) / one;
+            o->live_bytes = (double)(int64_t)(atomic_load(&s->live.bytes) +
+                                              atomic_load(&s->live.remote_bytes)) / one;
         }
         rd->n++;
     }

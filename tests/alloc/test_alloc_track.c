@@ -21,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void setup(void)
 {
@@ -276,6 +278,156 @@ START_TEST(test_profile_realloc_in_place)
 }
 END_TEST
 
+/* Under a precise profile every malloc's count-down runs out, and malloc
+ * asks the profiler straight from there (alloc.c, drip__alloc_malloc_due:
+ * no failure injection, no second count-down on that way).  What that
+ * shortcut skips must still happen when it is in use: a fail hook
+ * installed meanwhile fails the allocation (and is asked once), the
+ * sweep's tracking started meanwhile tracks it, and a walker's own
+ * allocations (inside the hook) are plain - neither walked nor sampled. */
+static _Atomic int fail_calls;
+
+static bool fail_every(size_t size)
+{
+    (void)size;
+    atomic_fetch_add(&fail_calls, 1);
+    return true;
+}
+
+START_TEST(test_profile_precise_hooks)
+{
+    static drip_alloc_block list[4];
+    atomic_store(&walk_calls, 0);
+    atomic_store(&fail_calls, 0);
+    ck_assert(drip_alloc_profile_start(1, fake_walk));
+    drip_alloc_set_counting(true);
+    void *a = malloc(24);                        /* sampled; the walker's malloc is plain */
+    drip_alloc_fail_hook old = drip_alloc_set_fail_hook(fail_every);
+    void *failed = malloc(24);
+    drip_alloc_set_fail_hook(old);
+    void *b = malloc(40);                        /* sampled again */
+    bool tracking = drip_alloc_track_start(NULL);
+    void *tracked = malloc(8);
+    drip_alloc_track_stop();
+    __asm__ volatile("" : : "r"(a), "r"(b), "r"(tracked) : "memory");
+    drip_alloc_set_counting(false);
+    size_t listed = drip_alloc_track_list(list, 4);
+
+    ck_assert_ptr_null(failed);
+    ck_assert_int_eq(atomic_load(&fail_calls), 1);
+    ck_assert(tracking);
+    ck_assert_uint_eq(listed, 1);
+    ck_assert_ptr_eq(list[0].ptr, tracked);
+    ck_assert_int_eq(atomic_load(&walk_calls), 2);   /* a and b, not the walker's own */
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_uint_eq(nsites, 1);                /* fake_walk: one made-up stack */
+    ck_assert(objects == 2 && live == 24 + 40 && alloc == 24 + 40);
+    drip_alloc_set_counting(true);
+    free(a);
+    free(b);
+    free(tracked);
+    drip_alloc_set_counting(false);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert(objects == 0 && live == 0);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
+/* A precise sample's free takes it off its stack's live counts in free
+ * itself (alloc.c, drip__alloc_free_sample), not in the profiler's hook:
+ * freed by its own thread (plain) or another (atomic), cached or too
+ * large for the cache, each free takes exactly its block off, and the
+ * thread's counters agree.  A second free of a freed sample stops. */
+enum { PF_N = 64 };
+static const size_t pf_size[] = { 24, 500, 1000, 1001, 5000 };
+
+static void *pf_thread_free(void *arg)
+{
+    void **blocks = arg;
+    for (int i = 1; i < PF_N; i += 2)
+        free(blocks[i]);
+    return NULL;
+}
+
+START_TEST(test_profile_precise_frees)
+{
+    static void *blocks[PF_N];
+    static size_t sizes[PF_N];
+    ck_assert(drip_alloc_profile_start(1, drip_alloc_walk_fp));
+    drip_alloc_stats before, now;
+    drip_alloc_read(&before);
+    double total = 0, odd = 0;
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < PF_N; i++) {
+        sizes[i] = pf_size[i % 5] + (size_t)i;
+        blocks[i] = malloc(sizes[i]);
+        memset(blocks[i], 'p', sizes[i]);
+        total += (double)sizes[i];
+        odd += i % 2 ? (double)sizes[i] : 0;
+    }
+    for (int i = 0; i < PF_N; i += 2)            /* by the owner */
+        free(blocks[i]);
+    drip_alloc_set_counting(false);
+    double alloc, live, objects;
+    size_t nsites;
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(objects == PF_N / 2 && live == odd, "%.1f objects, %.1f bytes live", objects,
+                  live);
+    ck_assert(alloc == total);
+    drip_alloc_read(&now);
+    ck_assert_int_eq(now.live_bytes - before.live_bytes, (int64_t)odd);
+    for (int i = 1; i < PF_N; i += 2)
+        for (size_t k = 0; k < sizes[i]; k++)
+            ck_assert_int_eq(((char *)blocks[i])[k], 'p');   /* the cache handed none out twice */
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, pf_thread_free, blocks), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    site_totals(&alloc, &live, &objects, &nsites);
+    ck_assert_msg(objects == 0 && live == 0, "%.1f objects, %.1f bytes live", objects, live);
+    drip_alloc_read(&now);
+    ck_assert_int_eq(now.live_bytes, before.live_bytes);
+    ck_assert_int_eq(now.live_objects, before.live_objects);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
+START_TEST(test_profile_precise_double_free)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDERR_FILENO);
+        close(fds[0]);
+        if (!drip_alloc_profile_start(1, NULL))
+            _exit(3);
+        drip_alloc_set_counting(true);
+        char *p = malloc(40);
+        char *volatile again = p;                /* the compiler must not see it */
+        free(p);
+        free(again);
+        _exit(0);
+    }
+    close(fds[1]);
+    char msg[512] = "";
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof msg - 1 && (n = read(fds[0], msg + len, sizeof msg - 1 - len)) > 0)
+        len += (size_t)n;
+    msg[len] = '\0';
+    close(fds[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(!(WIFEXITED(status) && WEXITSTATUS(status) == 0),
+                  "the double free went unnoticed (exit 0)");
+    ck_assert_msg(strstr(msg, "drip alloc: free(): invalid pointer") != NULL,
+                  "no message from the allocator: '%s'", msg);
+}
+END_TEST
+
 /* The rate changes while a profile runs (drip run measures at rate 1,
  * then chooses): each sample's free takes off the weight of the rate it
  * was drawn at, so what was freed leaves nothing live, and the estimate
@@ -393,7 +545,8 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("alloc-track");
     TCase *tc = drip_tcase(s, "track", test_track, test_profile_sampling,
-            test_profile_realloc_in_place, test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
+            test_profile_realloc_in_place, test_profile_precise_hooks, test_profile_precise_frees,
+            test_profile_precise_double_free, test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     return s;
 }

@@ -139,6 +139,147 @@ START_TEST(test_remembered_walks)
 }
 END_TEST
 
+/* ---- a precise profile's entries from remembered walks ------------------------------ */
+
+/* drip_stack_walk_fast_tagged: the profiler keeps each stack's entry with
+ * the remembered walk, and a stack walked again finds it without its
+ * frames (the walker copies none).  Two stacks through the same leaf
+ * must stay two entries; a profile started again (its tables reset)
+ * must not take an old walk's entry. */
+enum { TAG_N = 50 };
+static void *g_tag_blocks[2 * TAG_N + 6];
+static int g_tag_n;
+static void *g_tag_ret[2];               /* tag_leaf's return address into a and b */
+static volatile int g_three = 3;
+
+__attribute__((noinline)) static void tag_leaf(size_t size, int from)
+{
+    g_tag_blocks[g_tag_n++] = malloc(size);
+    g_tag_ret[from] = __builtin_return_address(0);
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void tag_from_a(void)
+{
+    tag_leaf(32, 0);
+    __asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) static void tag_from_b(void)
+{
+    tag_leaf(48, 1);
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The entries the profile has: how many, and the one through caller
+ * (0: tag_from_a, 1: tag_from_b) with its live *objects and *bytes (-1
+ * when there is none). */
+static size_t tag_sites(int caller, double *objects, double *bytes)
+{
+    static drip_alloc_site sites[16];
+    size_t n = drip_alloc_profile_sites(sites, 16, NULL);
+    *objects = *bytes = -1;
+    void *ret = g_tag_ret[caller];
+    for (size_t i = 0; i < n && i < 16; i++)
+        if (has(sites[i].pc, sites[i].npc, ret, (char *)ret + 1)) {
+            *objects = sites[i].live_objects;
+            *bytes = sites[i].live_bytes;
+        }
+    return n;
+}
+
+START_TEST(test_tagged_profile)
+{
+    if (!drip_alloc_active())
+        return;                          /* no allocator underneath: nothing to profile */
+    double objects, bytes;
+    drip_alloc_set_counting(false);      /* switched on below: the thread asks the profiler */
+    ck_assert(drip_alloc_profile_start_tagged(1, drip_stack_walk_fast_tagged));
+    g_tag_n = 0;
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < TAG_N; i++) {
+        tag_from_a();
+        tag_from_b();
+    }
+    drip_alloc_set_counting(false);
+    ck_assert_uint_eq(tag_sites(0, &objects, &bytes), 2);
+    ck_assert_msg(objects == TAG_N && bytes == TAG_N * 32, "a: %.1f objects, %.1f bytes", objects, bytes);
+    tag_sites(1, &objects, &bytes);
+    ck_assert(objects == TAG_N && bytes == TAG_N * 48);
+
+    /* the same stack (the same call site, twice) into a new table, then
+     * into a table reset: the remembered walk's entry is gone */
+    for (int round = 0; round < 2; round++) {
+        ck_assert(drip_alloc_profile_start_tagged(1, drip_stack_walk_fast_tagged));
+        drip_alloc_set_counting(true);
+        for (int i = 0; i < g_three; i++)   /* one call site: not unrolled */
+            tag_from_b();
+        drip_alloc_set_counting(false);
+        ck_assert_uint_eq(tag_sites(1, &objects, &bytes), 1);
+        ck_assert_msg(objects == 3 && bytes == 3 * 48, "round %d: %.1f objects", round, objects);
+    }
+
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < g_tag_n; i++)
+        free(g_tag_blocks[i]);
+    drip_alloc_set_counting(false);
+    ck_assert_uint_eq(tag_sites(1, &objects, &bytes), 1);
+    ck_assert(objects == 0 && bytes == 0);        /* the last round's three */
+    drip_alloc_profile_stop();
+}
+END_TEST
+
+/* More allocation sites than the walker remembers walks (32 a thread):
+ * remembered walks replace each other, and a walk remembered anew must
+ * not carry the entry of the walk it replaced.  Each site allocates its
+ * own size, so an entry that took another site's sample shows it. */
+enum { MANY = 40, MANY_ROUNDS = 3 };
+static void *g_many[MANY * MANY_ROUNDS];
+static int g_many_n;
+
+#define MANY_FN(k)                                                                  \
+    __attribute__((noinline)) static void many_##k(void)                            \
+    {                                                                               \
+        g_many[g_many_n++] = malloc(100 + k);                                       \
+        __asm__ volatile("" ::: "memory");                                          \
+    }
+#define MANY_FN8(k) MANY_FN(k##0) MANY_FN(k##1) MANY_FN(k##2) MANY_FN(k##3)          \
+                    MANY_FN(k##4) MANY_FN(k##5) MANY_FN(k##6) MANY_FN(k##7)
+MANY_FN8(1) MANY_FN8(2) MANY_FN8(3) MANY_FN8(4) MANY_FN8(5)
+#define MANY_REF8(k) many_##k##0, many_##k##1, many_##k##2, many_##k##3,            \
+                     many_##k##4, many_##k##5, many_##k##6, many_##k##7
+static void (*const g_many_fn[MANY])(void) = { MANY_REF8(1), MANY_REF8(2), MANY_REF8(3),
+                                               MANY_REF8(4), MANY_REF8(5) };
+
+START_TEST(test_tagged_many_sites)
+{
+    if (!drip_alloc_active())
+        return;
+    static drip_alloc_site sites[2 * MANY];
+    drip_alloc_set_counting(false);
+    ck_assert(drip_alloc_profile_start_tagged(1, drip_stack_walk_fast_tagged));
+    g_many_n = 0;
+    drip_alloc_set_counting(true);
+    for (int r = 0; r < MANY_ROUNDS; r++)
+        for (int k = 0; k < MANY; k++)
+            g_many_fn[k]();
+    drip_alloc_set_counting(false);
+    size_t n = drip_alloc_profile_sites(sites, 2 * MANY, NULL);
+    ck_assert_uint_eq(n, MANY);
+    for (size_t i = 0; i < n; i++) {
+        double size = sites[i].live_bytes / MANY_ROUNDS;
+        ck_assert_msg(sites[i].live_objects == MANY_ROUNDS && size == (double)(int)size,
+                      "entry %zu: %.1f objects, %.1f bytes", i, sites[i].live_objects,
+                      sites[i].live_bytes);
+    }
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < g_many_n; i++)
+        free(g_many[i]);
+    drip_alloc_set_counting(false);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* ---- through zlib -------------------------------------------------------------------- */
 
 static bool g_zwalked;
@@ -190,6 +331,6 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("walk");
     drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_remembered_walks,
-               test_through_zlib, NULL);
+               test_tagged_profile, test_tagged_many_sites, test_through_zlib, NULL);
     return s;
 }
