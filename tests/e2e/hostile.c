@@ -301,19 +301,25 @@ json_t *whole_report(const char *dir)
     return root;
 }
 
-char *write_file(const char *dir, const char *name, const char *fmt, ...)
+char *vwrite_file(const char *dir, const char *name, const char *fmt, va_list ap)
 {
     char *path = NULL, *text = NULL;
-    va_list ap;
-    va_start(ap, fmt);
     ck_assert(vasprintf(&text, fmt, ap) >= 0);
-    va_end(ap);
     ck_assert(asprintf(&path, "%s/%s", dir, name) >= 0);
     FILE *f = fopen(path, "w");
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     ck_assert_int_eq(fclose(f), 0);
     free(text);
+    return path;
+}
+
+char *write_file(const char *dir, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *path = vwrite_file(dir, name, fmt, ap);
+    va_end(ap);
     return path;
 }
 
@@ -328,13 +334,10 @@ hostile_run hostile_run_new(void)
 
 void hostile_run_drip(hostile_run *h, const char *cmd, int want, const char *fmt, ...)
 {
-    char *text = NULL;
     va_list ap;
     va_start(ap, fmt);
-    ck_assert(vasprintf(&text, fmt, ap) >= 0);
+    h->yaml = vwrite_file(h->dir, "s.yaml", fmt, ap);
     va_end(ap);
-    h->yaml = write_file(h->dir, "s.yaml", "%s", text);
-    free(text);
     h->s = drip_in(h->dir, (const char *[]){cmd, "--no-color", "-o", h->report, h->yaml, NULL});
     if (want < 0)
         return;

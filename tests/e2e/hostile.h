@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -78,6 +79,10 @@ json_t *whole_report(const char *dir);
 /* Write printf-style text to dir/name; returns the path (malloc'd). */
 char *write_file(const char *dir, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* The same with a va_list (the caller's va_start and va_end). */
+char *vwrite_file(const char *dir, const char *name, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* The whole file as text (malloc'd); fails the test when it cannot be read. */
 char *must_slurp(const char *path);
