@@ -513,17 +513,9 @@ __attribute__((noinline)) static void drip__alloc_free_sample(void *p, drip__all
     size_t size = h->size;
     drip__alloc_live *l = r->live;
     if (ALLOC_LIKELY(l) && r->gen == atomic_load_explicit(&drip__alloc_sample_gen,
-                                                          memory_order_relaxed)) {
-        if (ALLOC_LIKELY(l->owner == atomic_load_explicit(&s->ext, memory_order_relaxed))) {
-            drip__alloc_slot_sub(&l->objects, (uint64_t)ALLOC_WEIGHT_ONE);
-            drip__alloc_slot_sub(&l->bytes, (uint64_t)size * ALLOC_WEIGHT_ONE);
-        } else {                         /* another thread's stack entry */
-            atomic_fetch_sub_explicit(&l->remote_objects, (uint64_t)ALLOC_WEIGHT_ONE,
-                                      memory_order_relaxed);
-            atomic_fetch_sub_explicit(&l->remote_bytes, (uint64_t)size * ALLOC_WEIGHT_ONE,
-                                      memory_order_relaxed);
-        }
-    }
+                                                          memory_order_relaxed))
+        drip__alloc_live_sub(l, l->owner == atomic_load_explicit(&s->ext, memory_order_relaxed),
+                             (uint64_t)ALLOC_WEIGHT_ONE, (uint64_t)size * ALLOC_WEIGHT_ONE);
     drip__alloc_slot_sub(&s->bytes, size);
     drip__alloc_slot_add(&s->frees, 1);
     h->magic = ALLOC_CACHED;             /* a second free stops, cached or not */

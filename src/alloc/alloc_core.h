@@ -392,6 +392,21 @@ typedef struct drip__alloc_sample_rec {
 
 _Static_assert(sizeof(drip__alloc_sample_rec) == 16, "a sample's record is 16 bytes");
 
+/* A freed sample's weights (wo objects, wb bytes) off its stack's live
+ * counts: plainly by the entry's owning thread (own), atomically into
+ * remote_* by any other.  The one rule for free's fast path (alloc.c)
+ * and the release hook (alloc_track.c). */
+static inline void drip__alloc_live_sub(drip__alloc_live *l, bool own, uint64_t wo, uint64_t wb)
+{
+    if (own) {
+        drip__alloc_slot_sub(&l->objects, wo);
+        drip__alloc_slot_sub(&l->bytes, wb);
+    } else {
+        atomic_fetch_sub_explicit(&l->remote_objects, wo, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&l->remote_bytes, wb, memory_order_relaxed);
+    }
+}
+
 #define ALLOC_SAMPLE_OFF  (sizeof(drip__alloc_sample_rec) + ALLOC_HDR)
 #define ALLOC_SAMPLE_WORD ((uint64_t)ALLOC_TRACKED | (uint64_t)sizeof(drip__alloc_sample_rec) << 32)
 /* Samples up to this size go through the thread's cache: a sample's

@@ -431,14 +431,9 @@ static void drip__alloc_sample_free(sample_rec *r, size_t size)
     int64_t wo, wb;
     drip__alloc_sample_weight(size, r->rate, &wo, &wb);
     drip__alloc_slot *slot = t_self.slot;
-    if (l->owner != &g_track_global && slot &&
-        l->owner == atomic_load_explicit(&slot->ext, memory_order_relaxed)) {
-        drip__alloc_slot_sub(&l->objects, (uint64_t)wo);
-        drip__alloc_slot_sub(&l->bytes, (uint64_t)wb);
-    } else {
-        atomic_fetch_sub_explicit(&l->remote_objects, (uint64_t)wo, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&l->remote_bytes, (uint64_t)wb, memory_order_relaxed);
-    }
+    bool own = l->owner != &g_track_global && slot &&
+               l->owner == atomic_load_explicit(&slot->ext, memory_order_relaxed);
+    drip__alloc_live_sub(l, own, (uint64_t)wo, (uint64_t)wb);
 }
 
 /* ======================================================================
