@@ -356,6 +356,22 @@ size_t drip_utf8_decode(const unsigned char *s, uint32_t *cp)
     return len;
 }
 
+/* ---- paths ---------------------------------------------------------------- */
+
+const char *drip_path_base(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+size_t drip_path_dir_len(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return 0;
+    return slash == path ? 1 : (size_t)(slash - path);    /* "/c": the root, "/" */
+}
+
 /* ---- names --------------------------------------------------------------- */
 
 size_t drip_edit_distance(const char *a, const char *b)

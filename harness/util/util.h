@@ -69,6 +69,24 @@ const char *drip_fmt_num(double v, char *buf, size_t n);
  * overlong form, surrogate, beyond U+10FFFF, cut short by the NUL). */
 size_t drip_utf8_decode(const unsigned char *s, uint32_t *cp);
 
+/* ---- paths ----------------------------------------------------------------
+ * Plain string work on a path's text: no file system access, no allocation,
+ * no normalising ("a//b" keeps its two slashes, "." and ".." are names like
+ * any other).  Neither function can fail; path must not be NULL. */
+
+/* The last component of path: the text after its last '/', or the whole of
+ * path when it has none.  A pointer into path (never NULL, never a copy):
+ * "a/b/c" -> "c", "c" -> "c", "/c" -> "c", "" -> "".  A trailing '/' is not
+ * skipped, so "a/b/" -> "" (unlike basename(3), which gives "b"). */
+const char *drip_path_base(const char *path);
+
+/* The length of path's directory part: the text before its last '/', or 1
+ * when that '/' is the first character (the root keeps its slash), or 0 when
+ * path has no '/'.  "a/b/c" -> 3 ("a/b"), "/c" -> 1 ("/"), "c" -> 0,
+ * "a/b/" -> 3 ("a/b"), "" -> 0.  A caller wanting dirname(3)'s "." for
+ * 0 writes it itself. */
+size_t drip_path_dir_len(const char *path);
+
 /* ---- names --------------------------------------------------------------- */
 
 /* Levenshtein distance between a and b (case-sensitive).  Allocates

@@ -5,6 +5,7 @@
  *            what is rejected, and that *out is untouched on failure;
  *   format - drip_fmt_bytes and drip_fmt_num;
  *   names  - edit distance, did-you-mean, drip_valid_name, strbuf, xasprintf;
+ *   paths  - drip_path_base and drip_path_dir_len (text only, no files);
  *   fs     - drip_mkdir_p in a private mkdtemp directory.
  */
 #define _GNU_SOURCE
@@ -412,6 +413,36 @@ START_TEST(test_valid_name)
 }
 END_TEST
 
+/* ---- paths ----------------------------------------------------------------- */
+
+START_TEST(test_path_base)
+{
+    static const struct { const char *path; size_t at; } cases[] = {
+        {"a/b/c", 4}, {"c", 0}, {"/c", 1}, {"a/b/", 4}, {"", 0}, {"/", 1},
+        {"a//c", 3}, {"./c.so", 2}, {"..", 0}, {"/usr/lib/libc.so.6", 9},
+    };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        const char *p = cases[i].path, *got = drip_path_base(p);
+        /* a pointer into path itself, not merely an equal string */
+        ck_assert_msg(got == p + cases[i].at, "drip_path_base(\"%s\") = \"%s\" at %td, want "
+                      "\"%s\" at %zu", p, got, got - p, p + cases[i].at, cases[i].at);
+    }
+}
+END_TEST
+
+START_TEST(test_path_dir_len)
+{
+    static const struct { const char *path; size_t len; } cases[] = {
+        {"a/b/c", 3}, {"c", 0}, {"/c", 1}, {"a/b/", 3}, {"", 0}, {"/", 1},
+        {"a//c", 2}, {"//c", 1}, {"./c.so", 1}, {"/usr/lib/libc.so.6", 8},
+    };
+    for (size_t i = 0; i < NELEM(cases); i++)
+        ck_assert_msg(drip_path_dir_len(cases[i].path) == cases[i].len,
+                      "drip_path_dir_len(\"%s\") = %zu, want %zu", cases[i].path,
+                      drip_path_dir_len(cases[i].path), cases[i].len);
+}
+END_TEST
+
 START_TEST(test_strbuf_growth)
 {
     strbuf sb = {0};
@@ -629,6 +660,8 @@ Suite *suite_util(void)
 
     drip_tcase(s, "names", test_edit_distance, test_did_you_mean, test_valid_name,
             test_strbuf_growth, test_strbuf_take_empty, test_xasprintf, NULL);
+
+    drip_tcase(s, "paths", test_path_base, test_path_dir_len, NULL);
 
     tc = drip_tcase(s, "fs", test_mkdir_p_nested, test_mkdir_p_relative, test_mkdir_p_errors, NULL);
     tcase_add_checked_fixture(tc, fs_setup, fs_teardown);
