@@ -91,13 +91,6 @@ static int close_copy(FILE *in, FILE *out, const char *to, int rc)
     return rc;
 }
 
-/* The last component of path (no copy, no change to path). */
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
 /* Copy file from to file to.  0, or -1 after saying why. */
 static int copy_file(const char *from, const char *to)
 {
@@ -210,7 +203,7 @@ int drip_exercise_build_go(const char *godir, const char *src, const char *workd
     else if (st == 127)
         drip_cli_error("cannot run the Go toolchain '%s': Go is not installed? (Debian: "
                        "apt-get install golang-go; or set GO to the go command)", go);
-    else if (st > 0 && strcmp(base_name(src), "main.go") != 0)
+    else if (st > 0 && strcmp(drip_path_base(src), "main.go") != 0)
         drip_cli_error("%s does not build (go build's messages are above; their ./main.go is "
                        "%s, copied)", src, src);
     else if (st > 0)

@@ -82,8 +82,7 @@ static void print_chart(const drip_result *r, int m, FILE *out)
 /* Does site have a frame in the student's file (by base name)? */
 static bool in_file(const drip_prof_site *site, const char *student)
 {
-    const char *base = strrchr(student, '/');
-    base = base ? base + 1 : student;
+    const char *base = drip_path_base(student);
     for (size_t i = 0; i < site->nframes; i++)
         if (site->frames[i].file && strcmp(site->frames[i].file, base) == 0)
             return true;

@@ -26,8 +26,8 @@ char *drip_results_dir_of(const char *path, char **json_path)
         for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
             dir[n - 1] = '\0';            /* "reports/x/" is "reports/x" */
     } else {
-        const char *slash = strrchr(path, '/');
-        dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+        size_t n = drip_path_dir_len(path);
+        dir = n ? xstrndup(path, n) : xstrdup(".");
     }
     if (json_path)
         *json_path = (stat(path, &st) == 0 && S_ISDIR(st.st_mode))

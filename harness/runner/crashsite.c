@@ -69,8 +69,7 @@ static bool library(const char *path)
     static const char *const dirs[] = {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"};
     if (!path)
         return false;
-    const char *base = strrchr(path, '/');
-    if (strncmp(base ? base + 1 : path, "libdrip_rt.so", 13) == 0)
+    if (strncmp(drip_path_base(path), "libdrip_rt.so", 13) == 0)
         return true;
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
         if (strncmp(path, dirs[i], strlen(dirs[i])) == 0)

@@ -40,20 +40,18 @@ void *drip__grow_to(void *items, size_t n, size_t size)
  * there the path is taken from the working directory.  Caller frees. */
 char *drip__resolve_path(const char *file, const char *rel)
 {
-    const char *slash = strrchr(file, '/');
+    const char *base = drip_path_base(file);   /* file's folder is file[0, base) */
 
     if (rel[0] == '/')
         return xstrdup(rel);
     if (strncmp(file, "/dev/", 5) == 0 || strncmp(file, "/proc/", 6) == 0)
-        slash = NULL;                        /* a stream: from the working directory */
+        base = file;                         /* a stream: from the working directory */
     while (rel[0] == '.' && rel[1] == '/')  /* "./x.so": the directory is added anyway */
         for (rel += 2; *rel == '/'; rel++)
             ;
-    if (!slash)
+    if (base == file)                        /* no folder: the working directory */
         return xasprintf("./%s", rel);
-    if (slash == file)
-        return xasprintf("/%s", rel);
-    return xasprintf("%.*s/%s", (int)(slash - file), file, rel);
+    return xasprintf("%.*s%s", (int)(base - file), file, rel);   /* the folder's '/' kept */
 }
 
 /* `workload: NAME` (built-in), or a mapping: `{ plugin: PATH }` or a

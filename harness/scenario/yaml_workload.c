@@ -356,8 +356,8 @@ static void check_workload_form(drip__loader *ld, const yaml_event_t *v, const d
 /* Absolute folder of the scenario file: a program's default cwd. */
 static char *file_folder(const char *file)
 {
-    const char *slash = strrchr(file, '/');
-    char *dir = slash ? xstrndup(file, slash == file ? 1 : (size_t)(slash - file)) : xstrdup(".");
+    size_t n = drip_path_dir_len(file);
+    char *dir = n ? xstrndup(file, n) : xstrdup(".");
     char *abs = dir[0] == '/' ? xstrdup(dir) : absolute_from_file(file, ".");
     free(dir);
     return abs;
