@@ -17,6 +17,15 @@ struct drip_symbols {
     Dwfl *dwfl;
 };
 
+/* The text of path after its last '/' (all of it when there is none): a
+ * pointer into path.  (harness/util's drip_path_base; this module does not
+ * link util.) */
+static const char *last_part(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 int drip_stack_walk(void **pcs, int max)
 {
     return unw_backtrace(pcs, max);
@@ -101,8 +110,7 @@ drip_symbols *drip_symbols_open_files(const char *const *paths, const unsigned l
     dwfl_report_begin(sym->dwfl);
     size_t reported = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *base = strrchr(paths[i], '/');
-        if (dwfl_report_elf(sym->dwfl, base ? base + 1 : paths[i], paths[i], -1,
+        if (dwfl_report_elf(sym->dwfl, last_part(paths[i]), paths[i], -1,
                             (GElf_Addr)bias[i], false))
             reported++;
     }
@@ -146,13 +154,11 @@ void drip_symbols_frame(drip_symbols *sym, void *pc, char *buf, size_t len, char
     if (dl)
         file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
     if (name && file) {
-        const char *base = strrchr(file, '/');
-        snprintf(buf, len, "%s (%s:%d)", name, base ? base + 1 : file, line);
+        snprintf(buf, len, "%s (%s:%d)", name, last_part(file), line);
         return;
     }
     const char *modname = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-    const char *mbase = modname ? strrchr(modname, '/') : NULL;
-    mbase = mbase ? mbase + 1 : modname ? modname : "?";
+    const char *mbase = modname ? last_part(modname) : "?";
     if (name)
         snprintf(buf, len, "%s+0x%llx (%s)", name, (unsigned long long)off, mbase);
     else
@@ -185,8 +191,7 @@ static bool is_allocator(const char *fn)
 /* The base name of a path, copied into out. */
 static void set_base(char *out, size_t len, const char *path)
 {
-    const char *base = strrchr(path, '/');
-    snprintf(out, len, "%s", base ? base + 1 : path);
+    snprintf(out, len, "%s", last_part(path));
 }
 
 /* Name pc into up to max frames: the functions inlined at pc, innermost
