@@ -4,7 +4,9 @@
  * Debian library built without them (zlib, which calls our zalloc back),
  * where a frame-pointer walk loses the caller; and it learns each rule
  * once (a second walk agrees with the first); a remembered walk is only
- * taken where the stack still holds what it read.
+ * taken where the stack still holds what it read; a precise profile's
+ * entries kept with remembered walks (tags) stay each stack's own, also
+ * when two walks take turns in one place.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -280,6 +282,108 @@ START_TEST(test_tagged_many_sites)
 }
 END_TEST
 
+/* drip_stack_walk_fast_tagged as the profile's walker, noting the tag it
+ * gave (the remembered walk's).  Never allocates. */
+static drip_alloc_walk_tag *g_spy_tag;
+
+static int spy_walk(void **pcs, int max, void *from, drip_alloc_walk_tag **tag)
+{
+    int n = drip_stack_walk_fast_tagged(pcs, max, from, tag);
+    g_spy_tag = *tag;
+    return n;
+}
+
+/* The sites order[0..n) one after another, each allocating by the same
+ * call (its stack is the same each time): tags[i] gets the tag of the
+ * walk that found the i-th's stack (NULL: not remembered). */
+__attribute__((noinline)) static void many_run(const int *order, int n,
+                                               drip_alloc_walk_tag **tags)
+{
+    for (int i = 0; i < n; i++) {
+        drip_alloc_set_counting(true);
+        g_many_fn[order[i]]();
+        drip_alloc_set_counting(false);
+        tags[i] = g_spy_tag;
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The site whose function holds return address pc: the one starting
+ * nearest below it (-1: none). */
+static int many_at(void *pc)
+{
+    int k = -1;
+    for (int i = 0; i < MANY; i++)
+        if ((uintptr_t)g_many_fn[i] < (uintptr_t)pc &&
+            (k < 0 || (uintptr_t)g_many_fn[i] > (uintptr_t)g_many_fn[k]))
+            k = i;
+    return k;
+}
+
+/* What g_many_fn[k] allocates: many_<n>'s 100 + n bytes. */
+static size_t many_size(int k)
+{
+    return 100 + (size_t)(k / 8 + 1) * 10 + (size_t)(k % 8);
+}
+
+static void many_free(void)
+{
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < g_many_n; i++)
+        free(g_many[i]);
+    drip_alloc_set_counting(false);
+    g_many_n = 0;
+}
+
+/* Two sites whose walks the walker remembers in the same place (40 sites,
+ * 32 places: two share one), allocating by turns: each walk replaces the
+ * other's, and each must find its own entry, never the one the replaced
+ * walk's tag named.  Every sample at its own stack, exactly. */
+enum { TURNS = 20 };
+
+START_TEST(test_tagged_shared_memo)
+{
+    if (!drip_alloc_active())
+        return;
+    static int order[2 * MANY];          /* TURNS <= MANY */
+    static drip_alloc_walk_tag *tags[2 * MANY];
+    drip_alloc_set_counting(false);
+    ck_assert(drip_alloc_profile_start_tagged(1, spy_walk));
+    g_many_n = 0;
+    for (int i = 0; i < 2 * MANY; i++)   /* each twice: the first may learn rules */
+        order[i] = i / 2;
+    many_run(order, 2 * MANY, tags);
+    many_free();
+    int a = -1, b = -1;                  /* two sites remembered in one place */
+    for (int i = 0; i < MANY && a < 0; i++)
+        for (int j = i + 1; j < MANY && a < 0; j++)
+            if (tags[2 * i + 1] && tags[2 * i + 1] == tags[2 * j + 1])
+                a = i, b = j;
+    ck_assert_msg(a >= 0, "no two of %d sites remembered in one place", MANY);
+    drip_alloc_walk_tag *place = tags[2 * a + 1];
+
+    ck_assert(drip_alloc_profile_start_tagged(1, spy_walk));
+    for (int i = 0; i < 2 * TURNS; i++)
+        order[i] = i % 2 ? b : a;
+    many_run(order, 2 * TURNS, tags);
+    for (int i = 2; i < 2 * TURNS; i++)  /* the first two: a new caller's rules */
+        ck_assert_ptr_eq(tags[i], place);
+    static drip_alloc_site sites[4];
+    size_t n = drip_alloc_profile_sites(sites, 4, NULL);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        int k = many_at(sites[i].pc[0]);
+        ck_assert_msg((k == a || k == b) && sites[i].live_objects == TURNS &&
+                      sites[i].live_bytes == TURNS * (double)many_size(k),
+                      "entry %zu (site %d): %.1f objects, %.1f bytes", i, k,
+                      sites[i].live_objects, sites[i].live_bytes);
+    }
+    ck_assert_int_ne(many_at(sites[0].pc[0]), many_at(sites[1].pc[0]));
+    many_free();
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* ---- through zlib -------------------------------------------------------------------- */
 
 static bool g_zwalked;
@@ -331,6 +435,7 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("walk");
     drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_remembered_walks,
-               test_tagged_profile, test_tagged_many_sites, test_through_zlib, NULL);
+               test_tagged_profile, test_tagged_many_sites, test_tagged_shared_memo,
+               test_through_zlib, NULL);
     return s;
 }
