@@ -1,7 +1,9 @@
 /* test_alloc_track.c - the counting allocator's tracking and profiling
  * (src/alloc/alloc_track.c): tracked blocks with their stacks, realloc and
- * forget, the profiler's sampling by bytes against the truth, and its
- * seeds: short-lived threads sampled like others, a seed that replays.
+ * forget, the profiler's sampling by bytes against the truth, entries
+ * found from a walker's tags (a reset table's entry is not an old tag's),
+ * and its seeds: short-lived threads sampled like others, a seed that
+ * replays.
  *
  * Linked with the allocator, like test_alloc.c, and run the same way:
  * every test runs with counting off (the fixture) and turns it on only
@@ -411,6 +413,112 @@ START_TEST(test_profile_precise_double_free)
 }
 END_TEST
 
+/* ---- a precise profile's entries from a walker's tags ------------------------ */
+
+/* A walker that remembers its walks (drip_alloc_tagged_walk_fn) for made-up
+ * stacks: stack g_fake_id is {FAKE_PC(id, 0), FAKE_PC(id, 1), FAKE_PC(id,
+ * 2)}, and its walk is remembered under g_fake_tag, which the test points
+ * at the tag it wants - so it decides which walks the walker still
+ * remembers.  As the contract says: a tag naming a site means the caller
+ * knows the frames, and none are copied.  Never allocates. */
+#define FAKE_PC(id, i) ((void *)(uintptr_t)(0x100000 + 16 * (uintptr_t)(id) + (uintptr_t)(i)))
+enum { FAKE_NPC = 3 };
+static uint32_t g_fake_id;
+static drip_alloc_walk_tag *g_fake_tag;
+static void *volatile g_fake_block;          /* the optimizer must keep each malloc */
+
+static int fake_tagged_walk(void **pcs, int max, void *from, drip_alloc_walk_tag **tag)
+{
+    (void)from;
+    *tag = g_fake_tag;
+    if (g_fake_tag->site)
+        return FAKE_NPC;
+    for (int i = 0; i < FAKE_NPC && i < max; i++)
+        pcs[i] = FAKE_PC(g_fake_id, i);
+    return FAKE_NPC < max ? FAKE_NPC : max;
+}
+
+/* malloc(size) with counting on, its stack made-up stack id remembered
+ * under tag.  The block is the caller's. */
+static void *fake_malloc(uint32_t id, drip_alloc_walk_tag *tag, size_t size)
+{
+    g_fake_id = id;
+    g_fake_tag = tag;
+    drip_alloc_set_counting(true);
+    g_fake_block = malloc(size);
+    drip_alloc_set_counting(false);
+    return g_fake_block;
+}
+
+/* The profile's entry whose frames are made-up stack id's, exactly: how
+ * many such entries there are, and the last one's live objects and bytes
+ * in *objects and *bytes (-1 when there is none). */
+static size_t fake_site(uint32_t id, double *objects, double *bytes)
+{
+    static drip_alloc_site sites[64];
+    size_t n = drip_alloc_profile_sites(sites, 64, NULL), found = 0;
+    *objects = *bytes = -1;
+    for (size_t i = 0; i < n && i < 64; i++) {
+        bool same = sites[i].npc == FAKE_NPC;
+        for (int k = 0; same && k < FAKE_NPC; k++)
+            same = sites[i].pc[k] == FAKE_PC(id, k);
+        if (same) {
+            found++;
+            *objects = sites[i].live_objects;
+            *bytes = sites[i].live_bytes;
+        }
+    }
+    return found;
+}
+
+/* A profile started again resets the tables, and a remembered walk's tag
+ * may still name the entry its stack had: the entry - the same memory,
+ * owned by the same shard - may by now be another stack's.  Stack A is
+ * tagged with its entry; a new profile; stack B, found so that it lands
+ * where A's entry was, takes that memory first; then A again, whose tag
+ * still names it.  Only the entry's serial tells them apart: every
+ * allocation must be counted at its own stack. */
+START_TEST(test_profile_tagged_reset)
+{
+    static void *held[4];
+    drip_alloc_walk_tag tag_a = {0}, tag_b = {0};
+    const uint32_t a = 0;
+    ck_assert(drip_alloc_profile_start_tagged(1, fake_tagged_walk));
+    free(fake_malloc(a, &tag_a, 24));
+    void *slot_a = tag_a.site;
+    ck_assert_ptr_nonnull(slot_a);               /* the thread has a shard of its own */
+
+    uint32_t b = 0;                              /* a stack whose entry lands there */
+    for (uint32_t id = 1; id < 1u << 20 && !b; id++) {
+        ck_assert(drip_alloc_profile_start_tagged(1, fake_tagged_walk));
+        tag_b = (drip_alloc_walk_tag){0};
+        free(fake_malloc(id, &tag_b, 8));
+        b = tag_b.site == slot_a ? id : 0;
+    }
+    ck_assert_uint_ne(b, 0);
+    ck_assert_ptr_eq(tag_a.site, slot_a);        /* A's walk still names it */
+
+    ck_assert(drip_alloc_profile_start_tagged(1, fake_tagged_walk));
+    tag_b = (drip_alloc_walk_tag){0};
+    held[0] = fake_malloc(b, &tag_b, 40);        /* B takes A's old entry */
+    ck_assert_ptr_eq(tag_b.site, slot_a);
+    held[1] = fake_malloc(a, &tag_a, 24);        /* A's tag names B's entry now */
+    held[2] = fake_malloc(a, &tag_a, 24);        /* from A's tag, set again */
+    held[3] = fake_malloc(b, &tag_b, 40);
+    double objects, bytes;
+    ck_assert_uint_eq(fake_site(a, &objects, &bytes), 1);
+    ck_assert_msg(objects == 2 && bytes == 48, "A: %.1f objects, %.1f bytes", objects, bytes);
+    ck_assert_uint_eq(fake_site(b, &objects, &bytes), 1);
+    ck_assert_msg(objects == 2 && bytes == 80, "B: %.1f objects, %.1f bytes", objects, bytes);
+    ck_assert_uint_eq(drip_alloc_profile_sites(NULL, 0, NULL), 2);
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < 4; i++)
+        free(held[i]);
+    drip_alloc_set_counting(false);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* The rate changes while a profile runs (drip run measures at rate 1,
  * then chooses): each sample's free takes off the weight of the rate it
  * was drawn at, so what was freed leaves nothing live, and the estimate
@@ -529,7 +637,8 @@ Suite *drip_test_suite(void)
     Suite *s = suite_create("alloc-track");
     TCase *tc = drip_tcase(s, "track", test_track, test_profile_sampling,
             test_profile_realloc_in_place, test_profile_precise_hooks, test_profile_precise_frees,
-            test_profile_precise_double_free, test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
+            test_profile_precise_double_free, test_profile_tagged_reset,
+            test_profile_rate_change, test_profile_short_threads, test_profile_seed_replays, NULL);
     tcase_add_checked_fixture(tc, setup, NULL);
     return s;
 }

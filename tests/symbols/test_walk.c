@@ -4,16 +4,23 @@
  * Debian library built without them (zlib, which calls our zalloc back),
  * where a frame-pointer walk loses the caller; and it learns each rule
  * once (a second walk agrees with the first); a remembered walk is only
- * taken where the stack still holds what it read.
+ * taken where the stack still holds what it read; a precise profile's
+ * entries kept with remembered walks (tags) stay each stack's own, also
+ * when two walks take turns in one place, and a thread whose slot went
+ * adds to no entry of that slot's table.
  */
 #define _GNU_SOURCE
 #include <check.h>
 #include <libunwind.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "check_main.h"
@@ -280,6 +287,239 @@ START_TEST(test_tagged_many_sites)
 }
 END_TEST
 
+/* drip_stack_walk_fast_tagged as the profile's walker, noting the tag it
+ * gave (the remembered walk's) and whether any walk of the allocation
+ * came with a tag naming an entry.  Never allocates. */
+static drip_alloc_walk_tag *volatile g_spy_tag;   /* volatile: set inside malloc */
+static volatile bool g_spy_named;
+
+static int spy_walk(void **pcs, int max, void *from, drip_alloc_walk_tag **tag)
+{
+    int n = drip_stack_walk_fast_tagged(pcs, max, from, tag);
+    g_spy_tag = *tag;
+    if (*tag && (*tag)->site)
+        g_spy_named = true;
+    return n;
+}
+
+/* The sites order[0..n) one after another, each allocating by the same
+ * call (its stack is the same each time): tags[i] gets the tag of the
+ * walk that found the i-th's stack (NULL: not remembered). */
+__attribute__((noinline)) static void many_run(const int *order, int n,
+                                               drip_alloc_walk_tag **tags)
+{
+    for (int i = 0; i < n; i++) {
+        drip_alloc_set_counting(true);
+        g_many_fn[order[i]]();
+        drip_alloc_set_counting(false);
+        tags[i] = g_spy_tag;
+    }
+    __asm__ volatile("" ::: "memory");
+}
+
+/* The site whose function holds return address pc: the one starting
+ * nearest below it (-1: none). */
+static int many_at(void *pc)
+{
+    int k = -1;
+    for (int i = 0; i < MANY; i++)
+        if ((uintptr_t)g_many_fn[i] < (uintptr_t)pc &&
+            (k < 0 || (uintptr_t)g_many_fn[i] > (uintptr_t)g_many_fn[k]))
+            k = i;
+    return k;
+}
+
+/* What g_many_fn[k] allocates: many_<n>'s 100 + n bytes. */
+static size_t many_size(int k)
+{
+    return 100 + (size_t)(k / 8 + 1) * 10 + (size_t)(k % 8);
+}
+
+static void many_free(void)
+{
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < g_many_n; i++)
+        free(g_many[i]);
+    drip_alloc_set_counting(false);
+    g_many_n = 0;
+}
+
+/* Two sites whose walks the walker remembers in the same place (40 sites,
+ * 32 places: two share one), allocating by turns: each walk replaces the
+ * other's, and each must find its own entry, never the one the replaced
+ * walk's tag named.  Every sample at its own stack, exactly. */
+enum { TURNS = 20 };
+
+START_TEST(test_tagged_shared_memo)
+{
+    if (!drip_alloc_active())
+        return;
+    static int order[2 * MANY];          /* TURNS <= MANY */
+    static drip_alloc_walk_tag *tags[2 * MANY];
+    drip_alloc_set_counting(false);
+    ck_assert(drip_alloc_profile_start_tagged(1, spy_walk));
+    g_many_n = 0;
+    for (int i = 0; i < 2 * MANY; i++)   /* each twice: the first may learn rules */
+        order[i] = i / 2;
+    many_run(order, 2 * MANY, tags);
+    many_free();
+    int a = -1, b = -1;                  /* two sites remembered in one place */
+    for (int i = 0; i < MANY && a < 0; i++)
+        for (int j = i + 1; j < MANY && a < 0; j++)
+            if (tags[2 * i + 1] && tags[2 * i + 1] == tags[2 * j + 1])
+                a = i, b = j;
+    ck_assert_msg(a >= 0, "no two of %d sites remembered in one place", MANY);
+    drip_alloc_walk_tag *place = tags[2 * a + 1];
+
+    ck_assert(drip_alloc_profile_start_tagged(1, spy_walk));
+    for (int i = 0; i < 2 * TURNS; i++)
+        order[i] = i % 2 ? b : a;
+    many_run(order, 2 * TURNS, tags);
+    for (int i = 2; i < 2 * TURNS; i++)  /* the first two: a new caller's rules */
+        ck_assert_ptr_eq(tags[i], place);
+    static drip_alloc_site sites[4];
+    size_t n = drip_alloc_profile_sites(sites, 4, NULL);
+    ck_assert_uint_eq(n, 2);
+    for (size_t i = 0; i < n; i++) {
+        int k = many_at(sites[i].pc[0]);
+        ck_assert_msg((k == a || k == b) && sites[i].live_objects == TURNS &&
+                      sites[i].live_bytes == TURNS * (double)many_size(k),
+                      "entry %zu (site %d): %.1f objects, %.1f bytes", i, k,
+                      sites[i].live_objects, sites[i].live_bytes);
+    }
+    ck_assert_int_ne(many_at(sites[0].pc[0]), many_at(sites[1].pc[0]));
+    many_free();
+    drip_alloc_profile_stop();
+}
+END_TEST
+
+/* A thread's remembered walks outlive its counter slot.  When it exits,
+ * the allocator's key destructor gives the slot back (a new thread may
+ * take it, and its table with it), and what the thread allocates after
+ * that - in later key destructors - is booked in the shared table of
+ * slotless threads.  A walk remembered before and found again there
+ * carries a tag naming an entry of the slot's table, its serial
+ * unchanged: only the entry's owner says that it is not the thread's any
+ * more, and the thread must not add to it (plainly, as the slot's new
+ * thread does too: counts would be lost).
+ *
+ * A walk from a destructor passes through glibc's destructor loop, which
+ * the thread's earlier walks did not: the same walk is found again only
+ * where the walk ends before - at a signal frame.  So the thread takes
+ * its signals on an alternate stack at a fixed place (inside its own
+ * stack, where the walker looks), raised with rbp 0 (what the handler
+ * saves), and allocates in the handler (raised from its own code, never
+ * inside malloc): twice while it lives (the first
+ * walk may learn rules, the second is remembered and tagged), once from
+ * a destructor after the slot went.  The stack's samples: two in the
+ * slot's table, one in the shared one. */
+enum { LATE_N = 3, LATE_ALT = 1 << 16 };
+static pthread_key_t g_late_key;
+static void *g_late_blocks[LATE_N];
+static uintptr_t g_late_frame[LATE_N];   /* late_leaf's frame, each time */
+static bool g_late_named[LATE_N];        /* a walk of it came with a tag naming an entry */
+static void *g_late_ret;                 /* late_leaf's return address into the handler */
+static int g_late_n;
+static void *volatile g_late_first;      /* the thread's first block: its slot claimed */
+
+__attribute__((noinline)) static void late_leaf(void)
+{
+    g_late_frame[g_late_n] = (uintptr_t)__builtin_frame_address(0);
+    g_spy_named = false;
+    g_late_blocks[g_late_n] = malloc(72);
+    g_late_named[g_late_n++] = g_spy_named;
+    g_late_ret = __builtin_return_address(0);
+    __asm__ volatile("" ::: "memory");
+}
+
+static void late_handler(int sig)
+{
+    (void)sig;
+    late_leaf();
+    __asm__ volatile("" ::: "memory");
+}
+
+/* SIGUSR1 to this thread, raised with rbp 0 (x86-64, as walk.c): the
+ * handler's frame holds the same words wherever it is raised from.  The
+ * asm pushes below the red zone. */
+static void late_raise(void)
+{
+    long rc;
+    __asm__ volatile("sub $128, %%rsp\n\t"
+                     "push %%rbp\n\t"
+                     "xor %%ebp, %%ebp\n\t"
+                     "syscall\n\t"
+                     "pop %%rbp\n\t"
+                     "add $128, %%rsp"
+                     : "=a"(rc)
+                     : "a"((long)SYS_tgkill), "D"((long)getpid()), "S"((long)gettid()),
+                       "d"((long)SIGUSR1)
+                     : "rcx", "r11", "memory");
+    ck_assert_int_eq(rc, 0);
+}
+
+static void late_destructor(void *arg)
+{
+    (void)arg;
+    late_raise();                        /* after the allocator's destructor: no slot */
+}
+
+static void *late_thread(void *arg)
+{
+    (void)arg;
+    uintptr_t alt = ((uintptr_t)__builtin_frame_address(0) - (1 << 20)) & ~(uintptr_t)15;
+    stack_t ss = {.ss_sp = (void *)(alt - LATE_ALT), .ss_size = LATE_ALT};
+    ck_assert_int_eq(sigaltstack(&ss, NULL), 0);
+    g_late_first = malloc(8);            /* the thread's slot, claimed */
+    free(g_late_first);
+    pthread_setspecific(g_late_key, &g_late_key);
+    late_raise();
+    late_raise();
+    return NULL;
+}
+
+START_TEST(test_tagged_slot_gone)
+{
+    if (!drip_alloc_active())
+        return;
+    static drip_alloc_site sites[64];
+    drip_alloc_set_counting(false);
+    struct sigaction sa = {.sa_handler = late_handler, .sa_flags = SA_ONSTACK}, old;
+    ck_assert_int_eq(sigaction(SIGUSR1, &sa, &old), 0);
+    ck_assert_int_eq(pthread_key_create(&g_late_key, late_destructor), 0);
+    ck_assert(drip_alloc_profile_start_tagged(1, spy_walk));
+    g_late_n = 0;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 4 << 20);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, &attr, late_thread, NULL), 0);
+    ck_assert_int_eq(pthread_join(t, NULL), 0);
+    pthread_attr_destroy(&attr);
+    sigaction(SIGUSR1, &old, NULL);
+    pthread_key_delete(g_late_key);
+    ck_assert_int_eq(g_late_n, LATE_N);
+    ck_assert(g_late_frame[1] == g_late_frame[0] && g_late_frame[2] == g_late_frame[0]);
+    ck_assert(!g_late_named[1] && g_late_named[2]);   /* the case: tagged while it had the slot */
+
+    size_t n = drip_alloc_profile_sites(sites, 64, NULL);
+    double objects[2] = {0, 0};          /* the stack's entries: slot's and shared, any order */
+    int entries = 0;
+    for (size_t i = 0; i < n && i < 64; i++)
+        if (has(sites[i].pc, sites[i].npc, g_late_ret, (char *)g_late_ret + 1))
+            objects[entries++ % 2] = sites[i].live_objects;
+    ck_assert_msg(entries == 2 && objects[0] + objects[1] == LATE_N &&
+                  (objects[0] == 1 || objects[1] == 1),
+                  "%d entries (%.1f, %.1f objects): want the slot's 2 and the shared table's 1",
+                  entries, objects[0], objects[1]);
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < g_late_n; i++)
+        free(g_late_blocks[i]);
+    drip_alloc_set_counting(false);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* ---- through zlib -------------------------------------------------------------------- */
 
 static bool g_zwalked;
@@ -331,6 +571,7 @@ Suite *drip_test_suite(void)
 {
     Suite *s = suite_create("walk");
     drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_remembered_walks,
-               test_tagged_profile, test_tagged_many_sites, test_through_zlib, NULL);
+               test_tagged_profile, test_tagged_many_sites, test_tagged_shared_memo,
+               test_tagged_slot_gone, test_through_zlib, NULL);
     return s;
 }
