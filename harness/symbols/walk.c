@@ -280,6 +280,10 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
     }
     while (n < max && ip) {
         pcs[n++] = (void *)ip;
+        if (n == max)
+            break;                       /* the caller's words are not needed: a walk cut
+                                          * off at max reads 2 (max - 1) words at most,
+                                          * and is remembered (MEMO_WORDS) */
         uint64_t rule = rule_near(table, ip);
         if (__builtin_expect(!rule, 0)) {
             rule = rule_learn(ip, sp, bp);

@@ -520,6 +520,60 @@ START_TEST(test_tagged_slot_gone)
 }
 END_TEST
 
+/* ---- a stack deeper than the walk ------------------------------------------------------ */
+
+/* A walk cut off at DRIP_ALLOC_MAX_FRAMES frames is remembered like any
+ * other: a precise profile allocating from deep in a recursion (a parser,
+ * a tree) finds its remembered walk and its entry on the second call
+ * instead of walking all the frames again.  The stack is the same each
+ * time (one call chain from one frame), so every walk after the first two
+ * (the first learns rules, the second is remembered) must come with a tag
+ * naming the entry, and the counts stay exact. */
+enum { DEEP = DRIP_ALLOC_MAX_FRAMES + 16, DEEP_N = 5 };
+static void *g_deep_blocks[DEEP_N];
+static int g_deep_n;
+static bool g_deep_named[DEEP_N];        /* its walk came with a tag naming an entry */
+
+__attribute__((noinline)) static void deep(int depth)
+{
+    if (depth > 0) {
+        deep(depth - 1);
+        __asm__ volatile("" ::: "memory");   /* a frame of its own each: no tail call */
+        return;
+    }
+    g_spy_named = false;
+    g_deep_blocks[g_deep_n] = malloc(40);
+    g_deep_named[g_deep_n++] = g_spy_named;
+}
+
+START_TEST(test_tagged_deep_stack)
+{
+    if (!drip_alloc_active())
+        return;
+    drip_alloc_set_counting(false);
+    ck_assert(drip_alloc_profile_start_tagged(1, spy_walk));
+    g_deep_n = 0;
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < DEEP_N; i++)     /* one call site: the same stack each time */
+        deep(DEEP);
+    drip_alloc_set_counting(false);
+    static drip_alloc_site sites[4];
+    size_t n = drip_alloc_profile_sites(sites, 4, NULL);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_uint_eq(sites[0].npc, DRIP_ALLOC_MAX_FRAMES);
+    ck_assert_msg(sites[0].live_objects == DEEP_N && sites[0].live_bytes == DEEP_N * 40,
+                  "%.1f objects, %.1f bytes", sites[0].live_objects, sites[0].live_bytes);
+    for (int i = 2; i < DEEP_N; i++)     /* the first learns rules: not remembered */
+        ck_assert_msg(g_deep_named[i], "walk %d of a %d-frame stack: walked again, not "
+                      "remembered", i, DEEP);
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < g_deep_n; i++)
+        free(g_deep_blocks[i]);
+    drip_alloc_set_counting(false);
+    drip_alloc_profile_stop();
+}
+END_TEST
+
 /* ---- through zlib -------------------------------------------------------------------- */
 
 static bool g_zwalked;
@@ -572,6 +626,6 @@ Suite *drip_test_suite(void)
     Suite *s = suite_create("walk");
     drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_remembered_walks,
                test_tagged_profile, test_tagged_many_sites, test_tagged_shared_memo,
-               test_tagged_slot_gone, test_through_zlib, NULL);
+               test_tagged_slot_gone, test_tagged_deep_stack, test_through_zlib, NULL);
     return s;
 }
