@@ -22,10 +22,12 @@
  *   END   the outermost frame (libunwind finds no caller: _start, clone).
  *
  * Anything else (a signal frame, a rule libunwind cannot give or that
- * fits neither shape) ends the walk there.  The table is shared by every
- * thread, lock-free (an entry is claimed by its address with a CAS and
- * published by a second store), mmap'd once and never freed; when it is
- * full, rules are derived again each time.
+ * fits neither shape) ends the walk there.  So does a frame that is not on
+ * the calling thread's stack (a fiber's, a signal's alternate stack): the
+ * walker reads only that stack, and learns nothing from the others.  The
+ * table is shared by every thread, lock-free (an entry is claimed by its
+ * address with a CAS and published by a second store), mmap'd once and
+ * never freed; when it is full, rules are derived again each time.
  *
  * Runs inside malloc (the allocator's hook flag makes any allocation in
  * here plain): libunwind's local unwinder does not call malloc, and the
@@ -167,11 +169,17 @@ static inline bool on_stack(uintptr_t a, size_t len)
 
 /* The rule at return address ip, for the frame whose stack pointer (just
  * after the call returned) is sp and whose rbp is bp: libunwind unwinds
- * that one frame, and the result says which shape it has. */
+ * that one frame, and the result says which shape it has.  RULE_NONE
+ * (0, to be kept nowhere) when the frame or its caller's is not on this
+ * thread's stack - a fiber's, a signal's alternate stack: there the
+ * shape cannot be checked, and what was seen there must not stand as the
+ * rule for every later walk through ip. */
 static uint64_t rule_learn(uintptr_t ip, uintptr_t sp, uintptr_t bp)
 {
     unw_context_t uc;
     unw_cursor_t c;
+    if (!on_stack(sp, 8))
+        return RULE_NONE;
     if (unw_getcontext(&uc) != 0)
         return rule_pack(RULE_STOP, 0, 0);
     uc.uc_mcontext.gregs[REG_RIP] = (greg_t)(ip - 1);    /* the call: its CFI row */
@@ -186,8 +194,12 @@ static uint64_t rule_learn(uintptr_t ip, uintptr_t sp, uintptr_t bp)
     unw_save_loc_t loc;
     if (r < 0 || unw_get_reg(&c, UNW_REG_SP, &nsp) < 0 ||
         unw_get_reg(&c, UNW_X86_64_RBP, &nbp) < 0 || unw_get_reg(&c, UNW_REG_IP, &nip) < 0 ||
-        nsp <= sp || !on_stack(nsp - 8, 8) || *(uintptr_t *)(nsp - 8) != nip)
+        nsp <= sp)
         return rule_pack(RULE_STOP, 0, 0);              /* a signal frame, or no rule */
+    if (!on_stack(nsp - 8, 8))
+        return RULE_NONE;                                /* the caller is elsewhere */
+    if (*(uintptr_t *)(nsp - 8) != nip)
+        return rule_pack(RULE_STOP, 0, 0);
     if (nsp == bp + 16 && on_stack(bp, 16) && *(uintptr_t *)bp == nbp)
         return rule_pack(RULE_FP, 0, 0);
     if (nsp - sp > INT32_MAX)
@@ -270,7 +282,7 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
                                                uintptr_t ip, uintptr_t bp, walk_memo *m)
 {
     rule_slot *table = rules_table();
-    const uintptr_t hi = t_hi;                   /* sp only grows: lo is behind us */
+    const uintptr_t lo = t_lo, hi = t_hi;
     uintptr_t sp = fp + 16;                      /* the caller's, after we return */
     int n = 0;
     if (m) {
@@ -284,10 +296,15 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
             break;                       /* the caller's words are not needed: a walk cut
                                           * off at max reads 2 (max - 1) words at most,
                                           * and is remembered (MEMO_WORDS) */
+        if (sp < lo)
+            break;                       /* not the thread's stack (a fiber's, a signal's
+                                          * alternate one): nothing read there; above
+                                          * it, sp only grows, and every word read lies
+                                          * in [sp, cfa), cfa <= hi */
         uint64_t rule = rule_near(table, ip);
         if (__builtin_expect(!rule, 0)) {
             rule = rule_learn(ip, sp, bp);
-            if (table)
+            if (table && rule)
                 rule_keep(table, ip, rule);
             m = NULL;
         }
@@ -302,7 +319,7 @@ __attribute__((noinline)) static int walk_from(void **pcs, int max, uintptr_t fp
             cfa = sp + (uintptr_t)rule_cfa_off(rule);
             int16_t off = rule_bp_off(rule);       /* between sp and cfa (rule_learn) */
             bp_at = off ? cfa + (uintptr_t)(intptr_t)off : 0;
-        } else {                                   /* END, STOP */
+        } else {                                   /* END, STOP, NONE */
             break;
         }
         if (cfa <= sp || cfa > hi || (cfa & 7))

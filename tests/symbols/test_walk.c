@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -586,6 +587,96 @@ START_TEST(test_tagged_deep_stack)
 }
 END_TEST
 
+/* ---- stacks that are not the thread's ------------------------------------------------ */
+
+/* A workload may run code on stacks of its own (ucontext fibers, a
+ * signal's alternate stack): the walker reads only the thread's stack, so
+ * a walk there ends early - but what it could not check there must not be
+ * kept as the rule of that return address for every later walk: the same
+ * function called on the thread's stack walks all the way.  A fiber's
+ * stack below the thread's (a static array) and one above it (a buffer on
+ * the main thread's stack, for a thread whose stack was mapped lower):
+ * each through a function of its own, as rules are the process's.  And
+ * where the rules are known (walked on the thread's stack first), a walk
+ * on a fiber still reads nothing there: one frame, the allocation's own
+ * return address. */
+#define FIBER_TAKE(name)                                                                  \
+    __attribute__((noinline)) static void name(walks *w)                                  \
+    {                                                                                     \
+        w->nfast = drip_stack_walk_fast(w->fast, MAXF);                                   \
+        w->nunw = unw_backtrace(w->unw, MAXF);                                            \
+        __asm__ volatile("" ::: "memory");                                                \
+    }
+FIBER_TAKE(take_below)
+FIBER_TAKE(take_above)
+FIBER_TAKE(take_known)
+
+typedef struct fiber_case {
+    void (*take)(walks *);
+    char *stack;
+    size_t size;
+    bool known;                          /* walked on the thread's stack first: rules known */
+    walks before, on_fiber, after;       /* the walks (before, if known), on the fiber, after */
+    uintptr_t lo, hi;                    /* the thread's stack */
+} fiber_case;
+
+static fiber_case *g_fc;
+
+static void fiber_main(void)
+{
+    g_fc->take(&g_fc->on_fiber);
+}
+
+static void *fiber_thread(void *arg)
+{
+    fiber_case *fc = arg;
+    ucontext_t main_uc, fiber_uc;
+    g_fc = fc;
+    if (!drip_alloc_stack_bounds(&fc->lo, &fc->hi) || getcontext(&fiber_uc) != 0)
+        return NULL;
+    if (fc->known)
+        fc->take(&fc->before);
+    fiber_uc.uc_stack.ss_sp = fc->stack;
+    fiber_uc.uc_stack.ss_size = fc->size;
+    fiber_uc.uc_link = &main_uc;
+    makecontext(&fiber_uc, fiber_main, 0);
+    if (swapcontext(&main_uc, &fiber_uc) != 0)
+        return NULL;
+    fc->take(&fc->after);                /* the same return address, on the thread's stack */
+    return NULL;
+}
+
+START_TEST(test_other_stacks)
+{
+    static char below[64 * 1024] __attribute__((aligned(16)));
+    char above[64 * 1024] __attribute__((aligned(16)));
+    fiber_case cases[3] = {
+        {.take = take_below, .stack = below, .size = sizeof below},
+        {.take = take_above, .stack = above, .size = sizeof above},
+        {.take = take_known, .stack = below, .size = sizeof below, .known = true},
+    };
+    for (int i = 0; i < 3; i++) {
+        fiber_case *fc = &cases[i];
+        pthread_t t;
+        ck_assert_int_eq(pthread_create(&t, NULL, fiber_thread, fc), 0);
+        ck_assert_int_eq(pthread_join(t, NULL), 0);
+        uintptr_t at = (uintptr_t)fc->stack;
+        ck_assert_msg(i != 1 ? at + fc->size <= fc->lo : at >= fc->hi,
+                      "case %d: the fiber's stack is not %s the thread's", i,
+                      i != 1 ? "below" : "above");
+        ck_assert_int_ge(fc->on_fiber.nfast, 1);   /* ended early there, without harm */
+        if (fc->known) {
+            ck_assert_int_gt(fc->before.nfast, 2);
+            ck_assert_msg(fc->on_fiber.nfast == 1, "case %d: %d frames read on a fiber", i,
+                          fc->on_fiber.nfast);
+        }
+        ck_assert_msg(fc->after.nfast > 2, "case %d: on the thread's stack after a fiber: "
+                      "%d frames", i, fc->after.nfast);
+        ck_same_as_libunwind(&fc->after);
+    }
+}
+END_TEST
+
 /* ---- through zlib -------------------------------------------------------------------- */
 
 static bool g_zwalked;
@@ -638,6 +729,7 @@ Suite *drip_test_suite(void)
     Suite *s = suite_create("walk");
     drip_tcase(s, "walk", test_fp_code, test_no_fp_function, test_remembered_walks,
                test_tagged_profile, test_tagged_many_sites, test_tagged_shared_memo,
-               test_tagged_slot_gone, test_tagged_deep_stack, test_through_zlib, NULL);
+               test_tagged_slot_gone, test_tagged_deep_stack, test_other_stacks,
+               test_through_zlib, NULL);
     return s;
 }
