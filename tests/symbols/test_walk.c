@@ -196,6 +196,16 @@ static size_t tag_sites(int caller, double *objects, double *bytes)
     return n;
 }
 
+/* Free blocks[0..n) as the profile's thread does: counting on, so that
+ * each free takes its sample off its entry. */
+static void free_counted(void *const *blocks, int n)
+{
+    drip_alloc_set_counting(true);
+    for (int i = 0; i < n; i++)
+        free(blocks[i]);
+    drip_alloc_set_counting(false);
+}
+
 START_TEST(test_tagged_profile)
 {
     if (!drip_alloc_active())
@@ -227,10 +237,7 @@ START_TEST(test_tagged_profile)
         ck_assert_msg(objects == 3 && bytes == 3 * 48, "round %d: %.1f objects", round, objects);
     }
 
-    drip_alloc_set_counting(true);
-    for (int i = 0; i < g_tag_n; i++)
-        free(g_tag_blocks[i]);
-    drip_alloc_set_counting(false);
+    free_counted(g_tag_blocks, g_tag_n);
     ck_assert_uint_eq(tag_sites(1, &objects, &bytes), 1);
     ck_assert(objects == 0 && bytes == 0);        /* the last round's three */
     drip_alloc_profile_stop();
@@ -280,10 +287,7 @@ START_TEST(test_tagged_many_sites)
                       "entry %zu: %.1f objects, %.1f bytes", i, sites[i].live_objects,
                       sites[i].live_bytes);
     }
-    drip_alloc_set_counting(true);
-    for (int i = 0; i < g_many_n; i++)
-        free(g_many[i]);
-    drip_alloc_set_counting(false);
+    free_counted(g_many, g_many_n);
     drip_alloc_profile_stop();
 }
 END_TEST
@@ -338,10 +342,7 @@ static size_t many_size(int k)
 
 static void many_free(void)
 {
-    drip_alloc_set_counting(true);
-    for (int i = 0; i < g_many_n; i++)
-        free(g_many[i]);
-    drip_alloc_set_counting(false);
+    free_counted(g_many, g_many_n);
     g_many_n = 0;
 }
 
@@ -525,10 +526,7 @@ START_TEST(test_tagged_slot_gone)
                   (objects[0] == 1 || objects[1] == 1),
                   "%d entries (%.1f, %.1f objects): want the slot's 2 and the shared table's 1",
                   entries, objects[0], objects[1]);
-    drip_alloc_set_counting(true);
-    for (int i = 0; i < g_late_n; i++)
-        free(g_late_blocks[i]);
-    drip_alloc_set_counting(false);
+    free_counted(g_late_blocks, g_late_n);
     drip_alloc_profile_stop();
 }
 END_TEST
@@ -579,10 +577,7 @@ START_TEST(test_tagged_deep_stack)
     for (int i = 2; i < DEEP_N; i++)     /* the first learns rules: not remembered */
         ck_assert_msg(g_deep_named[i], "walk %d of a %d-frame stack: walked again, not "
                       "remembered", i, DEEP);
-    drip_alloc_set_counting(true);
-    for (int i = 0; i < g_deep_n; i++)
-        free(g_deep_blocks[i]);
-    drip_alloc_set_counting(false);
+    free_counted(g_deep_blocks, g_deep_n);
     drip_alloc_profile_stop();
 }
 END_TEST
