@@ -41,8 +41,8 @@ for t in $threads; do
                 echo "ok    threads $t pair $k ($same): nothing flagged"
             else
                 failed=$((failed + 1))
-                echo "FAIL  threads $t pair $k ($same): $(grep -c REGRESSED "$out/t$t-diff$k.txt") flagged"
-                grep REGRESSED "$out/t$t-diff$k.txt" | sed 's/^/      /'
+                echo "FAIL  threads $t pair $k ($same): $(grep -c "^REGRESSED" "$out/t$t-diff$k.txt") flagged"
+                grep "^REGRESSED" "$out/t$t-diff$k.txt" | sed 's/^/      /'
             fi
         fi
         k=$((k + 1))
