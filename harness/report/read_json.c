@@ -26,8 +26,7 @@ char *drip_results_dir_of(const char *path, char **json_path)
         for (size_t n = strlen(dir); n > 1 && dir[n - 1] == '/'; n--)
             dir[n - 1] = '\0';            /* "reports/x/" is "reports/x" */
     } else {
-        size_t n = drip_path_dir_len(path);
-        dir = n ? xstrndup(path, n) : xstrdup(".");
+        dir = drip_path_dir(path);
     }
     if (json_path)
         *json_path = (stat(path, &st) == 0 && S_ISDIR(st.st_mode))

@@ -356,8 +356,7 @@ static void check_workload_form(drip__loader *ld, const yaml_event_t *v, const d
 /* Absolute folder of the scenario file: a program's default cwd. */
 static char *file_folder(const char *file)
 {
-    size_t n = drip_path_dir_len(file);
-    char *dir = n ? xstrndup(file, n) : xstrdup(".");
+    char *dir = drip_path_dir(file);
     char *abs = dir[0] == '/' ? xstrdup(dir) : absolute_from_file(file, ".");
     free(dir);
     return abs;

@@ -372,6 +372,12 @@ size_t drip_path_dir_len(const char *path)
     return slash == path ? 1 : (size_t)(slash - path);    /* "/c": the root, "/" */
 }
 
+char *drip_path_dir(const char *path)
+{
+    size_t n = drip_path_dir_len(path);
+    return n ? xstrndup(path, n) : xstrdup(".");
+}
+
 /* ---- names --------------------------------------------------------------- */
 
 size_t drip_edit_distance(const char *a, const char *b)

@@ -83,9 +83,12 @@ const char *drip_path_base(const char *path);
 /* The length of path's directory part: the text before its last '/', or 1
  * when that '/' is the first character (the root keeps its slash), or 0 when
  * path has no '/'.  "a/b/c" -> 3 ("a/b"), "/c" -> 1 ("/"), "c" -> 0,
- * "a/b/" -> 3 ("a/b"), "" -> 0.  A caller wanting dirname(3)'s "." for
- * 0 writes it itself. */
+ * "a/b/" -> 3 ("a/b"), "" -> 0. */
 size_t drip_path_dir_len(const char *path);
+
+/* path's directory part as a new string (drip_path_dir_len's text), or "."
+ * when path has none.  Caller frees; aborts on out-of-memory, as xmalloc. */
+char *drip_path_dir(const char *path);
 
 /* ---- names --------------------------------------------------------------- */
 

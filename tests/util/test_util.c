@@ -5,7 +5,7 @@
  *            what is rejected, and that *out is untouched on failure;
  *   format - drip_fmt_bytes and drip_fmt_num;
  *   names  - edit distance, did-you-mean, drip_valid_name, strbuf, xasprintf;
- *   paths  - drip_path_base and drip_path_dir_len (text only, no files);
+ *   paths  - drip_path_base, drip_path_dir_len and drip_path_dir (text only, no files);
  *   fs     - drip_mkdir_p in a private mkdtemp directory.
  */
 #define _GNU_SOURCE
@@ -443,6 +443,21 @@ START_TEST(test_path_dir_len)
 }
 END_TEST
 
+START_TEST(test_path_dir)
+{
+    static const struct { const char *path, *dir; } cases[] = {
+        {"a/b/c", "a/b"}, {"c", "."}, {"/c", "/"}, {"a/b/", "a/b"}, {"", "."},
+        {"./c.so", "."}, {"/usr/lib/libc.so.6", "/usr/lib"},
+    };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        char *got = drip_path_dir(cases[i].path);
+        ck_assert_msg(strcmp(got, cases[i].dir) == 0, "drip_path_dir(\"%s\") = \"%s\", want \"%s\"",
+                      cases[i].path, got, cases[i].dir);
+        free(got);
+    }
+}
+END_TEST
+
 START_TEST(test_strbuf_growth)
 {
     strbuf sb = {0};
@@ -661,7 +676,7 @@ Suite *suite_util(void)
     drip_tcase(s, "names", test_edit_distance, test_did_you_mean, test_valid_name,
             test_strbuf_growth, test_strbuf_take_empty, test_xasprintf, NULL);
 
-    drip_tcase(s, "paths", test_path_base, test_path_dir_len, NULL);
+    drip_tcase(s, "paths", test_path_base, test_path_dir_len, test_path_dir, NULL);
 
     tc = drip_tcase(s, "fs", test_mkdir_p_nested, test_mkdir_p_relative, test_mkdir_p_errors, NULL);
     tcase_add_checked_fixture(tc, fs_setup, fs_teardown);
